@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""One-file bootstrap for a fresh machine that has only Python 3.11+.
+
+    python3 dev.py demo    # create .venv, install eduscore, evaluate the bundled demo county
+    python3 dev.py test    # create .venv, install eduscore[test,dev], run ruff, mypy and pytest
+
+Everything is installed into ``.venv`` beside this file by pip, from the project's
+own ``pyproject.toml``; the virtual environment is re-synced whenever that file changes.
+Extra arguments after the command are passed on (to ``eduscore demo`` or to pytest).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / ("python.exe" if os.name == "nt" else "python")
+
+
+def _run(*cmd: str | Path) -> None:
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    code = subprocess.call([str(c) for c in cmd], cwd=ROOT)
+    if code:
+        sys.exit(code)
+
+
+def ensure_env(extras: str) -> None:
+    if sys.version_info < (3, 11):
+        sys.exit(f"eduscore needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    if not PY.exists():
+        print(f"creating virtual environment {VENV}", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    # Re-install only when the project's dependencies (or the extras asked for) change.
+    pyproject = (ROOT / "pyproject.toml").read_bytes()
+    stamp_value = hashlib.sha256(pyproject + extras.encode()).hexdigest()
+    stamp = VENV / f".eduscore-{extras.replace(',', '-') or 'base'}"
+    if stamp.exists() and stamp.read_text() == stamp_value:
+        return
+    spec = f".[{extras}]" if extras else "."
+    _run(PY, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-e", spec)
+    for other in VENV.glob(".eduscore-*"):
+        other.unlink()
+    stamp.write_text(stamp_value)
+
+
+def main(argv: list[str]) -> None:
+    if not argv or argv[0] not in {"demo", "test"}:
+        sys.exit(__doc__)
+    command, rest = argv[0], argv[1:]
+    if command == "demo":
+        ensure_env("")
+        _run(BIN / "eduscore", "demo", *rest)
+    else:
+        ensure_env("test,dev")
+        _run(BIN / "ruff", "check", "src", "tests", "benchmarks", "dev.py")
+        _run(BIN / "ruff", "format", "--check", "src", "tests", "benchmarks", "dev.py")
+        _run(BIN / "mypy")
+        _run(PY, "-m", "pytest", *rest)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,4 @@
+"""Command-line entry point (placeholder, replaced below)."""
+
+def main() -> None:
+    pass

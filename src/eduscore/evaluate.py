@@ -1,0 +1,232 @@
+"""``eduscore.evaluate``: read → prepare → score → result, for all counties at once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import contract
+from .errors import InputError
+from .framework import Framework, load_framework
+from .prepare import (
+    REJECTED_SCHEMA,
+    add_missing_columns,
+    apply_scope,
+    drop_rejected,
+    long_sections,
+    move_indoor_sports_area,
+    normalise,
+    reject_duplicates,
+    split_by_level,
+)
+from .read import TableLike, load_table
+from .result import Result, build_result
+from .score import Engine
+
+_PREPARATION_STEPS = {"move_indoor_sports_area": move_indoor_sports_area}
+
+
+def evaluate(
+    schools: TableLike | None = None,
+    counties: TableLike | None = None,
+    kindergartens: TableLike | None = None,
+    *,
+    framework: str | Path | Framework | Mapping[str, Any] = "quality-balance-2017",
+    year: int | None = None,
+    options: Mapping[str, bool] | None = None,
+    relaxations: Iterable[str] = (),
+) -> Result:
+    """Evaluate every county in the inputs against one framework.
+
+    ``schools`` (wide, one row per school, or long, one row per section with a
+    ``level`` column), ``counties`` and ``kindergartens`` may each be a pyarrow Table,
+    a pandas DataFrame or a path to a CSV / Parquet / Feather file; headers may be the
+    contract's English names or their Chinese aliases. ``framework`` is a built-in id,
+    a path to a framework JSON document, or a :class:`Framework`. ``year`` fills in
+    the year where the data do not carry one. ``options`` switches named preparation
+    steps of the framework on or off; ``relaxations`` enables named relaxations.
+
+    >>> import eduscore
+    >>> result = eduscore.evaluate(**eduscore.demo_inputs())
+    >>> result.verdicts.column_names[:3]
+    ['county_code', 'county_name', 'year']
+    """
+    fw = load_framework(framework)
+    chosen = _options(fw, options)
+    unknown_relax = sorted(set(relaxations) - {r.id for r in fw.rules_of("relaxation")})
+    if unknown_relax:
+        raise InputError(
+            f"unknown relaxation(s) {', '.join(unknown_relax)} for {fw.id}; "
+            f"known: {', '.join(r.id for r in fw.rules_of('relaxation')) or 'none'}"
+        )
+    given = {"schools": schools, "counties": counties, "kindergartens": kindergartens}
+    needed = {"counties", "schools" if fw.unit == "sections" else "kindergartens"}
+    if all(given[name] is None for name in needed):
+        raise InputError(f"{fw.id} needs {' and '.join(sorted(needed))}; nothing was given")
+    rejected_parts: list[pa.Table] = []
+    inputs: dict[str, tuple[int, str]] = {}
+    unused: dict[str, tuple[int, str]] = {}
+    tables: dict[str, pa.Table] = {}
+    extra_cols = {
+        c.name: contract.Column(c.name, c.type, c.zh)  # type: ignore[arg-type]
+        for c in fw.inputs
+    }
+    for name, obj in given.items():
+        if obj is None:
+            continue
+        loaded = load_table(obj, name)
+        if name not in needed:
+            unused[name] = (loaded.table.num_rows, loaded.source)
+            continue
+        role = name
+        if name == "schools" and _is_long(loaded.table):
+            role = "sections"
+        table_extra = {k: v for k, v in extra_cols.items() if _input_table(fw, k) in (role, name)}
+        t, rejected = normalise(loaded, role, table_extra)
+        keys = {"schools": ["school_id", "year"], "sections": ["school_id", "level", "year"],
+                "counties": ["county_code", "year"], "kindergartens": ["kindergarten_id", "year"]}[role]
+        t = drop_rejected(t, rejected)
+        t = _with_year(t, year)
+        t, dupes = reject_duplicates(t, keys, role, loaded.source)
+        rejected_parts += [rejected, dupes]
+        inputs[name] = (loaded.table.num_rows, loaded.source)
+        tables[role] = t
+    _share_year(tables)
+    # Units: school sections (split from the wide form) or kindergartens.
+    if fw.unit == "sections":
+        if "schools" in tables:
+            units = split_by_level(tables["schools"], fw)
+            unit_table = "schools"
+        elif "sections" in tables:
+            units = long_sections(tables["sections"])
+            unit_table = "schools"
+        else:
+            units = _empty_units()
+            unit_table = "schools"
+        for opt in fw.options:
+            if chosen.get(opt.id):
+                units = _PREPARATION_STEPS[opt.id](units)
+    else:
+        units = tables.get("kindergartens", _empty_units())
+        if units.num_rows or "kindergarten_id" in units.column_names:
+            units = units.append_column("unit_id", units.column("kindergarten_id"))
+        unit_table = "kindergartens"
+    if "section_id" in units.column_names:
+        units = units.append_column("unit_id", units.column("section_id"))
+    units, missing_unit_cols = add_missing_columns(units, fw.column_kinds(fw.unit))
+    units = _add_key(units)
+    units = apply_scope(units, fw)
+    county_rows = tables.get("counties")
+    frame, missing_county_cols = _county_frame(units, county_rows, fw)
+    scored = Engine(fw, tuple(relaxations)).run(units, frame)
+    return build_result(
+        fw,
+        scored=scored,
+        counties=frame,
+        rejected=_concat_rejected(rejected_parts),
+        inputs=inputs,
+        unused=unused,
+        unit_table=unit_table,
+        options=chosen,
+        relaxations=tuple(relaxations),
+        missing_columns=sorted(set(missing_unit_cols) | set(missing_county_cols)),
+    )
+
+
+def _options(fw: Framework, options: Mapping[str, bool] | None) -> dict[str, bool]:
+    chosen = {o.id: o.default for o in fw.options}
+    for key, value in (options or {}).items():
+        if key not in chosen:
+            raise InputError(
+                f"unknown option {key!r} for {fw.id}; known: {', '.join(chosen) or 'none'}"
+            )
+        chosen[key] = bool(value)
+    return chosen
+
+
+def _input_table(fw: Framework, name: str) -> str:
+    for c in fw.inputs:
+        if c.name == name:
+            return c.table
+    return ""
+
+
+def _is_long(t: pa.Table) -> bool:
+    names = {str(n).strip() for n in t.column_names}
+    return "level" in names or "学段" in names
+
+
+def _with_year(t: pa.Table, year: int | None) -> pa.Table:
+    if "year" not in t.column_names:
+        t = t.append_column("year", pa.nulls(t.num_rows, pa.float64()))
+    if year is not None:
+        t = t.set_column(t.column_names.index("year"), "year", pc.fill_null(t.column("year"), float(year)))
+    return t
+
+
+def _share_year(tables: dict[str, pa.Table]) -> None:
+    """A table without years takes the single year of the others, if there is exactly one."""
+    years: set[float] = set()
+    for t in tables.values():
+        years |= {y for y in pc.unique(t.column("year")).to_pylist() if y is not None}
+    if len(years) != 1:
+        return
+    (only,) = years
+    for name, t in tables.items():
+        tables[name] = t.set_column(t.column_names.index("year"), "year", pc.fill_null(t.column("year"), only))
+
+
+def _add_key(t: pa.Table) -> pa.Table:
+    """``_county``: county code and year in one string, so that joins never meet null keys."""
+    if "county_code" not in t.column_names:
+        t = t.append_column("county_code", pa.nulls(t.num_rows, pa.string()))
+    if "year" not in t.column_names:
+        t = t.append_column("year", pa.nulls(t.num_rows, pa.float64()))
+    year_text = pc.fill_null(pc.cast(pc.cast(t.column("year"), pa.int64()), pa.string()), "")
+    key = pc.binary_join_element_wise(t.column("county_code"), year_text, "|")
+    return t.append_column("_county", key)
+
+
+def _empty_units() -> pa.Table:
+    return pa.table(
+        {
+            "county_code": pa.array([], pa.string()),
+            "year": pa.array([], pa.float64()),
+            "unit_id": pa.array([], pa.string()),
+            "_row": pa.array([], pa.int64()),
+        }
+    )
+
+
+def _county_frame(units: pa.Table, counties: pa.Table | None, fw: Framework) -> tuple[pa.Table, list[str]]:
+    """One row per county × year found in any input, with the county facts joined on."""
+    keys = units.select(["_county", "county_code", "year"])
+    if "county_name" in units.column_names:
+        keys = keys.append_column("county_name", units.column("county_name"))
+    else:
+        keys = keys.append_column("county_name", pa.nulls(units.num_rows, pa.string()))
+    keys = keys.group_by("_county", use_threads=False).aggregate(
+        [("county_code", "min"), ("year", "min"), ("county_name", "min")]
+    ).rename_columns(["_county", "county_code", "year", "county_name"])
+    if counties is not None:
+        counties = _add_key(counties)
+        if "county_name" not in counties.column_names:
+            counties = counties.append_column("county_name", pa.nulls(counties.num_rows, pa.string()))
+        from_units = keys.filter(pc.invert(pc.is_in(keys.column("_county"), counties.column("_county"))))
+        facts = counties.drop_columns(["_row"])
+        frame = pa.concat_tables([facts, from_units], promote_options="permissive")
+    else:
+        frame = keys
+    frame, missing = add_missing_columns(frame, fw.column_kinds("counties"))
+    return frame.sort_by("_county"), missing
+
+
+def _concat_rejected(parts: list[pa.Table]) -> pa.Table:
+    parts = [p for p in parts if p.num_rows]
+    if not parts:
+        return REJECTED_SCHEMA.empty_table()
+    return pa.concat_tables(parts).sort_by([("table", "ascending"), ("row", "ascending")])

@@ -1,0 +1,490 @@
+"""Preparation: headers, units and types; the wide → long split; scope.
+
+Everything is column-at-a-time Arrow. Problems confined to one row reject that row
+with a reason (kept in the ``rejected`` table); nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+
+import attrs
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import contract
+from .errors import InputError
+from .formula import Columns, compile_formula
+from .framework import Framework
+from .read import Loaded
+
+REJECTED_SCHEMA = pa.schema(
+    [
+        ("table", pa.string()),
+        ("source", pa.string()),
+        ("row", pa.int64()),
+        ("column", pa.string()),
+        ("value", pa.string()),
+        ("reason", pa.string()),
+    ]
+)
+
+# Which compulsory levels each school type teaches, and whether it has senior students.
+TYPE_LEVELS: dict[str, tuple[str, ...]] = {
+    "primary": ("primary",),
+    "teaching_point": ("primary",),
+    "junior": ("junior",),
+    "nine_year": ("primary", "junior"),
+    "twelve_year": ("primary", "junior"),
+    "complete_middle": ("junior",),
+    "special": ("primary", "junior"),
+}
+HAS_SENIOR = ("twelve_year", "complete_middle")
+
+_NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
+_TRUE = ["true", "1", "1.0", "是", "yes", "y", "t", "对", "√"]
+_FALSE = ["false", "0", "0.0", "否", "no", "n", "f", "错", "×"]
+_PERCENT_HEADER = re.compile(r"\s*[\(（]\s*%\s*[\)）]\s*$")
+
+
+@attrs.define
+class Prepared:
+    """Tables after preparation, plus everything rejected on the way."""
+
+    units: pa.Table  # sections or kindergartens, with `_in_scope`, `excluded_by`, ...
+    counties: pa.Table
+    rejected: pa.Table
+    inputs: dict[str, int]  # rows read per input table
+    sources: dict[str, str]
+    unit_source_rows: pa.Table  # (table, row) of every unit's input row, for accounting
+
+
+def _empty_rejected() -> pa.Table:
+    return REJECTED_SCHEMA.empty_table()
+
+
+def _norm_header(header: str) -> str:
+    return header.strip().replace("（", "(").replace("）", ")").replace(" ", "")
+
+
+# --------------------------------------------------------------------------- normalise
+
+
+def normalise(
+    loaded: Loaded, table: str, extra: Mapping[str, contract.Column] | None = None
+) -> tuple[pa.Table, pa.Table]:
+    """Map headers to contract names, convert units and types; return (table, rejected).
+
+    Adds ``_row`` (the row number as in the original file: header = row 1) and keeps
+    unknown columns unchanged. Raises :class:`InputError` when a required column is
+    absent, since then no row can be used.
+    """
+    cols = contract.columns(table)
+    cols.update(extra or {})
+    aliases = {_norm_header(k): v for k, v in contract.header_aliases(table).items()}
+    for c in (extra or {}).values():
+        aliases[_norm_header(c.name)] = c.name
+        aliases[_norm_header(c.zh)] = c.name
+    src = loaded.table
+    n = src.num_rows
+    names: list[str] = []
+    percent: set[str] = set()
+    for header in src.column_names:
+        key = _norm_header(str(header))
+        is_percent = bool(_PERCENT_HEADER.search(key))
+        if is_percent:
+            key = _PERCENT_HEADER.sub("", key)
+        name = aliases.get(key, aliases.get(key.lower(), str(header).strip()))
+        if is_percent:
+            percent.add(name)
+        names.append(name)
+    dupes = sorted({x for x in names if names.count(x) > 1})
+    if dupes:
+        raise InputError(
+            f"{loaded.source}: several headers mean the same column: {', '.join(dupes)}"
+        )
+    t = src.rename_columns(names)
+    missing = [c.name for c in cols.values() if c.required and c.name not in t.column_names]
+    if missing:
+        hints = []
+        for m in missing:
+            near = difflib.get_close_matches(m, t.column_names, n=1) or difflib.get_close_matches(
+                cols[m].zh, [str(h) for h in src.column_names], n=1
+            )
+            hints.append(
+                f"{m} ({cols[m].zh})" + (f" — did you mean header {near[0]!r}?" if near else "")
+            )
+        raise InputError(
+            f"{loaded.source}: required column(s) missing from the {table} table: "
+            + "; ".join(hints)
+            + f". Headers found: {', '.join(map(str, src.column_names)) or '(none)'}"
+        )
+    rows = pa.array(range(loaded.header_rows + 1, loaded.header_rows + 1 + n), pa.int64())
+    problems: list[pa.Table] = []
+    if "equipment_value_10k_cny" in t.column_names:
+        converted, bad = _to_number(t.column("equipment_value_10k_cny"))
+        problems.append(_problems(table, loaded.source, rows, "equipment_value_10k_cny",
+                                  t.column("equipment_value_10k_cny"), bad, "not a number"))
+        cny = pc.multiply(converted, 10_000.0)
+        if "equipment_value_cny" in t.column_names:
+            own, _ = _to_number(t.column("equipment_value_cny"))
+            cny = pc.coalesce(own, cny)
+            t = t.drop_columns(["equipment_value_cny"])
+        t = t.drop_columns(["equipment_value_10k_cny"]).append_column("equipment_value_cny", cny)
+    for name in t.column_names:
+        col = cols.get(name)
+        if col is None:
+            continue
+        values, problem = _convert(t.column(name), col, name in percent)
+        t = t.set_column(t.column_names.index(name), name, values)
+        if problem is not None:
+            mask, reason = problem
+            original = src.column(names.index(name)) if name in names else t.column(name)
+            problems.append(_problems(table, loaded.source, rows, name, original, mask, reason))
+    for col in cols.values():
+        if col.required and col.name in t.column_names:
+            problems.append(
+                _problems(table, loaded.source, rows, col.name, t.column(col.name),
+                          pc.is_null(t.column(col.name)), f"required value {col.name} ({col.zh}) is empty")
+            )
+    if "county_code" in t.column_names:
+        code = t.column("county_code")
+        bad = pc.invert(pc.match_substring_regex(code, r"^\d{6}$"))
+        problems.append(_problems(table, loaded.source, rows, "county_code", code, bad,
+                                  "county_code must be a 6-digit GB/T 2260 code such as 330482"))
+    t = t.append_column("_row", rows)
+    return t, _concat_rejected(problems)
+
+
+def _convert(
+    column: pa.ChunkedArray, col: contract.Column, percent: bool
+) -> tuple[pa.ChunkedArray, tuple[pa.ChunkedArray, str] | None]:
+    """Convert one column to its contract type. Returns values and (bad-mask, reason)."""
+    if col.type == "str":
+        if pa.types.is_floating(column.type):
+            # Codes read as floats (e.g. 330482.0) come back as integers.
+            column = pc.cast(pc.cast(column, pa.int64(), safe=False), pa.string())
+        values = pc.utf8_trim_whitespace(pc.cast(column, pa.string()))
+        return _blank_to_null(values), None
+    if col.type == "enum":
+        values = _blank_to_null(pc.utf8_trim_whitespace(pc.cast(column, pa.string())))
+        labels = contract.ENUM_LABELS.get(col.name, {})
+        for code, zh in labels.items():
+            values = pc.if_else(pc.equal(values, zh), code, values)
+        values = pc.utf8_lower(values)
+        bad = pc.and_kleene(pc.is_valid(values), pc.invert(pc.is_in(values, pa.array(list(col.enum)))))
+        allowed = ", ".join(f"{c} ({labels.get(c, c)})" for c in col.enum)
+        return values, (pc.fill_null(bad, False), f"unknown value; expected one of {allowed}")
+    if col.type == "bool":
+        if pa.types.is_boolean(column.type):
+            return column, None
+        text = pc.utf8_lower(pc.utf8_trim_whitespace(pc.cast(column, pa.string())))
+        text = _blank_to_null(text)
+        true = pc.is_in(text, pa.array(_TRUE))
+        false = pc.is_in(text, pa.array(_FALSE))
+        values = pc.if_else(true, True, pc.if_else(false, False, pa.scalar(None, pa.bool_())))
+        bad = pc.and_kleene(pc.is_valid(text), pc.invert(pc.or_(true, false)))
+        return values, (pc.fill_null(bad, False), "expected yes/no: true/false, 1/0, 是/否")
+    # numbers (int, float, rate)
+    values, bad = _to_number(column)
+    reason = "not a number"
+    if col.type == "rate":
+        if percent:
+            values = pc.divide(values, 100.0)
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            has_pct = pc.fill_null(pc.match_substring(pc.cast(column, pa.string()), "%"), False)
+            values = pc.if_else(has_pct, pc.divide(values, 100.0), values)
+        over = pc.fill_null(pc.greater(values, 1.0), False)
+        under = pc.fill_null(pc.less(values, 0.0), False)
+        bad = pc.or_(bad, pc.or_(over, under))
+        reason = "not a rate in [0, 1]; a value above 1 looks like a percentage — write 0.85 or 85%"
+    else:
+        neg = pc.fill_null(pc.less(values, 0.0), False)
+        if col.name not in ("year",):
+            bad = pc.or_(bad, neg)
+            reason = "not a non-negative number"
+    return values, (bad, reason)
+
+
+def _to_number(column: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
+    """Parse numbers; returns float64 values and a mask of cells that are not numbers."""
+    if pa.types.is_integer(column.type) or pa.types.is_floating(column.type) or pa.types.is_decimal(column.type):
+        values = pc.cast(column, pa.float64())
+        nan = pc.fill_null(pc.invert(pc.is_finite(values)), False)
+        return pc.if_else(nan, pa.scalar(None, pa.float64()), values), nan
+    if pa.types.is_boolean(column.type):
+        return pc.cast(column, pa.float64()), pa.chunked_array([pa.repeat(False, len(column))])
+    text = pc.utf8_trim_whitespace(pc.cast(column, pa.string()))
+    text = pc.replace_substring(pc.replace_substring(text, ",", ""), "%", "")
+    text = pc.utf8_trim_whitespace(text)
+    text = _blank_to_null(text)
+    ok = pc.match_substring_regex(text, _NUMBER)
+    bad = pc.fill_null(pc.invert(ok), False)
+    clean = pc.if_else(pc.fill_null(ok, False), text, pa.scalar(None, pa.string()))
+    return pc.cast(clean, pa.float64()), bad
+
+
+def _blank_to_null(values: pa.ChunkedArray) -> pa.ChunkedArray:
+    return pc.if_else(pc.equal(values, ""), pa.scalar(None, values.type), values)
+
+
+def _problems(
+    table: str,
+    source: str,
+    rows: pa.Array,
+    column: str,
+    values: pa.ChunkedArray,
+    mask: pa.ChunkedArray,
+    reason: str,
+) -> pa.Table:
+    mask = pc.fill_null(mask, False)
+    if not pc.any(mask).as_py():
+        return _empty_rejected()
+    picked_rows = pc.filter(rows, mask)
+    picked = pc.cast(pc.filter(values, mask), pa.string())
+    k = len(picked_rows)
+    return pa.table(
+        {
+            "table": pa.array([table] * k, pa.string()),
+            "source": pa.array([source] * k, pa.string()),
+            "row": picked_rows,
+            "column": pa.array([column] * k, pa.string()),
+            "value": picked,
+            "reason": pa.array([reason] * k, pa.string()),
+        },
+        schema=REJECTED_SCHEMA,
+    )
+
+
+def _concat_rejected(parts: Iterable[pa.Table]) -> pa.Table:
+    parts = [p for p in parts if p.num_rows]
+    if not parts:
+        return _empty_rejected()
+    return pa.concat_tables(parts).sort_by([("row", "ascending")])
+
+
+def drop_rejected(t: pa.Table, rejected: pa.Table) -> pa.Table:
+    if rejected.num_rows == 0:
+        return t
+    return t.filter(pc.invert(pc.is_in(t.column("_row"), rejected.column("row"))))
+
+
+def reject_duplicates(
+    t: pa.Table, keys: list[str], table: str, source: str
+) -> tuple[pa.Table, pa.Table]:
+    """Keep the first row of each key; reject later duplicates with a reason."""
+    if t.num_rows == 0:
+        return t, _empty_rejected()
+    filled = t.select([*keys, "_row"])
+    # Null keys never join; fill them so that grouping treats them alike.
+    for key in keys:
+        col = filled.column(key)
+        filled = filled.set_column(filled.column_names.index(key), key, pc.fill_null(col, pa.scalar(-1 if pa.types.is_integer(col.type) or pa.types.is_floating(col.type) else "", col.type)))
+    firsts = filled.group_by(keys, use_threads=False).aggregate([("_row", "min")])
+    first_rows = firsts.column("_row_min")
+    dup = pc.invert(pc.is_in(t.column("_row"), first_rows))
+    if not pc.any(dup).as_py():
+        return t, _empty_rejected()
+    key = keys[0]
+    rejected = _problems(table, source, t.column("_row"), key, t.column(key), dup,
+                         f"duplicate {' + '.join(keys)}: an earlier row has the same value; this row is not used")
+    return t.filter(pc.invert(dup)), rejected
+
+
+# --------------------------------------------------------------------------- split
+
+
+def _col(t: pa.Table, name: str, type_: pa.DataType = pa.float64()) -> pa.ChunkedArray:
+    if name in t.column_names:
+        return t.column(name)
+    return pa.chunked_array([pa.nulls(t.num_rows, type_)])
+
+
+def split_by_level(schools: pa.Table, fw: Framework) -> pa.Table:
+    """Turn wide ``schools`` rows into one row per school section (frameworks.md §1.3).
+
+    Shared stock resources are split by student-weighted shares (a junior student
+    counts ``weights.junior`` primary students, a senior ``weights.senior``); the
+    senior-high part is dropped. Whole-school teacher counts, when the per-level count
+    is missing, are split by the same shares and flagged in ``estimated_columns``.
+    """
+    weights = fw.split.weights if fw.split else {"primary": 1.0, "junior": 1.1, "senior": 1.32}
+    shared = fw.split.shared if fw.split else tuple(n for n, _, _ in contract.SHARED_RESOURCES)
+    stype = schools.column("school_type")
+    a = _col(schools, "students_primary")
+    b = _col(schools, "students_junior")
+    c = _col(schools, "students_senior")
+    wa = pc.multiply(a, weights["primary"])
+    wb = pc.multiply(b, weights["junior"])
+    wc = pc.multiply(c, weights["senior"])
+    multi = pc.is_in(stype, pa.array(["nine_year", "twelve_year", "complete_middle"]))
+    denominator = pc.if_else(
+        pc.equal(stype, "nine_year"),
+        pc.add(wa, wb),
+        pc.if_else(
+            pc.equal(stype, "twelve_year"),
+            pc.add(pc.add(wa, wb), wc),
+            pc.if_else(pc.equal(stype, "complete_middle"), pc.add(wb, wc), pa.scalar(None, pa.float64())),
+        ),
+    )
+    denominator = pc.if_else(pc.equal(denominator, 0.0), pa.scalar(None, pa.float64()), denominator)
+    parts = []
+    for level in fw.levels or contract.LEVELS:
+        students = a if level == "primary" else b
+        level_weight = wa if level == "primary" else wb
+        share = pc.if_else(multi, pc.divide(level_weight, denominator), pa.scalar(1.0))
+        teaches = pc.is_in(stype, pa.array([t for t, ls in TYPE_LEVELS.items() if level in ls]))
+        other = b if level == "primary" else a
+        has_students = pc.fill_null(pc.greater(students, 0.0), False)
+        other_has = pc.fill_null(pc.greater(other, 0.0), False)
+        # A level with explicitly zero students in a school that teaches another level
+        # has no section; special schools get a section per level they have students in.
+        zero_here = pc.fill_null(pc.equal(students, 0.0), False)
+        keep = pc.and_(teaches, pc.invert(pc.and_(zero_here, other_has)))
+        special = pc.equal(stype, "special")
+        special_keep = pc.or_(has_students, pc.and_(pc.invert(other_has), pa.scalar(level == "primary")))
+        keep = pc.if_else(special, special_keep, keep)
+        if not pc.any(keep).as_py():
+            continue
+        sub = schools.filter(keep)
+        share = pc.filter(share, keep)
+        cols: dict[str, pa.ChunkedArray | pa.Array] = {}
+        for ident in contract.SCHOOL_IDENTITY:
+            if ident.name in sub.column_names:
+                cols[ident.name] = sub.column(ident.name)
+        cols["level"] = pa.array([level] * sub.num_rows, pa.string())
+        cols["section_id"] = pc.binary_join_element_wise(sub.column("school_id"), pa.scalar(level), ":")
+        estimated: list[tuple[str, pa.ChunkedArray]] = []
+        for name, _zh in contract.LEVEL_COUNTS:
+            own = _col(sub, f"{name}_{level}")
+            if name in sub.column_names and name != "students":
+                whole = pc.multiply(sub.column(name), share)
+                flag = pc.and_(pc.is_null(own), pc.is_valid(whole))
+                flag = pc.and_(flag, pc.not_equal(share, 1.0))
+                cols[name] = pc.coalesce(own, whole)
+                estimated.append((name, pc.fill_null(flag, False)))
+            else:
+                cols[name] = own
+        for name in shared:
+            cols[name] = pc.multiply(_col(sub, name), share)
+        for fact in contract.SCHOOL_FACTS:
+            cols[fact.name] = _col(sub, fact.name, pa.bool_() if fact.type == "bool" else pa.float64())
+        sa, sb = _col(sub, "students_primary"), _col(sub, "students_junior")
+        ca, cb = _col(sub, "classes_primary"), _col(sub, "classes_junior")
+        sub_type = sub.column("school_type")
+        both = pc.is_in(sub_type, pa.array(["nine_year", "twelve_year", "special"]))
+        only_p = pc.is_in(sub_type, pa.array(["primary", "teaching_point"]))
+        cols["school_students"] = pc.if_else(both, pc.add(sa, sb), pc.if_else(only_p, sa, sb))
+        cols["school_classes"] = pc.if_else(both, pc.add(ca, cb), pc.if_else(only_p, ca, cb))
+        cols["split_share"] = share
+        cols["estimated_columns"] = _estimated_lists(estimated, sub.num_rows)
+        for name in sub.column_names:
+            if name not in cols and not _is_wide_only(name):
+                cols[name] = sub.column(name)
+        parts.append(pa.table(cols))
+    if not parts:
+        return _empty_sections(schools)
+    return pa.concat_tables(parts, promote_options="permissive").sort_by(
+        [("_row", "ascending"), ("level", "ascending")]
+    )
+
+
+def _empty_sections(schools: pa.Table) -> pa.Table:
+    return pa.table({"section_id": pa.array([], pa.string()), "_row": pa.array([], pa.int64())})
+
+
+_WIDE_SUFFIXES = ("_primary", "_junior", "_senior")
+
+
+def _is_wide_only(name: str) -> bool:
+    if name.endswith(_WIDE_SUFFIXES):
+        return True
+    return name in {n for n, _ in contract.LEVEL_COUNTS}
+
+
+def _estimated_lists(flags: list[tuple[str, pa.ChunkedArray]], n: int) -> pa.Array:
+    """A list<string> per row naming the columns whose values are estimates."""
+    if not flags:
+        return pa.array([[]] * n, pa.list_(pa.string()))
+    pieces = [
+        pc.if_else(flag, pa.scalar(name), pa.scalar(None, pa.string())) for name, flag in flags
+    ]
+    joined = pc.binary_join_element_wise(*pieces, ",", null_handling="skip")
+    # "" → [] and "a,b" → ["a", "b"]
+    return pc.if_else(pc.equal(joined, ""), pa.scalar([], pa.list_(pa.string())), pc.split_pattern(joined, ","))
+
+
+def long_sections(sections: pa.Table) -> pa.Table:
+    """Complete a long-form (one row per section) input with the derived columns."""
+    cols = {name: sections.column(name) for name in sections.column_names}
+    cols["section_id"] = pc.binary_join_element_wise(cols["school_id"], cols["level"], ":")
+    for derived, base in (("school_students", "students"), ("school_classes", "classes")):
+        if derived in cols or base not in cols:
+            continue
+        keyed = sections.select(["school_id", base])
+        sums = keyed.group_by(["school_id"]).aggregate([(base, "sum", pc.ScalarAggregateOptions(skip_nulls=False))])
+        joined = sections.select(["school_id", "_row"]).join(sums, "school_id", use_threads=False).sort_by("_row")
+        order = pc.sort_indices(sections.column("_row"))
+        back = pc.take(joined.column(f"{base}_sum"), pc.sort_indices(order))
+        cols[derived] = back
+    n = sections.num_rows
+    cols["split_share"] = pa.nulls(n, pa.float64())
+    cols["estimated_columns"] = pa.array([[]] * n, pa.list_(pa.string()))
+    return pa.table(cols)
+
+
+# --------------------------------------------------------------------------- options, scope
+
+
+def move_indoor_sports_area(sections: pa.Table) -> pa.Table:
+    """Optional: count indoor gymnasium area as sports area, not teaching area [S]."""
+    if "indoor_sports_area_m2" not in sections.column_names:
+        return sections
+    indoor = pc.fill_null(sections.column("indoor_sports_area_m2"), 0.0)
+    out = sections
+    for name, fn in (("teaching_aux_area_m2", pc.subtract), ("sports_area_m2", pc.add)):
+        if name in out.column_names:
+            out = out.set_column(out.column_names.index(name), name, fn(out.column(name), indoor))
+    return out
+
+
+def add_missing_columns(t: pa.Table, kinds: Mapping[str, str]) -> tuple[pa.Table, list[str]]:
+    """Add every declared column absent from ``t`` as all-missing, so formulas compile."""
+    added = []
+    for name, kind in kinds.items():
+        if name not in t.column_names:
+            type_ = {"number": pa.float64(), "bool": pa.bool_(), "text": pa.string()}[kind]
+            t = t.append_column(name, pa.nulls(t.num_rows, type_))
+            added.append(name)
+    return t, added
+
+
+def apply_scope(units: pa.Table, fw: Framework) -> pa.Table:
+    """Mark each unit in scope or excluded by the first matching scope rule (kept, not dropped)."""
+    cols = Columns(fw.column_kinds(fw.unit))
+    excluded_by = pa.nulls(units.num_rows, pa.string())
+    reason_zh = pa.nulls(units.num_rows, pa.string())
+    reason_en = pa.nulls(units.num_rows, pa.string())
+    for rule in fw.rules_of("scope_exclusion"):
+        if not rule.enabled or rule.when is None or rule.reason is None:
+            continue
+        expr = compile_formula(rule.when, cols, expect="bool").expression
+        hit = pc.fill_null(_evaluate(units, expr), False)
+        fresh = pc.and_(hit, pc.is_null(excluded_by))
+        excluded_by = pc.if_else(fresh, pa.scalar(rule.id), excluded_by)
+        reason_zh = pc.if_else(fresh, pa.scalar(rule.reason.zh), reason_zh)
+        reason_en = pc.if_else(fresh, pa.scalar(rule.reason.en), reason_en)
+    return (
+        units.append_column("in_scope", pc.is_null(excluded_by))
+        .append_column("excluded_by", excluded_by)
+        .append_column("exclusion_reason_zh", reason_zh)
+        .append_column("exclusion_reason_en", reason_en)
+    )
+
+
+def _evaluate(t: pa.Table, expr: pc.Expression) -> pa.ChunkedArray:
+    from .score import evaluate_expression
+
+    return evaluate_expression(t, expr)

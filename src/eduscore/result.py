@@ -1,0 +1,355 @@
+"""The result of an evaluation: Arrow tables (data-contract §4), JSON and a summary."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+import jsonschema
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import __version__
+from .framework import CONFIDENCE_LABELS, Framework, load_schema
+from .score import Scored
+
+VERDICTS = ("certified", "not_certified", "incomplete")
+NATIONAL = "national"
+
+_VERDICT_ZH = {"certified": "通过认定", "not_certified": "未通过", "incomplete": "资料不全,无法认定"}
+_STATUS_ZH = {"pass": "达标", "fail": "未达标", "not_assessed": "未评估", "not_computable": "无法计算"}
+
+
+def _split_key(t: pa.Table) -> pa.Table:
+    """Replace the internal ``_county`` key by ``county_code`` and ``year`` columns."""
+    parts = pc.split_pattern(t.column("_county"), "|")
+    code = pc.list_element(parts, 0)
+    year_text = pc.list_element(parts, 1)
+    year = pc.cast(pc.if_else(pc.equal(year_text, ""), pa.scalar(None, pa.string()), year_text), pa.int64())
+    rest = t.drop_columns(["_county"])
+    return pa.table({"county_code": code, "year": year, **{n: rest.column(n) for n in rest.column_names}})
+
+
+@attrs.define
+class Result:
+    """Everything an evaluation produced.
+
+    Tables (all :class:`pyarrow.Table`):
+
+    - ``verdicts`` — one row per county × year: verdict and reasons;
+    - ``checks`` — one row per county × check, with status, value, threshold,
+      comparator, confidence tag, source document and the rule set that set it;
+    - ``dispersion`` — per county × level × indicator: sections, students,
+      weighted mean, weighted SD, CV, limit, status;
+    - ``sections`` — one row per scored unit (school section or kindergarten):
+      identity, scope, indicator values, estimate flags, the unit rule statuses;
+    - ``section_checks`` — long form: unit × indicator / unit rule, with value,
+      threshold, met, ratio to threshold, status and any relaxation used;
+    - ``excluded`` — units out of scope, with the rule that excluded them;
+    - ``rejected`` — input rows not used, with the file, row, column, value, reason;
+    - ``accounting`` — per input table: rows read = scored + excluded + rejected.
+    """
+
+    framework: Framework
+    verdicts: pa.Table
+    checks: pa.Table
+    dispersion: pa.Table
+    sections: pa.Table
+    section_checks: pa.Table
+    excluded: pa.Table
+    rejected: pa.Table
+    accounting: pa.Table
+    options: dict[str, bool]
+    relaxations: tuple[str, ...]
+    missing_columns: list[str]
+
+    TABLES = ("verdicts", "checks", "dispersion", "sections", "section_checks", "excluded", "rejected", "accounting")
+
+    def tables(self) -> dict[str, pa.Table]:
+        return {name: getattr(self, name) for name in self.TABLES}
+
+    def verdict(self, county_code: str, year: int | None = None) -> str:
+        """The verdict of one county (and year, when the data have several)."""
+        rows = self.verdicts.filter(pc.equal(self.verdicts.column("county_code"), county_code))
+        if year is not None:
+            rows = rows.filter(pc.equal(rows.column("year"), year))
+        if rows.num_rows != 1:
+            raise KeyError(f"{rows.num_rows} verdict rows for county {county_code} year {year}")
+        return str(rows.column("verdict")[0].as_py())
+
+    def failing_sections(self) -> pa.Table:
+        """Sections whose unit rules fail, one row per failing section check."""
+        sc = self.section_checks
+        return sc.filter(pc.and_(pc.equal(sc.column("status"), "fail"), pc.not_equal(sc.column("kind"), "indicator")))
+
+    def to_dict(self) -> dict[str, Any]:
+        fw = self.framework
+        return {
+            "eduscore_version": __version__,
+            "framework": {
+                "id": fw.id,
+                "version": fw.version,
+                "name": {"zh": fw.name.zh, "en": fw.name.en},
+                "document": fw.document["number"],
+                "title": fw.document["title"],
+            },
+            "options": self.options,
+            "relaxations": list(self.relaxations),
+            "missing_columns": self.missing_columns,
+            "confidence_tags": CONFIDENCE_LABELS,
+            **{name: _records(table) for name, table in self.tables().items()},
+        }
+
+    def to_json(self, *, indent: int | None = 2, validate: bool = True) -> str:
+        """The result as JSON, validated against ``schemas/result.schema.json``."""
+        data = self.to_dict()
+        if validate:
+            jsonschema.validate(data, load_schema("result"), cls=jsonschema.Draft202012Validator)
+        return json.dumps(data, ensure_ascii=False, indent=indent, allow_nan=False)
+
+    def summary(self, lang: str = "en", max_items: int = 8) -> str:
+        """A short human summary: the verdict per county and what stands in the way."""
+        zh = lang == "zh"
+        fw = self.framework
+        lines = [f"{fw.name.get(lang)} — {fw.document['number']} ({fw.id} v{fw.version})"]
+        checks = self.checks
+        for v in self.verdicts.to_pylist():
+            who = f"{v['county_code']} {v['county_name'] or ''}".strip()
+            when = f" {v['year']}" if v["year"] is not None else ""
+            verdict = _VERDICT_ZH[v["verdict"]] if zh else v["verdict"]
+            counts = (
+                f"达标 {v['n_pass']},未达标 {v['n_fail']},未评估 {v['n_not_assessed']}"
+                if zh
+                else f"{v['n_pass']} pass, {v['n_fail']} fail, {v['n_not_assessed']} not assessed"
+            )
+            lines.append(f"\n{who}{when}: {verdict.upper() if not zh else verdict}  ({counts})")
+            mine = checks.filter(
+                pc.and_(pc.equal(checks.column("county_code"), v["county_code"]),
+                        pc.equal(pc.fill_null(checks.column("year"), -1), -1 if v["year"] is None else v["year"]))
+            )
+            for status in ("fail", "not_assessed", "not_computable"):
+                rows = mine.filter(pc.equal(mine.column("status"), status)).to_pylist()
+                if not rows:
+                    continue
+                label = _STATUS_ZH[status] if zh else status.replace("_", " ")
+                lines.append(f"  {label}:")
+                for r in rows[:max_items]:
+                    name = r["name_zh"] if zh else r["name_en"]
+                    lines.append(f"    - {r['check_id']} [{r['confidence']}] {name}: {_describe(r)}")
+                if len(rows) > max_items:
+                    lines.append(f"    … {len(rows) - max_items} more" if not zh else f"    … 另有 {len(rows) - max_items} 项")
+        acc = self.accounting.to_pylist()
+        if acc:
+            lines.append("")
+            for a in acc:
+                lines.append(
+                    f"{a['table']} ({a['source']}): {a['rows']} rows = {a['scored']} scored + "
+                    f"{a['excluded']} excluded + {a['rejected']} rejected + {a['unused']} unused"
+                )
+        return "\n".join(lines)
+
+
+def _describe(r: Mapping[str, Any]) -> str:
+    value, th = r["value"], r["threshold"]
+    if r["status"] in ("not_assessed", "not_computable"):
+        return str(r["reason"] or "not assessed")
+    parts = []
+    if value is not None and th is not None:
+        parts.append(f"{_num(value)} (needs {r['comparator']} {_num(th)})")
+    if r["reason"]:
+        parts.append(str(r["reason"]))
+    return "; ".join(parts)
+
+
+def _num(x: float) -> str:
+    if math.isfinite(x) and abs(x) < 1 and x != 0:
+        return f"{x:.3f}"
+    return f"{x:,.4g}" if abs(x) < 1e6 else f"{x:,.0f}"
+
+
+def _records(t: pa.Table) -> list[dict[str, Any]]:
+    rows = t.to_pylist()
+    for row in rows:
+        for k, v in row.items():
+            if isinstance(v, float) and not math.isfinite(v):
+                row[k] = None
+    return rows
+
+
+# --------------------------------------------------------------------------- assembly
+
+
+def build_result(
+    fw: Framework,
+    *,
+    scored: Scored,
+    counties: pa.Table,
+    rejected: pa.Table,
+    inputs: Mapping[str, tuple[int, str]],
+    unused: Mapping[str, tuple[int, str]],
+    unit_table: str,
+    options: dict[str, bool],
+    relaxations: tuple[str, ...],
+    missing_columns: list[str],
+) -> Result:
+    checks = scored.checks
+    n = checks.num_rows
+
+    def const(x: str) -> pa.Array:
+        return pa.array([x] * n, pa.string())
+
+    checks = (
+        checks.append_column("framework", const(fw.id))
+        .append_column("framework_version", const(fw.version))
+        .append_column("rule_set", const(NATIONAL))
+        .append_column("rule_set_version", const(fw.version))
+    )
+    names = counties.select(["_county", "county_name"])
+    verdicts = _verdicts(checks, names)
+    dispersion = _with_limits(scored.dispersion, checks)
+    units = scored.units
+    unit_status = _unit_rule_status(scored.unit_checks, fw)
+    sections = _section_table(units, unit_status, fw)
+    excluded = sections.filter(pc.invert(sections.column("in_scope")))
+    accounting = _accounting(units, rejected, inputs, unused, unit_table)
+    return Result(
+        framework=fw,
+        verdicts=_split_key(verdicts),
+        checks=_split_key(checks),
+        dispersion=_split_key(dispersion),
+        sections=_split_key(sections),
+        section_checks=_split_key(scored.unit_checks),
+        excluded=_split_key(excluded),
+        rejected=rejected,
+        accounting=accounting,
+        options=options,
+        relaxations=relaxations,
+        missing_columns=missing_columns,
+    )
+
+
+def _verdicts(checks: pa.Table, names: pa.Table) -> pa.Table:
+    status = checks.column("status")
+    t = checks.select(["_county"])
+    for s, label in (("pass", "n_pass"), ("fail", "n_fail")):
+        t = t.append_column(label, pc.cast(pc.equal(status, s), pa.int64()))
+    t = t.append_column("n_not_assessed", pc.cast(pc.is_in(status, pa.array(["not_assessed", "not_computable"])), pa.int64()))
+    text = pc.binary_join_element_wise(
+        checks.column("check_id"),
+        pc.if_else(
+            pc.equal(status, "fail"),
+            pa.scalar("fail"),
+            pc.if_else(pc.equal(status, "pass"), pa.scalar(None, pa.string()), pa.scalar("not assessed")),
+        ),
+        pc.fill_null(checks.column("reason"), ""),
+        ": ",
+    )
+    t = t.append_column("reason", text)
+    counts = t.group_by("_county", use_threads=False).aggregate([("n_pass", "sum"), ("n_fail", "sum"), ("n_not_assessed", "sum")])
+    reasons = t.filter(pc.is_valid(t.column("reason"))).group_by("_county", use_threads=False).aggregate([("reason", "list")])
+    out = names.join(counts, "_county", use_threads=False).sort_by("_county")
+    # Arrow joins cannot carry list columns: look the reason lists up by position instead.
+    where = pc.index_in(out.column("_county"), value_set=reasons.column("_county"))
+    out = out.append_column("reason_list", pc.take(reasons.column("reason_list"), where))
+    n_fail = pc.fill_null(out.column("n_fail_sum"), 0)
+    n_na = pc.fill_null(out.column("n_not_assessed_sum"), 0)
+    n_pass = pc.fill_null(out.column("n_pass_sum"), 0)
+    verdict = pc.if_else(pc.greater(n_fail, 0), "not_certified", pc.if_else(pc.greater(n_na, 0), "incomplete", "certified"))
+    verdict = pc.if_else(pc.equal(pc.add(pc.add(n_fail, n_na), n_pass), 0), "incomplete", verdict)
+    empty = pa.scalar([], pa.list_(pa.string()))
+    return pa.table(
+        {
+            "_county": out.column("_county"),
+            "county_name": out.column("county_name"),
+            "verdict": verdict,
+            "verdict_zh": pc.if_else(pc.equal(verdict, "certified"), _VERDICT_ZH["certified"],
+                                     pc.if_else(pc.equal(verdict, "not_certified"), _VERDICT_ZH["not_certified"], _VERDICT_ZH["incomplete"])),
+            "reasons": pc.if_else(pc.is_null(out.column("reason_list")), empty, out.column("reason_list")),
+            "n_pass": n_pass,
+            "n_fail": n_fail,
+            "n_not_assessed": n_na,
+        }
+    )
+
+
+def _with_limits(dispersion: pa.Table, checks: pa.Table) -> pa.Table:
+    """Attach each CV's limit and status from its check (kind dispersion_limit)."""
+    cv_checks = checks.filter(pc.equal(checks.column("kind"), "dispersion_limit"))
+    parts = pc.split_pattern(cv_checks.column("check_id"), ".")
+    ind = pc.list_element(parts, 1)
+    lookup = pa.table(
+        {
+            "_county": cv_checks.column("_county"),
+            "level": cv_checks.column("level"),
+            "indicator": ind,
+            "limit": cv_checks.column("threshold"),
+            "status": cv_checks.column("status"),
+            "reason": cv_checks.column("reason"),
+        }
+    )
+    if dispersion.num_rows == 0:
+        return dispersion.append_column("limit", pa.array([], pa.float64())).append_column(
+            "status", pa.array([], pa.string())).append_column("reason", pa.array([], pa.string()))
+    joined = dispersion.join(lookup, ["_county", "level", "indicator"], use_threads=False)
+    return joined.sort_by([("_county", "ascending"), ("level", "descending"), ("indicator", "ascending")])
+
+
+def _unit_rule_status(unit_checks: pa.Table, fw: Framework) -> dict[str, pa.Table]:
+    out = {}
+    for rule in fw.rules_of("count_met_with_floor", "section_threshold"):
+        mine = unit_checks.filter(pc.equal(unit_checks.column("check_id"), rule.id))
+        out[rule.id] = mine
+    return out
+
+
+_IDENTITY = (
+    "_county", "county_name", "school_id", "school_name", "school_type", "level", "section_id",
+    "kindergarten_id", "kindergarten_name", "category", "ownership", "location", "education_group",
+    "unit_id", "_row", "students", "children", "split_share", "estimated_columns",
+    "in_scope", "excluded_by", "exclusion_reason_zh", "exclusion_reason_en",
+)
+
+
+def _section_table(units: pa.Table, unit_status: Mapping[str, pa.Table], fw: Framework) -> pa.Table:
+    cols = {name: units.column(name) for name in _IDENTITY if name in units.column_names}
+    if "_row" in cols:
+        cols["source_row"] = cols.pop("_row")
+    for ind in fw.indicators:
+        cols[ind.id] = units.column(ind.id)
+    for rule_id, t in unit_status.items():
+        # unit_checks rows for one rule are in unit order (one per unit), so they align.
+        cols[f"{rule_id}__status"] = t.column("status")
+        if t.column("kind")[0].as_py() if t.num_rows else False:
+            if t.column("kind")[0].as_py() == "count_met_with_floor":
+                cols[f"{rule_id}__met_count"] = pc.cast(t.column("value"), pa.int64())
+    return pa.table(cols)
+
+
+def _accounting(
+    units: pa.Table,
+    rejected: pa.Table,
+    inputs: Mapping[str, tuple[int, str]],
+    unused: Mapping[str, tuple[int, str]],
+    unit_table: str,
+) -> pa.Table:
+    rows = []
+    for table, (n, source) in inputs.items():
+        tables = ("schools", "sections") if table == "schools" else (table,)
+        rej = rejected.filter(pc.is_in(rejected.column("table"), pa.array(list(tables))))
+        n_rejected = len(pc.unique(rej.column("row")))
+        scored = excluded = 0
+        if table == unit_table and units.num_rows:
+            per_row = units.select(["_row", "in_scope"]).group_by("_row", use_threads=False).aggregate([("in_scope", "any")])
+            scored = int(pc.sum(pc.cast(per_row.column("in_scope_any"), pa.int64())).as_py() or 0)
+            excluded = per_row.num_rows - scored
+        else:
+            scored = n - n_rejected
+        rows.append({"table": table, "source": source, "rows": n, "scored": scored, "excluded": excluded,
+                     "rejected": n_rejected, "unused": 0})
+    for table, (n, source) in unused.items():
+        rows.append({"table": table, "source": source, "rows": n, "scored": 0, "excluded": 0, "rejected": 0, "unused": n})
+    schema = pa.schema([("table", pa.string()), ("source", pa.string())] + [(k, pa.int64()) for k in ("rows", "scored", "excluded", "rejected", "unused")])
+    return pa.Table.from_pylist(rows, schema=schema)

@@ -1,0 +1,569 @@
+"""The scoring engine: interprets a framework's rules by kind over Arrow tables.
+
+Every function here works on whole tables — all counties, levels and sections at
+once — with projections, group-bys and joins. The loops are over the *rules* of a
+framework (a few dozen), never over schools or counties.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+import attrs
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+
+from . import contract
+from .dispersion import weighted_dispersion
+from .formula import Columns, Compiled, compile_formula
+from .framework import Framework, Indicator, Rule, Text, Threshold
+
+STATUSES = ("pass", "fail", "not_assessed", "not_computable")
+_NULL_F = pa.scalar(None, pa.float64())
+_NULL_S = pa.scalar(None, pa.string())
+
+SECTION_CHECK_SCHEMA = pa.schema(
+    [
+        ("_county", pa.string()),
+        ("unit_id", pa.string()),
+        ("level", pa.string()),
+        ("check_id", pa.string()),
+        ("kind", pa.string()),
+        ("value", pa.float64()),
+        ("threshold", pa.float64()),
+        ("comparator", pa.string()),
+        ("met", pa.bool_()),
+        ("ratio", pa.float64()),
+        ("status", pa.string()),
+        ("reason", pa.string()),
+        ("relaxation", pa.string()),
+    ]
+)
+
+CHECK_SCHEMA = pa.schema(
+    [
+        ("_county", pa.string()),
+        ("check_id", pa.string()),
+        ("rule_id", pa.string()),
+        ("kind", pa.string()),
+        ("group", pa.string()),
+        ("item", pa.string()),
+        ("level", pa.string()),
+        ("name_zh", pa.string()),
+        ("name_en", pa.string()),
+        ("status", pa.string()),
+        ("value", pa.float64()),
+        ("threshold", pa.float64()),
+        ("comparator", pa.string()),
+        ("reason", pa.string()),
+        ("confidence", pa.string()),
+        ("confidence_note", pa.string()),
+        ("document", pa.string()),
+        ("clause", pa.string()),
+        ("spec", pa.string()),
+    ]
+)
+
+
+def evaluate_expressions(t: pa.Table, exprs: Mapping[str, pc.Expression]) -> pa.Table:
+    """Evaluate named Arrow expressions over ``t`` in one projection."""
+    if t.num_rows == 0:
+        return ds.dataset(t).to_table(columns=dict(exprs)) if t.num_columns else pa.table({})
+    return ds.dataset(t).to_table(columns=dict(exprs))
+
+
+def evaluate_expression(t: pa.Table, expr: pc.Expression) -> pa.ChunkedArray:
+    return evaluate_expressions(t, {"v": expr}).column("v")
+
+
+_COMPARE = {
+    ">=": pc.greater_equal,
+    ">": pc.greater,
+    "<=": pc.less_equal,
+    "<": pc.less,
+    "==": pc.equal,
+}
+
+
+def _compare(value: pc.Expression, comparator: str, threshold: pc.Expression) -> pc.Expression:
+    return _COMPARE[comparator](value, threshold)
+
+
+def threshold_expression(
+    th: Threshold | None, cols: Columns, *, rows: Columns | None = None, prefix: str = "__thagg"
+) -> tuple[pc.Expression, Compiled | None]:
+    """An expression giving each row its threshold (level / school type aware)."""
+    if th is None:
+        return pc.scalar(_NULL_F), None
+    if th.formula:
+        compiled = compile_formula(th.formula, cols, rows=rows, expect="number", aggregate_prefix=prefix)
+        return compiled.expression, compiled
+    expr: pc.Expression = pc.scalar(_NULL_F if th.value is None else pa.scalar(th.value, pa.float64()))
+    for level, v in th.by_level.items():
+        expr = pc.if_else(pc.equal(pc.field("level"), pc.scalar(level)), pc.scalar(float(v)), expr)
+    for school_type, v in th.by_school_type.items():
+        expr = pc.if_else(pc.equal(pc.field("school_type"), pc.scalar(school_type)), pc.scalar(float(v)), expr)
+    return expr, None
+
+
+def _labels(kinds: Mapping[str, str]) -> dict[str, str]:
+    labels = {}
+    for table in ("sections", "counties", "kindergartens"):
+        for col in contract.TABLES[table]:
+            labels.setdefault(col.name, col.zh)
+    return {k: labels.get(k, k) for k in kinds}
+
+
+def _missing_reason(compiled: Iterable[Compiled], labels: Mapping[str, str]) -> pc.Expression:
+    """A text explaining why a formula's value is missing: a missing input or a zero divisor."""
+    candidates: list[pc.Expression] = []
+    for c in compiled:
+        for name in sorted(c.columns):
+            if name.startswith("__"):
+                continue
+            candidates.append(
+                pc.if_else(pc.is_null(pc.field(name)), pc.scalar(f"missing input {name} ({labels.get(name, name)})"), pc.scalar(_NULL_S))
+            )
+        for agg in c.aggregates:
+            used = ", ".join(sorted(c.row_columns)) or "rows"
+            candidates.append(
+                pc.if_else(pc.is_null(pc.field(agg.column)), pc.scalar(f"no unit data, or some units lack {used}"), pc.scalar(_NULL_S))
+            )
+        for div in c.divisions:
+            candidates.append(
+                pc.if_else(pc.equal(div.denominator, pc.scalar(0.0)), pc.scalar(f"division by zero: {div.text} = 0"), pc.scalar(_NULL_S))
+            )
+    if not candidates:
+        return pc.scalar("not computable")
+    return pc.coalesce(*candidates, pc.scalar("not computable"))
+
+
+@attrs.define
+class Scored:
+    units: pa.Table  # one row per unit with indicator values and the unit rule statuses
+    unit_checks: pa.Table  # long: unit × check
+    dispersion: pa.Table
+    checks: pa.Table  # long: county × check
+
+
+class Engine:
+    """Scores one framework over prepared tables. Construct, then call :meth:`run`."""
+
+    def __init__(self, fw: Framework, relaxations: Sequence[str] = ()) -> None:
+        self.fw = fw
+        self.unit_kinds = fw.column_kinds(fw.unit)
+        self.unit_cols = Columns(self.unit_kinds)
+        self.county_cols = Columns(fw.column_kinds("counties") | {"year": "number"})
+        self.labels = _labels(self.unit_kinds | fw.column_kinds("counties"))
+        enabled = set(relaxations)
+        self.relaxations = [r for r in fw.rules_of("relaxation") if r.enabled or r.id in enabled]
+
+    # ----------------------------------------------------------------- unit level
+
+    def _relaxed(
+        self, target: str, value: pc.Expression, threshold: pc.Expression, compiled: list[Compiled]
+    ) -> tuple[pc.Expression, pc.Expression, pc.Expression]:
+        applied: pc.Expression = pc.scalar(_NULL_S)
+        for rule in self.relaxations:
+            for tgt in rule.targets:
+                if tgt.target != target or rule.when is None:
+                    continue
+                when_c = compile_formula(rule.when, self.unit_cols, expect="bool")
+                when = pc.coalesce(when_c.expression, pc.scalar(False))
+                if tgt.formula:
+                    c = compile_formula(tgt.formula, self.unit_cols, expect="number")
+                    compiled.append(c)
+                    value = pc.if_else(when, c.expression, value)
+                if tgt.threshold is not None:
+                    t_expr, _ = threshold_expression(tgt.threshold, self.unit_cols)
+                    threshold = pc.if_else(when, t_expr, threshold)
+                applied = pc.if_else(when, pc.scalar(rule.id), applied)
+        return value, threshold, applied
+
+    def _unit_check(
+        self,
+        units: pa.Table,
+        check_id: str,
+        kind: str,
+        formula: str,
+        comparator: str | None,
+        threshold: Threshold | None,
+        applies_when: str | None = None,
+    ) -> pa.Table:
+        compiled = [compile_formula(formula, self.unit_cols, expect="number")]
+        value = compiled[0].expression
+        th_expr, th_compiled = threshold_expression(threshold, self.unit_cols)
+        if th_compiled is not None:
+            compiled.append(th_compiled)
+        value, th_expr, relaxed = self._relaxed(check_id, value, th_expr, compiled)
+        exprs = {
+            "value": value,
+            "threshold": th_expr,
+            "relaxation": relaxed,
+            "reason": _missing_reason(compiled, self.labels),
+        }
+        if applies_when is not None:
+            exprs["applies"] = compile_formula(applies_when, self.unit_cols, expect="bool").expression
+        got = evaluate_expressions(units, exprs)
+        v, th = got.column("value"), got.column("threshold")
+        n = units.num_rows
+        if comparator is None:
+            met = pa.nulls(n, pa.bool_())
+            ratio = pa.nulls(n, pa.float64())
+        else:
+            met = _COMPARE[comparator](v, th)
+            # Ratio to the threshold, oriented so that 1 means "exactly at it" and less is worse.
+            num, den = (v, th) if comparator in (">=", ">") else (th, v)
+            ratio = pc.if_else(pc.equal(den, 0.0), _NULL_F, pc.divide(num, den))
+            ratio = pc.if_else(pc.and_(pc.equal(num, 0.0), pc.equal(den, 0.0)), 1.0, ratio)
+        status = pc.if_else(pc.is_null(v), "not_assessed", pc.if_else(met, "pass", "fail"))
+        if comparator is None:
+            status = pc.if_else(pc.is_null(v), "not_assessed", pa.scalar("info"))
+        elif th_compiled is None and threshold is not None:
+            status = pc.if_else(pc.and_(pc.is_valid(v), pc.is_null(th)), pa.scalar("info"), status)
+        reason = pc.if_else(pc.is_null(v), got.column("reason"), _NULL_S)
+        if "applies" in got.column_names:
+            applies = got.column("applies")
+            status = pc.if_else(pc.is_null(applies), "not_assessed", pc.if_else(applies, status, "not_applicable"))
+            reason = pc.if_else(
+                pc.is_null(applies),
+                pa.scalar(f"cannot tell whether the rule applies ({applies_when})"),
+                pc.if_else(applies, reason, _NULL_S),
+            )
+        status = pc.if_else(units.column("in_scope"), status, "excluded")
+        return pa.table(
+            {
+                "_county": units.column("_county"),
+                "unit_id": units.column("unit_id"),
+                "level": units.column("level"),
+                "check_id": pa.array([check_id] * n, pa.string()),
+                "kind": pa.array([kind] * n, pa.string()),
+                "value": v,
+                "threshold": th,
+                "comparator": pa.array([comparator] * n, pa.string()),
+                "met": met,
+                "ratio": ratio,
+                "status": status,
+                "reason": reason,
+                "relaxation": got.column("relaxation"),
+            },
+            schema=SECTION_CHECK_SCHEMA,
+        )
+
+    def _count_met(self, units: pa.Table, rule: Rule, by_indicator: Mapping[str, pa.Table]) -> pa.Table:
+        """count_met_with_floor: ≥ min_met thresholds met, every missed one at ≥ floor."""
+        assert rule.min_met is not None and rule.floor_ratio is not None
+        n = units.num_rows
+        listed = [by_indicator[i] for i in rule.indicators if self.fw.indicator(i).threshold is not None]
+        zero = pa.array([0] * n, pa.int64())
+        met_count, miss_count, unknown, below = zero, zero, zero, pa.array([False] * n)
+        for t in listed:
+            met = t.column("met")
+            met_count = pc.add(met_count, pc.cast(pc.fill_null(met, False), pa.int64()))
+            miss_count = pc.add(miss_count, pc.cast(pc.fill_null(pc.invert(met), False), pa.int64()))
+            unknown = pc.add(unknown, pc.cast(pc.is_null(met), pa.int64()))
+            low = pc.and_(pc.fill_null(pc.invert(met), False), pc.fill_null(pc.less(t.column("ratio"), rule.floor_ratio), False))
+            below = pc.or_(below, low)
+        allowed_misses = len(listed) - rule.min_met
+        fail = pc.or_(below, pc.greater(miss_count, allowed_misses))
+        status = pc.if_else(fail, "fail", pc.if_else(pc.greater(unknown, 0), "not_assessed", "pass"))
+        status = pc.if_else(units.column("in_scope"), status, "excluded")
+        reason = pc.if_else(
+            pc.equal(status, "fail"),
+            pc.if_else(below, pa.scalar(f"a missed threshold is below {rule.floor_ratio:.0%} of it"),
+                       pa.scalar(f"more than {allowed_misses} threshold(s) missed")),
+            pc.if_else(pc.equal(status, "not_assessed"), pa.scalar("some indicator values are missing"), _NULL_S),
+        )
+        return pa.table(
+            {
+                "_county": units.column("_county"),
+                "unit_id": units.column("unit_id"),
+                "level": units.column("level"),
+                "check_id": pa.array([rule.id] * n, pa.string()),
+                "kind": pa.array([rule.kind] * n, pa.string()),
+                "value": pc.cast(met_count, pa.float64()),
+                "threshold": pa.array([float(rule.min_met)] * n, pa.float64()),
+                "comparator": pa.array([">="] * n, pa.string()),
+                "met": pc.if_else(pc.equal(status, "pass"), True, pc.if_else(pc.equal(status, "fail"), False, pa.scalar(None, pa.bool_()))),
+                "ratio": pa.nulls(n, pa.float64()),
+                "status": status,
+                "reason": reason,
+                "relaxation": pa.nulls(n, pa.string()),
+            },
+            schema=SECTION_CHECK_SCHEMA,
+        )
+
+    # ----------------------------------------------------------------- county level
+
+    def _section_rule_checks(self, unit_checks: pa.Table, counties: pa.Table, rule: Rule) -> pa.Table:
+        """County check of a unit rule: every in-scope, applicable unit must pass."""
+        mine = unit_checks.filter(pc.equal(unit_checks.column("check_id"), rule.id))
+        mine = mine.filter(pc.is_in(mine.column("status"), pa.array(["pass", "fail", "not_assessed"])))
+        flags = mine.select(["_county"]).append_column("n", pa.array([1] * mine.num_rows, pa.int64()))
+        for s in ("pass", "fail", "not_assessed"):
+            flags = flags.append_column(s, pc.cast(pc.equal(mine.column("status"), s), pa.int64()))
+        agg = flags.group_by("_county", use_threads=False).aggregate(
+            [("n", "sum"), ("pass", "sum"), ("fail", "sum"), ("not_assessed", "sum")]
+        )
+        joined = counties.select(["_county"]).join(agg, "_county", use_threads=False)
+        n_fail = joined.column("fail_sum")
+        n_na = joined.column("not_assessed_sum")
+        unit_word = "kindergartens" if (rule.over or self.fw.unit) == "kindergartens" else "school sections"
+        status = pc.if_else(
+            pc.is_null(joined.column("n_sum")),
+            "not_assessed",
+            pc.if_else(pc.greater(n_fail, 0), "fail", pc.if_else(pc.greater(n_na, 0), "not_assessed", "pass")),
+        )
+        reason = pc.if_else(
+            pc.is_null(joined.column("n_sum")),
+            pa.scalar(f"no in-scope {unit_word} to assess"),
+            pc.if_else(
+                pc.greater(n_fail, 0),
+                pc.binary_join_element_wise(pc.cast(n_fail, pa.string()), pa.scalar(f"{unit_word} fail"), " "),
+                pc.if_else(
+                    pc.greater(n_na, 0),
+                    pc.binary_join_element_wise(pc.cast(n_na, pa.string()), pa.scalar(f"{unit_word} lack data"), " "),
+                    _NULL_S,
+                ),
+            ),
+        )
+        return self._check_rows(joined.column("_county"), rule, rule.id, None, status,
+                                pc.cast(n_fail, pa.float64()), 0.0, "==", reason)
+
+    def _county_checks(self, counties: pa.Table, units: pa.Table, rule: Rule) -> pa.Table:
+        over = rule.over or self.fw.unit
+        rows = Columns(self.fw.column_kinds(over))
+        prefix = f"__{rule.id.replace('.', '_')}_"
+        n = counties.num_rows
+        if rule.kind == "attestation" or (rule.kind == "prerequisite" and rule.column):
+            assert rule.column is not None
+            col = counties.column(rule.column)
+            status = pc.if_else(pc.is_null(col), "not_assessed", pc.if_else(col, "pass", "fail"))
+            reason = pc.if_else(pc.is_null(col), pa.scalar(f"missing input {rule.column} ({self.labels.get(rule.column, rule.column)})"),
+                                pc.if_else(col, _NULL_S, pa.scalar(f"{rule.column} is false (not attested)")))
+            return self._check_rows(counties.column("_county"), rule, rule.id, None, status,
+                                    pc.cast(col, pa.float64()), 1.0, "==", reason)
+        if rule.kind == "veto":
+            assert rule.when is not None
+            compiled = compile_formula(rule.when, self.county_cols, rows=rows, expect="bool", aggregate_prefix=prefix)
+            frame = self._with_aggregates(counties, units, [compiled], over)
+            got = evaluate_expressions(frame, {"hit": compiled.expression, "reason": _missing_reason([compiled], self.labels)})
+            hit = got.column("hit")
+            status = pc.if_else(pc.is_null(hit), "not_assessed", pc.if_else(hit, "fail", "pass"))
+            reason = pc.if_else(pc.is_null(hit), got.column("reason"), pc.if_else(hit, pa.scalar(f"veto applies: {rule.when}"), _NULL_S))
+            return self._check_rows(frame.column("_county"), rule, rule.id, None, status,
+                                    pc.cast(hit, pa.float64()), 0.0, "==", reason)
+        # county_threshold / prerequisite with a value
+        assert rule.value is not None and rule.comparator is not None
+        compiled = compile_formula(rule.value, self.county_cols, rows=rows, expect="number", aggregate_prefix=prefix)
+        th_expr, th_compiled = threshold_expression(rule.threshold, self.county_cols, rows=rows, prefix=prefix + "th")
+        parts = [compiled] + ([th_compiled] if th_compiled else [])
+        frame = self._with_aggregates(counties, units, parts, over)
+        got = evaluate_expressions(frame, {"value": compiled.expression, "threshold": th_expr, "reason": _missing_reason(parts, self.labels)})
+        v, th = got.column("value"), got.column("threshold")
+        met = _COMPARE[rule.comparator](v, th)
+        status = pc.if_else(pc.is_null(met), "not_assessed", pc.if_else(met, "pass", "fail"))
+        reason = pc.if_else(pc.is_null(met), got.column("reason"), _NULL_S)
+        del n
+        return self._check_rows(frame.column("_county"), rule, rule.id, None, status, v, th, rule.comparator, reason)
+
+    def _with_aggregates(self, counties: pa.Table, units: pa.Table, compiled: Sequence[Compiled], over: str) -> pa.Table:
+        aggregates = [a for c in compiled for a in c.aggregates]
+        if not aggregates:
+            return counties
+        source = units.filter(units.column("in_scope")) if "in_scope" in units.column_names else units
+        projected = evaluate_expressions(source, {"_county": pc.field("_county"), **{a.column: a.argument for a in aggregates}})
+        opts = pc.ScalarAggregateOptions(skip_nulls=False)
+        agg = projected.group_by("_county", use_threads=False).aggregate([(a.column, a.function, opts) for a in aggregates])
+        agg = agg.rename_columns(["_county" if c == "_county" else c.rsplit("_", 1)[0] for c in agg.column_names])
+        joined = counties.join(agg, "_county", use_threads=False)
+        # Counties with no unit rows: a sum over nothing is 0 rows, i.e. not provided.
+        return joined.sort_by("_county")
+
+    def _dispersion_checks(self, dispersion: pa.Table, counties: pa.Table, rule: Rule) -> pa.Table:
+        parts = []
+        for level in self.fw.levels:
+            limit = rule.limit.get(level)
+            if limit is None:
+                continue
+            for ind_id in rule.indicators:
+                ind = self.fw.indicator(ind_id)
+                mine = dispersion.filter(pc.and_(pc.equal(dispersion.column("level"), level), pc.equal(dispersion.column("indicator"), ind_id)))
+                joined = counties.select(["_county"]).join(mine, "_county", use_threads=False).sort_by("_county")
+                cv = joined.column("cv")
+                status, reason = _cv_status(joined, cv, limit)
+                name = Text(f"{ind.name.zh}差异系数({contract.LEVEL_NAMES[level]})", f"CV of {ind.name.en} ({level})")
+                parts.append(self._check_rows(joined.column("_county"), rule, f"{rule.id}.{ind_id}.{level}", level,
+                                              status, cv, limit, "<=", reason, name=name))
+        return _concat(parts, CHECK_SCHEMA)
+
+    def _composite_checks(self, dispersion: pa.Table, counties: pa.Table, rule: Rule) -> pa.Table:
+        parts = []
+        for level in self.fw.levels:
+            limit = rule.limit.get(level)
+            if limit is None:
+                continue
+            mine = dispersion.filter(pc.and_(pc.equal(dispersion.column("level"), level),
+                                             pc.is_in(dispersion.column("indicator"), pa.array(list(rule.indicators)))))
+            agg = mine.group_by("_county", use_threads=False).aggregate(
+                [("cv", "mean", pc.ScalarAggregateOptions(skip_nulls=False)), ("cv", "count", pc.CountOptions(mode="only_valid"))]
+            )
+            joined = counties.select(["_county"]).join(agg, "_county", use_threads=False).sort_by("_county")
+            complete = pc.equal(joined.column("cv_count"), len(rule.indicators))
+            mean = pc.if_else(pc.fill_null(complete, False), joined.column("cv_mean"), _NULL_F)
+            status = pc.if_else(pc.is_null(mean), "not_assessed", pc.if_else(pc.less_equal(mean, limit), "pass", "fail"))
+            reason = pc.if_else(pc.is_null(mean), pa.scalar(f"not all {len(rule.indicators)} CVs could be computed"), _NULL_S)
+            name = Text(f"{rule.name.zh}({contract.LEVEL_NAMES[level]})", f"{rule.name.en} ({level})")
+            parts.append(self._check_rows(joined.column("_county"), rule, f"{rule.id}.{level}", level,
+                                          status, mean, limit, "<=", reason, name=name))
+        return _concat(parts, CHECK_SCHEMA)
+
+    def _check_rows(
+        self,
+        county: pa.ChunkedArray | pa.Array,
+        rule: Rule,
+        check_id: str,
+        level: str | None,
+        status: pa.ChunkedArray | pa.Array,
+        value: pa.ChunkedArray | pa.Array,
+        threshold: float | pa.ChunkedArray | pa.Array | None,
+        comparator: str,
+        reason: pa.ChunkedArray | pa.Array,
+        *,
+        name: Text | None = None,
+    ) -> pa.Table:
+        n = len(county)
+
+        def const(x: object) -> pa.Array:
+            return pa.array([x] * n, pa.string())
+
+        name = name or rule.name
+        if isinstance(threshold, pa.ChunkedArray | pa.Array):
+            th = pc.cast(threshold, pa.float64())
+        else:
+            th = pa.array([threshold] * n, pa.float64())
+        return pa.table(
+            {
+                "_county": county,
+                "check_id": const(check_id),
+                "rule_id": const(rule.id),
+                "kind": const(rule.kind),
+                "group": const(rule.group),
+                "item": const(rule.item),
+                "level": const(level),
+                "name_zh": const(name.zh),
+                "name_en": const(name.en),
+                "status": status,
+                "value": pc.cast(value, pa.float64()),
+                "threshold": th,
+                "comparator": const(comparator),
+                "reason": reason,
+                "confidence": const(rule.confidence),
+                "confidence_note": const(rule.confidence_note),
+                "document": const(rule.source.document),
+                "clause": const(rule.source.clause),
+                "spec": const(rule.source.spec),
+            },
+            schema=CHECK_SCHEMA,
+        )
+
+    # ----------------------------------------------------------------- run
+
+    def run(self, units: pa.Table, counties: pa.Table) -> Scored:
+        fw = self.fw
+        if "level" not in units.column_names:
+            units = units.append_column("level", pa.nulls(units.num_rows, pa.string()))
+        by_indicator: dict[str, pa.Table] = {}
+        unit_parts = []
+        for ind in fw.indicators:
+            t = self._indicator_checks(units, ind)
+            by_indicator[ind.id] = t
+            unit_parts.append(t)
+        for rule in fw.rules_of("section_threshold"):
+            if not rule.enabled:
+                continue
+            assert rule.value is not None
+            unit_parts.append(
+                self._unit_check(units, rule.id, rule.kind, rule.value, rule.comparator, rule.threshold, rule.applies_when)
+            )
+        for rule in fw.rules_of("count_met_with_floor"):
+            if rule.enabled:
+                unit_parts.append(self._count_met(units, rule, by_indicator))
+        unit_checks = _concat(unit_parts, SECTION_CHECK_SCHEMA)
+        dispersion = self._dispersion(units, by_indicator)
+        check_parts = []
+        for rule in fw.rules:
+            if not rule.enabled or rule.kind in ("scope_exclusion", "relaxation"):
+                continue
+            if rule.kind in ("section_threshold", "count_met_with_floor"):
+                check_parts.append(self._section_rule_checks(unit_checks, counties, rule))
+            elif rule.kind == "dispersion_limit":
+                check_parts.append(self._dispersion_checks(dispersion, counties, rule))
+            elif rule.kind == "composite_dispersion":
+                check_parts.append(self._composite_checks(dispersion, counties, rule))
+            else:
+                check_parts.append(self._county_checks(counties, units, rule))
+        checks = _concat(check_parts, CHECK_SCHEMA)
+        wide = units
+        for ind in fw.indicators:
+            wide = wide.append_column(ind.id, by_indicator[ind.id].column("value"))
+        return Scored(units=wide, unit_checks=unit_checks, dispersion=dispersion, checks=checks)
+
+    def _indicator_checks(self, units: pa.Table, ind: Indicator) -> pa.Table:
+        return self._unit_check(units, ind.id, "indicator", ind.formula, ind.comparator, ind.threshold)
+
+    def _dispersion(self, units: pa.Table, by_indicator: Mapping[str, pa.Table]) -> pa.Table:
+        wanted: list[str] = []
+        for rule in self.fw.rules_of("dispersion_limit", "composite_dispersion"):
+            if rule.enabled:
+                wanted += [i for i in rule.indicators if i not in wanted]
+        if not wanted or self.fw.weight not in units.column_names:
+            return weighted_dispersion(pa.table({}))
+        scope = units.column("in_scope")
+        weight = units.column(self.fw.weight).cast(pa.float64())
+        parts = []
+        for ind_id in wanted:
+            t = by_indicator[ind_id]
+            parts.append(
+                pa.table(
+                    {
+                        "_county": units.column("_county"),
+                        "level": units.column("level"),
+                        "indicator": pa.array([ind_id] * units.num_rows, pa.string()),
+                        "weight": weight,
+                        "value": t.column("value"),
+                    }
+                ).filter(scope)
+            )
+        return weighted_dispersion(pa.concat_tables(parts))
+
+
+def _cv_status(joined: pa.Table, cv: pa.ChunkedArray, limit: float) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
+    n_sections = joined.column("n_sections")
+    n_missing = joined.column("n_missing")
+    no_data = pc.is_null(n_sections)
+    incomplete = pc.fill_null(pc.greater(n_missing, 0), False)
+    status = pc.if_else(
+        no_data,
+        "not_assessed",
+        pc.if_else(incomplete, "not_assessed",
+                   pc.if_else(pc.is_null(cv), "not_computable", pc.if_else(pc.less_equal(cv, limit), "pass", "fail"))),
+    )
+    reason = pc.if_else(
+        no_data,
+        pa.scalar("no in-scope sections at this level"),
+        pc.if_else(
+            incomplete,
+            pc.binary_join_element_wise(pc.cast(n_missing, pa.string()), pa.scalar("section(s) lack this indicator's value"), " "),
+            pc.if_else(pc.is_null(cv), pa.scalar("the weighted mean is 0 or there are no students: CV undefined"), _NULL_S),
+        ),
+    )
+    return status, reason
+
+
+def _concat(parts: list[pa.Table], schema: pa.Schema) -> pa.Table:
+    parts = [p for p in parts if p.num_rows]
+    if not parts:
+        return schema.empty_table()
+    return pa.concat_tables(parts)
