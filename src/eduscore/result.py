@@ -139,6 +139,8 @@ class Result:
                 for r in rows[:max_items]:
                     name = r["name_zh"] if zh else r["name_en"]
                     lines.append(f"    - {r['check_id']} [{r['confidence']}] {name}: {_describe(r)}")
+                    if status == "fail" and r["kind"] in ("section_threshold", "count_met_with_floor"):
+                        lines += self._failing_units(v["county_code"], v["year"], r["check_id"], zh, max_items)
                 if len(rows) > max_items:
                     lines.append(f"    … {len(rows) - max_items} more" if not zh else f"    … 另有 {len(rows) - max_items} 项")
         acc = self.accounting.to_pylist()
@@ -152,10 +154,40 @@ class Result:
         return "\n".join(lines)
 
 
+    def _failing_units(self, county: str, year: int | None, check_id: str, zh: bool, limit: int) -> list[str]:
+        sc = self.section_checks
+        mask = pc.and_(pc.equal(sc.column("county_code"), county), pc.equal(sc.column("check_id"), check_id))
+        mask = pc.and_(mask, pc.equal(sc.column("status"), "fail"))
+        if year is not None:
+            mask = pc.and_(mask, pc.equal(sc.column("year"), year))
+        failing = sc.filter(mask)
+        names = _unit_names(self.sections)
+        out = []
+        for r in failing.to_pylist()[:limit]:
+            label = names.get(r["unit_id"], r["unit_id"])
+            level = f" ({r['level']})" if r["level"] else ""
+            detail = r["reason"] if r["kind"] == "count_met_with_floor" else (
+                f"{_num(r['value'])} vs {r['comparator']} {_num(r['threshold'])}" if r["value"] is not None and r["threshold"] is not None else r["reason"]
+            )
+            out.append(f"        · {label}{level}: {detail}")
+        if failing.num_rows > limit:
+            out.append(f"        · … {failing.num_rows - limit} more" if not zh else f"        · … 另有 {failing.num_rows - limit} 个")
+        return out
+
+
+def _unit_names(sections: pa.Table) -> dict[str, str]:
+    for col in ("school_name", "kindergarten_name"):
+        if col in sections.column_names:
+            return dict(zip(sections.column("unit_id").to_pylist(), sections.column(col).to_pylist(), strict=True))
+    return {}
+
+
 def _describe(r: Mapping[str, Any]) -> str:
     value, th = r["value"], r["threshold"]
     if r["status"] in ("not_assessed", "not_computable"):
         return str(r["reason"] or "not assessed")
+    if r["kind"] in ("section_threshold", "count_met_with_floor"):
+        return str(r["reason"] or "")
     parts = []
     if value is not None and th is not None:
         parts.append(f"{_num(value)} (needs {r['comparator']} {_num(th)})")

@@ -271,8 +271,12 @@ class Engine:
         status = pc.if_else(units.column("in_scope"), status, "excluded")
         reason = pc.if_else(
             pc.equal(status, "fail"),
-            pc.if_else(below, pa.scalar(f"a missed threshold is below {rule.floor_ratio:.0%} of it"),
-                       pa.scalar(f"more than {allowed_misses} threshold(s) missed")),
+            pc.binary_join_element_wise(
+                pc.cast(met_count, pa.string()),
+                pa.scalar(f" of {len(listed)} thresholds met"),
+                pc.if_else(below, pa.scalar(f"; a missed one is below {rule.floor_ratio:.0%} of its threshold"), pa.scalar("")),
+                "",
+            ),
             pc.if_else(pc.equal(status, "not_assessed"), pa.scalar("some indicator values are missing"), _NULL_S),
         )
         return pa.table(
