@@ -404,16 +404,32 @@ def _is_wide_only(name: str) -> bool:
     return name in {n for n, _ in contract.LEVEL_COUNTS}
 
 
+def _array(x: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return x.combine_chunks() if isinstance(x, pa.ChunkedArray) else x
+
+
 def _estimated_lists(flags: list[tuple[str, pa.ChunkedArray]], n: int) -> pa.Array:
-    """A list<string> per row naming the columns whose values are estimates."""
-    if not flags:
+    """A list<string> per row naming the columns whose values are estimates.
+
+    Built from offsets and a sorted (row, column) long table, so it stays vectorised.
+    """
+    if not flags or n == 0:
         return pa.array([[]] * n, pa.list_(pa.string()))
-    pieces = [
-        pc.if_else(flag, pa.scalar(name), pa.scalar(None, pa.string())) for name, flag in flags
-    ]
-    joined = pc.binary_join_element_wise(*pieces, ",", null_handling="skip")
-    # "" → [] and "a,b" → ["a", "b"]
-    return pc.if_else(pc.equal(joined, ""), pa.scalar([], pa.list_(pa.string())), pc.split_pattern(joined, ","))
+    rows, order, names = [], [], []
+    counts = pa.array([0] * n, pa.int64())
+    for j, (name, flag) in enumerate(flags):
+        hit = pc.indices_nonzero(_array(pc.fill_null(flag, False)))
+        rows.append(_array(pc.cast(hit, pa.int64())))
+        order.append(pa.array([j] * len(hit), pa.int64()))
+        names.append(pa.array([name] * len(hit), pa.string()))
+        counts = pc.add(counts, pc.cast(_array(pc.fill_null(flag, False)), pa.int64()))
+    long = pa.table({"row": pa.concat_arrays(rows), "j": pa.concat_arrays(order), "name": pa.concat_arrays(names)})
+    long = long.sort_by([("row", "ascending"), ("j", "ascending")])
+    cumulative = pc.cumulative_sum(counts)
+    if isinstance(cumulative, pa.ChunkedArray):
+        cumulative = cumulative.combine_chunks()
+    offsets = pa.concat_arrays([pa.array([0], pa.int64()), cumulative])
+    return pa.LargeListArray.from_arrays(offsets, long.column("name").combine_chunks()).cast(pa.list_(pa.string()))
 
 
 def long_sections(sections: pa.Table) -> pa.Table:

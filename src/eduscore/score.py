@@ -7,7 +7,8 @@ framework (a few dozen), never over schools or counties.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 import attrs
 import pyarrow as pa
@@ -77,12 +78,22 @@ def evaluate_expression(t: pa.Table, expr: pc.Expression) -> pa.ChunkedArray:
     return evaluate_expressions(t, {"v": expr}).column("v")
 
 
-_COMPARE = {
-    ">=": pc.greater_equal,
-    ">": pc.greater,
-    "<=": pc.less_equal,
-    "<": pc.less,
-    "==": pc.equal,
+# Values within this relative distance of a threshold count as *at* it. Decimal
+# thresholds have no exact binary form: 9 PE teachers for 1,000 students computes as
+# 9 / 1000 * 100 = 0.8999999999999999, which must meet "≥ 0.9" [I].
+THRESHOLD_TOLERANCE = 1e-9
+
+
+def _slack(threshold: Any) -> Any:
+    return pc.multiply(pc.abs(threshold), THRESHOLD_TOLERANCE)
+
+
+_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
+    ">=": lambda v, t: pc.greater_equal(v, pc.subtract(t, _slack(t))),
+    ">": lambda v, t: pc.greater(v, pc.add(t, _slack(t))),
+    "<=": lambda v, t: pc.less_equal(v, pc.add(t, _slack(t))),
+    "<": lambda v, t: pc.less(v, pc.subtract(t, _slack(t))),
+    "==": lambda v, t: pc.less_equal(pc.abs(pc.subtract(v, t)), _slack(t)),
 }
 
 
@@ -263,7 +274,8 @@ class Engine:
             met_count = pc.add(met_count, pc.cast(pc.fill_null(met, False), pa.int64()))
             miss_count = pc.add(miss_count, pc.cast(pc.fill_null(pc.invert(met), False), pa.int64()))
             unknown = pc.add(unknown, pc.cast(pc.is_null(met), pa.int64()))
-            low = pc.and_(pc.fill_null(pc.invert(met), False), pc.fill_null(pc.less(t.column("ratio"), rule.floor_ratio), False))
+            under_floor = _COMPARE["<"](t.column("ratio"), pa.scalar(rule.floor_ratio))
+            low = pc.and_(pc.fill_null(pc.invert(met), False), pc.fill_null(under_floor, False))
             below = pc.or_(below, low)
         allowed_misses = len(listed) - rule.min_met
         fail = pc.or_(below, pc.greater(miss_count, allowed_misses))
@@ -416,7 +428,8 @@ class Engine:
             joined = counties.select(["_county"]).join(agg, "_county", use_threads=False).sort_by("_county")
             complete = pc.equal(joined.column("cv_count"), len(rule.indicators))
             mean = pc.if_else(pc.fill_null(complete, False), joined.column("cv_mean"), _NULL_F)
-            status = pc.if_else(pc.is_null(mean), "not_assessed", pc.if_else(pc.less_equal(mean, limit), "pass", "fail"))
+            within = _COMPARE["<="](mean, pa.scalar(limit))
+            status = pc.if_else(pc.is_null(mean), "not_assessed", pc.if_else(within, "pass", "fail"))
             reason = pc.if_else(pc.is_null(mean), pa.scalar(f"not all {len(rule.indicators)} CVs could be computed"), _NULL_S)
             name = Text(f"{rule.name.zh}({contract.LEVEL_NAMES[level]})", f"{rule.name.en} ({level})")
             parts.append(self._check_rows(joined.column("_county"), rule, f"{rule.id}.{level}", level,
@@ -552,7 +565,7 @@ def _cv_status(joined: pa.Table, cv: pa.ChunkedArray, limit: float) -> tuple[pa.
         no_data,
         "not_assessed",
         pc.if_else(incomplete, "not_assessed",
-                   pc.if_else(pc.is_null(cv), "not_computable", pc.if_else(pc.less_equal(cv, limit), "pass", "fail"))),
+                   pc.if_else(pc.is_null(cv), "not_computable", pc.if_else(_COMPARE["<="](cv, pa.scalar(limit)), "pass", "fail"))),
     )
     reason = pc.if_else(
         no_data,
