@@ -32,7 +32,7 @@ def _run(*cmd: str | Path) -> None:
 
 
 def ensure_env(extras: str) -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this script must speak on old Pythons too
         sys.exit(f"eduscore needs Python 3.11 or newer; this is {sys.version.split()[0]}")
     if not PY.exists():
         print(f"creating virtual environment {VENV}", flush=True)

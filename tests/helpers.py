@@ -19,7 +19,9 @@ AT_THRESHOLD_PRIMARY: dict[str, Any] = {
 }
 
 
-def school(school_id: str, county: str = "990101", school_type: str = "primary", **values: Any) -> dict[str, Any]:
+def school(
+    school_id: str, county: str = "990101", school_type: str = "primary", **values: Any
+) -> dict[str, Any]:
     row: dict[str, Any] = {
         "county_code": county,
         "school_id": school_id,

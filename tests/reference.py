@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 from collections.abc import Sequence
+from fractions import Fraction
 
 
 def weighted_cv(values: Sequence[float], weights: Sequence[float]) -> float | None:
@@ -22,8 +22,9 @@ def weighted_cv(values: Sequence[float], weights: Sequence[float]) -> float | No
     return math.sqrt(var) / abs(float(mean))
 
 
-def six_of_seven(values: Sequence[float | None], thresholds: Sequence[float], min_met: int = 6,
-                 floor: float = 0.85) -> str:
+def six_of_seven(
+    values: Sequence[float | None], thresholds: Sequence[float], min_met: int = 6, floor: float = 0.85
+) -> str:
     """§2.3 for one section with ≥ thresholds: 'pass', 'fail' or 'not_assessed'."""
     known = [(v, t) for v, t in zip(values, thresholds, strict=True) if v is not None]
     misses = [(v, t) for v, t in known if not v >= t]
@@ -35,8 +36,9 @@ def six_of_seven(values: Sequence[float | None], thresholds: Sequence[float], mi
     return "pass"
 
 
-def split_shares(school_type: str, a: float, b: float, c: float,
-                 junior: float = 1.1, senior: float = 1.32) -> dict[str, float]:
+def split_shares(
+    school_type: str, a: float, b: float, c: float, junior: float = 1.1, senior: float = 1.32
+) -> dict[str, float]:
     """§1.3's table, case by case as printed there."""
     if school_type == "nine_year":
         return {"primary": a / (a + junior * b), "junior": junior * b / (a + junior * b)}

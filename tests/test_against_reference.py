@@ -12,16 +12,23 @@ from collections import defaultdict
 
 import pyarrow as pa
 from hypothesis import given, settings
-from reference import six_of_seven, split_shares, weighted_cv
 
 import eduscore
 from eduscore.testing import schools_tables
+from reference import six_of_seven, split_shares, weighted_cv
 
 FW = eduscore.load_framework("quality-balance-2017")
 SHARED = ("teaching_aux_area_m2", "sports_area_m2", "equipment_value_cny", "multimedia_classrooms")
 PER_LEVEL = ("teachers_above_degree", "backbone_teachers", "pe_arts_teachers")
-LEVELS = {"primary": ("primary",), "teaching_point": ("primary",), "special": ("primary",), "junior": ("junior",),
-          "nine_year": ("primary", "junior"), "twelve_year": ("primary", "junior"), "complete_middle": ("junior",)}
+LEVELS = {
+    "primary": ("primary",),
+    "teaching_point": ("primary",),
+    "special": ("primary",),
+    "junior": ("junior",),
+    "nine_year": ("primary", "junior"),
+    "twelve_year": ("primary", "junior"),
+    "complete_middle": ("junior",),
+}
 
 
 def reference_sections(schools: pa.Table) -> dict[str, dict]:
@@ -29,7 +36,9 @@ def reference_sections(schools: pa.Table) -> dict[str, dict]:
     for row in schools.to_pylist():
         stype = row["school_type"]
         a, b, c = (row.get(f"students_{x}") or 0 for x in ("primary", "junior", "senior"))
-        shares = split_shares(stype, a, b, c) if stype in ("nine_year", "twelve_year", "complete_middle") else None
+        shares = (
+            split_shares(stype, a, b, c) if stype in ("nine_year", "twelve_year", "complete_middle") else None
+        )
         for level in LEVELS[stype]:
             share = 1.0 if shares is None else shares[level]
             students = row[f"students_{level}"]
@@ -39,8 +48,8 @@ def reference_sections(schools: pa.Table) -> dict[str, dict]:
             for name in SHARED:
                 vals[name] = None if row.get(name) is None else row[name] * share
 
-            def per(x: float | None, k: float = 1.0) -> float | None:
-                return None if x is None else x / students * k
+            def per(x: float | None, k: float = 1.0, n: int = students) -> float | None:
+                return None if x is None else x / n * k
 
             values = {
                 "teachers_above_degree_per_100": per(vals["teachers_above_degree"], 100),
@@ -52,8 +61,11 @@ def reference_sections(schools: pa.Table) -> dict[str, dict]:
                 "multimedia_classrooms_per_100": per(vals["multimedia_classrooms"], 100),
             }
             out[f"{row['school_id']}:{level}"] = {
-                "county": row["county_code"], "level": level, "students": students,
-                "in_scope": stype != "special", "values": values,
+                "county": row["county_code"],
+                "level": level,
+                "students": students,
+                "in_scope": stype != "special",
+                "values": values,
             }
     return out
 

@@ -8,20 +8,21 @@ import sys
 from pathlib import Path
 
 import jsonschema
-import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
-from helpers import AT_THRESHOLD_PRIMARY, school, table
 
 import eduscore
 from eduscore import contract
 from eduscore.framework import load_schema
+from helpers import AT_THRESHOLD_PRIMARY, school, table
 
 
 def verdict_rows(r: eduscore.Result) -> list[tuple]:
-    return [(v["county_code"], v["year"], v["verdict"], v["n_pass"], v["n_fail"]) for v in r.verdicts.to_pylist()]
+    return [
+        (v["county_code"], v["year"], v["verdict"], v["n_pass"], v["n_fail"]) for v in r.verdicts.to_pylist()
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -52,9 +53,15 @@ def test_to_json_is_valid_against_the_result_schema(demo: eduscore.Result) -> No
 
 def test_pandas_arrow_and_paths_give_the_same_result(tmp_path: Path, demo: eduscore.Result) -> None:
     inputs = eduscore.demo_inputs()
-    schools = pacsv.read_csv(inputs["schools"], convert_options=pacsv.ConvertOptions(
-        column_types={"县区代码": pa.string(), "学校标识码": pa.string()}))
-    counties = pacsv.read_csv(inputs["counties"], convert_options=pacsv.ConvertOptions(column_types={"县区代码": pa.string()}))
+    schools = pacsv.read_csv(
+        inputs["schools"],
+        convert_options=pacsv.ConvertOptions(
+            column_types={"县区代码": pa.string(), "学校标识码": pa.string()}
+        ),
+    )
+    counties = pacsv.read_csv(
+        inputs["counties"], convert_options=pacsv.ConvertOptions(column_types={"县区代码": pa.string()})
+    )
     from_arrow = eduscore.evaluate(schools=schools, counties=counties)
     from_pandas = eduscore.evaluate(schools=schools.to_pandas(), counties=counties.to_pandas())
     pq.write_table(schools, tmp_path / "s.parquet")
@@ -62,11 +69,16 @@ def test_pandas_arrow_and_paths_give_the_same_result(tmp_path: Path, demo: edusc
     from_parquet = eduscore.evaluate(schools=tmp_path / "s.parquet", counties=str(tmp_path / "c.parquet"))
     for other in (from_arrow, from_pandas, from_parquet):
         assert verdict_rows(other) == verdict_rows(demo)
-        assert other.dispersion.column("cv").to_pylist() == pytest.approx(demo.dispersion.column("cv").to_pylist(), rel=1e-12)
+        assert other.dispersion.column("cv").to_pylist() == pytest.approx(
+            demo.dispersion.column("cv").to_pylist(), rel=1e-12
+        )
 
 
 def test_chinese_headers_wan_yuan_and_gbk_equal_english_utf8(tmp_path: Path) -> None:
-    rows = [school("a", **AT_THRESHOLD_PRIMARY), school("b", **{**AT_THRESHOLD_PRIMARY, "sports_area_m2": 9000.0})]
+    rows = [
+        school("a", **AT_THRESHOLD_PRIMARY),
+        school("b", **{**AT_THRESHOLD_PRIMARY, "sports_area_m2": 9000.0}),
+    ]
     english = table(rows)
     pacsv.write_csv(english, tmp_path / "en.csv")
     zh_names = {c.name: c.zh for c in contract.SCHOOLS}
@@ -84,14 +96,24 @@ def test_chinese_headers_wan_yuan_and_gbk_equal_english_utf8(tmp_path: Path) -> 
     (tmp_path / "c_zh.csv").write_bytes("县区代码,社会认可度(%)\n990101,90\n".encode("gb18030"))
     a = eduscore.evaluate(schools=tmp_path / "en.csv", counties=tmp_path / "c_en.csv")
     b = eduscore.evaluate(schools=tmp_path / "zh.csv", counties=tmp_path / "c_zh.csv")
-    assert a.checks.select(["check_id", "status", "value"]).to_pylist() == b.checks.select(["check_id", "status", "value"]).to_pylist()
+    assert (
+        a.checks.select(["check_id", "status", "value"]).to_pylist()
+        == b.checks.select(["check_id", "status", "value"]).to_pylist()
+    )
     assert a.rejected.num_rows == b.rejected.num_rows == 0
 
 
 def test_rates_written_as_percentages() -> None:
-    counties = pa.table({"county_code": ["990101", "990102", "990103"], "social_recognition": ["85%", "0.9", "85"]})
-    schools = table([school("a", **AT_THRESHOLD_PRIMARY), school("b", county="990102", **AT_THRESHOLD_PRIMARY),
-                     school("c", county="990103", **AT_THRESHOLD_PRIMARY)])
+    counties = pa.table(
+        {"county_code": ["990101", "990102", "990103"], "social_recognition": ["85%", "0.9", "85"]}
+    )
+    schools = table(
+        [
+            school("a", **AT_THRESHOLD_PRIMARY),
+            school("b", county="990102", **AT_THRESHOLD_PRIMARY),
+            school("c", county="990103", **AT_THRESHOLD_PRIMARY),
+        ]
+    )
     r = eduscore.evaluate(schools=schools, counties=counties)
     social = {c["county_code"]: c for c in r.checks.to_pylist() if c["check_id"] == "social_recognition"}
     assert social["990101"]["value"] == pytest.approx(0.85) and social["990101"]["status"] == "pass"
@@ -102,21 +124,32 @@ def test_rates_written_as_percentages() -> None:
 
 
 def test_missing_required_column_is_a_clear_error() -> None:
-    bad = pa.table({"county_code": ["990101"], "学校名称": ["甲"], "school_type": ["primary"], "school_idd": ["x"]})
-    with pytest.raises(eduscore.InputError, match=r"school_id \(学校标识码\) — did you mean header 'school_idd'"):
+    bad = pa.table(
+        {"county_code": ["990101"], "学校名称": ["甲"], "school_type": ["primary"], "school_idd": ["x"]}
+    )
+    with pytest.raises(
+        eduscore.InputError, match=r"school_id \(学校标识码\) — did you mean header 'school_idd'"
+    ):
         eduscore.evaluate(schools=bad)
 
 
 def test_years_separate_evaluations() -> None:
     rows = [school("a", **AT_THRESHOLD_PRIMARY, year=2023), school("a", **AT_THRESHOLD_PRIMARY, year=2024)]
     r = eduscore.evaluate(schools=table(rows))
-    assert [(v["county_code"], v["year"]) for v in r.verdicts.to_pylist()] == [("990101", 2023), ("990101", 2024)]
+    assert [(v["county_code"], v["year"]) for v in r.verdicts.to_pylist()] == [
+        ("990101", 2023),
+        ("990101", 2024),
+    ]
 
 
 def test_cli_demo_runs_and_writes_json(tmp_path: Path) -> None:
     out = tmp_path / "demo"
-    proc = subprocess.run([sys.executable, "-m", "eduscore.cli", "demo", "--out", str(out)],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "eduscore.cli", "demo", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "SYNTHETIC" in proc.stdout and "NOT_CERTIFIED" in proc.stdout
     jsonschema.validate(json.loads((out / "result.json").read_text("utf-8")), load_schema("result"))
@@ -125,16 +158,28 @@ def test_cli_demo_runs_and_writes_json(tmp_path: Path) -> None:
 
 def test_cli_bad_input_exits_2_without_traceback(tmp_path: Path) -> None:
     (tmp_path / "bad.csv").write_text("foo,bar\n1,2\n", encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "eduscore.cli", "evaluate", "--schools", str(tmp_path / "bad.csv")],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "eduscore.cli", "evaluate", "--schools", str(tmp_path / "bad.csv")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and "required column(s) missing" in proc.stderr
-    proc = subprocess.run([sys.executable, "-m", "eduscore.cli", "evaluate", "--schools", str(tmp_path / "nope.csv")],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "eduscore.cli", "evaluate", "--schools", str(tmp_path / "nope.csv")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 2 and "does not exist" in proc.stderr
 
 
 def test_cli_fail_on_not_certified_for_pipelines(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "eduscore.cli", "demo", "--out", str(tmp_path), "--fail-on-not-certified"],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "eduscore.cli", "demo", "--out", str(tmp_path), "--fail-on-not-certified"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 3

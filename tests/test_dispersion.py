@@ -8,9 +8,9 @@ import pyarrow as pa
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
-from reference import weighted_cv
 
 from eduscore.dispersion import weighted_dispersion
+from reference import weighted_cv
 
 students = st.integers(min_value=0, max_value=5000)
 value = st.floats(min_value=0, max_value=1e8, allow_nan=False, allow_infinity=False)
@@ -40,8 +40,13 @@ def close(a: float | None, b: float | None, rel: float = 1e-9) -> bool:
     return math.isclose(a, b, rel_tol=rel, abs_tol=1e-15)
 
 
-@given(st.dictionaries(st.sampled_from(["330482", "130102", "410101"]),
-                       st.lists(st.tuples(value, students), min_size=1, max_size=40), min_size=1))
+@given(
+    st.dictionaries(
+        st.sampled_from(["330482", "130102", "410101"]),
+        st.lists(st.tuples(value, students), min_size=1, max_size=40),
+        min_size=1,
+    )
+)
 def test_matches_reference_formula(groups: dict[str, list[tuple[float, int]]]) -> None:
     got = cvs(frame(groups))
     for g, pairs in groups.items():
@@ -52,9 +57,14 @@ def test_matches_reference_formula(groups: dict[str, list[tuple[float, int]]]) -
         assert close(got[g], want), (g, got[g], want)
 
 
-@given(base=st.floats(min_value=1e6, max_value=1e8), spread=st.lists(st.floats(min_value=0, max_value=5), min_size=2, max_size=30),
-       weights=st.lists(st.integers(1, 3000), min_size=30, max_size=30))
-def test_huge_values_tiny_spread_keep_their_variance(base: float, spread: list[float], weights: list[int]) -> None:
+@given(
+    base=st.floats(min_value=1e6, max_value=1e8),
+    spread=st.lists(st.floats(min_value=0, max_value=5), min_size=2, max_size=30),
+    weights=st.lists(st.integers(1, 3000), min_size=30, max_size=30),
+)
+def test_huge_values_tiny_spread_keep_their_variance(
+    base: float, spread: list[float], weights: list[int]
+) -> None:
     """Equipment values of 10⁸ yuan differing by a few yuan: no cancellation."""
     values = [base + s for s in spread]
     w = weights[: len(values)]
@@ -64,23 +74,38 @@ def test_huge_values_tiny_spread_keep_their_variance(base: float, spread: list[f
     assert close(got, want, 1e-9) or (want < 1e-15 and got is not None and got < 1e-15), (got, want)
 
 
-@given(st.lists(st.tuples(st.floats(min_value=0.01, max_value=1e5), st.integers(1, 3000)), min_size=1, max_size=30), st.randoms())
+@given(
+    st.lists(
+        st.tuples(st.floats(min_value=0.01, max_value=1e5), st.integers(1, 3000)), min_size=1, max_size=30
+    ),
+    st.randoms(),
+)
 def test_invariant_under_row_order(pairs: list[tuple[float, int]], rnd: object) -> None:
     shuffled = list(pairs)
     rnd.shuffle(shuffled)  # type: ignore[attr-defined]
     assert close(cvs(frame({"g": pairs}))["g"], cvs(frame({"g": shuffled}))["g"], 1e-12)
 
 
-@given(st.lists(st.tuples(st.floats(min_value=0.01, max_value=1e5), st.integers(1, 3000)), min_size=1, max_size=30),
-       st.sampled_from([0.001, 0.5, 3.0, 10_000.0]))
+@given(
+    st.lists(
+        st.tuples(st.floats(min_value=0.01, max_value=1e5), st.integers(1, 3000)), min_size=1, max_size=30
+    ),
+    st.sampled_from([0.001, 0.5, 3.0, 10_000.0]),
+)
 def test_invariant_under_scaling_the_indicator(pairs: list[tuple[float, int]], k: float) -> None:
     scaled = [(x * k, p) for x, p in pairs]
     assert close(cvs(frame({"g": pairs}))["g"], cvs(frame({"g": scaled}))["g"], 1e-9)
 
 
-@given(st.lists(st.tuples(st.floats(min_value=0.01, max_value=1e5), st.integers(1, 3000)), min_size=1, max_size=30),
-       st.data())
-def test_duplicating_a_school_equals_doubling_its_students(pairs: list[tuple[float, int]], data: st.DataObject) -> None:
+@given(
+    st.lists(
+        st.tuples(st.floats(min_value=0.01, max_value=1e5), st.integers(1, 3000)), min_size=1, max_size=30
+    ),
+    st.data(),
+)
+def test_duplicating_a_school_equals_doubling_its_students(
+    pairs: list[tuple[float, int]], data: st.DataObject
+) -> None:
     i = data.draw(st.integers(0, len(pairs) - 1))
     duplicated = [*pairs, pairs[i]]
     doubled = [(x, p * 2 if j == i else p) for j, (x, p) in enumerate(pairs)]
@@ -119,7 +144,9 @@ def test_zero_mean_is_not_computable_and_missing_value_is_incomplete() -> None:
     assert gap["n_missing"] == 1 and gap["cv"] is None
 
 
-@given(st.lists(st.tuples(st.floats(min_value=0.01, max_value=1e4), st.integers(0, 50)), min_size=1, max_size=20))
+@given(
+    st.lists(st.tuples(st.floats(min_value=0.01, max_value=1e4), st.integers(0, 50)), min_size=1, max_size=20)
+)
 def test_zero_student_sections_carry_no_weight(pairs: list[tuple[float, int]]) -> None:
     assume(any(p > 0 for _, p in pairs))
     with_zero = [*pairs, (123456.0, 0)]

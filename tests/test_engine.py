@@ -5,10 +5,10 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
-from helpers import AT_THRESHOLD_PRIMARY, school, table
-from reference import split_shares
 
 import eduscore
+from helpers import AT_THRESHOLD_PRIMARY, school, table
+from reference import split_shares
 
 
 def checks_of(result: eduscore.Result, county: str = "990101") -> dict[str, dict]:
@@ -68,21 +68,47 @@ def test_missing_resource_makes_the_school_not_assessed_unless_already_failing()
     r = eduscore.evaluate(schools=table(rows))
     assert six(r, "a:primary") == "not_assessed"
     assert six(r, "b:primary") == "fail"  # decided whatever the missing value is
-    reasons = {c["unit_id"]: c["reason"] for c in r.section_checks.to_pylist() if c["check_id"] == "sports_area_per_student"}
+    reasons = {
+        c["unit_id"]: c["reason"]
+        for c in r.section_checks.to_pylist()
+        if c["check_id"] == "sports_area_per_student"
+    }
     assert reasons["a:primary"] == "missing input sports_area_m2 (体育运动场馆面积(平方米))"
 
 
 def test_split_shares_of_spanning_schools() -> None:
     rows = [
-        school("n", school_type="nine_year", students_primary=600, students_junior=400, teaching_aux_area_m2=10_000.0),
-        school("t", school_type="twelve_year", students_primary=300, students_junior=300, students_senior=600,
-               teaching_aux_area_m2=10_000.0),
-        school("c", school_type="complete_middle", students_junior=900, students_senior=1200, teaching_aux_area_m2=10_000.0),
+        school(
+            "n",
+            school_type="nine_year",
+            students_primary=600,
+            students_junior=400,
+            teaching_aux_area_m2=10_000.0,
+        ),
+        school(
+            "t",
+            school_type="twelve_year",
+            students_primary=300,
+            students_junior=300,
+            students_senior=600,
+            teaching_aux_area_m2=10_000.0,
+        ),
+        school(
+            "c",
+            school_type="complete_middle",
+            students_junior=900,
+            students_senior=1200,
+            teaching_aux_area_m2=10_000.0,
+        ),
     ]
     r = eduscore.evaluate(schools=table(rows))
     got = {s["unit_id"]: s for s in r.sections.to_pylist()}
     assert set(got) == {"n:primary", "n:junior", "t:primary", "t:junior", "c:junior"}  # senior parts dropped
-    for sid, stype, a, b, c in (("n", "nine_year", 600, 400, 0), ("t", "twelve_year", 300, 300, 600), ("c", "complete_middle", 0, 900, 1200)):
+    for sid, stype, a, b, c in (
+        ("n", "nine_year", 600, 400, 0),
+        ("t", "twelve_year", 300, 300, 600),
+        ("c", "complete_middle", 0, 900, 1200),
+    ):
         for level, share in split_shares(stype, a, b, c).items():
             sec = got[f"{sid}:{level}"]
             assert sec["split_share"] == pytest.approx(share, rel=1e-12)
@@ -92,8 +118,17 @@ def test_split_shares_of_spanning_schools() -> None:
 
 
 def test_whole_school_teacher_counts_are_split_and_flagged_estimated() -> None:
-    rows = [school("n", school_type="nine_year", students_primary=600, students_junior=400, teachers=100,
-                   teachers_primary=None, teachers_junior=30)]
+    rows = [
+        school(
+            "n",
+            school_type="nine_year",
+            students_primary=600,
+            students_junior=400,
+            teachers=100,
+            teachers_primary=None,
+            teachers_junior=30,
+        )
+    ]
     r = eduscore.evaluate(schools=table(rows), framework="basic-balance-2012")
     got = {s["unit_id"]: s for s in r.sections.to_pylist()}
     share = 600 / (600 + 1.1 * 400)
@@ -133,15 +168,27 @@ def test_cv_exactly_at_the_limit_passes() -> None:
     assert c["value"] == pytest.approx(0.5, rel=1e-15) and c["threshold"] == 0.5
     assert c["status"] == "pass"
     rows[1]["teaching_aux_area_m2"] = 451.0
-    assert checks_of(eduscore.evaluate(schools=table(rows)))["cv.teaching_aux_area_per_student.primary"]["status"] == "fail"
+    assert (
+        checks_of(eduscore.evaluate(schools=table(rows)))["cv.teaching_aux_area_per_student.primary"][
+            "status"
+        ]
+        == "fail"
+    )
 
 
 def test_scope_exclusion_keeps_the_row_with_its_reason() -> None:
-    rows = [school("a", **AT_THRESHOLD_PRIMARY), school("s", school_type="special", students_primary=40, teaching_aux_area_m2=10.0)]
+    rows = [
+        school("a", **AT_THRESHOLD_PRIMARY),
+        school("s", school_type="special", students_primary=40, teaching_aux_area_m2=10.0),
+    ]
     r = eduscore.evaluate(schools=table(rows))
     ex = r.excluded.to_pylist()
     assert [e["unit_id"] for e in ex] == ["s:primary"] and ex[0]["excluded_by"] == "exclude_special_education"
-    d = [x for x in r.dispersion.to_pylist() if x["indicator"] == "teaching_aux_area_per_student" and x["level"] == "primary"][0]
+    d = next(
+        x
+        for x in r.dispersion.to_pylist()
+        if x["indicator"] == "teaching_aux_area_per_student" and x["level"] == "primary"
+    )
     assert d["n_sections"] == 1 and d["cv"] == 0.0  # the special school is not in the CV
     acc = r.accounting.to_pylist()[0]
     assert (acc["rows"], acc["scored"], acc["excluded"], acc["rejected"]) == (2, 1, 1, 0)
@@ -157,8 +204,11 @@ def test_every_input_row_is_accounted_for() -> None:
         school("e"),
     ]
     t = table(rows)
-    t = t.set_column(t.column_names.index("students_primary"), "students_primary",
-                     pa.array(["1000", "1000", "1000", None, "12", "lots"]))
+    t = t.set_column(
+        t.column_names.index("students_primary"),
+        "students_primary",
+        pa.array(["1000", "1000", "1000", None, "12", "lots"]),
+    )
     r = eduscore.evaluate(schools=t)
     acc = r.accounting.to_pylist()[0]
     assert acc["rows"] == 6 == acc["scored"] + acc["excluded"] + acc["rejected"]
@@ -174,7 +224,8 @@ def test_relaxation_is_opt_in_and_reported() -> None:
     relaxed = eduscore.evaluate(schools=table([row]), relaxations=["legacy_music_art_rooms"])
     assert checks_of(plain)["music_art_rooms.music_area"]["status"] == "fail"
     assert checks_of(relaxed)["music_art_rooms.music_area"]["status"] == "pass"
-    used = [c for c in relaxed.section_checks.to_pylist() if c["check_id"] == "music_art_rooms.music_area"][0]
+    music = "music_art_rooms.music_area"
+    used = next(c for c in relaxed.section_checks.to_pylist() if c["check_id"] == music)
     assert used["relaxation"] == "legacy_music_art_rooms" and used["threshold"] == 73
     with pytest.raises(eduscore.InputError, match="unknown relaxation"):
         eduscore.evaluate(schools=table([row]), relaxations=["no_such_thing"])
@@ -195,12 +246,27 @@ def test_school_size_uses_the_school_type_cap() -> None:
 def test_long_form_equals_wide_form() -> None:
     wide = eduscore.evaluate(**eduscore.demo_inputs())
     s = wide.sections
-    names = [n for n in ("students", "teachers", "teachers_above_degree", "backbone_teachers", "pe_arts_teachers",
-                         "classes", "max_class_size", "teaching_aux_area_m2", "sports_area_m2", "equipment_value_cny",
-                         "multimedia_classrooms")]
-    from eduscore.prepare import split_by_level  # the long form a user would hand in
+    names = [
+        n
+        for n in (
+            "students",
+            "teachers",
+            "teachers_above_degree",
+            "backbone_teachers",
+            "pe_arts_teachers",
+            "classes",
+            "max_class_size",
+            "teaching_aux_area_m2",
+            "sports_area_m2",
+            "equipment_value_cny",
+            "multimedia_classrooms",
+        )
+    ]
     from eduscore.framework import load_framework
-    from eduscore.prepare import normalise
+    from eduscore.prepare import (
+        normalise,
+        split_by_level,  # the long form a user would hand in
+    )
     from eduscore.read import load_table
 
     schools, _ = normalise(load_table(eduscore.demo_inputs()["schools"], "schools"), "schools")
@@ -216,19 +282,29 @@ def test_long_form_equals_wide_form() -> None:
 
 
 def test_preschool_counts_children_not_kindergartens() -> None:
-    kg = pa.table({
-        "county_code": ["990101"] * 3, "kindergarten_id": ["k1", "k2", "k3"], "kindergarten_name": ["甲", "乙", "丙"],
-        "category": ["公办", "private_inclusive", "private_other"], "children": [500, 100, 400],
-        "full_time_teachers": [40, 8, 20],
-    })
+    kg = pa.table(
+        {
+            "county_code": ["990101"] * 3,
+            "kindergarten_id": ["k1", "k2", "k3"],
+            "kindergarten_name": ["甲", "乙", "丙"],
+            "category": ["公办", "private_inclusive", "private_other"],
+            "children": [500, 100, 400],
+            "full_time_teachers": [40, 8, 20],
+        }
+    )
     counties = pa.table({"county_code": ["990101"], "population_3_5": [1100]})
     r = eduscore.evaluate(kindergartens=kg, counties=counties, framework="preschool-2020")
     c = checks_of(r)
     # 2 of 3 kindergartens are inclusive, but only 60 % of the children are in them.
-    assert c["inclusive_coverage"]["value"] == pytest.approx(0.6) and c["inclusive_coverage"]["status"] == "fail"
+    assert (
+        c["inclusive_coverage"]["value"] == pytest.approx(0.6) and c["inclusive_coverage"]["status"] == "fail"
+    )
     assert c["public_share"]["value"] == pytest.approx(0.5) and c["public_share"]["status"] == "pass"
     assert c["gross_enrollment_3yr"]["value"] == pytest.approx(1000 / 1100)
-    assert c["teacher_child_ratio"]["value"] == pytest.approx(1000 / 68) and c["teacher_child_ratio"]["status"] == "pass"
+    assert (
+        c["teacher_child_ratio"]["value"] == pytest.approx(1000 / 68)
+        and c["teacher_child_ratio"]["status"] == "pass"
+    )
     assert c["certification.teachers"]["status"] == "not_assessed"
 
 
@@ -241,8 +317,16 @@ def test_basic_balance_composite_is_the_mean_of_eight_cvs() -> None:
 
 
 def test_quality_balance_prerequisite_counts_years() -> None:
-    counties = pa.table({"county_code": ["990101", "990102"], "year": [2024, 2024], "basic_balance_certified_year": [2021, 2022]})
-    schools = table([school("a", **AT_THRESHOLD_PRIMARY), school("b", county="990102", **AT_THRESHOLD_PRIMARY)])
+    counties = pa.table(
+        {
+            "county_code": ["990101", "990102"],
+            "year": [2024, 2024],
+            "basic_balance_certified_year": [2021, 2022],
+        }
+    )
+    schools = table(
+        [school("a", **AT_THRESHOLD_PRIMARY), school("b", county="990102", **AT_THRESHOLD_PRIMARY)]
+    )
     r = eduscore.evaluate(schools=schools, counties=counties)
     assert checks_of(r, "990101")["basic_balance_years"]["status"] == "pass"
     assert checks_of(r, "990102")["basic_balance_years"]["status"] == "fail"

@@ -14,7 +14,9 @@ from eduscore.errors import FormulaError
 from eduscore.formula import Columns, compile_formula, names, parse
 from eduscore.score import evaluate_expression
 
-COLS = Columns({"students": "number", "teachers": "number", "school_type": "text", "ok": "bool", "year": "number"})
+COLS = Columns(
+    {"students": "number", "teachers": "number", "school_type": "text", "ok": "bool", "year": "number"}
+)
 
 
 def run(text: str, table: pa.Table, cols: Columns = COLS) -> list[object]:
@@ -50,7 +52,12 @@ def test_conditions_functions_and_in_lists() -> None:
     assert run("if(ok, 1, 0)", TABLE) == [1.0, 0.0, None, 1.0]
     assert run("max(students, teachers)", TABLE) == [100.0, 3.0, None, None]
     assert run("coalesce(teachers, 0)", TABLE) == [5.0, 3.0, 0.0, 2.0]
-    assert run("not ok and students > 10", TABLE) == [False, False, None, False]  # Kleene: false and missing = false
+    assert run("not ok and students > 10", TABLE) == [
+        False,
+        False,
+        None,
+        False,
+    ]  # Kleene: false and missing = false
     assert run("year >= 2022 or ok", TABLE) == [True, False, True, True]
 
 
@@ -99,7 +106,9 @@ def test_aggregates_only_in_county_formulas() -> None:
 _OPS = {"+": operator.add, "-": operator.sub, "*": operator.mul}
 expr_text = st.recursive(
     st.one_of(st.sampled_from(["a", "b", "c"]), st.integers(0, 50).map(str)),
-    lambda inner: st.tuples(inner, st.sampled_from(["+", "-", "*", "/"]), inner).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+    lambda inner: st.tuples(inner, st.sampled_from(["+", "-", "*", "/"]), inner).map(
+        lambda t: f"({t[0]} {t[1]} {t[2]})"
+    ),
     max_leaves=8,
 )
 
@@ -123,7 +132,14 @@ def slow(text: str, row: dict[str, float | None]) -> float | None:
     return ev(parse(text))
 
 
-@given(expr_text, st.lists(st.tuples(*(st.one_of(st.none(), st.integers(-20, 20).map(float)) for _ in range(3))), min_size=1, max_size=10))
+@given(
+    expr_text,
+    st.lists(
+        st.tuples(*(st.one_of(st.none(), st.integers(-20, 20).map(float)) for _ in range(3))),
+        min_size=1,
+        max_size=10,
+    ),
+)
 def test_arithmetic_matches_a_row_by_row_reference(text: str, rows: list[tuple[float | None, ...]]) -> None:
     table = pa.table({k: pa.array([r[i] for r in rows], pa.float64()) for i, k in enumerate("abc")})
     cols = Columns({"a": "number", "b": "number", "c": "number"})

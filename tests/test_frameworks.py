@@ -61,11 +61,22 @@ def test_quality_balance_thresholds_and_limits_equal_the_spec() -> None:
     assert t["music_art_rooms.art_area"].threshold.value == 90  # type: ignore[union-attr]
     assert t["music_art_rooms.music_count"].threshold.formula == "ceil(school_classes / 12)"  # type: ignore[union-attr]
     expected_county = {
-        "special_ed_funding": 6000, "teacher_pay.ratio": 1, "training_360h": 1, "teacher_rotation.rate": 0.10,
-        "teacher_rotation.backbone": 0.20, "teacher_certification": 1, "nearby_enrollment.primary": 1,
-        "nearby_enrollment.junior": 0.95, "hs_quota_allocation": 0.50, "migrant_and_left_behind.migrant_share": 0.85,
-        "junior_retention_3yr": 0.95, "disabled_enrollment": 0.95, "national_monitoring.level": 3,
-        "national_monitoring.difference": 0.15, "social_recognition": 0.85, "basic_balance_years": 3,
+        "special_ed_funding": 6000,
+        "teacher_pay.ratio": 1,
+        "training_360h": 1,
+        "teacher_rotation.rate": 0.10,
+        "teacher_rotation.backbone": 0.20,
+        "teacher_certification": 1,
+        "nearby_enrollment.primary": 1,
+        "nearby_enrollment.junior": 0.95,
+        "hs_quota_allocation": 0.50,
+        "migrant_and_left_behind.migrant_share": 0.85,
+        "junior_retention_3yr": 0.95,
+        "disabled_enrollment": 0.95,
+        "national_monitoring.level": 3,
+        "national_monitoring.difference": 0.15,
+        "social_recognition": 0.85,
+        "basic_balance_years": 3,
     }
     for rid, value in expected_county.items():
         assert t[rid].threshold.value == value, rid  # type: ignore[union-attr]
@@ -132,37 +143,79 @@ def test_cross_reference_and_formula_errors() -> None:
 def test_a_framework_written_by_someone_else_needs_no_python(tmp_path: Path) -> None:
     """A made-up 'reading' framework: new indicator, section rule, CV limit, county threshold."""
     doc = {
-        "schema_version": 1, "id": "reading-demo", "version": "0.1.0",
+        "schema_version": 1,
+        "id": "reading-demo",
+        "version": "0.1.0",
         "name": {"zh": "阅读条件示例", "en": "Reading conditions (example)"},
         "document": {"number": "示例〔2026〕1号", "title": "示例办法"},
-        "unit": "sections", "levels": ["primary"], "weight": "students",
+        "unit": "sections",
+        "levels": ["primary"],
+        "weight": "students",
         "inputs": [{"table": "counties", "name": "library_budget", "type": "float", "zh": "图书经费"}],
-        "indicators": [{
-            "id": "books_per_student", "name": {"zh": "生均图书", "en": "Books per student"},
-            "unit": {"zh": "册", "en": "volumes"}, "formula": "books / students",
-            "comparator": ">=", "threshold": 20, "confidence": "I", "source": {"document": "示例"}}],
+        "indicators": [
+            {
+                "id": "books_per_student",
+                "name": {"zh": "生均图书", "en": "Books per student"},
+                "unit": {"zh": "册", "en": "volumes"},
+                "formula": "books / students",
+                "comparator": ">=",
+                "threshold": 20,
+                "confidence": "I",
+                "source": {"document": "示例"},
+            }
+        ],
         "rules": [
-            {"id": "books_floor", "kind": "count_met_with_floor", "group": "r", "name": {"zh": "达标", "en": "Meets"},
-             "indicators": ["books_per_student"], "min_met": 1, "floor_ratio": 1, "confidence": "I", "source": {"document": "示例"}},
-            {"id": "books_cv", "kind": "dispersion_limit", "group": "r", "name": {"zh": "差异", "en": "CV"},
-             "indicators": ["books_per_student"], "limit": {"primary": 0.3}, "confidence": "I", "source": {"document": "示例"}},
-            {"id": "budget", "kind": "county_threshold", "group": "g", "name": {"zh": "经费", "en": "Budget"},
-             "value": "library_budget / sum(students)", "comparator": ">=", "threshold": 10,
-             "confidence": "I", "source": {"document": "示例"}},
+            {
+                "id": "books_floor",
+                "kind": "count_met_with_floor",
+                "group": "r",
+                "name": {"zh": "达标", "en": "Meets"},
+                "indicators": ["books_per_student"],
+                "min_met": 1,
+                "floor_ratio": 1,
+                "confidence": "I",
+                "source": {"document": "示例"},
+            },
+            {
+                "id": "books_cv",
+                "kind": "dispersion_limit",
+                "group": "r",
+                "name": {"zh": "差异", "en": "CV"},
+                "indicators": ["books_per_student"],
+                "limit": {"primary": 0.3},
+                "confidence": "I",
+                "source": {"document": "示例"},
+            },
+            {
+                "id": "budget",
+                "kind": "county_threshold",
+                "group": "g",
+                "name": {"zh": "经费", "en": "Budget"},
+                "value": "library_budget / sum(students)",
+                "comparator": ">=",
+                "threshold": 10,
+                "confidence": "I",
+                "source": {"document": "示例"},
+            },
         ],
     }
     path = tmp_path / "reading.json"
     path.write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
-    schools = pa.table({
-        "county_code": ["990101"] * 3 + ["990102"] * 2,
-        "school_id": ["a", "b", "c", "d", "e"], "school_name": list("ABCDE"),
-        "school_type": ["primary"] * 5, "students_primary": [100, 200, 300, 100, 100],
-        "books": [2500, 4400, 6600, 2500, 1000],
-    })
+    schools = pa.table(
+        {
+            "county_code": ["990101"] * 3 + ["990102"] * 2,
+            "school_id": ["a", "b", "c", "d", "e"],
+            "school_name": list("ABCDE"),
+            "school_type": ["primary"] * 5,
+            "students_primary": [100, 200, 300, 100, 100],
+            "books": [2500, 4400, 6600, 2500, 1000],
+        }
+    )
     counties = pa.table({"county_code": ["990101", "990102"], "library_budget": [7000.0, 1000.0]})
     result = eduscore.evaluate(schools=schools, counties=counties, framework=path)
-    assert dict(zip(result.verdicts["county_code"].to_pylist(), result.verdicts["verdict"].to_pylist(), strict=True)) == {
-        "990101": "certified", "990102": "not_certified"}
+    assert dict(
+        zip(result.verdicts["county_code"].to_pylist(), result.verdicts["verdict"].to_pylist(), strict=True)
+    ) == {"990101": "certified", "990102": "not_certified"}
     checks = {(r["county_code"], r["check_id"]): r for r in result.checks.to_pylist()}
     assert checks[("990101", "budget")]["value"] == pytest.approx(7000 / 600)
     assert checks[("990102", "books_floor")]["status"] == "fail"

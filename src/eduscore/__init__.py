@@ -17,7 +17,11 @@ from .result import Result
 
 
 def frameworks() -> list[str]:
-    """Ids of the frameworks eduscore ships: ``['basic-balance-2012', 'preschool-2020', 'quality-balance-2017']``."""
+    """Ids of the built-in frameworks.
+
+    >>> frameworks()
+    ['basic-balance-2012', 'preschool-2020', 'quality-balance-2017']
+    """
     return builtin_ids()
 
 

@@ -36,26 +36,49 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     def common(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--framework", "-f", default="quality-balance-2017",
-                        help="framework id or path to a framework JSON (default: quality-balance-2017)")
+        sp.add_argument(
+            "--framework",
+            "-f",
+            default="quality-balance-2017",
+            help="framework id or path to a framework JSON (default: quality-balance-2017)",
+        )
         sp.add_argument("--year", type=int, help="year for rows that carry none")
-        sp.add_argument("--relax", action="append", default=[], metavar="ID",
-                        help="enable a named relaxation of the framework (repeatable)")
-        sp.add_argument("--option", action="append", default=[], metavar="ID",
-                        help="enable a named preparation option of the framework (repeatable)")
+        sp.add_argument(
+            "--relax",
+            action="append",
+            default=[],
+            metavar="ID",
+            help="enable a named relaxation of the framework (repeatable)",
+        )
+        sp.add_argument(
+            "--option",
+            action="append",
+            default=[],
+            metavar="ID",
+            help="enable a named preparation option of the framework (repeatable)",
+        )
         sp.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the summary")
-        sp.add_argument("--out", type=Path, help="folder to write result.json and the tables (CSV and Parquet)")
+        sp.add_argument(
+            "--out", type=Path, help="folder to write result.json and the tables (CSV and Parquet)"
+        )
         sp.add_argument("--json", type=Path, help="write the result as JSON to this file")
-        sp.add_argument("--fail-on-not-certified", action="store_true",
-                        help=f"exit with status {EXIT_NOT_CERTIFIED} if any county is not certified")
+        sp.add_argument(
+            "--fail-on-not-certified",
+            action="store_true",
+            help=f"exit with status {EXIT_NOT_CERTIFIED} if any county is not certified",
+        )
 
     demo = sub.add_parser("demo", help="evaluate the bundled SYNTHETIC demo county")
     common(demo)
     demo.set_defaults(out=None)
     ev = sub.add_parser("evaluate", help="evaluate counties from your files")
-    ev.add_argument("--schools", type=Path, help="schools (wide) or school sections (long): CSV, Parquet, Feather")
+    ev.add_argument(
+        "--schools", type=Path, help="schools (wide) or school sections (long): CSV, Parquet, Feather"
+    )
     ev.add_argument("--counties", type=Path, help="county facts: CSV, Parquet, Feather")
-    ev.add_argument("--kindergartens", type=Path, help="kindergartens (preschool-2020): CSV, Parquet, Feather")
+    ev.add_argument(
+        "--kindergartens", type=Path, help="kindergartens (preschool-2020): CSV, Parquet, Feather"
+    )
     common(ev)
     sub.add_parser("frameworks", help="list the built-in frameworks")
     return p

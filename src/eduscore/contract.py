@@ -53,10 +53,7 @@ class Column:
 
 
 def _per_level(name: str, type_: ColumnType, zh: str, note: str = "") -> list[Column]:
-    return [
-        Column(f"{name}_{level}", type_, f"{LEVEL_NAMES[level]}{zh}", note=note)
-        for level in LEVELS
-    ]
+    return [Column(f"{name}_{level}", type_, f"{LEVEL_NAMES[level]}{zh}", note=note) for level in LEVELS]
 
 
 # Columns of the wide `schools` table that are counted per level ("_primary"/"_junior").
@@ -114,8 +111,10 @@ SCHOOLS: tuple[Column, ...] = (
     Column("students_senior", "int", "高中在校生数", note="only serves the resource split"),
     *[c for name, zh in LEVEL_COUNTS[1:] for c in _per_level(name, "int", zh)],
     # Whole-school counts, split by the §1.3 shares when the per-level count is missing.
-    *[Column(name, "int", f"全校{zh}", note="whole school; split by shares, flagged estimated")
-      for name, zh in LEVEL_COUNTS[1:7]],
+    *[
+        Column(name, "int", f"全校{zh}", note="whole school; split by shares, flagged estimated")
+        for name, zh in LEVEL_COUNTS[1:7]
+    ],
     *[Column(name, type_, zh) for name, type_, zh in SHARED_RESOURCES],  # type: ignore[arg-type]
     *SCHOOL_FACTS,
 )
@@ -126,7 +125,9 @@ SECTIONS: tuple[Column, ...] = (
     *[Column(name, "int", zh) for name, zh in LEVEL_COUNTS],
     *[Column(name, type_, zh) for name, type_, zh in SHARED_RESOURCES],  # type: ignore[arg-type]
     *SCHOOL_FACTS,
-    Column("school_students", "int", "全校义务教育在校生数", note="derived: compulsory students of the school"),
+    Column(
+        "school_students", "int", "全校义务教育在校生数", note="derived: compulsory students of the school"
+    ),
     Column("school_classes", "int", "全校义务教育班级数", note="derived: compulsory classes of the school"),
 )
 

@@ -79,7 +79,9 @@ def weighted_dispersion(observations: pa.Table) -> pa.Table:
     out = first.join(second, keys, use_threads=False)
     total = out.column("w_sum")
     var = pc.divide(
-        pc.subtract(out.column("wdd_sum"), pc.divide(pc.multiply(out.column("wd_sum"), out.column("wd_sum")), total)),
+        pc.subtract(
+            out.column("wdd_sum"), pc.divide(pc.multiply(out.column("wd_sum"), out.column("wd_sum")), total)
+        ),
         total,
     )
     var = pc.max_element_wise(var, 0.0)  # guard a -0.0 from rounding; never NaN

@@ -87,8 +87,12 @@ def evaluate(
             role = "sections"
         table_extra = {k: v for k, v in extra_cols.items() if _input_table(fw, k) in (role, name)}
         t, rejected = normalise(loaded, role, table_extra)
-        keys = {"schools": ["school_id", "year"], "sections": ["school_id", "level", "year"],
-                "counties": ["county_code", "year"], "kindergartens": ["kindergarten_id", "year"]}[role]
+        keys = {
+            "schools": ["school_id", "year"],
+            "sections": ["school_id", "level", "year"],
+            "counties": ["county_code", "year"],
+            "kindergartens": ["kindergarten_id", "year"],
+        }[role]
         t = drop_rejected(t, rejected)
         t = _with_year(t, year)
         t, dupes = reject_duplicates(t, keys, role, loaded.source)
@@ -141,9 +145,7 @@ def _options(fw: Framework, options: Mapping[str, bool] | None) -> dict[str, boo
     chosen = {o.id: o.default for o in fw.options}
     for key, value in (options or {}).items():
         if key not in chosen:
-            raise InputError(
-                f"unknown option {key!r} for {fw.id}; known: {', '.join(chosen) or 'none'}"
-            )
+            raise InputError(f"unknown option {key!r} for {fw.id}; known: {', '.join(chosen) or 'none'}")
         chosen[key] = bool(value)
     return chosen
 
@@ -177,7 +179,9 @@ def _share_year(tables: dict[str, pa.Table]) -> None:
         return
     (only,) = years
     for name, t in tables.items():
-        tables[name] = t.set_column(t.column_names.index("year"), "year", pc.fill_null(t.column("year"), only))
+        tables[name] = t.set_column(
+            t.column_names.index("year"), "year", pc.fill_null(t.column("year"), only)
+        )
 
 
 def _add_key(t: pa.Table) -> pa.Table:
@@ -209,9 +213,11 @@ def _county_frame(units: pa.Table, counties: pa.Table | None, fw: Framework) -> 
         keys = keys.append_column("county_name", units.column("county_name"))
     else:
         keys = keys.append_column("county_name", pa.nulls(units.num_rows, pa.string()))
-    keys = keys.group_by("_county", use_threads=False).aggregate(
-        [("county_code", "min"), ("year", "min"), ("county_name", "min")]
-    ).rename_columns(["_county", "county_code", "year", "county_name"])
+    keys = (
+        keys.group_by("_county", use_threads=False)
+        .aggregate([("county_code", "min"), ("year", "min"), ("county_name", "min")])
+        .rename_columns(["_county", "county_code", "year", "county_name"])
+    )
     if counties is not None:
         counties = _add_key(counties)
         if "county_name" not in counties.column_names:

@@ -588,7 +588,8 @@ def compile_formula(
     given, resolves names of the unit table that aggregate functions run over (county
     formulas); without it aggregates are refused. ``expect`` checks the result kind.
 
-    >>> c = compile_formula("teachers / students * 100", Columns({"teachers": "number", "students": "number"}))
+    >>> cols = Columns({"teachers": "number", "students": "number"})
+    >>> c = compile_formula("teachers / students * 100", cols)
     >>> c.kind, sorted(c.columns)
     ('number', ['students', 'teachers'])
     """

@@ -291,14 +291,11 @@ def framework_from_dict(raw: Mapping[str, Any], origin: str = "<document>") -> F
     errors = sorted(validator.iter_errors(raw), key=lambda e: list(e.absolute_path))
     if errors:
         lines = [
-            f"  at {'/'.join(str(p) for p in e.absolute_path) or '(top)'}: {e.message}"
-            for e in errors[:10]
+            f"  at {'/'.join(str(p) for p in e.absolute_path) or '(top)'}: {e.message}" for e in errors[:10]
         ]
         more = f"\n  … and {len(errors) - 10} more" if len(errors) > 10 else ""
         raise FrameworkError(
-            f"framework document {origin} does not match framework.schema.json:\n"
-            + "\n".join(lines)
-            + more
+            f"framework document {origin} does not match framework.schema.json:\n" + "\n".join(lines) + more
         )
     indicators = tuple(
         Indicator(
@@ -392,7 +389,9 @@ def check_framework(fw: Framework, origin: str = "<document>") -> None:
     unit_cols = Columns(fw.column_kinds(fw.unit))
     county_cols = Columns(fw.column_kinds("counties"))
 
-    def formula(text: str | None, where: str, cols: Columns, expect: Kind, *, rows: Columns | None = None) -> None:
+    def formula(
+        text: str | None, where: str, cols: Columns, expect: Kind, *, rows: Columns | None = None
+    ) -> None:
         if text is None:
             return
         try:
@@ -447,11 +446,16 @@ def check_framework(fw: Framework, origin: str = "<document>") -> None:
                     formula(tgt.formula, f"{where} target {tgt.target}", unit_cols, "number")
             else:
                 known = indicator_ids + section_threshold_ids
-                problems.append(f"{where}: relaxation target {tgt.target!r} is neither an indicator nor a section rule{_near(tgt.target, known)}")
+                problems.append(
+                    f"{where}: relaxation target {tgt.target!r} is neither an indicator "
+                    f"nor a section rule{_near(tgt.target, known)}"
+                )
             threshold(tgt.threshold, f"{where} target {tgt.target}", unit_cols)
     for opt in fw.options:
         if opt.id not in PREPARATION_OPTIONS:
-            problems.append(f"option {opt.id!r}: no such preparation step{_near(opt.id, list(PREPARATION_OPTIONS))}")
+            problems.append(
+                f"option {opt.id!r}: no such preparation step{_near(opt.id, list(PREPARATION_OPTIONS))}"
+            )
     if fw.split is not None:
         for col in fw.split.shared:
             if col not in contract.columns("schools"):

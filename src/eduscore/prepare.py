@@ -102,9 +102,7 @@ def normalise(
         names.append(name)
     dupes = sorted({x for x in names if names.count(x) > 1})
     if dupes:
-        raise InputError(
-            f"{loaded.source}: several headers mean the same column: {', '.join(dupes)}"
-        )
+        raise InputError(f"{loaded.source}: several headers mean the same column: {', '.join(dupes)}")
     t = src.rename_columns(names)
     missing = [c.name for c in cols.values() if c.required and c.name not in t.column_names]
     if missing:
@@ -113,9 +111,7 @@ def normalise(
             near = difflib.get_close_matches(m, t.column_names, n=1) or difflib.get_close_matches(
                 cols[m].zh, [str(h) for h in src.column_names], n=1
             )
-            hints.append(
-                f"{m} ({cols[m].zh})" + (f" — did you mean header {near[0]!r}?" if near else "")
-            )
+            hints.append(f"{m} ({cols[m].zh})" + (f" — did you mean header {near[0]!r}?" if near else ""))
         raise InputError(
             f"{loaded.source}: required column(s) missing from the {table} table: "
             + "; ".join(hints)
@@ -125,8 +121,17 @@ def normalise(
     problems: list[pa.Table] = []
     if "equipment_value_10k_cny" in t.column_names:
         converted, bad = _to_number(t.column("equipment_value_10k_cny"))
-        problems.append(_problems(table, loaded.source, rows, "equipment_value_10k_cny",
-                                  t.column("equipment_value_10k_cny"), bad, "not a number"))
+        problems.append(
+            _problems(
+                table,
+                loaded.source,
+                rows,
+                "equipment_value_10k_cny",
+                t.column("equipment_value_10k_cny"),
+                bad,
+                "not a number",
+            )
+        )
         cny = pc.multiply(converted, 10_000.0)
         if "equipment_value_cny" in t.column_names:
             own, _ = _to_number(t.column("equipment_value_cny"))
@@ -146,14 +151,30 @@ def normalise(
     for col in cols.values():
         if col.required and col.name in t.column_names:
             problems.append(
-                _problems(table, loaded.source, rows, col.name, t.column(col.name),
-                          pc.is_null(t.column(col.name)), f"required value {col.name} ({col.zh}) is empty")
+                _problems(
+                    table,
+                    loaded.source,
+                    rows,
+                    col.name,
+                    t.column(col.name),
+                    pc.is_null(t.column(col.name)),
+                    f"required value {col.name} ({col.zh}) is empty",
+                )
             )
     if "county_code" in t.column_names:
         code = t.column("county_code")
         bad = pc.invert(pc.match_substring_regex(code, r"^\d{6}$"))
-        problems.append(_problems(table, loaded.source, rows, "county_code", code, bad,
-                                  "county_code must be a 6-digit GB/T 2260 code such as 330482"))
+        problems.append(
+            _problems(
+                table,
+                loaded.source,
+                rows,
+                "county_code",
+                code,
+                bad,
+                "county_code must be a 6-digit GB/T 2260 code such as 330482",
+            )
+        )
     t = t.append_column("_row", rows)
     return t, _concat_rejected(problems)
 
@@ -210,7 +231,11 @@ def _convert(
 
 def _to_number(column: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
     """Parse numbers; returns float64 values and a mask of cells that are not numbers."""
-    if pa.types.is_integer(column.type) or pa.types.is_floating(column.type) or pa.types.is_decimal(column.type):
+    if (
+        pa.types.is_integer(column.type)
+        or pa.types.is_floating(column.type)
+        or pa.types.is_decimal(column.type)
+    ):
         values = pc.cast(column, pa.float64())
         nan = pc.fill_null(pc.invert(pc.is_finite(values)), False)
         return pc.if_else(nan, pa.scalar(None, pa.float64()), values), nan
@@ -271,9 +296,7 @@ def drop_rejected(t: pa.Table, rejected: pa.Table) -> pa.Table:
     return t.filter(pc.invert(pc.is_in(t.column("_row"), rejected.column("row"))))
 
 
-def reject_duplicates(
-    t: pa.Table, keys: list[str], table: str, source: str
-) -> tuple[pa.Table, pa.Table]:
+def reject_duplicates(t: pa.Table, keys: list[str], table: str, source: str) -> tuple[pa.Table, pa.Table]:
     """Keep the first row of each key; reject later duplicates with a reason."""
     if t.num_rows == 0:
         return t, _empty_rejected()
@@ -281,22 +304,41 @@ def reject_duplicates(
     # Null keys never join; fill them so that grouping treats them alike.
     for key in keys:
         col = filled.column(key)
-        filled = filled.set_column(filled.column_names.index(key), key, pc.fill_null(col, pa.scalar(-1 if pa.types.is_integer(col.type) or pa.types.is_floating(col.type) else "", col.type)))
+        filled = filled.set_column(
+            filled.column_names.index(key),
+            key,
+            pc.fill_null(
+                col,
+                pa.scalar(
+                    -1 if pa.types.is_integer(col.type) or pa.types.is_floating(col.type) else "", col.type
+                ),
+            ),
+        )
     firsts = filled.group_by(keys, use_threads=False).aggregate([("_row", "min")])
     first_rows = firsts.column("_row_min")
     dup = pc.invert(pc.is_in(t.column("_row"), first_rows))
     if not pc.any(dup).as_py():
         return t, _empty_rejected()
     key = keys[0]
-    rejected = _problems(table, source, t.column("_row"), key, t.column(key), dup,
-                         f"duplicate {' + '.join(keys)}: an earlier row has the same value; this row is not used")
+    rejected = _problems(
+        table,
+        source,
+        t.column("_row"),
+        key,
+        t.column(key),
+        dup,
+        f"duplicate {' + '.join(keys)}: an earlier row has the same value; this row is not used",
+    )
     return t.filter(pc.invert(dup)), rejected
 
 
 # --------------------------------------------------------------------------- split
 
 
-def _col(t: pa.Table, name: str, type_: pa.DataType = pa.float64()) -> pa.ChunkedArray:
+_FLOAT = pa.float64()
+
+
+def _col(t: pa.Table, name: str, type_: pa.DataType = _FLOAT) -> pa.ChunkedArray:
     if name in t.column_names:
         return t.column(name)
     return pa.chunked_array([pa.nulls(t.num_rows, type_)])
@@ -423,13 +465,17 @@ def _estimated_lists(flags: list[tuple[str, pa.ChunkedArray]], n: int) -> pa.Arr
         order.append(pa.array([j] * len(hit), pa.int64()))
         names.append(pa.array([name] * len(hit), pa.string()))
         counts = pc.add(counts, pc.cast(_array(pc.fill_null(flag, False)), pa.int64()))
-    long = pa.table({"row": pa.concat_arrays(rows), "j": pa.concat_arrays(order), "name": pa.concat_arrays(names)})
+    long = pa.table(
+        {"row": pa.concat_arrays(rows), "j": pa.concat_arrays(order), "name": pa.concat_arrays(names)}
+    )
     long = long.sort_by([("row", "ascending"), ("j", "ascending")])
     cumulative = pc.cumulative_sum(counts)
     if isinstance(cumulative, pa.ChunkedArray):
         cumulative = cumulative.combine_chunks()
     offsets = pa.concat_arrays([pa.array([0], pa.int64()), cumulative])
-    return pa.LargeListArray.from_arrays(offsets, long.column("name").combine_chunks()).cast(pa.list_(pa.string()))
+    return pa.LargeListArray.from_arrays(offsets, long.column("name").combine_chunks()).cast(
+        pa.list_(pa.string())
+    )
 
 
 def long_sections(sections: pa.Table) -> pa.Table:
@@ -440,8 +486,12 @@ def long_sections(sections: pa.Table) -> pa.Table:
         if derived in cols or base not in cols:
             continue
         keyed = sections.select(["school_id", base])
-        sums = keyed.group_by(["school_id"]).aggregate([(base, "sum", pc.ScalarAggregateOptions(skip_nulls=False))])
-        joined = sections.select(["school_id", "_row"]).join(sums, "school_id", use_threads=False).sort_by("_row")
+        sums = keyed.group_by(["school_id"]).aggregate(
+            [(base, "sum", pc.ScalarAggregateOptions(skip_nulls=False))]
+        )
+        joined = (
+            sections.select(["school_id", "_row"]).join(sums, "school_id", use_threads=False).sort_by("_row")
+        )
         order = pc.sort_indices(sections.column("_row"))
         back = pc.take(joined.column(f"{base}_sum"), pc.sort_indices(order))
         cols[derived] = back

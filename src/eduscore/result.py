@@ -66,7 +66,16 @@ class Result:
     relaxations: tuple[str, ...]
     missing_columns: list[str]
 
-    TABLES = ("verdicts", "checks", "dispersion", "sections", "section_checks", "excluded", "rejected", "accounting")
+    TABLES = (
+        "verdicts",
+        "checks",
+        "dispersion",
+        "sections",
+        "section_checks",
+        "excluded",
+        "rejected",
+        "accounting",
+    )
 
     def tables(self) -> dict[str, pa.Table]:
         return {name: getattr(self, name) for name in self.TABLES}
@@ -83,7 +92,9 @@ class Result:
     def failing_sections(self) -> pa.Table:
         """Sections whose unit rules fail, one row per failing section check."""
         sc = self.section_checks
-        return sc.filter(pc.and_(pc.equal(sc.column("status"), "fail"), pc.not_equal(sc.column("kind"), "indicator")))
+        return sc.filter(
+            pc.and_(pc.equal(sc.column("status"), "fail"), pc.not_equal(sc.column("kind"), "indicator"))
+        )
 
     def to_dict(self) -> dict[str, Any]:
         fw = self.framework
@@ -127,8 +138,10 @@ class Result:
             )
             lines.append(f"\n{who}{when}: {verdict.upper() if not zh else verdict}  ({counts})")
             mine = checks.filter(
-                pc.and_(pc.equal(checks.column("county_code"), v["county_code"]),
-                        pc.equal(pc.fill_null(checks.column("year"), -1), -1 if v["year"] is None else v["year"]))
+                pc.and_(
+                    pc.equal(checks.column("county_code"), v["county_code"]),
+                    pc.equal(pc.fill_null(checks.column("year"), -1), -1 if v["year"] is None else v["year"]),
+                )
             )
             for status in ("fail", "not_assessed", "not_computable"):
                 rows = mine.filter(pc.equal(mine.column("status"), status)).to_pylist()
@@ -140,9 +153,15 @@ class Result:
                     name = r["name_zh"] if zh else r["name_en"]
                     lines.append(f"    - {r['check_id']} [{r['confidence']}] {name}: {_describe(r)}")
                     if status == "fail" and r["kind"] in ("section_threshold", "count_met_with_floor"):
-                        lines += self._failing_units(v["county_code"], v["year"], r["check_id"], zh, max_items)
+                        lines += self._failing_units(
+                            v["county_code"], v["year"], r["check_id"], zh, max_items
+                        )
                 if len(rows) > max_items:
-                    lines.append(f"    … {len(rows) - max_items} more" if not zh else f"    … 另有 {len(rows) - max_items} 项")
+                    lines.append(
+                        f"    … {len(rows) - max_items} more"
+                        if not zh
+                        else f"    … 另有 {len(rows) - max_items} 项"
+                    )
         acc = self.accounting.to_pylist()
         if acc:
             lines.append("")
@@ -152,7 +171,6 @@ class Result:
                     f"{a['excluded']} excluded + {a['rejected']} rejected + {a['unused']} unused"
                 )
         return "\n".join(lines)
-
 
     def _failing_units(self, county: str, year: int | None, check_id: str, zh: bool, limit: int) -> list[str]:
         sc = self.section_checks
@@ -166,19 +184,31 @@ class Result:
         for r in failing.to_pylist()[:limit]:
             label = names.get(r["unit_id"], r["unit_id"])
             level = f" ({r['level']})" if r["level"] else ""
-            detail = r["reason"] if r["kind"] == "count_met_with_floor" else (
-                f"{_num(r['value'])} vs {r['comparator']} {_num(r['threshold'])}" if r["value"] is not None and r["threshold"] is not None else r["reason"]
+            detail = (
+                r["reason"]
+                if r["kind"] == "count_met_with_floor"
+                else (
+                    f"{_num(r['value'])} vs {r['comparator']} {_num(r['threshold'])}"
+                    if r["value"] is not None and r["threshold"] is not None
+                    else r["reason"]
+                )
             )
             out.append(f"        · {label}{level}: {detail}")
         if failing.num_rows > limit:
-            out.append(f"        · … {failing.num_rows - limit} more" if not zh else f"        · … 另有 {failing.num_rows - limit} 个")
+            out.append(
+                f"        · … {failing.num_rows - limit} more"
+                if not zh
+                else f"        · … 另有 {failing.num_rows - limit} 个"
+            )
         return out
 
 
 def _unit_names(sections: pa.Table) -> dict[str, str]:
     for col in ("school_name", "kindergarten_name"):
         if col in sections.column_names:
-            return dict(zip(sections.column("unit_id").to_pylist(), sections.column(col).to_pylist(), strict=True))
+            return dict(
+                zip(sections.column("unit_id").to_pylist(), sections.column(col).to_pylist(), strict=True)
+            )
     return {}
 
 
@@ -203,7 +233,7 @@ def _num(x: float) -> str:
 
 
 def _records(t: pa.Table) -> list[dict[str, Any]]:
-    rows = t.to_pylist()
+    rows: list[dict[str, Any]] = t.to_pylist()
     for row in rows:
         for k, v in row.items():
             if isinstance(v, float) and not math.isfinite(v):
@@ -268,7 +298,9 @@ def _verdicts(checks: pa.Table, names: pa.Table) -> pa.Table:
     t = checks.select(["_county"])
     for s, label in (("pass", "n_pass"), ("fail", "n_fail")):
         t = t.append_column(label, pc.cast(pc.equal(status, s), pa.int64()))
-    t = t.append_column("n_not_assessed", pc.cast(pc.is_in(status, pa.array(["not_assessed", "not_computable"])), pa.int64()))
+    t = t.append_column(
+        "n_not_assessed", pc.cast(pc.is_in(status, pa.array(["not_assessed", "not_computable"])), pa.int64())
+    )
     text = pc.binary_join_element_wise(
         checks.column("check_id"),
         pc.if_else(
@@ -280,8 +312,14 @@ def _verdicts(checks: pa.Table, names: pa.Table) -> pa.Table:
         ": ",
     )
     t = t.append_column("reason", text)
-    counts = t.group_by("_county", use_threads=False).aggregate([("n_pass", "sum"), ("n_fail", "sum"), ("n_not_assessed", "sum")])
-    reasons = t.filter(pc.is_valid(t.column("reason"))).group_by("_county", use_threads=False).aggregate([("reason", "list")])
+    counts = t.group_by("_county", use_threads=False).aggregate(
+        [("n_pass", "sum"), ("n_fail", "sum"), ("n_not_assessed", "sum")]
+    )
+    reasons = (
+        t.filter(pc.is_valid(t.column("reason")))
+        .group_by("_county", use_threads=False)
+        .aggregate([("reason", "list")])
+    )
     out = names.join(counts, "_county", use_threads=False).sort_by("_county")
     # Arrow joins cannot carry list columns: look the reason lists up by position instead.
     where = pc.index_in(out.column("_county"), value_set=reasons.column("_county"))
@@ -289,7 +327,9 @@ def _verdicts(checks: pa.Table, names: pa.Table) -> pa.Table:
     n_fail = pc.fill_null(out.column("n_fail_sum"), 0)
     n_na = pc.fill_null(out.column("n_not_assessed_sum"), 0)
     n_pass = pc.fill_null(out.column("n_pass_sum"), 0)
-    verdict = pc.if_else(pc.greater(n_fail, 0), "not_certified", pc.if_else(pc.greater(n_na, 0), "incomplete", "certified"))
+    verdict = pc.if_else(
+        pc.greater(n_fail, 0), "not_certified", pc.if_else(pc.greater(n_na, 0), "incomplete", "certified")
+    )
     verdict = pc.if_else(pc.equal(pc.add(pc.add(n_fail, n_na), n_pass), 0), "incomplete", verdict)
     empty = pa.scalar([], pa.list_(pa.string()))
     return pa.table(
@@ -297,8 +337,15 @@ def _verdicts(checks: pa.Table, names: pa.Table) -> pa.Table:
             "_county": out.column("_county"),
             "county_name": out.column("county_name"),
             "verdict": verdict,
-            "verdict_zh": pc.if_else(pc.equal(verdict, "certified"), _VERDICT_ZH["certified"],
-                                     pc.if_else(pc.equal(verdict, "not_certified"), _VERDICT_ZH["not_certified"], _VERDICT_ZH["incomplete"])),
+            "verdict_zh": pc.if_else(
+                pc.equal(verdict, "certified"),
+                _VERDICT_ZH["certified"],
+                pc.if_else(
+                    pc.equal(verdict, "not_certified"),
+                    _VERDICT_ZH["not_certified"],
+                    _VERDICT_ZH["incomplete"],
+                ),
+            ),
             "reasons": pc.if_else(pc.is_null(out.column("reason_list")), empty, out.column("reason_list")),
             "n_pass": n_pass,
             "n_fail": n_fail,
@@ -323,8 +370,11 @@ def _with_limits(dispersion: pa.Table, checks: pa.Table) -> pa.Table:
         }
     )
     if dispersion.num_rows == 0:
-        return dispersion.append_column("limit", pa.array([], pa.float64())).append_column(
-            "status", pa.array([], pa.string())).append_column("reason", pa.array([], pa.string()))
+        return (
+            dispersion.append_column("limit", pa.array([], pa.float64()))
+            .append_column("status", pa.array([], pa.string()))
+            .append_column("reason", pa.array([], pa.string()))
+        )
     joined = dispersion.join(lookup, ["_county", "level", "indicator"], use_threads=False)
     return joined.sort_by([("_county", "ascending"), ("level", "descending"), ("indicator", "ascending")])
 
@@ -338,10 +388,29 @@ def _unit_rule_status(unit_checks: pa.Table, fw: Framework) -> dict[str, pa.Tabl
 
 
 _IDENTITY = (
-    "_county", "county_name", "school_id", "school_name", "school_type", "level", "section_id",
-    "kindergarten_id", "kindergarten_name", "category", "ownership", "location", "education_group",
-    "unit_id", "_row", "students", "children", "split_share", "estimated_columns",
-    "in_scope", "excluded_by", "exclusion_reason_zh", "exclusion_reason_en",
+    "_county",
+    "county_name",
+    "school_id",
+    "school_name",
+    "school_type",
+    "level",
+    "section_id",
+    "kindergarten_id",
+    "kindergarten_name",
+    "category",
+    "ownership",
+    "location",
+    "education_group",
+    "unit_id",
+    "_row",
+    "students",
+    "children",
+    "split_share",
+    "estimated_columns",
+    "in_scope",
+    "excluded_by",
+    "exclusion_reason_zh",
+    "exclusion_reason_en",
 )
 
 
@@ -351,12 +420,12 @@ def _section_table(units: pa.Table, unit_status: Mapping[str, pa.Table], fw: Fra
         cols["source_row"] = cols.pop("_row")
     for ind in fw.indicators:
         cols[ind.id] = units.column(ind.id)
+    kinds = {r.id: r.kind for r in fw.rules}
     for rule_id, t in unit_status.items():
         # unit_checks rows for one rule are in unit order (one per unit), so they align.
         cols[f"{rule_id}__status"] = t.column("status")
-        if t.column("kind")[0].as_py() if t.num_rows else False:
-            if t.column("kind")[0].as_py() == "count_met_with_floor":
-                cols[f"{rule_id}__met_count"] = pc.cast(t.column("value"), pa.int64())
+        if kinds[rule_id] == "count_met_with_floor":
+            cols[f"{rule_id}__met_count"] = pc.cast(t.column("value"), pa.int64())
     return pa.table(cols)
 
 
@@ -374,14 +443,40 @@ def _accounting(
         n_rejected = len(pc.unique(rej.column("row")))
         scored = excluded = 0
         if table == unit_table and units.num_rows:
-            per_row = units.select(["_row", "in_scope"]).group_by("_row", use_threads=False).aggregate([("in_scope", "any")])
+            per_row = (
+                units.select(["_row", "in_scope"])
+                .group_by("_row", use_threads=False)
+                .aggregate([("in_scope", "any")])
+            )
             scored = int(pc.sum(pc.cast(per_row.column("in_scope_any"), pa.int64())).as_py() or 0)
             excluded = per_row.num_rows - scored
         else:
             scored = n - n_rejected
-        rows.append({"table": table, "source": source, "rows": n, "scored": scored, "excluded": excluded,
-                     "rejected": n_rejected, "unused": 0})
+        rows.append(
+            {
+                "table": table,
+                "source": source,
+                "rows": n,
+                "scored": scored,
+                "excluded": excluded,
+                "rejected": n_rejected,
+                "unused": 0,
+            }
+        )
     for table, (n, source) in unused.items():
-        rows.append({"table": table, "source": source, "rows": n, "scored": 0, "excluded": 0, "rejected": 0, "unused": n})
-    schema = pa.schema([("table", pa.string()), ("source", pa.string())] + [(k, pa.int64()) for k in ("rows", "scored", "excluded", "rejected", "unused")])
+        rows.append(
+            {
+                "table": table,
+                "source": source,
+                "rows": n,
+                "scored": 0,
+                "excluded": 0,
+                "rejected": 0,
+                "unused": n,
+            }
+        )
+    schema = pa.schema(
+        [("table", pa.string()), ("source", pa.string())]
+        + [(k, pa.int64()) for k in ("rows", "scored", "excluded", "rejected", "unused")]
+    )
     return pa.Table.from_pylist(rows, schema=schema)

@@ -114,12 +114,14 @@ def threshold_expression(
     for level, v in th.by_level.items():
         expr = pc.if_else(pc.equal(pc.field("level"), pc.scalar(level)), pc.scalar(float(v)), expr)
     for school_type, v in th.by_school_type.items():
-        expr = pc.if_else(pc.equal(pc.field("school_type"), pc.scalar(school_type)), pc.scalar(float(v)), expr)
+        expr = pc.if_else(
+            pc.equal(pc.field("school_type"), pc.scalar(school_type)), pc.scalar(float(v)), expr
+        )
     return expr, None
 
 
 def _labels(kinds: Mapping[str, str]) -> dict[str, str]:
-    labels = {}
+    labels: dict[str, str] = {}
     for table in ("sections", "counties", "kindergartens"):
         for col in contract.TABLES[table]:
             labels.setdefault(col.name, col.zh)
@@ -134,16 +136,28 @@ def _missing_reason(compiled: Iterable[Compiled], labels: Mapping[str, str]) -> 
             if name.startswith("__"):
                 continue
             candidates.append(
-                pc.if_else(pc.is_null(pc.field(name)), pc.scalar(f"missing input {name} ({labels.get(name, name)})"), pc.scalar(_NULL_S))
+                pc.if_else(
+                    pc.is_null(pc.field(name)),
+                    pc.scalar(f"missing input {name} ({labels.get(name, name)})"),
+                    pc.scalar(_NULL_S),
+                )
             )
         for agg in c.aggregates:
             used = ", ".join(sorted(c.row_columns)) or "rows"
             candidates.append(
-                pc.if_else(pc.is_null(pc.field(agg.column)), pc.scalar(f"no unit data, or some units lack {used}"), pc.scalar(_NULL_S))
+                pc.if_else(
+                    pc.is_null(pc.field(agg.column)),
+                    pc.scalar(f"no unit data, or some units lack {used}"),
+                    pc.scalar(_NULL_S),
+                )
             )
         for div in c.divisions:
             candidates.append(
-                pc.if_else(pc.equal(div.denominator, pc.scalar(0.0)), pc.scalar(f"division by zero: {div.text} = 0"), pc.scalar(_NULL_S))
+                pc.if_else(
+                    pc.equal(div.denominator, pc.scalar(0.0)),
+                    pc.scalar(f"division by zero: {div.text} = 0"),
+                    pc.scalar(_NULL_S),
+                )
             )
     if not candidates:
         return pc.scalar("not computable")
@@ -236,7 +250,9 @@ class Engine:
         reason = pc.if_else(pc.is_null(v), got.column("reason"), _NULL_S)
         if "applies" in got.column_names:
             applies = got.column("applies")
-            status = pc.if_else(pc.is_null(applies), "not_assessed", pc.if_else(applies, status, "not_applicable"))
+            status = pc.if_else(
+                pc.is_null(applies), "not_assessed", pc.if_else(applies, status, "not_applicable")
+            )
             reason = pc.if_else(
                 pc.is_null(applies),
                 pa.scalar(f"cannot tell whether the rule applies ({applies_when})"),
@@ -286,10 +302,16 @@ class Engine:
             pc.binary_join_element_wise(
                 pc.cast(met_count, pa.string()),
                 pa.scalar(f" of {len(listed)} thresholds met"),
-                pc.if_else(below, pa.scalar(f"; a missed one is below {rule.floor_ratio:.0%} of its threshold"), pa.scalar("")),
+                pc.if_else(
+                    below,
+                    pa.scalar(f"; a missed one is below {rule.floor_ratio:.0%} of its threshold"),
+                    pa.scalar(""),
+                ),
                 "",
             ),
-            pc.if_else(pc.equal(status, "not_assessed"), pa.scalar("some indicator values are missing"), _NULL_S),
+            pc.if_else(
+                pc.equal(status, "not_assessed"), pa.scalar("some indicator values are missing"), _NULL_S
+            ),
         )
         return pa.table(
             {
@@ -301,7 +323,11 @@ class Engine:
                 "value": pc.cast(met_count, pa.float64()),
                 "threshold": pa.array([float(rule.min_met)] * n, pa.float64()),
                 "comparator": pa.array([">="] * n, pa.string()),
-                "met": pc.if_else(pc.equal(status, "pass"), True, pc.if_else(pc.equal(status, "fail"), False, pa.scalar(None, pa.bool_()))),
+                "met": pc.if_else(
+                    pc.equal(status, "pass"),
+                    True,
+                    pc.if_else(pc.equal(status, "fail"), False, pa.scalar(None, pa.bool_())),
+                ),
                 "ratio": pa.nulls(n, pa.float64()),
                 "status": status,
                 "reason": reason,
@@ -329,23 +355,38 @@ class Engine:
         status = pc.if_else(
             pc.is_null(joined.column("n_sum")),
             "not_assessed",
-            pc.if_else(pc.greater(n_fail, 0), "fail", pc.if_else(pc.greater(n_na, 0), "not_assessed", "pass")),
+            pc.if_else(
+                pc.greater(n_fail, 0), "fail", pc.if_else(pc.greater(n_na, 0), "not_assessed", "pass")
+            ),
         )
         reason = pc.if_else(
             pc.is_null(joined.column("n_sum")),
             pa.scalar(f"no in-scope {unit_word} to assess"),
             pc.if_else(
                 pc.greater(n_fail, 0),
-                pc.binary_join_element_wise(pc.cast(n_fail, pa.string()), pa.scalar(f"{unit_word} fail"), " "),
+                pc.binary_join_element_wise(
+                    pc.cast(n_fail, pa.string()), pa.scalar(f"{unit_word} fail"), " "
+                ),
                 pc.if_else(
                     pc.greater(n_na, 0),
-                    pc.binary_join_element_wise(pc.cast(n_na, pa.string()), pa.scalar(f"{unit_word} lack data"), " "),
+                    pc.binary_join_element_wise(
+                        pc.cast(n_na, pa.string()), pa.scalar(f"{unit_word} lack data"), " "
+                    ),
                     _NULL_S,
                 ),
             ),
         )
-        return self._check_rows(joined.column("_county"), rule, rule.id, None, status,
-                                pc.cast(n_fail, pa.float64()), 0.0, "==", reason)
+        return self._check_rows(
+            joined.column("_county"),
+            rule,
+            rule.id,
+            None,
+            status,
+            pc.cast(n_fail, pa.float64()),
+            0.0,
+            "==",
+            reason,
+        )
 
     def _county_checks(self, counties: pa.Table, units: pa.Table, rule: Rule) -> pa.Table:
         over = rule.over or self.fw.unit
@@ -356,43 +397,93 @@ class Engine:
             assert rule.column is not None
             col = counties.column(rule.column)
             status = pc.if_else(pc.is_null(col), "not_assessed", pc.if_else(col, "pass", "fail"))
-            reason = pc.if_else(pc.is_null(col), pa.scalar(f"missing input {rule.column} ({self.labels.get(rule.column, rule.column)})"),
-                                pc.if_else(col, _NULL_S, pa.scalar(f"{rule.column} is false (not attested)")))
-            return self._check_rows(counties.column("_county"), rule, rule.id, None, status,
-                                    pc.cast(col, pa.float64()), 1.0, "==", reason)
+            reason = pc.if_else(
+                pc.is_null(col),
+                pa.scalar(f"missing input {rule.column} ({self.labels.get(rule.column, rule.column)})"),
+                pc.if_else(col, _NULL_S, pa.scalar(f"{rule.column} is false (not attested)")),
+            )
+            return self._check_rows(
+                counties.column("_county"),
+                rule,
+                rule.id,
+                None,
+                status,
+                pc.cast(col, pa.float64()),
+                1.0,
+                "==",
+                reason,
+            )
         if rule.kind == "veto":
             assert rule.when is not None
-            compiled = compile_formula(rule.when, self.county_cols, rows=rows, expect="bool", aggregate_prefix=prefix)
+            compiled = compile_formula(
+                rule.when, self.county_cols, rows=rows, expect="bool", aggregate_prefix=prefix
+            )
             frame = self._with_aggregates(counties, units, [compiled], over)
-            got = evaluate_expressions(frame, {"hit": compiled.expression, "reason": _missing_reason([compiled], self.labels)})
+            got = evaluate_expressions(
+                frame, {"hit": compiled.expression, "reason": _missing_reason([compiled], self.labels)}
+            )
             hit = got.column("hit")
             status = pc.if_else(pc.is_null(hit), "not_assessed", pc.if_else(hit, "fail", "pass"))
-            reason = pc.if_else(pc.is_null(hit), got.column("reason"), pc.if_else(hit, pa.scalar(f"veto applies: {rule.when}"), _NULL_S))
-            return self._check_rows(frame.column("_county"), rule, rule.id, None, status,
-                                    pc.cast(hit, pa.float64()), 0.0, "==", reason)
+            reason = pc.if_else(
+                pc.is_null(hit),
+                got.column("reason"),
+                pc.if_else(hit, pa.scalar(f"veto applies: {rule.when}"), _NULL_S),
+            )
+            return self._check_rows(
+                frame.column("_county"),
+                rule,
+                rule.id,
+                None,
+                status,
+                pc.cast(hit, pa.float64()),
+                0.0,
+                "==",
+                reason,
+            )
         # county_threshold / prerequisite with a value
         assert rule.value is not None and rule.comparator is not None
-        compiled = compile_formula(rule.value, self.county_cols, rows=rows, expect="number", aggregate_prefix=prefix)
-        th_expr, th_compiled = threshold_expression(rule.threshold, self.county_cols, rows=rows, prefix=prefix + "th")
+        compiled = compile_formula(
+            rule.value, self.county_cols, rows=rows, expect="number", aggregate_prefix=prefix
+        )
+        th_expr, th_compiled = threshold_expression(
+            rule.threshold, self.county_cols, rows=rows, prefix=prefix + "th"
+        )
         parts = [compiled] + ([th_compiled] if th_compiled else [])
         frame = self._with_aggregates(counties, units, parts, over)
-        got = evaluate_expressions(frame, {"value": compiled.expression, "threshold": th_expr, "reason": _missing_reason(parts, self.labels)})
+        got = evaluate_expressions(
+            frame,
+            {
+                "value": compiled.expression,
+                "threshold": th_expr,
+                "reason": _missing_reason(parts, self.labels),
+            },
+        )
         v, th = got.column("value"), got.column("threshold")
         met = _COMPARE[rule.comparator](v, th)
         status = pc.if_else(pc.is_null(met), "not_assessed", pc.if_else(met, "pass", "fail"))
         reason = pc.if_else(pc.is_null(met), got.column("reason"), _NULL_S)
         del n
-        return self._check_rows(frame.column("_county"), rule, rule.id, None, status, v, th, rule.comparator, reason)
+        return self._check_rows(
+            frame.column("_county"), rule, rule.id, None, status, v, th, rule.comparator, reason
+        )
 
-    def _with_aggregates(self, counties: pa.Table, units: pa.Table, compiled: Sequence[Compiled], over: str) -> pa.Table:
+    def _with_aggregates(
+        self, counties: pa.Table, units: pa.Table, compiled: Sequence[Compiled], over: str
+    ) -> pa.Table:
         aggregates = [a for c in compiled for a in c.aggregates]
         if not aggregates:
             return counties
         source = units.filter(units.column("in_scope")) if "in_scope" in units.column_names else units
-        projected = evaluate_expressions(source, {"_county": pc.field("_county"), **{a.column: a.argument for a in aggregates}})
+        projected = evaluate_expressions(
+            source, {"_county": pc.field("_county"), **{a.column: a.argument for a in aggregates}}
+        )
         opts = pc.ScalarAggregateOptions(skip_nulls=False)
-        agg = projected.group_by("_county", use_threads=False).aggregate([(a.column, a.function, opts) for a in aggregates])
-        agg = agg.rename_columns(["_county" if c == "_county" else c.rsplit("_", 1)[0] for c in agg.column_names])
+        agg = projected.group_by("_county", use_threads=False).aggregate(
+            [(a.column, a.function, opts) for a in aggregates]
+        )
+        agg = agg.rename_columns(
+            ["_county" if c == "_county" else c.rsplit("_", 1)[0] for c in agg.column_names]
+        )
         joined = counties.join(agg, "_county", use_threads=False)
         # Counties with no unit rows: a sum over nothing is 0 rows, i.e. not provided.
         return joined.sort_by("_county")
@@ -405,13 +496,34 @@ class Engine:
                 continue
             for ind_id in rule.indicators:
                 ind = self.fw.indicator(ind_id)
-                mine = dispersion.filter(pc.and_(pc.equal(dispersion.column("level"), level), pc.equal(dispersion.column("indicator"), ind_id)))
-                joined = counties.select(["_county"]).join(mine, "_county", use_threads=False).sort_by("_county")
+                mine = dispersion.filter(
+                    pc.and_(
+                        pc.equal(dispersion.column("level"), level),
+                        pc.equal(dispersion.column("indicator"), ind_id),
+                    )
+                )
+                joined = (
+                    counties.select(["_county"]).join(mine, "_county", use_threads=False).sort_by("_county")
+                )
                 cv = joined.column("cv")
                 status, reason = _cv_status(joined, cv, limit)
-                name = Text(f"{ind.name.zh}差异系数({contract.LEVEL_NAMES[level]})", f"CV of {ind.name.en} ({level})")
-                parts.append(self._check_rows(joined.column("_county"), rule, f"{rule.id}.{ind_id}.{level}", level,
-                                              status, cv, limit, "<=", reason, name=name))
+                name = Text(
+                    f"{ind.name.zh}差异系数({contract.LEVEL_NAMES[level]})", f"CV of {ind.name.en} ({level})"
+                )
+                parts.append(
+                    self._check_rows(
+                        joined.column("_county"),
+                        rule,
+                        f"{rule.id}.{ind_id}.{level}",
+                        level,
+                        status,
+                        cv,
+                        limit,
+                        "<=",
+                        reason,
+                        name=name,
+                    )
+                )
         return _concat(parts, CHECK_SCHEMA)
 
     def _composite_checks(self, dispersion: pa.Table, counties: pa.Table, rule: Rule) -> pa.Table:
@@ -420,20 +532,41 @@ class Engine:
             limit = rule.limit.get(level)
             if limit is None:
                 continue
-            mine = dispersion.filter(pc.and_(pc.equal(dispersion.column("level"), level),
-                                             pc.is_in(dispersion.column("indicator"), pa.array(list(rule.indicators)))))
+            mine = dispersion.filter(
+                pc.and_(
+                    pc.equal(dispersion.column("level"), level),
+                    pc.is_in(dispersion.column("indicator"), pa.array(list(rule.indicators))),
+                )
+            )
             agg = mine.group_by("_county", use_threads=False).aggregate(
-                [("cv", "mean", pc.ScalarAggregateOptions(skip_nulls=False)), ("cv", "count", pc.CountOptions(mode="only_valid"))]
+                [
+                    ("cv", "mean", pc.ScalarAggregateOptions(skip_nulls=False)),
+                    ("cv", "count", pc.CountOptions(mode="only_valid")),
+                ]
             )
             joined = counties.select(["_county"]).join(agg, "_county", use_threads=False).sort_by("_county")
             complete = pc.equal(joined.column("cv_count"), len(rule.indicators))
             mean = pc.if_else(pc.fill_null(complete, False), joined.column("cv_mean"), _NULL_F)
             within = _COMPARE["<="](mean, pa.scalar(limit))
             status = pc.if_else(pc.is_null(mean), "not_assessed", pc.if_else(within, "pass", "fail"))
-            reason = pc.if_else(pc.is_null(mean), pa.scalar(f"not all {len(rule.indicators)} CVs could be computed"), _NULL_S)
+            reason = pc.if_else(
+                pc.is_null(mean), pa.scalar(f"not all {len(rule.indicators)} CVs could be computed"), _NULL_S
+            )
             name = Text(f"{rule.name.zh}({contract.LEVEL_NAMES[level]})", f"{rule.name.en} ({level})")
-            parts.append(self._check_rows(joined.column("_county"), rule, f"{rule.id}.{level}", level,
-                                          status, mean, limit, "<=", reason, name=name))
+            parts.append(
+                self._check_rows(
+                    joined.column("_county"),
+                    rule,
+                    f"{rule.id}.{level}",
+                    level,
+                    status,
+                    mean,
+                    limit,
+                    "<=",
+                    reason,
+                    name=name,
+                )
+            )
         return _concat(parts, CHECK_SCHEMA)
 
     def _check_rows(
@@ -502,7 +635,9 @@ class Engine:
                 continue
             assert rule.value is not None
             unit_parts.append(
-                self._unit_check(units, rule.id, rule.kind, rule.value, rule.comparator, rule.threshold, rule.applies_when)
+                self._unit_check(
+                    units, rule.id, rule.kind, rule.value, rule.comparator, rule.threshold, rule.applies_when
+                )
             )
         for rule in fw.rules_of("count_met_with_floor"):
             if rule.enabled:
@@ -556,7 +691,9 @@ class Engine:
         return weighted_dispersion(pa.concat_tables(parts))
 
 
-def _cv_status(joined: pa.Table, cv: pa.ChunkedArray, limit: float) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
+def _cv_status(
+    joined: pa.Table, cv: pa.ChunkedArray, limit: float
+) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
     n_sections = joined.column("n_sections")
     n_missing = joined.column("n_missing")
     no_data = pc.is_null(n_sections)
@@ -564,16 +701,29 @@ def _cv_status(joined: pa.Table, cv: pa.ChunkedArray, limit: float) -> tuple[pa.
     status = pc.if_else(
         no_data,
         "not_assessed",
-        pc.if_else(incomplete, "not_assessed",
-                   pc.if_else(pc.is_null(cv), "not_computable", pc.if_else(_COMPARE["<="](cv, pa.scalar(limit)), "pass", "fail"))),
+        pc.if_else(
+            incomplete,
+            "not_assessed",
+            pc.if_else(
+                pc.is_null(cv),
+                "not_computable",
+                pc.if_else(_COMPARE["<="](cv, pa.scalar(limit)), "pass", "fail"),
+            ),
+        ),
     )
     reason = pc.if_else(
         no_data,
         pa.scalar("no in-scope sections at this level"),
         pc.if_else(
             incomplete,
-            pc.binary_join_element_wise(pc.cast(n_missing, pa.string()), pa.scalar("section(s) lack this indicator's value"), " "),
-            pc.if_else(pc.is_null(cv), pa.scalar("the weighted mean is 0 or there are no students: CV undefined"), _NULL_S),
+            pc.binary_join_element_wise(
+                pc.cast(n_missing, pa.string()), pa.scalar("section(s) lack this indicator's value"), " "
+            ),
+            pc.if_else(
+                pc.is_null(cv),
+                pa.scalar("the weighted mean is 0 or there are no students: CV undefined"),
+                _NULL_S,
+            ),
         ),
     )
     return status, reason

@@ -10,7 +10,15 @@ from hypothesis import strategies as st
 from ..prepare import HAS_SENIOR, TYPE_LEVELS
 
 COUNTY_CODES = ("990101", "990102", "990103", "130102", "330482", "410101")
-SCHOOL_TYPES = ("primary", "junior", "nine_year", "twelve_year", "complete_middle", "teaching_point", "special")
+SCHOOL_TYPES = (
+    "primary",
+    "junior",
+    "nine_year",
+    "twelve_year",
+    "complete_middle",
+    "teaching_point",
+    "special",
+)
 
 
 def _maybe(value: st.SearchStrategy[Any], missing: bool) -> st.SearchStrategy[Any]:
@@ -36,18 +44,30 @@ def _school(draw: st.DrawFn, index: int, counties: tuple[str, ...], missing: boo
         total += students
         row[f"students_{level}"] = students
         row[f"teachers_{level}"] = draw(_maybe(st.integers(0, students // 8 + 1), missing))
-        for name, per100 in (("teachers_above_degree", 6.0), ("backbone_teachers", 1.5), ("pe_arts_teachers", 1.3),
-                             ("mid_senior_title_teachers", 4.0)):
+        for name, per100 in (
+            ("teachers_above_degree", 6.0),
+            ("backbone_teachers", 1.5),
+            ("pe_arts_teachers", 1.3),
+            ("mid_senior_title_teachers", 4.0),
+        ):
             row[f"{name}_{level}"] = draw(_maybe(st.integers(0, int(students * per100 / 100) + 1), missing))
         classes = draw(st.integers(1, max(1, students // 20)))
         row[f"classes_{level}"] = classes
-        row[f"max_class_size_{level}"] = draw(st.integers(max(1, students // classes), max(1, students // classes) + 10))
+        row[f"max_class_size_{level}"] = draw(
+            st.integers(max(1, students // classes), max(1, students // classes) + 10)
+        )
     if stype in HAS_SENIOR:
         senior = draw(st.integers(1, hi))
         row["students_senior"] = senior
         total += senior
-    for name, per_student in (("teaching_aux_area_m2", 7.0), ("sports_area_m2", 14.0), ("equipment_value_cny", 4000.0)):
-        row[name] = draw(_maybe(st.floats(0, per_student * total, allow_nan=False, allow_infinity=False), missing))
+    for name, per_student in (
+        ("teaching_aux_area_m2", 7.0),
+        ("sports_area_m2", 14.0),
+        ("equipment_value_cny", 4000.0),
+    ):
+        row[name] = draw(
+            _maybe(st.floats(0, per_student * total, allow_nan=False, allow_infinity=False), missing)
+        )
     for name, per100 in (("multimedia_classrooms", 4.0), ("computers", 20.0)):
         row[name] = draw(_maybe(st.integers(0, int(total * per100 / 100) + 1), missing))
     row["books"] = draw(_maybe(st.integers(0, total * 50), missing))
@@ -89,24 +109,28 @@ def counties_tables(draw: st.DrawFn, codes: tuple[str, ...] = COUNTY_CODES[:3]) 
 
 
 @st.composite
-def kindergartens_tables(draw: st.DrawFn, max_rows: int = 30, counties: tuple[str, ...] = COUNTY_CODES[:3]) -> pa.Table:
+def kindergartens_tables(
+    draw: st.DrawFn, max_rows: int = 30, counties: tuple[str, ...] = COUNTY_CODES[:3]
+) -> pa.Table:
     """``kindergartens`` tables of all categories."""
     n = draw(st.integers(1, max_rows))
     rows = []
     for i in range(n):
         children = draw(st.integers(1, 600))
         teachers = draw(st.integers(0, children // 5 + 1))
-        rows.append({
-            "county_code": draw(st.sampled_from(counties)),
-            "kindergarten_id": f"K{i:06d}",
-            "kindergarten_name": f"幼儿园{i}",
-            "category": draw(st.sampled_from(["public", "private_inclusive", "private_other"])),
-            "children": children,
-            "full_time_teachers": teachers,
-            "certified_teachers": draw(st.integers(0, teachers)),
-            "classes": max(1, children // 28),
-            "classes_oversize": 0,
-            "design_year": draw(st.integers(1990, 2025)),
-            "outdoor_play_area_m2": float(children * draw(st.integers(2, 8))),
-        })
+        rows.append(
+            {
+                "county_code": draw(st.sampled_from(counties)),
+                "kindergarten_id": f"K{i:06d}",
+                "kindergarten_name": f"幼儿园{i}",
+                "category": draw(st.sampled_from(["public", "private_inclusive", "private_other"])),
+                "children": children,
+                "full_time_teachers": teachers,
+                "certified_teachers": draw(st.integers(0, teachers)),
+                "classes": max(1, children // 28),
+                "classes_oversize": 0,
+                "design_year": draw(st.integers(1990, 2025)),
+                "outdoor_play_area_m2": float(children * draw(st.integers(2, 8))),
+            }
+        )
     return pa.table({k: [r[k] for r in rows] for k in rows[0]})
