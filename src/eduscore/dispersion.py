@@ -6,7 +6,7 @@ For the in-scope sections i of one county and level, with students p_i and value
     S² = Σ (p_i / P) (x_i − x̄)²               (student shares; no n − 1)
     CV = S / x̄
 
-Computed for every county × level × indicator at once with two group-bys and a join.
+Computed for every county × level × indicator at once (see :func:`weighted_dispersion`).
 The second pass uses the *corrected* two-pass form
 ``S² = (Σ p d² − (Σ p d)² / P) / P`` with ``d = x − x̄``: the deviations are formed
 before squaring, so equipment values of 10⁸ yuan with a spread of a few yuan keep
@@ -15,6 +15,7 @@ their variance, and the correction term removes the rounding error of x̄ itself
 
 from __future__ import annotations
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -32,7 +33,23 @@ DISPERSION_SCHEMA = pa.schema(
     ]
 )
 
-_NOSKIP = pc.ScalarAggregateOptions(skip_nulls=False)
+
+def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    """Dense integer codes of a key column, and the distinct values they index."""
+    encoded = (
+        column.combine_chunks().dictionary_encode()
+        if isinstance(column, pa.ChunkedArray)
+        else column.dictionary_encode()
+    )
+    return np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64), encoded.dictionary
+
+
+def _floats(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """Values as float64 with missing as 0, and the missing mask."""
+    array = pc.cast(column, pa.float64())
+    missing = np.asarray(pc.is_null(array, nan_is_null=True).to_numpy(zero_copy_only=False), dtype=bool)
+    values = np.asarray(pc.fill_null(array, 0.0).to_numpy(zero_copy_only=False), dtype=np.float64)
+    return np.where(missing, 0.0, values), missing
 
 
 def weighted_dispersion(observations: pa.Table) -> pa.Table:
@@ -42,65 +59,56 @@ def weighted_dispersion(observations: pa.Table) -> pa.Table:
     is undefined). A row with a missing value or weight makes its group's ``n_missing``
     positive and its mean, SD and CV missing: a CV over part of the schools is not the
     county's CV. A group whose students sum to 0 or whose mean is 0 has a missing CV.
+
+    The groups are numbered densely and summed with ``numpy.bincount`` — one pass per
+    sum over all counties, levels and indicators at once.
     """
     keys = ["_county", "level", "indicator"]
     if observations.num_rows == 0:
         return DISPERSION_SCHEMA.empty_table()
-    w = observations.column("weight")
-    x = observations.column("value")
-    positive = pc.fill_null(pc.greater(w, 0.0), True)  # null weight counts as missing below
-    obs = observations.filter(positive)
-    w = obs.column("weight")
-    x = obs.column("value")
-    missing = pc.or_(pc.is_null(w), pc.is_null(x))
-    obs = obs.select(keys).append_column("w", w).append_column("wx", pc.multiply(w, x))
-    obs = obs.append_column("missing", pc.cast(missing, pa.int64())).append_column("x", x)
-    first = obs.group_by(keys, use_threads=False).aggregate(
-        [
-            ("w", "sum", _NOSKIP),
-            ("wx", "sum", _NOSKIP),
-            ("missing", "sum"),
-            ("w", "count", pc.CountOptions(mode="all")),
-        ]
-    )
-    mean = pc.divide(first.column("wx_sum"), first.column("w_sum"))
-    mean = pc.if_else(pc.equal(first.column("w_sum"), 0.0), pa.scalar(None, pa.float64()), mean)
-    first = first.append_column("mean", mean)
-    joined = obs.join(first.select([*keys, "mean"]), keys, use_threads=False)
-    d = pc.subtract(joined.column("x"), joined.column("mean"))
-    wd = pc.multiply(joined.column("w"), d)
-    second = (
-        joined.select(keys)
-        .append_column("wd", wd)
-        .append_column("wdd", pc.multiply(wd, d))
-        .group_by(keys, use_threads=False)
-        .aggregate([("wd", "sum", _NOSKIP), ("wdd", "sum", _NOSKIP)])
-    )
-    out = first.join(second, keys, use_threads=False)
-    total = out.column("w_sum")
-    var = pc.divide(
-        pc.subtract(
-            out.column("wdd_sum"), pc.divide(pc.multiply(out.column("wd_sum"), out.column("wd_sum")), total)
-        ),
-        total,
-    )
-    var = pc.max_element_wise(var, 0.0)  # guard a -0.0 from rounding; never NaN
-    sd = pc.sqrt(var)
-    mean = out.column("mean")
-    cv = pc.if_else(pc.equal(mean, 0.0), pa.scalar(None, pa.float64()), pc.divide(sd, pc.abs(mean)))
-    incomplete = pc.greater(out.column("missing_sum"), 0)
-    nothing = pa.scalar(None, pa.float64())
+    w, w_missing = _floats(observations.column("weight"))
+    x, x_missing = _floats(observations.column("value"))
+    keep = w_missing | (w > 0)  # zero-weight rows carry no students; null weight is missing
+    codes = [_codes(observations.column(k)) for k in keys]
+    sizes = [len(d) for _, d in codes]
+    key = codes[0][0] * (sizes[1] * sizes[2]) + codes[1][0] * sizes[2] + codes[2][0]
+    key, w, x = key[keep], w[keep], x[keep]
+    missing = (w_missing | x_missing)[keep]
+    groups = sizes[0] * sizes[1] * sizes[2]
+    count = np.bincount(key, minlength=groups)
+    n_missing = np.bincount(key, weights=missing, minlength=groups)
+    total = np.bincount(key, weights=w, minlength=groups)
+    wx = np.bincount(key, weights=w * x, minlength=groups)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.where(total > 0, wx / np.where(total > 0, total, 1.0), np.nan)
+        # Second pass: deviations from the group mean, then the corrected sum of squares.
+        d = x - mean[key]
+        wd = np.bincount(key, weights=w * d, minlength=groups)
+        wdd = np.bincount(key, weights=w * d * d, minlength=groups)
+        var = np.maximum((wdd - wd * wd / total) / total, 0.0)
+        sd = np.sqrt(var)
+        cv = np.where(mean != 0, sd / np.abs(mean), np.nan)
+    present = np.flatnonzero(count > 0)
+    incomplete = n_missing[present] > 0
+
+    def masked(values: np.ndarray) -> pa.Array:
+        v = values[present]
+        return pa.array(v, mask=incomplete | ~np.isfinite(v), type=pa.float64())
+
+    i0 = present // (sizes[1] * sizes[2])
+    i1 = (present // sizes[2]) % sizes[1]
+    i2 = present % sizes[2]
     return pa.table(
         {
-            "_county": out.column("_county"),
-            "level": out.column("level"),
-            "indicator": out.column("indicator"),
-            "n_sections": out.column("w_count"),
-            "n_missing": out.column("missing_sum"),
-            "students": pc.if_else(incomplete, nothing, total),
-            "mean": pc.if_else(incomplete, nothing, mean),
-            "sd": pc.if_else(incomplete, nothing, sd),
-            "cv": pc.if_else(incomplete, nothing, cv),
+            "_county": codes[0][1].take(pa.array(i0)),
+            "level": codes[1][1].take(pa.array(i1)),
+            "indicator": codes[2][1].take(pa.array(i2)),
+            "n_sections": pa.array(count[present], pa.int64()),
+            "n_missing": pa.array(n_missing[present].astype(np.int64), pa.int64()),
+            "students": pa.array(total[present], mask=incomplete, type=pa.float64()),
+            "mean": masked(mean),
+            "sd": masked(sd),
+            "cv": masked(cv),
         },
         schema=DISPERSION_SCHEMA,
     ).sort_by([(k, "ascending") for k in keys])

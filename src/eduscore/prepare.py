@@ -61,6 +61,11 @@ class Prepared:
     unit_source_rows: pa.Table  # (table, row) of every unit's input row, for accounting
 
 
+def constant(value: object, n: int, type_: pa.DataType) -> pa.Array:
+    """``n`` copies of one value, without building a Python list."""
+    return pa.repeat(pa.scalar(value, type_), n)
+
+
 def _empty_rejected() -> pa.Table:
     return REJECTED_SCHEMA.empty_table()
 
@@ -272,12 +277,12 @@ def _problems(
     k = len(picked_rows)
     return pa.table(
         {
-            "table": pa.array([table] * k, pa.string()),
-            "source": pa.array([source] * k, pa.string()),
+            "table": constant(table, k, pa.string()),
+            "source": constant(source, k, pa.string()),
             "row": picked_rows,
-            "column": pa.array([column] * k, pa.string()),
+            "column": constant(column, k, pa.string()),
             "value": picked,
-            "reason": pa.array([reason] * k, pa.string()),
+            "reason": constant(reason, k, pa.string()),
         },
         schema=REJECTED_SCHEMA,
     )
@@ -396,7 +401,7 @@ def split_by_level(schools: pa.Table, fw: Framework) -> pa.Table:
         for ident in contract.SCHOOL_IDENTITY:
             if ident.name in sub.column_names:
                 cols[ident.name] = sub.column(ident.name)
-        cols["level"] = pa.array([level] * sub.num_rows, pa.string())
+        cols["level"] = constant(level, sub.num_rows, pa.string())
         cols["section_id"] = pc.binary_join_element_wise(sub.column("school_id"), pa.scalar(level), ":")
         estimated: list[tuple[str, pa.ChunkedArray]] = []
         for name, _zh in contract.LEVEL_COUNTS:
@@ -456,14 +461,14 @@ def _estimated_lists(flags: list[tuple[str, pa.ChunkedArray]], n: int) -> pa.Arr
     Built from offsets and a sorted (row, column) long table, so it stays vectorised.
     """
     if not flags or n == 0:
-        return pa.array([[]] * n, pa.list_(pa.string()))
+        return constant([], n, pa.list_(pa.string()))
     rows, order, names = [], [], []
-    counts = pa.array([0] * n, pa.int64())
+    counts = constant(0, n, pa.int64())
     for j, (name, flag) in enumerate(flags):
         hit = pc.indices_nonzero(_array(pc.fill_null(flag, False)))
         rows.append(_array(pc.cast(hit, pa.int64())))
-        order.append(pa.array([j] * len(hit), pa.int64()))
-        names.append(pa.array([name] * len(hit), pa.string()))
+        order.append(constant(j, len(hit), pa.int64()))
+        names.append(constant(name, len(hit), pa.string()))
         counts = pc.add(counts, pc.cast(_array(pc.fill_null(flag, False)), pa.int64()))
     long = pa.table(
         {"row": pa.concat_arrays(rows), "j": pa.concat_arrays(order), "name": pa.concat_arrays(names)}
@@ -497,7 +502,7 @@ def long_sections(sections: pa.Table) -> pa.Table:
         cols[derived] = back
     n = sections.num_rows
     cols["split_share"] = pa.nulls(n, pa.float64())
-    cols["estimated_columns"] = pa.array([[]] * n, pa.list_(pa.string()))
+    cols["estimated_columns"] = constant([], n, pa.list_(pa.string()))
     return pa.table(cols)
 
 

@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 
 from . import __version__
 from .framework import CONFIDENCE_LABELS, Framework, load_schema
+from .prepare import constant
 from .score import Scored
 
 VERDICTS = ("certified", "not_certified", "incomplete")
@@ -25,10 +26,13 @@ _STATUS_ZH = {"pass": "达标", "fail": "未达标", "not_assessed": "未评估"
 
 def _split_key(t: pa.Table) -> pa.Table:
     """Replace the internal ``_county`` key by ``county_code`` and ``year`` columns."""
-    parts = pc.split_pattern(t.column("_county"), "|")
-    code = pc.list_element(parts, 0)
+    # Split only the distinct keys, then spread them back by dictionary index.
+    encoded = t.column("_county").combine_chunks().dictionary_encode()
+    parts = pc.split_pattern(encoded.dictionary, "|")
     year_text = pc.list_element(parts, 1)
-    year = pc.cast(pc.if_else(pc.equal(year_text, ""), pa.scalar(None, pa.string()), year_text), pa.int64())
+    years = pc.cast(pc.if_else(pc.equal(year_text, ""), pa.scalar(None, pa.string()), year_text), pa.int64())
+    code = pc.take(pc.list_element(parts, 0), encoded.indices)
+    year = pc.take(years, encoded.indices)
     rest = t.drop_columns(["_county"])
     return pa.table({"county_code": code, "year": year, **{n: rest.column(n) for n in rest.column_names}})
 
@@ -261,7 +265,7 @@ def build_result(
     n = checks.num_rows
 
     def const(x: str) -> pa.Array:
-        return pa.array([x] * n, pa.string())
+        return constant(x, n, pa.string())
 
     checks = (
         checks.append_column("framework", const(fw.id))

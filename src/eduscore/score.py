@@ -19,6 +19,7 @@ from . import contract
 from .dispersion import weighted_dispersion
 from .formula import Columns, Compiled, compile_formula
 from .framework import Framework, Indicator, Rule, Text, Threshold
+from .prepare import constant
 
 STATUSES = ("pass", "fail", "not_assessed", "not_computable")
 _NULL_F = pa.scalar(None, pa.float64())
@@ -264,11 +265,11 @@ class Engine:
                 "_county": units.column("_county"),
                 "unit_id": units.column("unit_id"),
                 "level": units.column("level"),
-                "check_id": pa.array([check_id] * n, pa.string()),
-                "kind": pa.array([kind] * n, pa.string()),
+                "check_id": constant(check_id, n, pa.string()),
+                "kind": constant(kind, n, pa.string()),
                 "value": v,
                 "threshold": th,
-                "comparator": pa.array([comparator] * n, pa.string()),
+                "comparator": constant(comparator, n, pa.string()),
                 "met": met,
                 "ratio": ratio,
                 "status": status,
@@ -283,8 +284,8 @@ class Engine:
         assert rule.min_met is not None and rule.floor_ratio is not None
         n = units.num_rows
         listed = [by_indicator[i] for i in rule.indicators if self.fw.indicator(i).threshold is not None]
-        zero = pa.array([0] * n, pa.int64())
-        met_count, miss_count, unknown, below = zero, zero, zero, pa.array([False] * n)
+        zero = constant(0, n, pa.int64())
+        met_count, miss_count, unknown, below = zero, zero, zero, constant(False, n, pa.bool_())
         for t in listed:
             met = t.column("met")
             met_count = pc.add(met_count, pc.cast(pc.fill_null(met, False), pa.int64()))
@@ -318,11 +319,11 @@ class Engine:
                 "_county": units.column("_county"),
                 "unit_id": units.column("unit_id"),
                 "level": units.column("level"),
-                "check_id": pa.array([rule.id] * n, pa.string()),
-                "kind": pa.array([rule.kind] * n, pa.string()),
+                "check_id": constant(rule.id, n, pa.string()),
+                "kind": constant(rule.kind, n, pa.string()),
                 "value": pc.cast(met_count, pa.float64()),
-                "threshold": pa.array([float(rule.min_met)] * n, pa.float64()),
-                "comparator": pa.array([">="] * n, pa.string()),
+                "threshold": constant(float(rule.min_met), n, pa.float64()),
+                "comparator": constant(">=", n, pa.string()),
                 "met": pc.if_else(
                     pc.equal(status, "pass"),
                     True,
@@ -342,7 +343,7 @@ class Engine:
         """County check of a unit rule: every in-scope, applicable unit must pass."""
         mine = unit_checks.filter(pc.equal(unit_checks.column("check_id"), rule.id))
         mine = mine.filter(pc.is_in(mine.column("status"), pa.array(["pass", "fail", "not_assessed"])))
-        flags = mine.select(["_county"]).append_column("n", pa.array([1] * mine.num_rows, pa.int64()))
+        flags = mine.select(["_county"]).append_column("n", constant(1, mine.num_rows, pa.int64()))
         for s in ("pass", "fail", "not_assessed"):
             flags = flags.append_column(s, pc.cast(pc.equal(mine.column("status"), s), pa.int64()))
         agg = flags.group_by("_county", use_threads=False).aggregate(
@@ -586,13 +587,13 @@ class Engine:
         n = len(county)
 
         def const(x: object) -> pa.Array:
-            return pa.array([x] * n, pa.string())
+            return constant(x, n, pa.string())
 
         name = name or rule.name
         if isinstance(threshold, pa.ChunkedArray | pa.Array):
             th = pc.cast(threshold, pa.float64())
         else:
-            th = pa.array([threshold] * n, pa.float64())
+            th = constant(threshold, n, pa.float64())
         return pa.table(
             {
                 "_county": county,
@@ -682,7 +683,7 @@ class Engine:
                     {
                         "_county": units.column("_county"),
                         "level": units.column("level"),
-                        "indicator": pa.array([ind_id] * units.num_rows, pa.string()),
+                        "indicator": constant(ind_id, units.num_rows, pa.string()),
                         "weight": weight,
                         "value": t.column("value"),
                     }
