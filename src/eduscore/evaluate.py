@@ -53,7 +53,7 @@ def evaluate(
     >>> import eduscore
     >>> result = eduscore.evaluate(**eduscore.demo_inputs())
     >>> result.verdicts.column_names[:3]
-    ['county_code', 'county_name', 'year']
+    ['county_code', 'year', 'county_name']
     """
     fw = load_framework(framework)
     chosen = _options(fw, options)
