@@ -49,7 +49,8 @@ def _county_codes(n: int) -> np.ndarray:
 
 def _spread(rng: np.random.Generator, n: int, county_effect: np.ndarray) -> np.ndarray:
     """Multiplicative spread around a threshold: most schools just above, some below."""
-    return np.exp(rng.normal(np.log(1.18), 0.22, n) + county_effect)
+    spread: np.ndarray = np.exp(rng.normal(np.log(1.18), 0.22, n) + county_effect)
+    return spread
 
 
 def national(scale: float = 1.0, seed: int = 0, year: int = 2024) -> dict[str, pa.Table]:
