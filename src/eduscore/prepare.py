@@ -487,19 +487,18 @@ def long_sections(sections: pa.Table) -> pa.Table:
     """Complete a long-form (one row per section) input with the derived columns."""
     cols = {name: sections.column(name) for name in sections.column_names}
     cols["section_id"] = pc.binary_join_element_wise(cols["school_id"], cols["level"], ":")
+    # A school's sections share school_id and year; sum their students and classes.
+    year_text = pc.fill_null(pc.cast(_col(sections, "year"), pa.string()), "")
+    school_key = pc.binary_join_element_wise(cols["school_id"], year_text, "|")
     for derived, base in (("school_students", "students"), ("school_classes", "classes")):
         if derived in cols or base not in cols:
             continue
-        keyed = sections.select(["school_id", base])
-        sums = keyed.group_by(["school_id"]).aggregate(
+        keyed = pa.table({"key": school_key, base: sections.column(base)})
+        sums = keyed.group_by("key", use_threads=False).aggregate(
             [(base, "sum", pc.ScalarAggregateOptions(skip_nulls=False))]
         )
-        joined = (
-            sections.select(["school_id", "_row"]).join(sums, "school_id", use_threads=False).sort_by("_row")
-        )
-        order = pc.sort_indices(sections.column("_row"))
-        back = pc.take(joined.column(f"{base}_sum"), pc.sort_indices(order))
-        cols[derived] = back
+        where = pc.index_in(school_key, value_set=sums.column("key"))
+        cols[derived] = pc.take(sums.column(f"{base}_sum"), where)
     n = sections.num_rows
     cols["split_share"] = pa.nulls(n, pa.float64())
     cols["estimated_columns"] = constant([], n, pa.list_(pa.string()))

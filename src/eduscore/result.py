@@ -275,7 +275,7 @@ def build_result(
     )
     names = counties.select(["_county", "county_name"])
     verdicts = _verdicts(checks, names)
-    dispersion = _with_limits(scored.dispersion, checks)
+    dispersion = _with_descriptive_mean(_with_limits(scored.dispersion, checks), fw)
     units = scored.units
     unit_status = _unit_rule_status(scored.unit_checks, fw)
     sections = _section_table(units, unit_status, fw)
@@ -381,6 +381,48 @@ def _with_limits(dispersion: pa.Table, checks: pa.Table) -> pa.Table:
         )
     joined = dispersion.join(lookup, ["_county", "level", "indicator"], use_threads=False)
     return joined.sort_by([("_county", "ascending"), ("level", "descending"), ("indicator", "ascending")])
+
+
+MEAN_OF_CVS = "mean_of_cvs"
+
+
+def _with_descriptive_mean(dispersion: pa.Table, fw: Framework) -> pa.Table:
+    """Counties often publish the mean of the single CVs (frameworks.md §1.2). Report it
+    as an ``info`` row per county × level — it never enters the verdict."""
+    tested = {i for r in fw.rules_of("dispersion_limit") if r.limit for i in r.indicators}
+    if not tested or dispersion.num_rows == 0:
+        return dispersion
+    mine = dispersion.filter(pc.is_in(dispersion.column("indicator"), pa.array(sorted(tested))))
+    agg = mine.group_by(["_county", "level"], use_threads=False).aggregate(
+        [
+            ("cv", "mean", pc.ScalarAggregateOptions(skip_nulls=False)),
+            ("n_sections", "max"),
+            ("n_missing", "max"),
+            ("students", "max"),
+        ]
+    )
+    n = agg.num_rows
+    rows = pa.table(
+        {
+            "_county": agg.column("_county"),
+            "level": agg.column("level"),
+            "indicator": constant(MEAN_OF_CVS, n, pa.string()),
+            "n_sections": agg.column("n_sections_max"),
+            "n_missing": agg.column("n_missing_max"),
+            "students": agg.column("students_max"),
+            "mean": pa.nulls(n, pa.float64()),
+            "sd": pa.nulls(n, pa.float64()),
+            "cv": agg.column("cv_mean"),
+            "limit": pa.nulls(n, pa.float64()),
+            "status": constant("info", n, pa.string()),
+            "reason": constant(
+                f"descriptive mean of the {len(tested)} CVs; not used for the verdict", n, pa.string()
+            ),
+        }
+    )
+    return pa.concat_tables([dispersion, rows.cast(dispersion.schema)]).sort_by(
+        [("_county", "ascending"), ("level", "descending"), ("indicator", "ascending")]
+    )
 
 
 def _unit_rule_status(unit_checks: pa.Table, fw: Framework) -> dict[str, pa.Table]:
