@@ -93,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{fw.id:24} v{fw.version}  {fw.document['number']}  {fw.name.zh} / {fw.name.en}")
             return EXIT_OK
         if args.command == "demo":
-            inputs = {k: v for k, v in demo_inputs().items()}
+            inputs: dict[str, object] = dict(demo_inputs())
             out = args.out or Path("eduscore-demo")
             print("Demo data: a SYNTHETIC county (示例县, code 990101), invented for illustration.\n")
         else:

@@ -432,13 +432,13 @@ def split_by_level(schools: pa.Table, fw: Framework) -> pa.Table:
                 cols[name] = sub.column(name)
         parts.append(pa.table(cols))
     if not parts:
-        return _empty_sections(schools)
+        return _empty_sections()
     return pa.concat_tables(parts, promote_options="permissive").sort_by(
         [("_row", "ascending"), ("level", "ascending")]
     )
 
 
-def _empty_sections(schools: pa.Table) -> pa.Table:
+def _empty_sections() -> pa.Table:
     return pa.table({"section_id": pa.array([], pa.string()), "_row": pa.array([], pa.int64())})
 
 

@@ -70,8 +70,6 @@ CHECK_SCHEMA = pa.schema(
 
 def evaluate_expressions(t: pa.Table, exprs: Mapping[str, pc.Expression]) -> pa.Table:
     """Evaluate named Arrow expressions over ``t`` in one projection."""
-    if t.num_rows == 0:
-        return ds.dataset(t).to_table(columns=dict(exprs)) if t.num_columns else pa.table({})
     return ds.dataset(t).to_table(columns=dict(exprs))
 
 
@@ -129,7 +127,9 @@ def _labels(kinds: Mapping[str, str]) -> dict[str, str]:
     return {k: labels.get(k, k) for k in kinds}
 
 
-def _missing_reason(compiled: Iterable[Compiled], labels: Mapping[str, str]) -> pc.Expression:
+def _missing_reason(
+    compiled: Iterable[Compiled], labels: Mapping[str, str], units: str = "units"
+) -> pc.Expression:
     """A text explaining why a formula's value is missing: a missing input or a zero divisor."""
     candidates: list[pc.Expression] = []
     for c in compiled:
@@ -148,7 +148,7 @@ def _missing_reason(compiled: Iterable[Compiled], labels: Mapping[str, str]) -> 
             candidates.append(
                 pc.if_else(
                     pc.is_null(pc.field(agg.column)),
-                    pc.scalar(f"no unit data, or some units lack {used}"),
+                    pc.scalar(f"no {units} data, or some {units} lack {used}"),
                     pc.scalar(_NULL_S),
                 )
             )
@@ -393,7 +393,6 @@ class Engine:
         over = rule.over or self.fw.unit
         rows = Columns(self.fw.column_kinds(over))
         prefix = f"__{rule.id.replace('.', '_')}_"
-        n = counties.num_rows
         if rule.kind == "attestation" or (rule.kind == "prerequisite" and rule.column):
             assert rule.column is not None
             col = counties.column(rule.column)
@@ -421,7 +420,11 @@ class Engine:
             )
             frame = self._with_aggregates(counties, units, [compiled], over)
             got = evaluate_expressions(
-                frame, {"hit": compiled.expression, "reason": _missing_reason([compiled], self.labels)}
+                frame,
+                {
+                    "hit": compiled.expression,
+                    "reason": _missing_reason([compiled], self.labels, _unit_word(over)),
+                },
             )
             hit = got.column("hit")
             status = pc.if_else(pc.is_null(hit), "not_assessed", pc.if_else(hit, "fail", "pass"))
@@ -456,14 +459,13 @@ class Engine:
             {
                 "value": compiled.expression,
                 "threshold": th_expr,
-                "reason": _missing_reason(parts, self.labels),
+                "reason": _missing_reason(parts, self.labels, _unit_word(over)),
             },
         )
         v, th = got.column("value"), got.column("threshold")
         met = _COMPARE[rule.comparator](v, th)
         status = pc.if_else(pc.is_null(met), "not_assessed", pc.if_else(met, "pass", "fail"))
         reason = pc.if_else(pc.is_null(met), got.column("reason"), _NULL_S)
-        del n
         return self._check_rows(
             frame.column("_county"), rule, rule.id, None, status, v, th, rule.comparator, reason
         )
@@ -690,6 +692,10 @@ class Engine:
                 ).filter(scope)
             )
         return weighted_dispersion(pa.concat_tables(parts))
+
+
+def _unit_word(table: str) -> str:
+    return "kindergartens" if table == "kindergartens" else "school sections"
 
 
 def _cv_status(
