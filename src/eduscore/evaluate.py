@@ -12,22 +12,21 @@ import pyarrow.compute as pc
 from . import contract
 from .errors import InputError
 from .framework import Framework, load_framework
+from .overlay import assign_chains, with_rule_sets
+from .plugins import get_registry
 from .prepare import (
     REJECTED_SCHEMA,
     add_missing_columns,
     apply_scope,
     drop_rejected,
     long_sections,
-    move_indoor_sports_area,
     normalise,
     reject_duplicates,
     split_by_level,
 )
 from .read import TableLike, load_table
-from .result import Result, build_result
+from .result import Result, ScoredPart, build_result
 from .score import Engine
-
-_PREPARATION_STEPS = {"move_indoor_sports_area": move_indoor_sports_area}
 
 
 def evaluate(
@@ -56,13 +55,6 @@ def evaluate(
     ['county_code', 'year', 'county_name']
     """
     fw = load_framework(framework)
-    chosen = _options(fw, options)
-    unknown_relax = sorted(set(relaxations) - {r.id for r in fw.rules_of("relaxation")})
-    if unknown_relax:
-        raise InputError(
-            f"unknown relaxation(s) {', '.join(unknown_relax)} for {fw.id}; "
-            f"known: {', '.join(r.id for r in fw.rules_of('relaxation')) or 'none'}"
-        )
     given = {"schools": schools, "counties": counties, "kindergartens": kindergartens}
     needed = {"counties", "schools" if fw.unit == "sections" else "kindergartens"}
     if all(given[name] is None for name in needed):
@@ -102,43 +94,74 @@ def evaluate(
     _share_year(tables)
     # Units: school sections (split from the wide form) or kindergartens.
     if fw.unit == "sections":
+        unit_table = "schools"
         if "schools" in tables:
             units = split_by_level(tables["schools"], fw)
-            unit_table = "schools"
         elif "sections" in tables:
             units = long_sections(tables["sections"])
-            unit_table = "schools"
         else:
             units = _empty_units()
-            unit_table = "schools"
-        for opt in fw.options:
-            if chosen.get(opt.id):
-                units = _PREPARATION_STEPS[opt.id](units)
     else:
-        units = tables.get("kindergartens", _empty_units())
-        if units.num_rows or "kindergarten_id" in units.column_names:
-            units = units.append_column("unit_id", units.column("kindergarten_id"))
         unit_table = "kindergartens"
+        units = tables.get("kindergartens", _empty_units())
+        if "kindergarten_id" in units.column_names:
+            units = units.append_column("unit_id", units.column("kindergarten_id"))
     if "section_id" in units.column_names:
         units = units.append_column("unit_id", units.column("section_id"))
-    units, missing_unit_cols = add_missing_columns(units, fw.column_kinds(fw.unit))
     units = _add_key(units)
-    units = apply_scope(units, fw)
-    county_rows = tables.get("counties")
-    frame, missing_county_cols = _county_frame(units, county_rows, fw)
-    scored = Engine(fw, tuple(relaxations)).run(units, frame)
+    frame = _county_frame(units, tables.get("counties"))
+    # Each county is judged by the national framework overlaid by its province's, city's
+    # and own rule sets: score every distinct chain of rule sets once, over its counties.
+    chain_keys, chains = assign_chains(frame, fw.id)
+    frame = frame.append_column("_chain", chain_keys)
+    effective = {key: with_rule_sets(fw, chain) for key, chain in sorted(chains.items())} or {"": fw}
+    _check_names(effective.values(), options or {}, relaxations)
+    steps = get_registry().preparation_steps()
+    parts: list[ScoredPart] = []
+    missing: set[str] = set()
+    for key, fw_c in effective.items():
+        counties_c = frame.filter(pc.equal(frame.column("_chain"), key)) if chains else frame
+        units_c = units.filter(pc.is_in(units.column("_county"), counties_c.column("_county")))
+        chosen = _options(fw_c, options)
+        for opt in fw_c.options:
+            if chosen[opt.id]:
+                units_c = steps[opt.id].function(units_c)
+        units_c, added_units = add_missing_columns(units_c, fw_c.column_kinds(fw_c.unit))
+        counties_c, added_counties = add_missing_columns(counties_c, fw_c.column_kinds("counties"))
+        missing |= set(added_units) | set(added_counties)
+        units_c = apply_scope(units_c, fw_c)
+        scored = Engine(fw_c, tuple(relaxations)).run(units_c, counties_c)
+        parts.append(ScoredPart(fw_c, scored, counties_c))
     return build_result(
         fw,
-        scored=scored,
-        counties=frame,
+        parts=parts,
         rejected=_concat_rejected(rejected_parts),
         inputs=inputs,
         unused=unused,
         unit_table=unit_table,
-        options=chosen,
+        options=_options(fw, {k: v for k, v in (options or {}).items() if k in {o.id for o in fw.options}}),
         relaxations=tuple(relaxations),
-        missing_columns=sorted(set(missing_unit_cols) | set(missing_county_cols)),
+        missing_columns=sorted(missing),
     )
+
+
+def _check_names(
+    frameworks: Iterable[Framework], options: Mapping[str, bool], relaxations: Iterable[str]
+) -> None:
+    """Unknown option or relaxation names are errors (a typo must not silently do nothing)."""
+    fws = list(frameworks)
+    known_options = {o.id for f in fws for o in f.options}
+    known_relax = {r.id for f in fws for r in f.rules_of("relaxation")}
+    for kind, given, known in (
+        ("option", set(options), known_options),
+        ("relaxation", set(relaxations), known_relax),
+    ):
+        unknown = sorted(given - known)
+        if unknown:
+            raise InputError(
+                f"unknown {kind}(s) {', '.join(unknown)} for {fws[0].id}; "
+                f"known: {', '.join(sorted(known)) or 'none'}"
+            )
 
 
 def _options(fw: Framework, options: Mapping[str, bool] | None) -> dict[str, bool]:
@@ -206,7 +229,7 @@ def _empty_units() -> pa.Table:
     )
 
 
-def _county_frame(units: pa.Table, counties: pa.Table | None, fw: Framework) -> tuple[pa.Table, list[str]]:
+def _county_frame(units: pa.Table, counties: pa.Table | None) -> pa.Table:
     """One row per county × year found in any input, with the county facts joined on."""
     keys = units.select(["_county", "county_code", "year"])
     if "county_name" in units.column_names:
@@ -227,8 +250,7 @@ def _county_frame(units: pa.Table, counties: pa.Table | None, fw: Framework) -> 
         frame = pa.concat_tables([facts, from_units], promote_options="permissive")
     else:
         frame = keys
-    frame, missing = add_missing_columns(frame, fw.column_kinds("counties"))
-    return frame.sort_by("_county"), missing
+    return frame.sort_by("_county")
 
 
 def _concat_rejected(parts: list[pa.Table]) -> pa.Table:

@@ -26,7 +26,8 @@ Grammar (lowest precedence first)::
 Row functions: ``ceil``, ``floor``, ``abs``, ``min``, ``max`` (element-wise),
 ``coalesce``, ``if(condition, then, else)``, ``is_null``.
 Aggregate functions (county formulas only, over the rows of one county):
-``sum``, ``mean``, ``minimum``, ``maximum``, ``count(condition)``, ``all``, ``any``.
+``sum``, ``mean``, ``minimum``, ``maximum``, ``count(condition)``, ``all``, ``any``, and
+``distinct(x)`` (how many different non-missing values, e.g. townships served).
 Aggregates never skip missing values: one missing input makes the aggregate missing,
 so the check that uses it is "not assessed" instead of silently passing.
 
@@ -50,7 +51,7 @@ from .errors import FormulaError
 Kind = Literal["number", "text", "bool"]
 
 ROW_FUNCTIONS = ("ceil", "floor", "abs", "min", "max", "coalesce", "if", "is_null")
-AGGREGATE_FUNCTIONS = ("sum", "mean", "minimum", "maximum", "count", "all", "any")
+AGGREGATE_FUNCTIONS = ("sum", "mean", "minimum", "maximum", "count", "distinct", "all", "any")
 
 _TOKEN = re.compile(
     r"""
@@ -337,6 +338,7 @@ _ARROW_AGG = {
     "minimum": "min",
     "maximum": "max",
     "count": "sum",
+    "distinct": "count_distinct",
     "all": "all",
     "any": "any",
 }
@@ -508,7 +510,7 @@ class _Compiler:
         self.row_columns |= inner.columns
         if function in ("all", "any", "count") and kind != "bool":
             raise self.fail(pos, f"{function}() needs a condition")
-        if function not in ("all", "any", "count") and kind != "number":
+        if function not in ("all", "any", "count", "distinct") and kind != "number":
             raise self.fail(pos, f"{function}() needs a number")
         if function == "count":
             expr = pc.if_else(expr, pc.scalar(1.0), pc.scalar(0.0))

@@ -128,6 +128,8 @@ class Indicator:
     confidence_note: str = ""
     round_up: str | None = None
     description: Text | None = None
+    rule_set: str = "national"
+    rule_set_version: str = ""
 
 
 @attrs.frozen
@@ -164,6 +166,9 @@ class Rule:
     enabled: bool = True
     targets: tuple[RelaxationTarget, ...] = ()
     note: Text | None = None
+    basic_threshold: Threshold | None = None
+    rule_set: str = "national"
+    rule_set_version: str = ""
 
 
 @attrs.frozen
@@ -194,9 +199,9 @@ class InputColumn:
     note: str = ""
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class Framework:
-    """A whole framework document, validated and typed."""
+    """A whole framework document, validated and typed (compared and hashed by identity)."""
 
     id: str
     version: str
@@ -212,6 +217,9 @@ class Framework:
     options: tuple[Option, ...] = ()
     split: Split | None = None
     description: Text | None = None
+    verdict: Mapping[str, Any] = attrs.field(factory=lambda: {"kind": "all_pass"})
+    verdict_modifiers: tuple[Mapping[str, Any], ...] = ()
+    rule_sets: tuple[Mapping[str, Any], ...] = ()
     raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
 
     def indicator(self, indicator_id: str) -> Indicator:
@@ -264,6 +272,29 @@ def load_schema(name: str) -> dict[str, Any]:
     return schema
 
 
+@functools.cache
+def validator(name: str) -> jsonschema.Draft202012Validator:
+    """A validator for one of eduscore's schemas, able to follow references between them."""
+    from referencing import Registry, Resource
+
+    resources_ = [
+        (load_schema(n)["$id"], Resource.from_contents(load_schema(n)))
+        for n in ("framework", "ruleset", "result")
+    ]
+    return jsonschema.Draft202012Validator(load_schema(name), registry=Registry().with_resources(resources_))
+
+
+def schema_problems(name: str, document: Any, what: str) -> None:
+    """Raise :class:`FrameworkError` listing where ``document`` breaks ``<name>.schema.json``."""
+    errors = sorted(validator(name).iter_errors(document), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = [
+            f"  at {'/'.join(str(p) for p in e.absolute_path) or '(top)'}: {e.message}" for e in errors[:10]
+        ]
+        more = f"\n  … and {len(errors) - 10} more" if len(errors) > 10 else ""
+        raise FrameworkError(f"{what} does not match {name}.schema.json:\n" + "\n".join(lines) + more)
+
+
 def _text(raw: Mapping[str, str] | None) -> Text | None:
     return None if raw is None else Text(zh=raw["zh"], en=raw["en"])
 
@@ -282,24 +313,23 @@ def _common(raw: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _origin(raw: Mapping[str, Any], fw_version: str) -> dict[str, Any]:
+    origin = raw.get("origin")
+    if origin is None:
+        return {"rule_set": "national", "rule_set_version": fw_version}
+    return {"rule_set": origin["rule_set"], "rule_set_version": origin["version"]}
+
+
 def framework_from_dict(raw: Mapping[str, Any], origin: str = "<document>") -> Framework:
     """Validate a framework document (already parsed JSON) and build the typed record.
 
     Raises :class:`FrameworkError` naming ``origin`` and the offending place.
     """
-    validator = jsonschema.Draft202012Validator(load_schema("framework"))
-    errors = sorted(validator.iter_errors(raw), key=lambda e: list(e.absolute_path))
-    if errors:
-        lines = [
-            f"  at {'/'.join(str(p) for p in e.absolute_path) or '(top)'}: {e.message}" for e in errors[:10]
-        ]
-        more = f"\n  … and {len(errors) - 10} more" if len(errors) > 10 else ""
-        raise FrameworkError(
-            f"framework document {origin} does not match framework.schema.json:\n" + "\n".join(lines) + more
-        )
+    schema_problems("framework", raw, f"framework document {origin}")
     indicators = tuple(
         Indicator(
             **_common(i),
+            **_origin(i, raw["version"]),
             unit=Text(**i["unit"]),
             formula=i["formula"],
             comparator=i.get("comparator"),
@@ -312,6 +342,8 @@ def framework_from_dict(raw: Mapping[str, Any], origin: str = "<document>") -> F
     rules = tuple(
         Rule(
             **_common(r),
+            **_origin(r, raw["version"]),
+            basic_threshold=Threshold.parse(r.get("basic_threshold")),
             kind=r["kind"],
             group=r["group"],
             item=r.get("item", ""),
@@ -350,13 +382,7 @@ def framework_from_dict(raw: Mapping[str, Any], origin: str = "<document>") -> F
         rules=rules,
         groups={k: Text(**v) for k, v in raw.get("groups", {}).items()},
         inputs=tuple(InputColumn(**c) for c in raw.get("inputs", ())),
-        options=tuple(
-            Option(
-                **_common(o),
-                default=o["default"],
-            )
-            for o in raw.get("options", ())
-        ),
+        options=tuple(Option(**_common(o), default=o["default"]) for o in raw.get("options", ())),
         split=None
         if split is None
         else Split(
@@ -366,6 +392,9 @@ def framework_from_dict(raw: Mapping[str, Any], origin: str = "<document>") -> F
             confidence_note=split.get("confidence_note", ""),
             source=_source(split["source"]),
         ),
+        verdict=dict(raw.get("verdict", {"kind": "all_pass"})),
+        verdict_modifiers=tuple(raw.get("verdict_modifiers", ())),
+        rule_sets=tuple(raw.get("rule_sets", ())),
         raw=dict(raw),
     )
     check_framework(fw, origin)
@@ -469,15 +498,22 @@ PREPARATION_OPTIONS = ("move_indoor_sports_area",)
 
 
 def builtin_ids() -> list[str]:
-    """Ids of the national frameworks shipped with eduscore."""
-    folder = resources.files("eduscore") / "frameworks"
-    return sorted(p.name.removesuffix(".json") for p in folder.iterdir() if p.name.endswith(".json"))
+    """Ids of the frameworks the registered plugins provide (the built-in plugin: the national three)."""
+    from .plugins import get_registry
+
+    return sorted(get_registry().frameworks())
 
 
 @functools.cache
-def _builtin(framework_id: str) -> Framework:
-    path = resources.files("eduscore") / "frameworks" / f"{framework_id}.json"
-    return framework_from_dict(json.loads(path.read_text(encoding="utf-8")), f"{framework_id}.json")
+def _registered(framework_id: str) -> Framework:
+    from .plugins import get_registry
+
+    doc = get_registry().frameworks()[framework_id]
+    return framework_from_dict(doc.document, f"{framework_id} (plugin {doc.plugin})")
+
+
+def clear_framework_cache() -> None:
+    _registered.cache_clear()
 
 
 def load_framework(framework: str | Path | Framework | Mapping[str, Any]) -> Framework:
@@ -492,7 +528,7 @@ def load_framework(framework: str | Path | Framework | Mapping[str, Any]) -> Fra
         return framework_from_dict(framework)
     text = str(framework)
     if isinstance(framework, str) and text in builtin_ids():
-        return _builtin(text)
+        return _registered(text)
     path = Path(text)
     if path.suffix.lower() == ".json" and path.exists():
         try:

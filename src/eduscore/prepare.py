@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 import attrs
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -455,32 +456,29 @@ def _array(x: pa.Array | pa.ChunkedArray) -> pa.Array:
     return x.combine_chunks() if isinstance(x, pa.ChunkedArray) else x
 
 
-def _estimated_lists(flags: list[tuple[str, pa.ChunkedArray]], n: int) -> pa.Array:
-    """A list<string> per row naming the columns whose values are estimates.
+def lists_from_long(rows: pa.Array, values: pa.Array, n: int) -> pa.Array:
+    """Gather (row, value) pairs into one list per row 0..n-1, in the order given (stable).
 
-    Built from offsets and a sorted (row, column) long table, so it stays vectorised.
-    """
-    if not flags or n == 0:
-        return constant([], n, pa.list_(pa.string()))
-    rows, order, names = [], [], []
-    counts = constant(0, n, pa.int64())
-    for j, (name, flag) in enumerate(flags):
-        hit = pc.indices_nonzero(_array(pc.fill_null(flag, False)))
-        rows.append(_array(pc.cast(hit, pa.int64())))
-        order.append(constant(j, len(hit), pa.int64()))
+    The vectorised way to build list columns: sort by row, cut by offsets."""
+    long = pa.table({"row": rows, "i": pa.array(range(len(rows)), pa.int64()), "value": values})
+    long = long.sort_by([("row", "ascending"), ("i", "ascending")])
+    counts = np.bincount(np.asarray(long.column("row").to_numpy(), dtype=np.int64), minlength=n)[:n]
+    offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]), pa.int64())
+    return pa.LargeListArray.from_arrays(offsets, long.column("value").combine_chunks()).cast(
+        pa.list_(values.type)
+    )
+
+
+def _estimated_lists(flags: list[tuple[str, pa.ChunkedArray]], n: int) -> pa.Array:
+    """A list<string> per row naming the columns whose values are estimates."""
+    rows, names = [], []
+    for name, flag in flags:
+        hit = _array(pc.cast(pc.indices_nonzero(_array(pc.fill_null(flag, False))), pa.int64()))
+        rows.append(hit)
         names.append(constant(name, len(hit), pa.string()))
-        counts = pc.add(counts, pc.cast(_array(pc.fill_null(flag, False)), pa.int64()))
-    long = pa.table(
-        {"row": pa.concat_arrays(rows), "j": pa.concat_arrays(order), "name": pa.concat_arrays(names)}
-    )
-    long = long.sort_by([("row", "ascending"), ("j", "ascending")])
-    cumulative = pc.cumulative_sum(counts)
-    if isinstance(cumulative, pa.ChunkedArray):
-        cumulative = cumulative.combine_chunks()
-    offsets = pa.concat_arrays([pa.array([0], pa.int64()), cumulative])
-    return pa.LargeListArray.from_arrays(offsets, long.column("name").combine_chunks()).cast(
-        pa.list_(pa.string())
-    )
+    if not rows:
+        return constant([], n, pa.list_(pa.string()))
+    return lists_from_long(pa.concat_arrays(rows), pa.concat_arrays(names), n)
 
 
 def long_sections(sections: pa.Table) -> pa.Table:

@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 
 from . import __version__
 from .framework import CONFIDENCE_LABELS, Framework, load_schema
-from .prepare import constant
+from .prepare import constant, lists_from_long
 from .score import Scored
 
 VERDICTS = ("certified", "not_certified", "incomplete")
@@ -69,6 +69,7 @@ class Result:
     options: dict[str, bool]
     relaxations: tuple[str, ...]
     missing_columns: list[str]
+    rule_sets: tuple[dict[str, str], ...] = ()
 
     TABLES = (
         "verdicts",
@@ -112,6 +113,7 @@ class Result:
                 "title": fw.document["title"],
             },
             "options": self.options,
+            "rule_sets": [dict(r) for r in self.rule_sets],
             "relaxations": list(self.relaxations),
             "missing_columns": self.missing_columns,
             "confidence_tags": CONFIDENCE_LABELS,
@@ -248,11 +250,19 @@ def _records(t: pa.Table) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- assembly
 
 
+@attrs.frozen
+class ScoredPart:
+    """The scores of the counties that share one effective framework (one chain of rule sets)."""
+
+    framework: Framework
+    scored: Scored
+    counties: pa.Table
+
+
 def build_result(
     fw: Framework,
     *,
-    scored: Scored,
-    counties: pa.Table,
+    parts: list[ScoredPart],
     rejected: pa.Table,
     inputs: Mapping[str, tuple[int, str]],
     unused: Mapping[str, tuple[int, str]],
@@ -261,64 +271,79 @@ def build_result(
     relaxations: tuple[str, ...],
     missing_columns: list[str],
 ) -> Result:
-    checks = scored.checks
-    n = checks.num_rows
-
-    def const(x: str) -> pa.Array:
-        return constant(x, n, pa.string())
-
-    checks = (
-        checks.append_column("framework", const(fw.id))
-        .append_column("framework_version", const(fw.version))
-        .append_column("rule_set", const(NATIONAL))
-        .append_column("rule_set_version", const(fw.version))
-    )
-    names = counties.select(["_county", "county_name"])
-    verdicts = _verdicts(checks, names)
-    dispersion = _with_descriptive_mean(_with_limits(scored.dispersion, checks), fw)
-    units = scored.units
-    unit_status = _unit_rule_status(scored.unit_checks, fw)
-    sections = _section_table(units, unit_status, fw)
-    excluded = sections.filter(pc.invert(sections.column("in_scope")))
-    accounting = _accounting(units, rejected, inputs, unused, unit_table)
+    checks, verdicts, dispersion, sections, section_checks, units = [], [], [], [], [], []
+    for part in parts:
+        fw_c, scored = part.framework, part.scored
+        n = scored.checks.num_rows
+        part_checks = scored.checks.append_column("framework", constant(fw.id, n, pa.string())).append_column(
+            "framework_version", constant(fw.version, n, pa.string())
+        )
+        checks.append(part_checks)
+        verdicts.append(_verdicts(part_checks, part.counties.select(["_county", "county_name"]), fw_c))
+        dispersion.append(_with_descriptive_mean(_with_limits(scored.dispersion, part_checks), fw_c))
+        sections.append(_section_table(scored.units, _unit_rule_status(scored.unit_checks, fw_c), fw_c))
+        section_checks.append(scored.unit_checks)
+        units.append(scored.units.select(["_row", "in_scope"]))
+    all_verdicts = _apply_modifiers(_concat_all(verdicts), parts)
+    all_sections = _concat_all(sections)
+    all_units = _concat_all(units)
     return Result(
         framework=fw,
-        verdicts=_split_key(verdicts),
-        checks=_split_key(checks),
-        dispersion=_split_key(dispersion),
-        sections=_split_key(sections),
-        section_checks=_split_key(scored.unit_checks),
-        excluded=_split_key(excluded),
+        verdicts=_split_key(all_verdicts),
+        checks=_split_key(_concat_all(checks)),
+        dispersion=_split_key(_concat_all(dispersion)),
+        sections=_split_key(all_sections),
+        section_checks=_split_key(_concat_all(section_checks)),
+        excluded=_split_key(all_sections.filter(pc.invert(all_sections.column("in_scope")))),
         rejected=rejected,
-        accounting=accounting,
+        accounting=_accounting(all_units, rejected, inputs, unused, unit_table),
         options=options,
         relaxations=relaxations,
         missing_columns=missing_columns,
+        rule_sets=tuple(dict(o) for p in parts for o in p.framework.rule_sets),
     )
 
 
-def _verdicts(checks: pa.Table, names: pa.Table) -> pa.Table:
+def _concat_all(tables: list[pa.Table]) -> pa.Table:
+    if len(tables) == 1:
+        return tables[0]
+    return pa.concat_tables(tables, promote_options="permissive")
+
+
+_FAILED = pa.array(["fail"])
+_UNKNOWN = pa.array(["not_assessed", "not_computable"])
+
+
+def _verdicts(checks: pa.Table, names: pa.Table, fw: Framework) -> pa.Table:
+    """Verdict per county from its checks, by the framework's aggregation.
+
+    ``all_pass``: any failing check → not certified; otherwise any check not assessed →
+    incomplete; otherwise certified (a basic pass is not a pass). ``graded``: as above,
+    and a certified county gets the first grade band whose pass and basic-pass counts it
+    meets — below the lowest band it is not certified.
+    """
     status = checks.column("status")
+    graded = fw.verdict.get("kind") == "graded"
     t = checks.select(["_county"])
-    for s, label in (("pass", "n_pass"), ("fail", "n_fail")):
-        t = t.append_column(label, pc.cast(pc.equal(status, s), pa.int64()))
-    t = t.append_column(
-        "n_not_assessed", pc.cast(pc.is_in(status, pa.array(["not_assessed", "not_computable"])), pa.int64())
-    )
-    text = pc.binary_join_element_wise(
-        checks.column("check_id"),
+    t = t.append_column("n_pass", pc.cast(pc.equal(status, "pass"), pa.int64()))
+    t = t.append_column("n_basic_pass", pc.cast(pc.equal(status, "basic_pass"), pa.int64()))
+    t = t.append_column("n_fail", pc.cast(pc.is_in(status, _FAILED), pa.int64()))
+    t = t.append_column("n_not_assessed", pc.cast(pc.is_in(status, _UNKNOWN), pa.int64()))
+    word = pc.if_else(
+        pc.equal(status, "fail"),
+        pa.scalar("fail"),
         pc.if_else(
-            pc.equal(status, "fail"),
-            pa.scalar("fail"),
+            pc.equal(status, "basic_pass"),
+            pa.scalar("basic pass"),
             pc.if_else(pc.equal(status, "pass"), pa.scalar(None, pa.string()), pa.scalar("not assessed")),
         ),
-        pc.fill_null(checks.column("reason"), ""),
-        ": ",
+    )
+    text = pc.binary_join_element_wise(
+        checks.column("check_id"), word, pc.fill_null(checks.column("reason"), ""), ": "
     )
     t = t.append_column("reason", text)
-    counts = t.group_by("_county", use_threads=False).aggregate(
-        [("n_pass", "sum"), ("n_fail", "sum"), ("n_not_assessed", "sum")]
-    )
+    sums = [(c, "sum") for c in ("n_pass", "n_basic_pass", "n_fail", "n_not_assessed")]
+    counts = t.group_by("_county", use_threads=False).aggregate(sums)
     reasons = (
         t.filter(pc.is_valid(t.column("reason")))
         .group_by("_county", use_threads=False)
@@ -328,14 +353,26 @@ def _verdicts(checks: pa.Table, names: pa.Table) -> pa.Table:
     # Arrow joins cannot carry list columns: look the reason lists up by position instead.
     where = pc.index_in(out.column("_county"), value_set=reasons.column("_county"))
     out = out.append_column("reason_list", pc.take(reasons.column("reason_list"), where))
-    n_fail = pc.fill_null(out.column("n_fail_sum"), 0)
-    n_na = pc.fill_null(out.column("n_not_assessed_sum"), 0)
-    n_pass = pc.fill_null(out.column("n_pass_sum"), 0)
+    n_pass, n_basic, n_fail, n_na = (pc.fill_null(out.column(f"{c}_sum"), 0) for c, _ in sums)
+    failing = n_fail if graded else pc.add(n_fail, n_basic)
     verdict = pc.if_else(
-        pc.greater(n_fail, 0), "not_certified", pc.if_else(pc.greater(n_na, 0), "incomplete", "certified")
+        pc.greater(failing, 0), "not_certified", pc.if_else(pc.greater(n_na, 0), "incomplete", "certified")
     )
-    verdict = pc.if_else(pc.equal(pc.add(pc.add(n_fail, n_na), n_pass), 0), "incomplete", verdict)
+    verdict = pc.if_else(pc.equal(pc.add(pc.add(failing, n_na), n_pass), 0), "incomplete", verdict)
+    grade = pa.nulls(out.num_rows, pa.string())
+    if graded:
+        for band in reversed(fw.verdict["bands"]):  # best band last, so it wins
+            meets = pc.and_(
+                pc.greater_equal(n_pass, band["min_pass"]), pc.less_equal(n_basic, band["max_basic"])
+            )
+            grade = pc.if_else(meets, pa.scalar(band["grade"]), grade)
+        grade = pc.if_else(pc.equal(verdict, "certified"), grade, pa.scalar(None, pa.string()))
+        verdict = pc.if_else(
+            pc.and_(pc.equal(verdict, "certified"), pc.is_null(grade)), "not_certified", verdict
+        )
     empty = pa.scalar([], pa.list_(pa.string()))
+    origin = fw.verdict.get("origin", {})
+    n = out.num_rows
     return pa.table(
         {
             "_county": out.column("_county"),
@@ -350,12 +387,62 @@ def _verdicts(checks: pa.Table, names: pa.Table) -> pa.Table:
                     _VERDICT_ZH["incomplete"],
                 ),
             ),
+            "grade": grade,
             "reasons": pc.if_else(pc.is_null(out.column("reason_list")), empty, out.column("reason_list")),
             "n_pass": n_pass,
+            "n_basic_pass": n_basic,
             "n_fail": n_fail,
             "n_not_assessed": n_na,
+            "aggregation": constant(str(fw.verdict.get("kind", "all_pass")), n, pa.string()),
+            "aggregation_rule_set": constant(str(origin.get("rule_set", NATIONAL)), n, pa.string()),
         }
     )
+
+
+def _apply_modifiers(verdicts: pa.Table, parts: list[ScoredPart]) -> pa.Table:
+    """Verdict modifiers such as Gansu's: a city's declared counties all fail in a year
+    if any one of them is not certified (``group_all_or_nothing``)."""
+    for part in parts:
+        for mod in part.framework.verdict_modifiers:
+            mine = pc.is_in(verdicts.column("_county"), part.counties.column("_county"))
+            code = pc.utf8_slice_codeunits(verdicts.column("_county"), 0, int(mod["group_prefix"]))
+            year = pc.list_element(pc.split_pattern(verdicts.column("_county"), "|"), 1)
+            group = pc.binary_join_element_wise(code, year, "|")
+            failed = pc.and_(mine, pc.equal(verdicts.column("verdict"), "not_certified"))
+            bad_groups = pc.unique(pc.filter(group, failed))
+            hit = pc.and_(mine, pc.and_(pc.is_in(group, bad_groups), pc.invert(failed)))
+            if not pc.any(hit).as_py():
+                continue
+            rows = pc.cast(pc.indices_nonzero(hit), pa.int64())
+            area = "city" if mod["group_prefix"] == 4 else "province"
+            note = f"{mod['id']}: another county of the same {area} is not certified this year"
+            flat = pc.list_flatten(verdicts.column("reasons"))
+            parents = pc.list_parent_indices(verdicts.column("reasons"))
+            reasons = lists_from_long(
+                pa.concat_arrays([_plain(pc.cast(parents, pa.int64())), rows]),
+                pa.concat_arrays([_plain(flat), constant(note, len(rows), pa.string())]),
+                verdicts.num_rows,
+            )
+            verdict = pc.if_else(hit, pa.scalar("not_certified"), verdicts.column("verdict"))
+            verdicts = (
+                verdicts.set_column(verdicts.column_names.index("verdict"), "verdict", verdict)
+                .set_column(
+                    verdicts.column_names.index("verdict_zh"),
+                    "verdict_zh",
+                    pc.if_else(hit, pa.scalar(_VERDICT_ZH["not_certified"]), verdicts.column("verdict_zh")),
+                )
+                .set_column(verdicts.column_names.index("reasons"), "reasons", reasons)
+                .set_column(
+                    verdicts.column_names.index("grade"),
+                    "grade",
+                    pc.if_else(hit, pa.scalar(None, pa.string()), verdicts.column("grade")),
+                )
+            )
+    return verdicts
+
+
+def _plain(x: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return x.combine_chunks() if isinstance(x, pa.ChunkedArray) else x
 
 
 def _with_limits(dispersion: pa.Table, checks: pa.Table) -> pa.Table:

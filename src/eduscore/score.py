@@ -64,6 +64,8 @@ CHECK_SCHEMA = pa.schema(
         ("document", pa.string()),
         ("clause", pa.string()),
         ("spec", pa.string()),
+        ("rule_set", pa.string()),
+        ("rule_set_version", pa.string()),
     ]
 )
 
@@ -465,6 +467,13 @@ class Engine:
         v, th = got.column("value"), got.column("threshold")
         met = _COMPARE[rule.comparator](v, th)
         status = pc.if_else(pc.is_null(met), "not_assessed", pc.if_else(met, "pass", "fail"))
+        if rule.basic_threshold is not None:
+            # A lower bar (graded frameworks): meeting it but not the threshold is a basic pass.
+            basic, _ = threshold_expression(rule.basic_threshold, self.county_cols)
+            basic_met = _COMPARE[rule.comparator](v, evaluate_expression(frame, basic))
+            status = pc.if_else(
+                pc.and_(pc.equal(status, "fail"), pc.fill_null(basic_met, False)), "basic_pass", status
+            )
         reason = pc.if_else(pc.is_null(met), got.column("reason"), _NULL_S)
         return self._check_rows(
             frame.column("_county"), rule, rule.id, None, status, v, th, rule.comparator, reason
@@ -481,12 +490,12 @@ class Engine:
             source, {"_county": pc.field("_county"), **{a.column: a.argument for a in aggregates}}
         )
         opts = pc.ScalarAggregateOptions(skip_nulls=False)
+        distinct = pc.CountOptions(mode="only_valid")
         agg = projected.group_by("_county", use_threads=False).aggregate(
-            [(a.column, a.function, opts) for a in aggregates]
+            [(a.column, a.function, distinct if a.function == "count_distinct" else opts) for a in aggregates]
         )
-        agg = agg.rename_columns(
-            ["_county" if c == "_county" else c.rsplit("_", 1)[0] for c in agg.column_names]
-        )
+        names = {f"{a.column}_{a.function}": a.column for a in aggregates}
+        agg = agg.rename_columns([names.get(c, c) for c in agg.column_names])
         joined = counties.join(agg, "_county", use_threads=False)
         # Counties with no unit rows: a sum over nothing is 0 rows, i.e. not provided.
         return joined.sort_by("_county")
@@ -617,6 +626,8 @@ class Engine:
                 "document": const(rule.source.document),
                 "clause": const(rule.source.clause),
                 "spec": const(rule.source.spec),
+                "rule_set": const(rule.rule_set),
+                "rule_set_version": const(rule.rule_set_version),
             },
             schema=CHECK_SCHEMA,
         )

@@ -1,0 +1,83 @@
+"""The built-in plugin: the national frameworks, preparation steps and output formats.
+
+Registered through the same hooks as any province plugin.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from .hookspecs import hookimpl
+from .prepare import move_indoor_sports_area
+from .records import FrameworkDoc, PreparationStep, Renderer
+
+if TYPE_CHECKING:
+    from .result import Result
+
+EDUSCORE_API_VERSION = 1
+
+
+@hookimpl
+def eduscore_frameworks() -> Iterator[FrameworkDoc]:
+    folder = resources.files("eduscore") / "frameworks"
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+        if entry.name.endswith(".json"):
+            doc = json.loads(entry.read_text(encoding="utf-8"))
+            yield FrameworkDoc(id=doc["id"], document=doc)
+
+
+@hookimpl
+def eduscore_preparation_steps() -> Iterator[PreparationStep]:
+    yield PreparationStep(
+        id="move_indoor_sports_area",
+        function=move_indoor_sports_area,
+        description="count indoor gymnasium area as sports area instead of teaching area [S]",
+    )
+
+
+def _flat(table: pa.Table) -> pa.Table:
+    """Lists become '; '-joined text so that CSV and Excel can hold them."""
+    for i, field in enumerate(table.schema):
+        if pa.types.is_list(field.type) or pa.types.is_large_list(field.type):
+            table = table.set_column(i, field.name, pc.binary_join(table.column(field.name), "; "))
+    return table
+
+
+def render_json(result: Result, out: Path) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "result.json"
+    path.write_text(result.to_json(), encoding="utf-8")
+    return path
+
+
+def render_csv(result: Result, out: Path) -> Path:
+    """One CSV per table, UTF-8 with BOM so that Excel shows Chinese text."""
+    out.mkdir(parents=True, exist_ok=True)
+    for name, table in result.tables().items():
+        with (out / f"{name}.csv").open("wb") as fh:
+            fh.write("\ufeff".encode())
+            pacsv.write_csv(_flat(table), fh)
+    return out
+
+
+def render_parquet(result: Result, out: Path) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    for name, table in result.tables().items():
+        pq.write_table(table, out / f"{name}.parquet")
+    return out
+
+
+@hookimpl
+def eduscore_renderers() -> Iterator[Renderer]:
+    yield Renderer("json", ".json", render_json, "result.json, valid against schemas/result.schema.json")
+    yield Renderer("csv", ".csv", render_csv, "one CSV per result table (UTF-8 with BOM)")
+    yield Renderer("parquet", ".parquet", render_parquet, "one Parquet file per result table")

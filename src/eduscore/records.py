@@ -1,0 +1,101 @@
+"""Typed records that plugin hooks return (one hook style everywhere: yield frozen records)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import pyarrow as pa
+
+if TYPE_CHECKING:
+    from .result import Result
+
+
+@attrs.frozen(eq=False)
+class FrameworkDoc:
+    """A framework document offered by a plugin (``eduscore_frameworks``)."""
+
+    id: str
+    document: Mapping[str, Any]  # parsed JSON, validated by framework.schema.json at load
+    plugin: str = ""
+
+
+@attrs.frozen(eq=False)
+class RuleSet:
+    """A jurisdiction's overlay on one framework (``eduscore_rule_sets``).
+
+    ``document`` is parsed JSON validated by ``schemas/ruleset.schema.json``; its
+    ``jurisdiction`` is a GB/T 2260 code prefix (2 digits province, 4 city, 6 county).
+    """
+
+    document: Mapping[str, Any]
+    plugin: str = ""
+
+    @property
+    def id(self) -> str:
+        return str(self.document["id"])
+
+    @property
+    def version(self) -> str:
+        return str(self.document["version"])
+
+    @property
+    def framework(self) -> str:
+        return str(self.document["framework"])
+
+    @property
+    def jurisdiction(self) -> str:
+        return str(self.document["jurisdiction"])
+
+    @property
+    def from_year(self) -> int | None:
+        value = self.document.get("effective", {}).get("from")
+        return None if value is None else int(value)
+
+    @property
+    def until_year(self) -> int | None:
+        value = self.document.get("effective", {}).get("until")
+        return None if value is None else int(value)
+
+    def applies(self, county_code: str, year: int | None) -> bool:
+        """Whether this rule set governs ``county_code`` in ``year`` (unknown year: any)."""
+        if not county_code.startswith(self.jurisdiction):
+            return False
+        if year is None:
+            return True
+        if self.from_year is not None and year < self.from_year:
+            return False
+        return not (self.until_year is not None and year > self.until_year)
+
+
+PreparationFunction = Callable[[pa.Table], pa.Table]
+
+
+@attrs.frozen
+class PreparationStep:
+    """A named preparation step over the scored units (``eduscore_preparation_steps``).
+
+    Frameworks and rule sets switch steps on by listing their id in ``options``; the
+    function takes the whole units table and returns it (never called per row).
+    """
+
+    id: str
+    function: PreparationFunction
+    description: str = ""
+    plugin: str = ""
+
+
+RenderFunction = Callable[["Result", Path], Path]
+
+
+@attrs.frozen
+class Renderer:
+    """An output format (``eduscore_renderers``): writes a result to a path and returns it."""
+
+    id: str
+    suffix: str
+    function: RenderFunction
+    description: str = ""
+    plugin: str = ""
