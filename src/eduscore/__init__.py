@@ -13,6 +13,8 @@ from .demo import demo_inputs
 from .errors import EduscoreError, FormulaError, FrameworkError, InputError
 from .evaluate import evaluate
 from .framework import Framework, Indicator, Rule, builtin_ids, load_framework
+from .overlay import applicable_rule_sets, effective_framework
+from .plugins import get_registry
 from .result import Result
 
 
@@ -35,8 +37,11 @@ __all__ = [
     "Result",
     "Rule",
     "__version__",
+    "applicable_rule_sets",
     "demo_inputs",
+    "effective_framework",
     "evaluate",
     "frameworks",
+    "get_registry",
     "load_framework",
 ]

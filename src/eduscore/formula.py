@@ -344,6 +344,7 @@ _ARROW_AGG = {
 }
 
 Resolver = Callable[[str], Kind | None]
+_ARROW_TYPES: dict[str, pa.DataType] = {"number": pa.float64(), "text": pa.string(), "bool": pa.bool_()}
 
 
 class _Compiler:
@@ -498,7 +499,11 @@ class _Compiler:
         if kinds[1] != kinds[2] and not (_is_null(args[1]) or _is_null(args[2])):
             raise self.fail(pos, f"if() branches differ in type: {kinds[1]} and {kinds[2]}")
         kind = kinds[2] if _is_null(args[1]) else kinds[1]
-        return pc.if_else(exprs[0], exprs[1], exprs[2]), kind
+        # A bare null takes the type of the other branch (text, number or condition).
+        typed_null = pc.scalar(pa.scalar(None, _ARROW_TYPES[kind]))
+        then = typed_null if _is_null(args[1]) else exprs[1]
+        other = typed_null if _is_null(args[2]) else exprs[2]
+        return pc.if_else(exprs[0], then, other), kind
 
     def aggregate(self, function: str, args: tuple[Node, ...], pos: int) -> tuple[pc.Expression, Kind]:
         if self.row_resolve is None:

@@ -92,9 +92,12 @@ def apply_rule_set(document: Mapping[str, Any], rs: RuleSet) -> dict[str, Any]:
     return doc
 
 
-def validate_rule_set(rs: RuleSet, frameworks: Mapping[str, FrameworkDoc]) -> None:
-    """Check a rule set against its schema and apply it once to its framework, so that a
-    broken rule set fails when plugins are loaded, naming the plugin — not mid-evaluation."""
+def validate_rule_set(
+    rs: RuleSet, frameworks: Mapping[str, FrameworkDoc], others: Sequence[RuleSet] = ()
+) -> None:
+    """Check a rule set against its schema and apply it, after the rule sets of the wider
+    jurisdictions above it (``others``), to its framework — so that a broken rule set fails
+    when plugins are loaded, naming the plugin, not in the middle of an evaluation."""
     what = f"rule set {rs.document.get('id', '?')!r} of plugin {rs.plugin!r}"
     schema_problems("ruleset", rs.document, what)
     if rs.framework not in frameworks:
@@ -103,7 +106,17 @@ def validate_rule_set(rs: RuleSet, frameworks: Mapping[str, FrameworkDoc]) -> No
             f"{what} overlays unknown framework {rs.framework!r}"
             + (f" (did you mean {hint[0]!r}?)" if hint else "")
         )
-    framework_from_dict(apply_rule_set(frameworks[rs.framework].document, rs), what)
+    above = [
+        o
+        for o in others
+        if o.framework == rs.framework
+        and len(o.jurisdiction) < len(rs.jurisdiction)
+        and rs.jurisdiction.startswith(o.jurisdiction)
+    ]
+    doc: Mapping[str, Any] = frameworks[rs.framework].document
+    for o in sorted(above, key=lambda o: len(o.jurisdiction)):
+        doc = apply_rule_set(doc, o)
+    framework_from_dict(apply_rule_set(doc, rs), what)
 
 
 def _rule_sets() -> list[RuleSet]:

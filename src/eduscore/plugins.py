@@ -169,7 +169,7 @@ class Registry:
 
             found = self._unique("eduscore_rule_sets", RuleSet)
             for rs in found.values():
-                validate_rule_set(rs, self.frameworks())
+                validate_rule_set(rs, self.frameworks(), list(found.values()))
             self._cache["rule_sets"] = sorted(
                 found.values(), key=lambda r: (r.framework, len(r.jurisdiction), r.jurisdiction, r.id)
             )

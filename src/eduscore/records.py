@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import json
+from collections.abc import Callable, Iterator, Mapping
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -68,6 +70,17 @@ class RuleSet:
         if self.from_year is not None and year < self.from_year:
             return False
         return not (self.until_year is not None and year > self.until_year)
+
+
+def rule_sets_from_package(package: str) -> Iterator[RuleSet]:
+    """Every ``*.json`` rule set document shipped inside ``package`` (a plugin's own package).
+
+    A plugin's hook is then one line: ``return rule_sets_from_package(__name__)``.
+    """
+    folder = resources.files(package)
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+        if entry.name.endswith(".json"):
+            yield RuleSet(document=json.loads(entry.read_text(encoding="utf-8")))
 
 
 PreparationFunction = Callable[[pa.Table], pa.Table]

@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 
 from . import __version__
 from .framework import CONFIDENCE_LABELS, Framework, load_schema
+from .grading import grade_counts
 from .prepare import constant, lists_from_long
 from .score import Scored
 
@@ -354,22 +355,7 @@ def _verdicts(checks: pa.Table, names: pa.Table, fw: Framework) -> pa.Table:
     where = pc.index_in(out.column("_county"), value_set=reasons.column("_county"))
     out = out.append_column("reason_list", pc.take(reasons.column("reason_list"), where))
     n_pass, n_basic, n_fail, n_na = (pc.fill_null(out.column(f"{c}_sum"), 0) for c, _ in sums)
-    failing = n_fail if graded else pc.add(n_fail, n_basic)
-    verdict = pc.if_else(
-        pc.greater(failing, 0), "not_certified", pc.if_else(pc.greater(n_na, 0), "incomplete", "certified")
-    )
-    verdict = pc.if_else(pc.equal(pc.add(pc.add(failing, n_na), n_pass), 0), "incomplete", verdict)
-    grade = pa.nulls(out.num_rows, pa.string())
-    if graded:
-        for band in reversed(fw.verdict["bands"]):  # best band last, so it wins
-            meets = pc.and_(
-                pc.greater_equal(n_pass, band["min_pass"]), pc.less_equal(n_basic, band["max_basic"])
-            )
-            grade = pc.if_else(meets, pa.scalar(band["grade"]), grade)
-        grade = pc.if_else(pc.equal(verdict, "certified"), grade, pa.scalar(None, pa.string()))
-        verdict = pc.if_else(
-            pc.and_(pc.equal(verdict, "certified"), pc.is_null(grade)), "not_certified", verdict
-        )
+    verdict, grade = grade_counts(n_pass, n_basic, n_fail, n_na, fw.verdict["bands"] if graded else None)
     empty = pa.scalar([], pa.list_(pa.string()))
     origin = fw.verdict.get("origin", {})
     n = out.num_rows

@@ -344,39 +344,35 @@ class Engine:
     def _section_rule_checks(self, unit_checks: pa.Table, counties: pa.Table, rule: Rule) -> pa.Table:
         """County check of a unit rule: every in-scope, applicable unit must pass."""
         mine = unit_checks.filter(pc.equal(unit_checks.column("check_id"), rule.id))
-        mine = mine.filter(pc.is_in(mine.column("status"), pa.array(["pass", "fail", "not_assessed"])))
+        # In-scope units count; of those, the ones the rule applies to must pass. In-scope
+        # units none of which the rule applies to (no kindergarten built since 2017) pass.
+        mine = mine.filter(pc.not_equal(mine.column("status"), "excluded"))
         flags = mine.select(["_county"]).append_column("n", constant(1, mine.num_rows, pa.int64()))
-        for s in ("pass", "fail", "not_assessed"):
+        for s in ("fail", "not_assessed"):
             flags = flags.append_column(s, pc.cast(pc.equal(mine.column("status"), s), pa.int64()))
         agg = flags.group_by("_county", use_threads=False).aggregate(
-            [("n", "sum"), ("pass", "sum"), ("fail", "sum"), ("not_assessed", "sum")]
+            [("n", "sum"), ("fail", "sum"), ("not_assessed", "sum")]
         )
         joined = counties.select(["_county"]).join(agg, "_county", use_threads=False)
         n_fail = joined.column("fail_sum")
         n_na = joined.column("not_assessed_sum")
-        unit_word = "kindergartens" if (rule.over or self.fw.unit) == "kindergartens" else "school sections"
+        unit_word = _unit_word(rule.over or self.fw.unit)
+        none = pc.is_null(joined.column("n_sum"))
         status = pc.if_else(
-            pc.is_null(joined.column("n_sum")),
+            none,
             "not_assessed",
             pc.if_else(
                 pc.greater(n_fail, 0), "fail", pc.if_else(pc.greater(n_na, 0), "not_assessed", "pass")
             ),
         )
+        counted = lambda n, words: pc.binary_join_element_wise(pc.cast(n, pa.string()), pa.scalar(words), " ")  # noqa: E731
         reason = pc.if_else(
-            pc.is_null(joined.column("n_sum")),
+            none,
             pa.scalar(f"no in-scope {unit_word} to assess"),
             pc.if_else(
                 pc.greater(n_fail, 0),
-                pc.binary_join_element_wise(
-                    pc.cast(n_fail, pa.string()), pa.scalar(f"{unit_word} fail"), " "
-                ),
-                pc.if_else(
-                    pc.greater(n_na, 0),
-                    pc.binary_join_element_wise(
-                        pc.cast(n_na, pa.string()), pa.scalar(f"{unit_word} lack data"), " "
-                    ),
-                    _NULL_S,
-                ),
+                counted(n_fail, f"{unit_word} fail"),
+                pc.if_else(pc.greater(n_na, 0), counted(n_na, f"{unit_word} lack data"), _NULL_S),
             ),
         )
         return self._check_rows(

@@ -1,0 +1,96 @@
+"""Liaoning and Shenyang: funding benchmarks, the city overlay, graded preschool scoring."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+
+import eduscore
+from eduscore.grading import grade
+from eduscore.testing.conformance import RuleSetConformance
+
+
+class TestConformance(RuleSetConformance):
+    rule_set_ids = ("liaoning-quality-balance", "shenyang-quality-balance", "liaoning-preschool")
+
+
+def test_shenyang_overlays_liaoning() -> None:
+    dalian = eduscore.effective_framework("210202", "quality-balance-2017", year=2024)
+    shenyang = eduscore.effective_framework("210102", "quality-balance-2017", year=2024)
+    assert dalian.rule("liaoning_public_funding.primary").threshold.value == 935
+    assert shenyang.rule("liaoning_public_funding.primary").threshold.value == 1150
+    assert shenyang.rule("liaoning_public_funding.junior").threshold.value == 1350
+    assert shenyang.rule("special_ed_funding").threshold.value == 8000
+    assert dalian.rule("special_ed_funding").threshold.value == 6000
+    assert [r["rule_set"] for r in shenyang.rule_sets] == [
+        "liaoning-quality-balance",
+        "shenyang-quality-balance",
+    ]
+
+
+def test_checks_record_the_rule_set_that_set_them() -> None:
+    schools = pa.table(
+        {
+            "county_code": ["210102", "210202"],
+            "school_id": ["a", "b"],
+            "school_name": ["甲", "乙"],
+            "school_type": ["primary"] * 2,
+            "students_primary": [100, 100],
+        }
+    )
+    counties = pa.table(
+        {
+            "county_code": ["210102", "210202"],
+            "public_funding_per_student_primary": [1000.0, 1000.0],
+            "special_ed_funding_per_student": [7000.0, 7000.0],
+        }
+    )
+    r = eduscore.evaluate(schools=schools, counties=counties)
+    got = {(c["county_code"], c["check_id"]): c for c in r.checks.to_pylist()}
+    assert got[("210102", "liaoning_public_funding.primary")]["status"] == "fail"
+    assert got[("210102", "liaoning_public_funding.primary")]["rule_set"] == "shenyang-quality-balance"
+    assert got[("210202", "liaoning_public_funding.primary")]["status"] == "pass"
+    assert got[("210202", "liaoning_public_funding.primary")]["rule_set"] == "liaoning-quality-balance"
+    assert got[("210102", "special_ed_funding")]["status"] == "fail"
+    assert got[("210202", "special_ed_funding")]["status"] == "pass"
+    assert got[("210202", "special_ed_funding")]["rule_set"] == "national"
+
+
+BANDS = eduscore.effective_framework("210102", "preschool-2020").verdict["bands"]
+
+
+@pytest.mark.parametrize(
+    ("passes", "basic", "fails", "expected"),
+    [
+        (36, 0, 0, ("certified", "创优")),
+        (33, 3, 0, ("certified", "创优")),
+        (32, 4, 0, ("certified", "提高")),
+        (31, 5, 0, ("certified", "提高")),
+        (30, 6, 0, ("certified", "巩固")),
+        (29, 7, 0, ("certified", "巩固")),
+        (28, 8, 0, ("not_certified", None)),
+        (35, 0, 1, ("not_certified", None)),
+    ],
+)
+def test_liaoning_grade_bands(passes: int, basic: int, fails: int, expected: tuple) -> None:
+    statuses = ["pass"] * passes + ["basic_pass"] * basic + ["fail"] * fails
+    assert grade(statuses, BANDS) == expected
+
+
+def test_graded_verdict_in_an_evaluation() -> None:
+    r = eduscore.evaluate(
+        kindergartens=pa.table(
+            {
+                "county_code": ["210102"],
+                "kindergarten_id": ["k"],
+                "kindergarten_name": ["甲"],
+                "category": ["public"],
+                "children": [100],
+            }
+        ),
+        counties=pa.table({"county_code": ["210102"], "population_3_5": [50]}),
+        framework="preschool-2020",
+    )
+    v = r.verdicts.to_pylist()[0]
+    assert v["aggregation"] == "graded" and v["aggregation_rule_set"] == "liaoning-preschool"
+    assert v["verdict"] == "incomplete" and v["grade"] is None

@@ -1,0 +1,47 @@
+"""eduscore's pytest plugin (registered through the ``pytest11`` entry point).
+
+Fixtures for plugin authors:
+
+- ``eduscore_registry`` — the plugin registry of this process;
+- ``register_plugin`` — ``register_plugin(plugin_object, name)`` registers a plugin
+  (a module or an object with hook implementations) for the duration of one test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from ..plugins import Registry, get_registry, reset_registry
+
+
+@pytest.fixture
+def eduscore_registry() -> Registry:
+    return get_registry()
+
+
+@pytest.fixture
+def register_plugin() -> Iterator[Callable[[object, str], None]]:
+    registered: list[str] = []
+
+    def register(plugin: object, name: str) -> None:
+        get_registry().register(plugin, name)
+        _clear_caches()
+        registered.append(name)
+
+    yield register
+    for name in registered:
+        get_registry().unregister(name)
+    _clear_caches()
+
+
+def _clear_caches() -> None:
+    from ..framework import clear_framework_cache
+    from ..overlay import _with_rule_sets
+
+    clear_framework_cache()
+    _with_rule_sets.cache_clear()
+
+
+__all__ = ["eduscore_registry", "register_plugin", "reset_registry"]
