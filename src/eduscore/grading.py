@@ -8,7 +8,8 @@ any fail → ``not_certified``; any not assessed → ``incomplete``; otherwise t
 the first band (best first) whose conditions it meets — at least ``min_pass`` passes and
 at most ``max_basic`` basic passes — and below the lowest band it is ``not_certified``.
 
->>> bands = [{"grade": "创优", "min_pass": 33, "max_basic": 3}, {"grade": "提高", "min_pass": 31, "max_basic": 5},
+>>> bands = [{"grade": "创优", "min_pass": 33, "max_basic": 3},
+...          {"grade": "提高", "min_pass": 31, "max_basic": 5},
 ...          {"grade": "巩固", "min_pass": 29, "max_basic": 7}]
 >>> grade(["pass"] * 32 + ["basic_pass"] * 4, bands)
 ('certified', '提高')
@@ -55,7 +56,11 @@ def grade_counts(
 
 def grade(statuses: Sequence[str], bands: Sequence[Band] | None) -> tuple[str, str | None]:
     """Verdict and grade of one county from its item statuses (for examples and tests)."""
-    counts = [pa.array([sum(s == k for s in statuses)]) for k in ("pass", "basic_pass", "fail")]
-    unknown = pa.array([sum(s in ("not_assessed", "not_computable") for s in statuses)])
-    verdict, g = grade_counts(*counts, unknown, bands)
+
+    def count(*kinds: str) -> pa.Array:
+        return pa.array([sum(s in kinds for s in statuses)])
+
+    verdict, g = grade_counts(
+        count("pass"), count("basic_pass"), count("fail"), count("not_assessed", "not_computable"), bands
+    )
     return str(verdict[0].as_py()), g[0].as_py()

@@ -365,14 +365,13 @@ class Engine:
                 pc.greater(n_fail, 0), "fail", pc.if_else(pc.greater(n_na, 0), "not_assessed", "pass")
             ),
         )
-        counted = lambda n, words: pc.binary_join_element_wise(pc.cast(n, pa.string()), pa.scalar(words), " ")  # noqa: E731
         reason = pc.if_else(
             none,
             pa.scalar(f"no in-scope {unit_word} to assess"),
             pc.if_else(
                 pc.greater(n_fail, 0),
-                counted(n_fail, f"{unit_word} fail"),
-                pc.if_else(pc.greater(n_na, 0), counted(n_na, f"{unit_word} lack data"), _NULL_S),
+                _counted(n_fail, f"{unit_word} fail"),
+                pc.if_else(pc.greater(n_na, 0), _counted(n_na, f"{unit_word} lack data"), _NULL_S),
             ),
         )
         return self._check_rows(
@@ -699,6 +698,11 @@ class Engine:
                 ).filter(scope)
             )
         return weighted_dispersion(pa.concat_tables(parts))
+
+
+def _counted(n: pa.ChunkedArray, words: str) -> pa.ChunkedArray:
+    """'3 school sections fail' from a count column and the words after it."""
+    return pc.binary_join_element_wise(pc.cast(n, pa.string()), pa.scalar(words), " ")
 
 
 def _unit_word(table: str) -> str:

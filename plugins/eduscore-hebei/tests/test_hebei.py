@@ -34,11 +34,11 @@ def test_hebei_teaching_point_under_50_is_excluded_from_the_cvs() -> None:
         "point:primary": "hebei_exclude_small_teaching_points",
         "voc:junior": "hebei_exclude_vocational",
     }
-    cv = [
+    cv = next(
         d
         for d in r.dispersion.to_pylist()
         if d["indicator"] == "teaching_aux_area_per_student" and d["level"] == "primary"
-    ][0]
+    )
     assert cv["n_sections"] == 1 and cv["cv"] == 0.0
     acc = r.accounting.to_pylist()[0]
     assert (acc["scored"], acc["excluded"]) == (1, 2)
@@ -47,9 +47,9 @@ def test_hebei_teaching_point_under_50_is_excluded_from_the_cvs() -> None:
 def test_the_same_data_under_another_province_keeps_the_teaching_point() -> None:
     r = eduscore.evaluate(schools=_schools("410102"))
     assert "point:primary" not in {e["unit_id"] for e in r.excluded.to_pylist()}
-    cv = [
+    cv = next(
         d
         for d in r.dispersion.to_pylist()
         if d["indicator"] == "teaching_aux_area_per_student" and d["level"] == "primary"
-    ][0]
+    )
     assert cv["n_sections"] == 2 and cv["cv"] > 0

@@ -34,7 +34,7 @@ def test_gross_enrolment_087_fails_in_henan() -> None:
     r = eduscore.evaluate(
         kindergartens=kindergartens("410102"), counties=counties("410102"), framework="preschool-2020"
     )
-    check = [c for c in r.checks.to_pylist() if c["check_id"] == "gross_enrollment_3yr"][0]
+    check = next(c for c in r.checks.to_pylist() if c["check_id"] == "gross_enrollment_3yr")
     assert check["value"] == 0.87 and check["threshold"] == 0.90 and check["status"] == "fail"
     assert check["rule_set"] == "henan-preschool" and check["rule_set_version"] == "1.0.0"
 
@@ -43,5 +43,5 @@ def test_township_central_kindergartens_counted_by_township() -> None:
     r = eduscore.evaluate(
         kindergartens=kindergartens("410102"), counties=counties("410102"), framework="preschool-2020"
     )
-    check = [c for c in r.checks.to_pylist() if c["check_id"] == "henan_township_central_kindergartens"][0]
+    check = next(c for c in r.checks.to_pylist() if c["check_id"] == "henan_township_central_kindergartens")
     assert abs(check["value"] - 2 / 3) < 1e-12 and check["status"] == "fail"

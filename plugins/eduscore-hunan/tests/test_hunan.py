@@ -1,4 +1,4 @@
-"""Hunan: sub-district kindergartens; the national 85 % enrolment still applies. Plus the conformance suite."""
+"""Hunan: sub-district kindergartens; the national 85 % enrolment applies. Plus the conformance suite."""
 
 from __future__ import annotations
 

@@ -27,7 +27,7 @@ def _schools(code: str) -> pa.Table:
 def test_without_modernisation_a_zhejiang_county_is_not_certified() -> None:
     counties = pa.table({"county_code": ["330482"], "year": [2024], "modernisation_certified_year": [2024]})
     r = eduscore.evaluate(schools=_schools("330482"), counties=counties)
-    check = [c for c in r.checks.to_pylist() if c["check_id"] == "zhejiang_modernisation"][0]
+    check = next(c for c in r.checks.to_pylist() if c["check_id"] == "zhejiang_modernisation")
     assert check["status"] == "fail" and check["rule_set"] == "zhejiang-quality-balance"
     assert r.verdict("330482") == "not_certified"
     assert any(x.startswith("zhejiang_modernisation: fail") for x in r.verdicts.to_pylist()[0]["reasons"])
@@ -36,7 +36,7 @@ def test_without_modernisation_a_zhejiang_county_is_not_certified() -> None:
 def test_absent_input_makes_it_incomplete_naming_the_rule() -> None:
     counties = pa.table({"county_code": ["330482"], "year": [2024]})
     r = eduscore.evaluate(schools=_schools("330482"), counties=counties)
-    check = [c for c in r.checks.to_pylist() if c["check_id"] == "zhejiang_modernisation"][0]
+    check = next(c for c in r.checks.to_pylist() if c["check_id"] == "zhejiang_modernisation")
     assert check["status"] == "not_assessed"
     assert "modernisation_certified_year" in check["reason"]
     assert any(

@@ -182,7 +182,7 @@ class RuleSetConformance:
             unit = f"{schools.column('school_id')[i].as_py()}:{level}"
             grown = {ind.id for ind in fw.indicators if ind.comparator == ">=" and resource in ind.formula}
 
-            def statuses(r: Any) -> dict[str, str]:
+            def statuses(r: Any, unit: str = unit) -> dict[str, str]:
                 sc = r.section_checks
                 mine = sc.filter(pc.equal(sc.column("unit_id"), unit)).to_pylist()
                 return {c["check_id"]: c["status"] for c in mine}

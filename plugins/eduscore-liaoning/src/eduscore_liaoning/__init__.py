@@ -1,4 +1,4 @@
-"""eduscore rule sets: Liaoning (with Shenyang) (辽宁(含沈阳)). The rules are data: see the JSON files here."""
+"""eduscore rule sets: Liaoning with Shenyang (辽宁, 沈阳). The rules are data: see the JSON files here."""
 
 from __future__ import annotations
 
