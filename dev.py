@@ -39,12 +39,26 @@ def ensure_env(extras: str) -> None:
         venv.EnvBuilder(with_pip=True).create(VENV)
     # Re-install only when the project's dependencies (or the extras asked for) change.
     pyproject = (ROOT / "pyproject.toml").read_bytes()
+    others = sorted((ROOT / "plugins").glob("*/pyproject.toml")) + sorted(
+        (ROOT / "docs" / "examples").glob("*/pyproject.toml")
+    )
+    for path in others:
+        pyproject += path.read_bytes()
     stamp_value = hashlib.sha256(pyproject + extras.encode()).hexdigest()
     stamp = VENV / f".eduscore-{extras.replace(',', '-') or 'base'}"
     if stamp.exists() and stamp.read_text() == stamp_value:
         return
     spec = f".[{extras}]" if extras else "."
-    _run(PY, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-e", spec)
+    editable = ["-e", spec]
+    if "test" in extras:
+        # The province and city rule sets, each its own distribution, are tested too.
+        for plugin in sorted(p for p in (ROOT / "plugins").iterdir() if (p / "pyproject.toml").exists()):
+            editable += ["-e", str(plugin.relative_to(ROOT))]
+        for example in sorted(
+            p for p in (ROOT / "docs" / "examples").iterdir() if (p / "pyproject.toml").exists()
+        ):
+            editable += ["-e", str(example.relative_to(ROOT))]
+    _run(PY, "-m", "pip", "install", "--disable-pip-version-check", "-q", *editable)
     for other in VENV.glob(".eduscore-*"):
         other.unlink()
     stamp.write_text(stamp_value)
@@ -59,8 +73,8 @@ def main(argv: list[str]) -> None:
         _run(BIN / "eduscore", "demo", *rest)
     else:
         ensure_env("test,dev")
-        _run(BIN / "ruff", "check", "src", "tests", "benchmarks", "dev.py")
-        _run(BIN / "ruff", "format", "--check", "src", "tests", "benchmarks", "dev.py")
+        _run(BIN / "ruff", "check", "src", "tests", "plugins", "docs", "benchmarks", "dev.py")
+        _run(BIN / "ruff", "format", "--check", "src", "tests", "plugins", "docs", "benchmarks", "dev.py")
         _run(BIN / "mypy")
         _run(PY, "-m", "pytest", *rest)
 

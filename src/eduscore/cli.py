@@ -1,4 +1,4 @@
-"""The ``eduscore`` command line: ``demo``, ``evaluate``, ``frameworks``.
+"""The ``eduscore`` command line: ``demo``, ``evaluate``, ``frameworks``, ``plugins``.
 
 Exit status: 0 when the evaluation ran; 2 for bad input (the message says what to
 fix, never a traceback); 3 with ``--fail-on-not-certified`` when a county is not
@@ -12,14 +12,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
-
 from . import __version__
 from .demo import demo_inputs
-from .errors import EduscoreError
+from .errors import EduscoreError, InputError
 from .evaluate import evaluate
 from .framework import builtin_ids, load_framework
+from .plugins import get_registry
 from .result import Result
 
 EXIT_OK = 0
@@ -63,6 +61,13 @@ def _parser() -> argparse.ArgumentParser:
         )
         sp.add_argument("--json", type=Path, help="write the result as JSON to this file")
         sp.add_argument(
+            "--format",
+            action="append",
+            default=None,
+            metavar="NAME",
+            help="output format for --out (repeatable; default json, csv, parquet; plugins add more)",
+        )
+        sp.add_argument(
             "--fail-on-not-certified",
             action="store_true",
             help=f"exit with status {EXIT_NOT_CERTIFIED} if any county is not certified",
@@ -80,13 +85,17 @@ def _parser() -> argparse.ArgumentParser:
         "--kindergartens", type=Path, help="kindergartens (preschool-2020): CSV, Parquet, Feather"
     )
     common(ev)
-    sub.add_parser("frameworks", help="list the built-in frameworks")
+    sub.add_parser("frameworks", help="list the frameworks (built-in and from plugins)")
+    sub.add_parser("plugins", help="list plugins: version, jurisdictions, frameworks; refused ones with why")
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if args.command == "plugins":
+            print_plugins()
+            return EXIT_OK
         if args.command == "frameworks":
             for fid in builtin_ids():
                 fw = load_framework(fid)
@@ -111,8 +120,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     print(result.summary(lang=args.lang))
     if out is not None:
-        write_outputs(result, out)
-        print(f"\nWrote {out / 'result.json'} and the tables (CSV, Parquet) in {out}/")
+        try:
+            formats = args.format or ("json", "csv", "parquet")
+            written = write_outputs(result, out, formats)
+        except EduscoreError as exc:
+            print(f"eduscore: error: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        print()
+        for fmt, path in zip(formats, written, strict=True):
+            print(f"Wrote {fmt}: {path}")
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(result.to_json(), encoding="utf-8")
@@ -124,21 +140,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_OK
 
 
-def write_outputs(result: Result, out: Path) -> None:
-    """result.json plus every table as CSV (UTF-8 with BOM, so Excel shows Chinese) and Parquet."""
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "result.json").write_text(result.to_json(), encoding="utf-8")
-    for name, table in result.tables().items():
-        pq.write_table(table, out / f"{name}.parquet")
-        flat = table
-        for i, field in enumerate(table.schema):
-            if str(field.type).startswith("list"):
-                import pyarrow.compute as pc
+def write_outputs(
+    result: Result, out: Path, formats: Sequence[str] = ("json", "csv", "parquet")
+) -> list[Path]:
+    """Write the result with the named renderers (built-in or from plugins)."""
+    renderers = get_registry().renderers()
+    unknown = [f for f in formats if f not in renderers]
+    if unknown:
+        raise InputError(f"unknown output format(s) {', '.join(unknown)}; known: {', '.join(renderers)}")
+    return [renderers[f].function(result, out) for f in formats]
 
-                flat = flat.set_column(i, field.name, pc.binary_join(table.column(field.name), "; "))
-        with (out / f"{name}.csv").open("wb") as fh:
-            fh.write("\ufeff".encode())
-            pacsv.write_csv(flat, fh)
+
+def print_plugins() -> None:
+    for info in get_registry().plugins():
+        print(f"{info.name} {info.version}  [{info.status}]" + (f"  {info.reason}" if info.reason else ""))
+        if info.frameworks:
+            print(f"    frameworks: {', '.join(info.frameworks)}")
+        if info.jurisdictions:
+            print(f"    jurisdictions: {', '.join(info.jurisdictions)}")
+        for rs in info.rule_sets:
+            print(f"    rule set: {rs}")
 
 
 if __name__ == "__main__":  # pragma: no cover

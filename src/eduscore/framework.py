@@ -480,11 +480,10 @@ def check_framework(fw: Framework, origin: str = "<document>") -> None:
                     f"nor a section rule{_near(tgt.target, known)}"
                 )
             threshold(tgt.threshold, f"{where} target {tgt.target}", unit_cols)
+    steps = preparation_step_ids()
     for opt in fw.options:
-        if opt.id not in PREPARATION_OPTIONS:
-            problems.append(
-                f"option {opt.id!r}: no such preparation step{_near(opt.id, list(PREPARATION_OPTIONS))}"
-            )
+        if opt.id not in steps:
+            problems.append(f"option {opt.id!r}: no such preparation step{_near(opt.id, steps)}")
     if fw.split is not None:
         for col in fw.split.shared:
             if col not in contract.columns("schools"):
@@ -493,8 +492,11 @@ def check_framework(fw: Framework, origin: str = "<document>") -> None:
         raise FrameworkError(f"framework {fw.id!r} from {origin} has problems:\n  " + "\n  ".join(problems))
 
 
-# Named preparation steps a framework may offer as options (implemented in prepare.py).
-PREPARATION_OPTIONS = ("move_indoor_sports_area",)
+def preparation_step_ids() -> list[str]:
+    """Ids of the preparation steps the registered plugins provide (options refer to them)."""
+    from .plugins import get_registry
+
+    return sorted(get_registry().preparation_steps())
 
 
 def builtin_ids() -> list[str]:

@@ -1,0 +1,15 @@
+"""Worked example: a rule-set plugin for an invented province (code 98)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from eduscore.hookspecs import hookimpl
+from eduscore.records import RuleSet, rule_sets_from_package
+
+EDUSCORE_API_VERSION = 1
+
+
+@hookimpl
+def eduscore_rule_sets() -> Iterator[RuleSet]:
+    return rule_sets_from_package(__name__)
