@@ -12,7 +12,15 @@ import pytest
 from eduscore.reference_doc import reference
 
 ROOT = Path(__file__).resolve().parents[1]
-MODULES = ["eduscore", "eduscore.formula", "eduscore.framework", "eduscore.evaluate", "eduscore.testing"]
+MODULES = [
+    "eduscore",
+    "eduscore.formula",
+    "eduscore.framework",
+    "eduscore.evaluate",
+    "eduscore.testing",
+    "eduscore.grading",
+    "eduscore.overlay",
+]
 
 
 def test_indicator_reference_is_generated_from_the_documents() -> None:
@@ -29,9 +37,10 @@ def test_docstring_examples(name: str) -> None:
     assert failures == 0
 
 
-def test_python_api_page_examples() -> None:
+@pytest.mark.parametrize("page", ["python-api.md", "plugins.md"])
+def test_doc_page_examples(page: str) -> None:
     failures, tried = doctest.testfile(
-        str(ROOT / "docs" / "python-api.md"),
+        str(ROOT / "docs" / page),
         module_relative=False,
         optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
     )
