@@ -350,3 +350,67 @@ def test_every_hook_is_documented_and_tested() -> None:
         assert (getattr(hookspecs, name).__doc__ or "").strip(), f"{name} has no docstring"
         assert f"## `{name}`" in reference, f"docs/hooks.md does not document {name}"
         assert f"def test_hook_{name}(" in this_file, f"no test_hook_{name} in tests/test_plugins.py"
+
+
+def test_a_rule_set_can_add_an_indicator_and_use_it(register_plugin: Register) -> None:
+    """add_indicators + set the lists of the six-of-seven and CV rules + an added relaxation."""
+    indicator = {
+        "id": "books_per_student",
+        "name": {"zh": "生均图书", "en": "Books per student"},
+        "unit": {"zh": "册/生", "en": "volumes per student"},
+        "formula": "books / students",
+        "comparator": ">=",
+        "threshold": {"by_level": {"primary": 20, "junior": 30}},
+        "confidence": "I",
+        "source": {"document": "t"},
+    }
+    national_seven = list(eduscore.load_framework("quality-balance-2017").rule("cv").indicators)
+    doc = rule_set(
+        add_indicators=[indicator],
+        set=[
+            {
+                "target": "cv",
+                "fields": {"indicators": [*national_seven, "books_per_student"]},
+                "confidence": "I",
+                "source": {"document": "t"},
+            },
+            {
+                "target": "school_six_of_seven",
+                "fields": {"indicators": [*national_seven, "books_per_student"], "min_met": 7},
+                "confidence": "I",
+                "source": {"document": "t"},
+            },
+        ],
+        add_rules=[
+            {
+                "id": "test_books_relaxed",
+                "kind": "relaxation",
+                "group": "relaxation",
+                "name": {"zh": "放宽", "en": "relaxed"},
+                "when": "location == 'rural'",
+                "targets": [{"target": "books_per_student", "threshold": 10}],
+                "confidence": "I",
+                "source": {"document": "t"},
+            }
+        ],
+    )
+    register_plugin(RuleSetPlugin(doc), "adds-indicator")
+    rows = [
+        school("a", county="970101", location="rural", books=1500, **AT_THRESHOLD_PRIMARY),
+        school("b", county="970101", location="urban", books=30000, **AT_THRESHOLD_PRIMARY),
+    ]
+    plain = eduscore.evaluate(schools=table(rows))
+    got = {s["unit_id"]: s for s in plain.sections.to_pylist()}
+    assert (
+        got["a:primary"]["books_per_student"] == 1.5
+        and got["a:primary"]["school_six_of_seven__status"] == "fail"
+    )
+    assert got["b:primary"]["school_six_of_seven__met_count"] == 8
+    assert "cv.books_per_student.primary" in plain.checks.column("check_id").to_pylist()
+    relaxed = eduscore.evaluate(schools=table(rows), relaxations=["test_books_relaxed"])
+    books = next(
+        c
+        for c in relaxed.section_checks.to_pylist()
+        if c["unit_id"] == "a:primary" and c["check_id"] == "books_per_student"
+    )
+    assert books["threshold"] == 10 and books["relaxation"] == "test_books_relaxed"
