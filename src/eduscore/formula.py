@@ -248,12 +248,8 @@ class _Parser:
 
     def atom(self) -> Node:
         tok = self.tok
-        if tok.kind == "number":
-            self.i += 1
-            return Num(float(tok.text))
-        if tok.kind == "string":
-            self.i += 1
-            return Str(tok.text[1:-1])
+        if tok.kind in ("number", "string"):
+            return self.literal()
         if tok.kind == "keyword" and tok.text in ("true", "false"):
             self.i += 1
             return Bool(tok.text == "true")
