@@ -10,6 +10,14 @@ from hypothesis import strategies as st
 from ..prepare import HAS_SENIOR, TYPE_LEVELS
 
 COUNTY_CODES = ("990101", "990102", "990103", "130102", "330482", "410101")
+OPTIONAL_COLUMNS = (
+    "location",
+    "books",
+    "computers",
+    "sports_area_m2",
+    "equipment_value_cny",
+    "multimedia_classrooms",
+)
 SCHOOL_TYPES = (
     "primary",
     "junior",
@@ -83,13 +91,18 @@ def schools_tables(
     missing: bool = True,
 ) -> pa.Table:
     """Wide ``schools`` tables: mixed school types (spanning schools included), tiny to
-    large schools, and — when ``missing`` — missing optional values."""
+    large schools, counties of one school up to ``max_schools``, and — when ``missing`` —
+    missing optional values and whole optional columns left out."""
     n = draw(st.integers(min_schools, max_schools))
     rows = [draw(_school(i, counties, missing)) for i in range(n)]
     names: list[str] = []
     for r in rows:
         names += [k for k in r if k not in names]
-    return pa.table({k: [r.get(k) for r in rows] for k in names})
+    table = pa.table({k: [r.get(k) for r in rows] for k in names})
+    if missing:
+        dropped = draw(st.sets(st.sampled_from(OPTIONAL_COLUMNS), max_size=3))
+        table = table.drop_columns([c for c in dropped if c in table.column_names])
+    return table
 
 
 @st.composite
