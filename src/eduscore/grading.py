@@ -15,6 +15,8 @@ at most ``max_basic`` basic passes — and below the lowest band it is ``not_cer
 ('certified', '提高')
 >>> grade(["pass"] * 35 + ["fail"], bands)
 ('not_certified', None)
+>>> grade(["pass"] * 22, bands, items=36)    # 14 items' statuses unknown
+('incomplete', None)
 """
 
 from __future__ import annotations
@@ -29,9 +31,22 @@ Band = Mapping[str, Any]
 
 
 def grade_counts(
-    n_pass: Any, n_basic: Any, n_fail: Any, n_not_assessed: Any, bands: Sequence[Band] | None
+    n_pass: Any,
+    n_basic: Any,
+    n_fail: Any,
+    n_not_assessed: Any,
+    bands: Sequence[Band] | None,
+    items: int | None = None,
 ) -> tuple[pa.Array, pa.Array]:
-    """Verdict and grade per row from status counts (Arrow arrays). ``bands=None``: all_pass."""
+    """Verdict and grade per row from status counts (Arrow arrays). ``bands=None``: all_pass.
+
+    ``items``: how many items the bands are defined over. Items beyond those counted are
+    missing data — their statuses are unknown — so a county without a failure is then
+    ``incomplete``, never graded on part of its items.
+    """
+    if items is not None:
+        counted = pc.add(pc.add(pc.add(n_pass, n_basic), n_fail), n_not_assessed)
+        n_not_assessed = pc.add(n_not_assessed, pc.max_element_wise(pc.subtract(items, counted), 0))
     failing = n_fail if bands is not None else pc.add(n_fail, n_basic)
     verdict = pc.if_else(
         pc.greater(failing, 0),
@@ -54,13 +69,20 @@ def grade_counts(
     return verdict, grade
 
 
-def grade(statuses: Sequence[str], bands: Sequence[Band] | None) -> tuple[str, str | None]:
+def grade(
+    statuses: Sequence[str], bands: Sequence[Band] | None, items: int | None = None
+) -> tuple[str, str | None]:
     """Verdict and grade of one county from its item statuses (for examples and tests)."""
 
     def count(*kinds: str) -> pa.Array:
         return pa.array([sum(s in kinds for s in statuses)])
 
     verdict, g = grade_counts(
-        count("pass"), count("basic_pass"), count("fail"), count("not_assessed", "not_computable"), bands
+        count("pass"),
+        count("basic_pass"),
+        count("fail"),
+        count("not_assessed", "not_computable"),
+        bands,
+        items,
     )
     return str(verdict[0].as_py()), g[0].as_py()

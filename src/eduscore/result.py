@@ -355,7 +355,19 @@ def _verdicts(checks: pa.Table, names: pa.Table, fw: Framework) -> pa.Table:
     where = pc.index_in(out.column("_county"), value_set=reasons.column("_county"))
     out = out.append_column("reason_list", pc.take(reasons.column("reason_list"), where))
     n_pass, n_basic, n_fail, n_na = (pc.fill_null(out.column(f"{c}_sum"), 0) for c, _ in sums)
-    verdict, grade = grade_counts(n_pass, n_basic, n_fail, n_na, fw.verdict["bands"] if graded else None)
+    items = fw.verdict.get("items") if graded else None
+    verdict, grade = grade_counts(
+        n_pass, n_basic, n_fail, n_na, fw.verdict["bands"] if graded else None, items
+    )
+    if items is not None:
+        # Say which part of the graded items this framework cannot see.
+        counted = pc.add(pc.add(pc.add(n_pass, n_basic), n_fail), n_na)
+        short = pc.and_(pc.less(counted, items), pc.equal(verdict, "incomplete"))
+        note = (
+            f"graded scoring counts {items} items; this framework defines fewer — the others are not assessed"
+        )
+        merged = _append_reason(out.column("reason_list"), short, note)
+        out = out.set_column(out.column_names.index("reason_list"), "reason_list", merged)
     empty = pa.scalar([], pa.list_(pa.string()))
     origin = fw.verdict.get("origin", {})
     n = out.num_rows
@@ -399,16 +411,9 @@ def _apply_modifiers(verdicts: pa.Table, parts: list[ScoredPart]) -> pa.Table:
             hit = pc.and_(mine, pc.and_(pc.is_in(group, bad_groups), pc.invert(failed)))
             if not pc.any(hit).as_py():
                 continue
-            rows = pc.cast(pc.indices_nonzero(hit), pa.int64())
             area = "city" if mod["group_prefix"] == 4 else "province"
             note = f"{mod['id']}: another county of the same {area} is not certified this year"
-            flat = pc.list_flatten(verdicts.column("reasons"))
-            parents = pc.list_parent_indices(verdicts.column("reasons"))
-            reasons = lists_from_long(
-                pa.concat_arrays([_plain(pc.cast(parents, pa.int64())), rows]),
-                pa.concat_arrays([_plain(flat), constant(note, len(rows), pa.string())]),
-                verdicts.num_rows,
-            )
+            reasons = _append_reason(verdicts.column("reasons"), hit, note)
             verdict = pc.if_else(hit, pa.scalar("not_certified"), verdicts.column("verdict"))
             verdicts = (
                 verdicts.set_column(verdicts.column_names.index("verdict"), "verdict", verdict)
@@ -425,6 +430,17 @@ def _apply_modifiers(verdicts: pa.Table, parts: list[ScoredPart]) -> pa.Table:
                 )
             )
     return verdicts
+
+
+def _append_reason(reasons: pa.ChunkedArray, mask: pa.ChunkedArray, note: str) -> pa.Array:
+    """Append ``note`` to the reason lists of the rows where ``mask`` holds (vectorised)."""
+    lists = pc.fill_null(reasons, pa.scalar([], pa.list_(pa.string())))
+    rows = _plain(pc.cast(pc.indices_nonzero(_plain(pc.fill_null(mask, False))), pa.int64()))
+    return lists_from_long(
+        pa.concat_arrays([_plain(pc.cast(pc.list_parent_indices(lists), pa.int64())), rows]),
+        pa.concat_arrays([_plain(pc.list_flatten(lists)), constant(note, len(rows), pa.string())]),
+        len(lists),
+    )
 
 
 def _plain(x: pa.Array | pa.ChunkedArray) -> pa.Array:

@@ -94,3 +94,47 @@ def test_graded_verdict_in_an_evaluation() -> None:
     v = r.verdicts.to_pylist()[0]
     assert v["aggregation"] == "graded" and v["aggregation_rule_set"] == "liaoning-preschool"
     assert v["verdict"] == "incomplete" and v["grade"] is None
+
+
+def test_graded_items_the_framework_does_not_define_are_not_assessed() -> None:
+    """Liaoning grades 36 items; preschool-2020 defines fewer checks. A county passing all of
+    them is incomplete (the other items' statuses are unknown), never graded on a part."""
+    facts = {
+        c: [True]
+        for c in (
+            "party_leadership",
+            "planning",
+            "service_network",
+            "estate_kindergartens",
+            "funding",
+            "fees",
+            "teacher_pay",
+            "safety",
+            "regulation",
+            "staffing",
+            "scientific_care",
+        )
+    }
+    kg = pa.table(
+        {
+            "county_code": ["210102"],
+            "kindergarten_id": ["k"],
+            "kindergarten_name": ["甲"],
+            "category": ["public"],
+            "children": [300],
+            "full_time_teachers": [25],
+            "certified_teachers": [25],
+            "head_certified": [True],
+            "classes": [10],
+            "classes_oversize": [0],
+            "design_year": [2010],
+        }
+    )
+    counties = pa.table(
+        {"county_code": ["210102"], "population_3_5": [320], "social_recognition": [0.95], **facts}
+    )
+    r = eduscore.evaluate(kindergartens=kg, counties=counties, framework="preschool-2020")
+    v = r.verdicts.to_pylist()[0]
+    assert v["n_fail"] == 0 and v["n_not_assessed"] == 0
+    assert v["verdict"] == "incomplete" and v["grade"] is None
+    assert any("graded scoring counts 36 items" in x for x in v["reasons"])
