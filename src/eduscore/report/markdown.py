@@ -1,0 +1,71 @@
+"""The Markdown report: the same content as the terminal, as tables a bureau can paste."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..result import Result
+from .view import ReportView, accounting_line, number
+
+
+def cell(text: object) -> str:
+    """Text from the inputs, made inert in Markdown: escaped markup, no raw HTML, one line."""
+    s = "" if text is None else str(text)
+    for ch in ("\\", "|", "*", "_", "`", "[", "]", "<", ">", "#"):
+        s = s.replace(ch, "\\" + ch)
+    return s.replace("\r", " ").replace("\n", " ")
+
+
+def render_markdown(result: Result, lang: str = "zh") -> str:
+    view = ReportView(result, lang)
+    w = view.words
+    fw = result.framework
+    out = [f"# {fw.name.get(lang)}", "", f"{fw.document['number']} 《{fw.document['title']}》 · `{fw.id}` v{fw.version}", ""]
+    for county in view.counties():
+        year = f" {county.year}" if county.year is not None else ""
+        grade = f" · {w['grade']} {cell(county.grade)}" if county.grade else ""
+        out += [f"## {cell(county.county_code)} {cell(county.county_name)}{year}: {view.verdict(county.verdict)}{grade}", ""]
+        out += [f"| {w['rule']} | {w['status']} | {w['value']} | {w['threshold']} | {w['confidence']} | {w['source']} |"]
+        out += ["|---|---|---|---|---|---|"]
+        for ch in county.checks:
+            source = " ".join(x for x in (ch["document"], ch["clause"]) if x)
+            out.append(
+                f"| {cell(view.check_name(ch))} (`{ch['check_id']}`) | {view.status(ch['status'])} | "
+                f"{cell(view.check_value(ch))} | "
+                f"{ch['comparator']} {number(ch['threshold'])} | [{ch['confidence']}] | {cell(source)} |"
+            )
+        out.append("")
+        if county.failing:
+            out += [f"### {w['failing_sections']}", ""]
+            out += [f"| {w['school']} | {w['level']} | {w['rule']} | {w['value']} | {w['threshold']} | {w['gap']} |"]
+            out += ["|---|---|---|---|---|---|"]
+            for g in county.failing:
+                gap = view.gap_text(g)
+                out.append(
+                    f"| {cell(g.name)} | {view.level(g.level)} | {cell(g.check_name)} | {number(g.value)} | "
+                    f"{g.comparator or ''} {number(g.threshold)} | {cell(gap)} |"
+                )
+            out.append("")
+        if county.dispersion:
+            out += [f"### {w['dispersion']}", ""]
+            out += [f"| {w['level']} | {w['indicator']} | {w['students']} | {w['mean']} | {w['cv']} | {w['limit']} | {w['status']} |"]
+            out += ["|---|---|---|---|---|---|---|"]
+            for d in county.dispersion:
+                out.append(
+                    f"| {view.level(d['level'])} | {cell(view.indicator_name(d['indicator']))} | {number(d['students'])} | "
+                    f"{number(d['mean'])} | {number(d['cv'])} | {number(d['limit'])} | {view.status(d['status'])} |"
+                )
+            out.append("")
+    out += [f"## {w['accounting']}", ""] + [f"- {cell(accounting_line(a, lang))}" for a in result.accounting.to_pylist()]
+    if result.rejected.num_rows:
+        out += ["", f"## {w['rejected']}", "", "| file | row | column | value | reason |", "|---|---|---|---|---|"]
+        for r in result.rejected.to_pylist():
+            out.append(f"| {cell(r['source'])} | {r['row']} | {cell(r['column'])} | {cell(r['value'])} | {cell(r['reason'])} |")
+    return "\n".join(out) + "\n"
+
+
+def write_markdown(result: Result, out: Path, lang: str = "zh") -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "report.md"
+    path.write_text(render_markdown(result, lang), encoding="utf-8")
+    return path

@@ -1,0 +1,307 @@
+"""The report's view of a result: per county, its checks in the framework's order, its
+failing sections with the gap to each threshold, its CVs — labelled in Chinese or English.
+
+Every renderer (terminal, Markdown, HTML, XLSX) reads this view, so they say the same.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import attrs
+import pyarrow.compute as pc
+
+from ..contract import LEVEL_NAMES
+from ..framework import Framework
+from ..result import Result
+
+STATUS = {
+    "zh": {
+        "pass": "达标",
+        "fail": "未达标",
+        "basic_pass": "基本达标",
+        "not_assessed": "未评估",
+        "not_computable": "无法计算",
+        "not_applicable": "不适用",
+        "excluded": "不纳入",
+        "info": "参考",
+    },
+    "en": {
+        "pass": "pass",
+        "fail": "fail",
+        "basic_pass": "basic pass",
+        "not_assessed": "not assessed",
+        "not_computable": "not computable",
+        "not_applicable": "not applicable",
+        "excluded": "excluded",
+        "info": "info",
+    },
+}
+VERDICT = {
+    "zh": {"certified": "通过认定", "not_certified": "未通过认定", "incomplete": "资料不全,暂无法认定"},
+    "en": {"certified": "certified", "not_certified": "not certified", "incomplete": "incomplete"},
+}
+WORDS = {
+    "zh": {
+        "verdict": "认定结论",
+        "checks": "评估项目",
+        "failing_sections": "未达标学校",
+        "dispersion": "差异系数",
+        "indicator": "指标",
+        "level": "学段",
+        "value": "数值",
+        "threshold": "标准",
+        "status": "结果",
+        "source": "依据",
+        "confidence": "可信度",
+        "school": "学校",
+        "students": "学生数",
+        "mean": "均值",
+        "cv": "差异系数",
+        "limit": "上限",
+        "gap": "差距",
+        "ratio": "达标比",
+        "rule": "规则",
+        "reason": "说明",
+        "accounting": "数据行核对",
+        "excluded": "不纳入计算的学校",
+        "rejected": "未采用的数据行",
+        "rule_set": "规则来源",
+        "grade": "等级",
+        "synthetic": "",
+    },
+    "en": {
+        "verdict": "Verdict",
+        "checks": "Checks",
+        "failing_sections": "Failing schools",
+        "dispersion": "Difference coefficients (CV)",
+        "indicator": "Indicator",
+        "level": "Level",
+        "value": "Value",
+        "threshold": "Threshold",
+        "status": "Status",
+        "source": "Source",
+        "confidence": "Conf.",
+        "school": "School",
+        "students": "Students",
+        "mean": "Mean",
+        "cv": "CV",
+        "limit": "Limit",
+        "gap": "Gap",
+        "ratio": "Ratio",
+        "rule": "Rule",
+        "reason": "Reason",
+        "accounting": "Row accounting",
+        "excluded": "Schools outside the calculation",
+        "rejected": "Input rows not used",
+        "rule_set": "Rule set",
+        "grade": "Grade",
+        "synthetic": "",
+    },
+}
+_RESOURCE_UNITS = {
+    "equipment_value_cny": ("元", "CNY"),
+    "teaching_aux_area_m2": ("平方米", "m²"),
+    "sports_area_m2": ("平方米", "m²"),
+    "multimedia_classrooms": ("间", "rooms"),
+    "computers": ("台", "computers"),
+    "books": ("册", "volumes"),
+}
+_SIMPLE = re.compile(r"^\s*(\w+)\s*/\s*students\s*(?:\*\s*(\d+(?:\.\d+)?))?\s*$")
+
+
+def number(x: float | None, digits: int = 3) -> str:
+    """Numbers as a statistician writes them: 0.452, 4.2, 2,153, 1,234,567."""
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "—"
+    if x == 0:
+        return "0"
+    if abs(x) < 1:
+        return f"{x:.{digits}f}"
+    if abs(x) < 100:
+        return f"{x:.{max(digits - 1, 1)}f}".rstrip("0").rstrip(".") if abs(x - round(x)) > 1e-9 else f"{x:.0f}"
+    return f"{x:,.0f}"
+
+
+def accounting_line(a: dict[str, Any], lang: str) -> str:
+    """rows = scored + excluded + rejected (+ unused): the invariant, in words."""
+    if lang == "zh":
+        return (
+            f"{a['table']} ({a['source']}): {a['rows']} 行 = 计入 {a['scored']} + 不纳入 {a['excluded']} "
+            f"+ 未采用 {a['rejected']} + 未使用 {a['unused']}"
+        )
+    return (
+        f"{a['table']} ({a['source']}): {a['rows']} rows = {a['scored']} scored + {a['excluded']} excluded "
+        f"+ {a['rejected']} rejected + {a['unused']} unused"
+    )
+
+
+@attrs.frozen
+class SectionGap:
+    unit_id: str
+    name: str
+    level: str | None
+    check_id: str
+    check_name: str
+    value: float | None
+    threshold: float | None
+    comparator: str | None
+    ratio: float | None
+    gap: float | None  # in the indicator's units: how far from the threshold
+    resource_gap: float | None  # in the resource's own units (teachers, m², yuan, rooms)
+    resource: str | None
+    reason: str | None
+
+
+@attrs.frozen
+class CountyView:
+    county_code: str
+    county_name: str
+    year: int | None
+    verdict: str
+    grade: str | None
+    reasons: list[str]
+    counts: dict[str, int]
+    checks: list[dict[str, Any]]  # ordered by group then document order
+    failing: list[SectionGap]
+    dispersion: list[dict[str, Any]]
+
+
+class ReportView:
+    """Per-county slices of a :class:`Result`, in the framework's order and language."""
+
+    def __init__(self, result: Result, lang: str = "zh") -> None:
+        self.result = result
+        self.lang = lang if lang in ("zh", "en") else "zh"
+        self.fw: Framework = result.framework
+        self.words = WORDS[self.lang]
+        self.names = self._unit_names()
+        self._rule_order = {r.id: i for i, r in enumerate(self.fw.rules)}
+        groups = list(self.fw.groups) or []
+        self._group_order = {g: i for i, g in enumerate(groups)}
+
+    def status(self, status: str | None) -> str:
+        return STATUS[self.lang].get(status or "", status or "—")
+
+    def verdict(self, verdict: str) -> str:
+        return VERDICT[self.lang][verdict]
+
+    def level(self, level: str | None) -> str:
+        if not level:
+            return ""
+        return LEVEL_NAMES.get(level, level) if self.lang == "zh" else level
+
+    def indicator_name(self, indicator_id: str) -> str:
+        try:
+            ind = self.fw.indicator(indicator_id)
+        except KeyError:
+            return indicator_id
+        return ind.name.get(self.lang)
+
+    def gap_text(self, g: SectionGap) -> str:
+        """'+42,200 元' (what to add) when the resource is known, else the indicator gap."""
+        if g.resource_gap is not None and g.resource:
+            zh, en = _RESOURCE_UNITS.get(g.resource, ("人", "teachers") if "teachers" in g.resource else (g.resource, g.resource))
+            return f"+{number(g.resource_gap)} {zh if self.lang == 'zh' else en}"
+        if g.gap is not None:
+            return number(g.gap)
+        return g.reason or ""
+
+    def check_value(self, ch: dict[str, Any]) -> str:
+        """A county check's value; for unit rules, how many schools fail."""
+        if ch["kind"] in ("section_threshold", "count_met_with_floor") and ch["status"] != "pass":
+            return str(ch["reason"] or "")
+        return number(ch["value"])
+
+    def group_name(self, group: str) -> str:
+        label = self.fw.groups.get(group)
+        return label.get(self.lang) if label else group
+
+    def check_name(self, row: dict[str, Any]) -> str:
+        return str(row["name_zh"] if self.lang == "zh" else row["name_en"])
+
+    def _unit_names(self) -> dict[str, str]:
+        s = self.result.sections
+        for col in ("school_name", "kindergarten_name"):
+            if col in s.column_names:
+                return dict(zip(s.column("unit_id").to_pylist(), s.column(col).to_pylist(), strict=True))
+        return {}
+
+    def counties(self) -> Iterator[CountyView]:
+        res = self.result
+        checks = res.checks.to_pylist()
+        failing = res.failing_sections().to_pylist() + self._failing_indicators()
+        disp = res.dispersion.to_pylist()
+        students = self._students()
+        for v in res.verdicts.to_pylist():
+            key = (v["county_code"], v["year"])
+            mine = [c for c in checks if (c["county_code"], c["year"]) == key]
+            mine.sort(key=lambda c: (self._group_order.get(c["group"], 99), self._rule_order.get(c["rule_id"], 999)))
+            gaps = [self._gap(f, students) for f in failing if (f["county_code"], f["year"]) == key]
+            gaps.sort(key=lambda g: (g.name, g.level or "", g.check_id))
+            yield CountyView(
+                county_code=v["county_code"],
+                county_name=v["county_name"] or "",
+                year=v["year"],
+                verdict=v["verdict"],
+                grade=v.get("grade"),
+                reasons=list(v["reasons"]),
+                counts={k: v[k] for k in ("n_pass", "n_fail", "n_not_assessed")},
+                checks=mine,
+                failing=gaps,
+                dispersion=[d for d in disp if (d["county_code"], d["year"]) == key],
+            )
+
+    def _failing_indicators(self) -> list[dict[str, Any]]:
+        sc = self.result.section_checks
+        mask = pc.and_(pc.equal(sc.column("kind"), "indicator"), pc.equal(sc.column("status"), "fail"))
+        return list(sc.filter(mask).to_pylist())
+
+    def _students(self) -> dict[str, float]:
+        s = self.result.sections
+        col = "students" if "students" in s.column_names else ("children" if "children" in s.column_names else None)
+        if col is None:
+            return {}
+        return dict(zip(s.column("unit_id").to_pylist(), s.column(col).to_pylist(), strict=True))
+
+    def _gap(self, row: dict[str, Any], students: dict[str, float]) -> SectionGap:
+        value, th, comp = row["value"], row["threshold"], row["comparator"]
+        gap = resource_gap = None
+        resource = None
+        name = row["check_id"]
+        if row["kind"] == "indicator":
+            ind = self.fw.indicator(row["check_id"]) if row["check_id"] in {i.id for i in self.fw.indicators} else None
+            name = ind.name.get(self.lang) if ind else name
+            if value is not None and th is not None:
+                gap = th - value if comp in (">=", ">") else value - th
+                match = _SIMPLE.match(ind.formula) if ind else None
+                n = students.get(row["unit_id"])
+                if match and n:
+                    resource = match.group(1)
+                    k = float(match.group(2) or 1)
+                    resource_gap = gap * n / k
+                    if ind is not None and ind.round_up:
+                        resource_gap = math.ceil(resource_gap - 1e-9)
+        else:
+            rule = next((r for r in self.fw.rules if r.id == row["check_id"]), None)
+            name = rule.name.get(self.lang) if rule else name
+            if value is not None and th is not None and comp in (">=", ">", "<=", "<"):
+                gap = th - value if comp in (">=", ">") else value - th
+        return SectionGap(
+            unit_id=row["unit_id"],
+            name=self.names.get(row["unit_id"], row["unit_id"]),
+            level=row["level"],
+            check_id=row["check_id"],
+            check_name=name,
+            value=value,
+            threshold=th,
+            comparator=comp,
+            ratio=row["ratio"],
+            gap=gap,
+            resource_gap=resource_gap,
+            resource=resource,
+            reason=row["reason"],
+        )
