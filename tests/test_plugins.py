@@ -248,7 +248,7 @@ def test_hook_eduscore_preparation_steps(register_plugin: Register) -> None:
 
 
 def test_hook_eduscore_renderers(register_plugin: Register, tmp_path: Path) -> None:
-    def render_count(result: eduscore.Result, out: Path) -> Path:
+    def render_count(result: eduscore.Result, out: Path, lang: str) -> Path:
         out.mkdir(parents=True, exist_ok=True)
         path = out / "count.txt"
         path.write_text(str(result.verdicts.num_rows))

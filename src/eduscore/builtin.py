@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from .hookspecs import hookimpl
 from .prepare import move_indoor_sports_area
-from .records import FrameworkDoc, PreparationStep, Renderer
+from .records import FrameworkDoc, PreparationStep, Renderer, RenderFunction
 
 if TYPE_CHECKING:
     from .result import Result
@@ -52,14 +52,14 @@ def _flat(table: pa.Table) -> pa.Table:
     return table
 
 
-def render_json(result: Result, out: Path) -> Path:
+def render_json(result: Result, out: Path, lang: str = "zh") -> Path:
     out.mkdir(parents=True, exist_ok=True)
     path = out / "result.json"
     path.write_text(result.to_json(), encoding="utf-8")
     return path
 
 
-def render_csv(result: Result, out: Path) -> Path:
+def render_csv(result: Result, out: Path, lang: str = "zh") -> Path:
     """One CSV per table, UTF-8 with BOM so that Excel shows Chinese text."""
     out.mkdir(parents=True, exist_ok=True)
     for name, table in result.tables().items():
@@ -69,7 +69,7 @@ def render_csv(result: Result, out: Path) -> Path:
     return out
 
 
-def render_parquet(result: Result, out: Path) -> Path:
+def render_parquet(result: Result, out: Path, lang: str = "zh") -> Path:
     out.mkdir(parents=True, exist_ok=True)
     for name, table in result.tables().items():
         pq.write_table(table, out / f"{name}.parquet")
@@ -81,3 +81,22 @@ def eduscore_renderers() -> Iterator[Renderer]:
     yield Renderer("json", ".json", render_json, "result.json, valid against schemas/result.schema.json")
     yield Renderer("csv", ".csv", render_csv, "one CSV per result table (UTF-8 with BOM)")
     yield Renderer("parquet", ".parquet", render_parquet, "one Parquet file per result table")
+    yield Renderer(
+        "md", ".md", _lazy("markdown", "write_markdown"), "report.md: the report as Markdown tables"
+    )
+    yield Renderer("html", ".html", _lazy("html", "write_html"), "report.html: one offline file with charts")
+    yield Renderer(
+        "xlsx", ".xlsx", _lazy("xlsx", "write_xlsx"), "report.xlsx: workbook with live CV formulas"
+    )
+
+
+def _lazy(module: str, function: str) -> RenderFunction:
+    """Import a report module only when its format is asked for."""
+
+    def render(result: Result, out: Path, lang: str = "zh") -> Path:
+        from importlib import import_module
+
+        fn: RenderFunction = getattr(import_module(f"eduscore.report.{module}"), function)
+        return fn(result, out, lang)
+
+    return render

@@ -141,14 +141,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def write_outputs(
-    result: Result, out: Path, formats: Sequence[str] = ("json", "csv", "parquet")
+    result: Result, out: Path, formats: Sequence[str] = ("json", "csv", "parquet"), lang: str = "zh"
 ) -> list[Path]:
     """Write the result with the named renderers (built-in or from plugins)."""
     renderers = get_registry().renderers()
     unknown = [f for f in formats if f not in renderers]
     if unknown:
         raise InputError(f"unknown output format(s) {', '.join(unknown)}; known: {', '.join(renderers)}")
-    return [renderers[f].function(result, out) for f in formats]
+    return [renderers[f].function(result, out, lang) for f in formats]
 
 
 def print_plugins() -> None:

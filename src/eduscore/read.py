@@ -118,7 +118,11 @@ def role_of_name(name: str) -> str | None:
 def guess_role(table: pa.Table) -> str | None:
     """The role whose required identifying column the table has."""
     headers = {_norm(h) for h in table.column_names}
-    for role, key in (("kindergartens", "kindergarten_id"), ("schools", "school_id"), ("counties", "county_code")):
+    for role, key in (
+        ("kindergartens", "kindergarten_id"),
+        ("schools", "school_id"),
+        ("counties", "county_code"),
+    ):
         col = contract.columns(role)[key]
         if _norm(col.name) in headers or _norm(col.zh) in headers:
             return role
@@ -130,7 +134,9 @@ def _norm(header: Any) -> str:
 
 
 _KNOWN_HEADERS = {
-    _norm(k) for role in ("schools", "sections", "counties", "kindergartens") for k in contract.header_aliases(role)
+    _norm(k)
+    for role in ("schools", "sections", "counties", "kindergartens")
+    for k in contract.header_aliases(role)
 }
 
 
@@ -205,7 +211,9 @@ def _without_blank_rows(table: pa.Table) -> pa.Table:
         return table
     filled = None
     for col in table.columns:
-        present = pc.and_(pc.is_valid(col), pc.not_equal(pc.utf8_trim_whitespace(pc.cast(col, pa.string())), ""))
+        present = pc.and_(
+            pc.is_valid(col), pc.not_equal(pc.utf8_trim_whitespace(pc.cast(col, pa.string())), "")
+        )
         present = pc.fill_null(present, False)
         filled = present if filled is None else pc.or_(filled, present)
     # Keep every row up to the last non-blank one, so that row numbers stay those of the sheet.
@@ -260,7 +268,9 @@ def decode(raw: bytes, source: str) -> str:
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise InputError(f"{source}: not UTF-8 or GBK/GB18030 text")  # pragma: no cover - gb18030 decodes most bytes
+    raise InputError(
+        f"{source}: not UTF-8 or GBK/GB18030 text"
+    )  # pragma: no cover - gb18030 decodes most bytes
 
 
 def _read_csv(path: Path, delimiter: str) -> Loaded:

@@ -100,12 +100,13 @@ class PreparationStep:
     plugin: str = ""
 
 
-RenderFunction = Callable[["Result", Path], Path]
+RenderFunction = Callable[["Result", Path, str], Path]
 
 
 @attrs.frozen
 class Renderer:
-    """An output format (``eduscore_renderers``): writes a result to a path and returns it."""
+    """An output format (``eduscore_renderers``): ``function(result, folder, lang)`` writes the
+    result into ``folder`` (``lang``: "zh" or "en") and returns the path it wrote."""
 
     id: str
     suffix: str

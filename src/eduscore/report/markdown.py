@@ -20,12 +20,22 @@ def render_markdown(result: Result, lang: str = "zh") -> str:
     view = ReportView(result, lang)
     w = view.words
     fw = result.framework
-    out = [f"# {fw.name.get(lang)}", "", f"{fw.document['number']} 《{fw.document['title']}》 · `{fw.id}` v{fw.version}", ""]
+    out = [
+        f"# {fw.name.get(lang)}",
+        "",
+        f"{fw.document['number']} 《{fw.document['title']}》 · `{fw.id}` v{fw.version}",
+        "",
+    ]
     for county in view.counties():
         year = f" {county.year}" if county.year is not None else ""
         grade = f" · {w['grade']} {cell(county.grade)}" if county.grade else ""
-        out += [f"## {cell(county.county_code)} {cell(county.county_name)}{year}: {view.verdict(county.verdict)}{grade}", ""]
-        out += [f"| {w['rule']} | {w['status']} | {w['value']} | {w['threshold']} | {w['confidence']} | {w['source']} |"]
+        out += [
+            f"## {cell(county.county_code)} {cell(county.county_name)}{year}: {view.verdict(county.verdict)}{grade}",
+            "",
+        ]
+        out += [
+            f"| {w['rule']} | {w['status']} | {w['value']} | {w['threshold']} | {w['confidence']} | {w['source']} |"
+        ]
         out += ["|---|---|---|---|---|---|"]
         for ch in county.checks:
             source = " ".join(x for x in (ch["document"], ch["clause"]) if x)
@@ -37,7 +47,9 @@ def render_markdown(result: Result, lang: str = "zh") -> str:
         out.append("")
         if county.failing:
             out += [f"### {w['failing_sections']}", ""]
-            out += [f"| {w['school']} | {w['level']} | {w['rule']} | {w['value']} | {w['threshold']} | {w['gap']} |"]
+            out += [
+                f"| {w['school']} | {w['level']} | {w['rule']} | {w['value']} | {w['threshold']} | {w['gap']} |"
+            ]
             out += ["|---|---|---|---|---|---|"]
             for g in county.failing:
                 gap = view.gap_text(g)
@@ -48,7 +60,9 @@ def render_markdown(result: Result, lang: str = "zh") -> str:
             out.append("")
         if county.dispersion:
             out += [f"### {w['dispersion']}", ""]
-            out += [f"| {w['level']} | {w['indicator']} | {w['students']} | {w['mean']} | {w['cv']} | {w['limit']} | {w['status']} |"]
+            out += [
+                f"| {w['level']} | {w['indicator']} | {w['students']} | {w['mean']} | {w['cv']} | {w['limit']} | {w['status']} |"
+            ]
             out += ["|---|---|---|---|---|---|---|"]
             for d in county.dispersion:
                 out.append(
@@ -56,11 +70,21 @@ def render_markdown(result: Result, lang: str = "zh") -> str:
                     f"{number(d['mean'])} | {number(d['cv'])} | {number(d['limit'])} | {view.status(d['status'])} |"
                 )
             out.append("")
-    out += [f"## {w['accounting']}", ""] + [f"- {cell(accounting_line(a, lang))}" for a in result.accounting.to_pylist()]
+    out += [f"## {w['accounting']}", ""] + [
+        f"- {cell(accounting_line(a, lang))}" for a in result.accounting.to_pylist()
+    ]
     if result.rejected.num_rows:
-        out += ["", f"## {w['rejected']}", "", "| file | row | column | value | reason |", "|---|---|---|---|---|"]
+        out += [
+            "",
+            f"## {w['rejected']}",
+            "",
+            "| file | row | column | value | reason |",
+            "|---|---|---|---|---|",
+        ]
         for r in result.rejected.to_pylist():
-            out.append(f"| {cell(r['source'])} | {r['row']} | {cell(r['column'])} | {cell(r['value'])} | {cell(r['reason'])} |")
+            out.append(
+                f"| {cell(r['source'])} | {r['row']} | {cell(r['column'])} | {cell(r['value'])} | {cell(r['reason'])} |"
+            )
     return "\n".join(out) + "\n"
 
 

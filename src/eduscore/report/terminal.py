@@ -21,7 +21,9 @@ def print_report(result: Result, lang: str = "zh", file: IO[str] | None = None, 
     view = ReportView(result, lang)
     w = view.words
     fw = result.framework
-    console.print(Text(f"{fw.name.get(lang)} — {fw.document['number']}  ({fw.id} v{fw.version})", style="bold"))
+    console.print(
+        Text(f"{fw.name.get(lang)} — {fw.document['number']}  ({fw.id} v{fw.version})", style="bold")
+    )
     for county in view.counties():
         year = f" {county.year}" if county.year is not None else ""
         head = Text(f"\n{county.county_code} {county.county_name}{year}: ")

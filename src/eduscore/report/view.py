@@ -122,7 +122,9 @@ def number(x: float | None, digits: int = 3) -> str:
     if abs(x) < 1:
         return f"{x:.{digits}f}"
     if abs(x) < 100:
-        return f"{x:.{max(digits - 1, 1)}f}".rstrip("0").rstrip(".") if abs(x - round(x)) > 1e-9 else f"{x:.0f}"
+        return (
+            f"{x:.{max(digits - 1, 1)}f}".rstrip("0").rstrip(".") if abs(x - round(x)) > 1e-9 else f"{x:.0f}"
+        )
     return f"{x:,.0f}"
 
 
@@ -204,7 +206,9 @@ class ReportView:
     def gap_text(self, g: SectionGap) -> str:
         """'+42,200 元' (what to add) when the resource is known, else the indicator gap."""
         if g.resource_gap is not None and g.resource:
-            zh, en = _RESOURCE_UNITS.get(g.resource, ("人", "teachers") if "teachers" in g.resource else (g.resource, g.resource))
+            zh, en = _RESOURCE_UNITS.get(
+                g.resource, ("人", "teachers") if "teachers" in g.resource else (g.resource, g.resource)
+            )
             return f"+{number(g.resource_gap)} {zh if self.lang == 'zh' else en}"
         if g.gap is not None:
             return number(g.gap)
@@ -212,8 +216,8 @@ class ReportView:
 
     def check_value(self, ch: dict[str, Any]) -> str:
         """A county check's value; for unit rules, how many schools fail."""
-        if ch["kind"] in ("section_threshold", "count_met_with_floor") and ch["status"] != "pass":
-            return str(ch["reason"] or "")
+        if ch["kind"] in ("section_threshold", "count_met_with_floor"):
+            return str(ch["reason"] or "—")
         return number(ch["value"])
 
     def group_name(self, group: str) -> str:
@@ -239,7 +243,9 @@ class ReportView:
         for v in res.verdicts.to_pylist():
             key = (v["county_code"], v["year"])
             mine = [c for c in checks if (c["county_code"], c["year"]) == key]
-            mine.sort(key=lambda c: (self._group_order.get(c["group"], 99), self._rule_order.get(c["rule_id"], 999)))
+            mine.sort(
+                key=lambda c: (self._group_order.get(c["group"], 99), self._rule_order.get(c["rule_id"], 999))
+            )
             gaps = [self._gap(f, students) for f in failing if (f["county_code"], f["year"]) == key]
             gaps.sort(key=lambda g: (g.name, g.level or "", g.check_id))
             yield CountyView(
@@ -262,7 +268,11 @@ class ReportView:
 
     def _students(self) -> dict[str, float]:
         s = self.result.sections
-        col = "students" if "students" in s.column_names else ("children" if "children" in s.column_names else None)
+        col = (
+            "students"
+            if "students" in s.column_names
+            else ("children" if "children" in s.column_names else None)
+        )
         if col is None:
             return {}
         return dict(zip(s.column("unit_id").to_pylist(), s.column(col).to_pylist(), strict=True))
@@ -273,7 +283,11 @@ class ReportView:
         resource = None
         name = row["check_id"]
         if row["kind"] == "indicator":
-            ind = self.fw.indicator(row["check_id"]) if row["check_id"] in {i.id for i in self.fw.indicators} else None
+            ind = (
+                self.fw.indicator(row["check_id"])
+                if row["check_id"] in {i.id for i in self.fw.indicators}
+                else None
+            )
             name = ind.name.get(self.lang) if ind else name
             if value is not None and th is not None:
                 gap = th - value if comp in (">=", ">") else value - th

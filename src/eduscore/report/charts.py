@@ -1,0 +1,120 @@
+"""Charts as inline SVG: no JavaScript, no network, opens anywhere, prints cleanly.
+
+All text put into a chart is escaped; the charts take plain numbers and labels.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from html import escape
+
+PASS, FAIL, WARN, GREY = "#2e7d32", "#c62828", "#ef6c00", "#9e9e9e"
+FONT = (
+    "'Noto Sans CJK SC','Source Han Sans SC','PingFang SC','Microsoft YaHei','WenQuanYi Micro Hei',sans-serif"
+)
+
+
+def _svg(width: int, height: int, body: list[str], title: str) -> str:
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
+        f'width="100%" style="max-width:{width}px;font-family:{FONT}" aria-label="{escape(title)}">'
+        f"<title>{escape(title)}</title>" + "".join(body) + "</svg>"
+    )
+
+
+def cv_bars(rows: Sequence[tuple[str, float | None, float | None]], title: str) -> str:
+    """Horizontal bars: each indicator's CV against its limit (a red line).
+
+    ``rows``: (label, cv, limit). A missing CV is drawn as a grey "—".
+    """
+    label_w, bar_w, row_h = 300, 360, 26
+    top = 28
+    height = top + row_h * len(rows) + 30
+    finite = [v for _, cv, lim in rows for v in (cv, lim) if v is not None and math.isfinite(v)]
+    scale_max = max([0.1, *finite]) * 1.15
+    x0 = label_w
+    body = [f'<text x="0" y="16" font-size="14" font-weight="bold">{escape(title)}</text>']
+    for i, (label, cv, limit) in enumerate(rows):
+        y = top + i * row_h
+        body.append(
+            f'<text x="{x0 - 8}" y="{y + 17}" font-size="12" text-anchor="end">{escape(label)}</text>'
+        )
+        body.append(f'<rect x="{x0}" y="{y + 4}" width="{bar_w}" height="{row_h - 8}" fill="#f3f3f3"/>')
+        if cv is None:
+            body.append(f'<text x="{x0 + 6}" y="{y + 17}" font-size="12" fill="{GREY}">—</text>')
+        else:
+            ok = limit is None or cv <= limit * (1 + 1e-9)
+            w = bar_w * cv / scale_max
+            body.append(
+                f'<rect class="bar" x="{x0}" y="{y + 4}" width="{w:.1f}" height="{row_h - 8}" fill="{PASS if ok else FAIL}"/>'
+            )
+            body.append(f'<text x="{x0 + w + 4:.1f}" y="{y + 17}" font-size="11">{cv:.3f}</text>')
+        if limit is not None:
+            lx = x0 + bar_w * limit / scale_max
+            body.append(
+                f'<line x1="{lx:.1f}" x2="{lx:.1f}" y1="{y + 1}" y2="{y + row_h - 1}" stroke="{FAIL}" stroke-width="2"/>'
+            )
+    ly = top + row_h * len(rows) + 18
+    body.append(
+        f'<line x1="{x0}" x2="{x0 + 18}" y1="{ly - 4}" y2="{ly - 4}" stroke="{FAIL}" stroke-width="2"/>'
+    )
+    body.append(f'<text x="{x0 + 24}" y="{ly}" font-size="11">limit / 上限</text>')
+    return _svg(label_w + bar_w + 60, height, body, title)
+
+
+def strip_plot(
+    points: Sequence[tuple[float, float, str]], threshold: float | None, title: str, unit: str = ""
+) -> str:
+    """Each school's value as a dot (area ∝ students) on one axis, with the threshold line.
+
+    ``points``: (value, students, label). Labels become tooltips (escaped).
+    """
+    width, height, pad = 640, 110, 40
+    values = [v for v, _, _ in points if math.isfinite(v)]
+    lo = min([*values, threshold if threshold is not None else math.inf, 0.0])
+    hi = max([*values, threshold if threshold is not None else -math.inf, 1e-9]) * 1.05
+    span = hi - lo or 1.0
+
+    def x(v: float) -> float:
+        return pad + (width - 2 * pad) * (v - lo) / span
+
+    biggest = max([p for _, p, _ in points] + [1.0])
+    body = [f'<text x="0" y="14" font-size="13" font-weight="bold">{escape(title)}</text>']
+    body.append(f'<line x1="{pad}" x2="{width - pad}" y1="70" y2="70" stroke="#777"/>')
+    for tick in range(5):
+        v = lo + span * tick / 4
+        body.append(f'<text x="{x(v):.1f}" y="92" font-size="10" text-anchor="middle">{v:,.3g}</text>')
+    if threshold is not None:
+        tx = x(threshold)
+        body.append(
+            f'<line x1="{tx:.1f}" x2="{tx:.1f}" y1="26" y2="78" stroke="{FAIL}" stroke-dasharray="4 3"/>'
+        )
+        body.append(
+            f'<text x="{tx:.1f}" y="24" font-size="10" text-anchor="middle" fill="{FAIL}">{threshold:,.4g}</text>'
+        )
+    for v, students, label in points:
+        if not math.isfinite(v):
+            continue
+        r = 3 + 9 * math.sqrt(max(students, 0) / biggest)
+        color = (
+            PASS
+            if threshold is None or v >= threshold * (1 - 1e-9)
+            else (WARN if v >= 0.85 * threshold else FAIL)
+        )
+        body.append(
+            f'<circle class="dot" cx="{x(v):.1f}" cy="55" r="{r:.1f}" fill="{color}" fill-opacity="0.55" stroke="{color}">'
+            f"<title>{escape(label)}: {v:,.4g} {escape(unit)}</title></circle>"
+        )
+    return _svg(width, height, body, title)
+
+
+def ratio_color(ratio: float | None) -> str:
+    """Background for a ratio-to-threshold cell: red below 85 %, amber below 100 %, green."""
+    if ratio is None or not math.isfinite(ratio):
+        return "#eeeeee"
+    if ratio < 0.85:
+        return "#ffcdd2"
+    if ratio < 1 - 1e-9:
+        return "#ffe0b2"
+    return "#c8e6c9"

@@ -1,0 +1,395 @@
+"""The XLSX workbook for county bureaus (xlsxwriter).
+
+Sheets: verdict; every check; the per-school data; the official-format CV table
+(county × level rows, each indicator's mean and CV) whose cells are live Excel formulas
+over the per-school sheet, so an inspector can change a number and see the CV move; the
+per-school 达标 matrix with conditional formatting and the gap to each threshold;
+excluded and rejected rows; the row accounting.
+
+Text from the inputs is always written as text: a school named "=HYPERLINK(...)" or
+"+86 …" stays a string, never a formula.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+
+from ..contract import LEVEL_NAMES
+from ..result import Result
+from .view import ReportView, accounting_line
+
+SECTIONS_SHEET = "分校数据 Schools"
+CV_SHEET = "差异系数 CV"
+
+
+class _Writer:
+    def __init__(self, path: Path) -> None:
+        self.book = xlsxwriter.Workbook(
+            str(path), {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
+        )
+        self.bold = self.book.add_format(
+            {"bold": True, "bg_color": "#EEEEEE", "border": 1, "text_wrap": True}
+        )
+        self.num = self.book.add_format({"num_format": "#,##0.000"})
+        self.int = self.book.add_format({"num_format": "#,##0"})
+        self.wrap = self.book.add_format({"text_wrap": True, "valign": "top"})
+        self.red = self.book.add_format({"bg_color": "#FFCDD2"})
+        self.amber = self.book.add_format({"bg_color": "#FFE0B2"})
+        self.green = self.book.add_format({"bg_color": "#C8E6C9"})
+
+    def cell(self, ws: Any, row: int, col: int, value: Any, fmt: Any = None) -> None:
+        """Numbers as numbers, everything else as inert text, missing as blank."""
+        if value is None:
+            return
+        if isinstance(value, bool):
+            ws.write_boolean(row, col, value, fmt)
+        elif isinstance(value, int | float):
+            ws.write_number(row, col, value, fmt)
+        elif isinstance(value, list):
+            ws.write_string(row, col, "\n".join(str(v) for v in value), fmt or self.wrap)
+        else:
+            ws.write_string(row, col, str(value), fmt)
+
+    def sheet(
+        self, name: str, headers: list[str], rows: list[list[Any]], widths: list[int] | None = None
+    ) -> Any:
+        ws = self.book.add_worksheet(name)
+        for c, h in enumerate(headers):
+            ws.write_string(0, c, h, self.bold)
+        for r, row in enumerate(rows, start=1):
+            for c, v in enumerate(row):
+                self.cell(ws, r, c, v)
+        ws.freeze_panes(1, 0)
+        for c, width in enumerate(widths or [14] * len(headers)):
+            ws.set_column(c, c, width)
+        if rows:
+            ws.autofilter(0, 0, len(rows), len(headers) - 1)
+        return ws
+
+
+def write_xlsx(result: Result, out: Path, lang: str = "zh") -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "report.xlsx"
+    view = ReportView(result, lang)
+    w = _Writer(path)
+    fw = result.framework
+    counties = list(view.counties())
+    # 1. Verdict
+    w.sheet(
+        "结论 Verdict",
+        [
+            "县区代码 county",
+            "县区名称 name",
+            "年份 year",
+            "结论 verdict",
+            "等级 grade",
+            "达标 pass",
+            "未达标 fail",
+            "未评估 not assessed",
+            "原因 reasons",
+        ],
+        [
+            [
+                c.county_code,
+                c.county_name,
+                c.year,
+                view.verdict(c.verdict),
+                c.grade,
+                c.counts["n_pass"],
+                c.counts["n_fail"],
+                c.counts["n_not_assessed"],
+                c.reasons,
+            ]
+            for c in counties
+        ],
+        [10, 18, 7, 16, 8, 8, 8, 10, 90],
+    )
+    # 2. Checks
+    check_rows = [
+        [
+            ch["county_code"],
+            ch["year"],
+            ch["check_id"],
+            view.check_name(ch),
+            view.group_name(ch["group"]),
+            view.status(ch["status"]),
+            ch["value"],
+            ch["comparator"],
+            ch["threshold"],
+            ch["reason"],
+            f"[{ch['confidence']}]",
+            ch["document"],
+            ch["clause"],
+            ch["rule_set"],
+            ch["rule_set_version"],
+        ]
+        for c in counties
+        for ch in c.checks
+    ]
+    w.sheet(
+        "检查项 Checks",
+        [
+            "县区代码",
+            "年份",
+            "项目 id",
+            "名称 name",
+            "分组 group",
+            "结果 status",
+            "数值 value",
+            "比较",
+            "标准 threshold",
+            "说明 reason",
+            "可信度",
+            "文件 document",
+            "条款 clause",
+            "规则来源 rule set",
+            "版本",
+        ],
+        check_rows,
+        [10, 7, 30, 40, 12, 10, 12, 6, 12, 30, 6, 28, 24, 20, 8],
+    )
+    blocks = _sections_sheet(w, result, fw)
+    _cv_sheet(w, result, view, blocks)
+    _matrix_sheet(w, result, view)
+    reason_key = "exclusion_reason_zh" if lang == "zh" else "exclusion_reason_en"
+    w.sheet(
+        "不纳入 Excluded",
+        ["县区代码", "年份", "单位 unit", "名称 name", "学段 level", "规则 rule", "原因 reason"],
+        [
+            [
+                e["county_code"],
+                e["year"],
+                e["unit_id"],
+                e.get("school_name") or e.get("kindergarten_name"),
+                e.get("level"),
+                e["excluded_by"],
+                e.get(reason_key),
+            ]
+            for e in result.excluded.to_pylist()
+        ],
+        [10, 7, 18, 24, 8, 30, 40],
+    )
+    w.sheet(
+        "未采用 Rejected",
+        ["文件 file", "行 row", "列 column", "值 value", "原因 reason"],
+        [[r["source"], r["row"], r["column"], r["value"], r["reason"]] for r in result.rejected.to_pylist()],
+        [36, 7, 24, 20, 60],
+    )
+    acc = result.accounting.to_pylist()
+    w.sheet(
+        "核对 Accounting",
+        [
+            "表 table",
+            "文件 source",
+            "行数 rows",
+            "计入 scored",
+            "不纳入 excluded",
+            "未采用 rejected",
+            "未使用 unused",
+            "说明",
+        ],
+        [
+            [
+                a["table"],
+                a["source"],
+                a["rows"],
+                a["scored"],
+                a["excluded"],
+                a["rejected"],
+                a["unused"],
+                accounting_line(a, lang),
+            ]
+            for a in acc
+        ],
+        [14, 36, 8, 8, 10, 10, 10, 70],
+    )
+    w.book.close()
+    return path
+
+
+def _sections_sheet(w: _Writer, result: Result, fw: Any) -> dict[tuple[str, Any, str], tuple[int, int]]:
+    """In-scope sections, one block of rows per county × year × level; returns the blocks."""
+    indicators = [i.id for i in fw.indicators]
+    rows = [r for r in result.sections.to_pylist() if r.get("in_scope")]
+    rows.sort(
+        key=lambda r: (
+            r["county_code"],
+            r["year"] or 0,
+            r.get("level") or "",
+            str(r.get("school_name") or ""),
+        )
+    )
+    headers = [
+        "县区代码 county",
+        "年份 year",
+        "学段 level",
+        "学校标识码 id",
+        "学校名称 name",
+        "学生数 students",
+    ]
+    headers += [f"{fw.indicator(i).name.zh} {i}" for i in indicators]
+    table = [
+        [
+            r["county_code"],
+            r["year"],
+            r.get("level"),
+            r.get("school_id") or r["unit_id"],
+            r.get("school_name") or r.get("kindergarten_name"),
+            r.get("students") or r.get("children"),
+        ]
+        + [r.get(i) for i in indicators]
+        for r in rows
+    ]
+    w.sheet(SECTIONS_SHEET, headers, table, [10, 7, 8, 14, 26, 10] + [14] * len(indicators))
+    blocks: dict[tuple[str, Any, str], tuple[int, int]] = {}
+    for i, r in enumerate(rows, start=2):  # Excel row numbers (header is row 1)
+        key = (r["county_code"], r["year"], r.get("level") or "")
+        first, _ = blocks.get(key, (i, i))
+        blocks[key] = (first, i)
+    return blocks
+
+
+def _cv_sheet(
+    w: _Writer, result: Result, view: ReportView, blocks: dict[tuple[str, Any, str], tuple[int, int]]
+) -> None:
+    """The official CV table: county × level rows, each indicator's mean and CV as formulas."""
+    fw = result.framework
+    indicators = [i.id for i in fw.indicators]
+    ws = w.book.add_worksheet(CV_SHEET)
+    head = ["县区代码 county", "年份 year", "学段 level", "学校数 sections"]
+    for i in indicators:
+        name = fw.indicator(i).name.zh
+        head += [f"{name} 均值 mean", f"{name} 差异系数 CV"]
+    head += ["差异系数上限 limit", "未达标指标 failing CVs"]
+    for c, h in enumerate(head):
+        ws.write_string(0, c, h, w.bold)
+    ws.set_row(0, 60)
+    ws.freeze_panes(1, 4)
+    disp = {
+        (d["county_code"], d["year"], d["level"], d["indicator"]): d for d in result.dispersion.to_pylist()
+    }
+    sheet = f"'{SECTIONS_SHEET}'"
+    students_col = "F"
+    r = 1
+    for (county, year, level), (first, last) in sorted(
+        blocks.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0, kv[0][2] != "primary")
+    ):
+        ws.write_string(r, 0, county)
+        if year is not None:
+            ws.write_number(r, 1, year)
+        ws.write_string(r, 2, LEVEL_NAMES.get(level, level))
+        ws.write_number(r, 3, last - first + 1)
+        weights = f"{sheet}!${students_col}${first}:${students_col}${last}"
+        failing = []
+        limit = None
+        for k, ind in enumerate(indicators):
+            d = disp.get((county, year, level, ind))
+            col = xl_col_to_name(6 + k)  # indicator columns start at G in the schools sheet
+            values = f"{sheet}!${col}${first}:${col}${last}"
+            mean_cell = xl_rowcol_to_cell(r, 4 + 2 * k)
+            if d is None or d["cv"] is None:
+                ws.write_string(r, 4 + 2 * k, "—")
+                ws.write_string(r, 5 + 2 * k, view.status(d["status"] if d else "not_assessed"))
+                continue
+            ws.write_formula(
+                r, 4 + 2 * k, f"=SUMPRODUCT({weights},{values})/SUM({weights})", w.num, d["mean"]
+            )
+            ws.write_formula(
+                r,
+                5 + 2 * k,
+                f"=SQRT(SUMPRODUCT({weights},({values}-{mean_cell})^2)/SUM({weights}))/{mean_cell}",
+                w.num,
+                d["cv"],
+            )
+            limit = d.get("limit") if d.get("limit") is not None else limit
+            if d["status"] == "fail":
+                failing.append(view.indicator_name(ind))
+        if limit is not None:
+            ws.write_number(r, 4 + 2 * len(indicators), limit)
+        ws.write_string(r, 5 + 2 * len(indicators), "、".join(failing))
+        if limit is not None:
+            cv_cols = [5 + 2 * k for k in range(len(indicators))]
+            for c in cv_cols:
+                ws.conditional_format(
+                    r, c, r, c, {"type": "cell", "criteria": ">", "value": limit, "format": w.red}
+                )
+        r += 1
+    ws.set_column(0, 3, 10)
+    ws.set_column(4, 4 + 2 * len(indicators), 12)
+
+
+def _matrix_sheet(w: _Writer, result: Result, view: ReportView) -> None:
+    """Per-school 达标 matrix: value, threshold, ratio (coloured) and gap for each indicator."""
+    fw = result.framework
+    indicators = [i for i in fw.indicators if i.threshold is not None]
+    if not indicators:
+        return
+    checks: dict[tuple[str, str], dict[str, Any]] = {}
+    for c in result.section_checks.to_pylist():
+        if c["kind"] == "indicator":
+            checks[(c["unit_id"], c["check_id"])] = c
+    six = [r.id for r in fw.rules_of("count_met_with_floor")]
+    ws = w.book.add_worksheet("达标矩阵 Compliance")
+    head = ["县区代码", "年份", "学校名称 name", "学段 level", "学生数 students"]
+    for ind in indicators:
+        head += [f"{ind.name.zh} 数值", "标准", "达标比 ratio", "差距 gap"]
+    head += [f"{fw.rule(s).name.zh}" for s in six]
+    for c, h in enumerate(head):
+        ws.write_string(0, c, h, w.bold)
+    ws.set_row(0, 60)
+    ws.freeze_panes(1, 3)
+    rows = [s for s in result.sections.to_pylist() if s.get("in_scope")]
+    rows.sort(
+        key=lambda r: (
+            r["county_code"],
+            r["year"] or 0,
+            r.get("level") or "",
+            str(r.get("school_name") or ""),
+        )
+    )
+    for r, s in enumerate(rows, start=1):
+        w.cell(ws, r, 0, s["county_code"])
+        w.cell(ws, r, 1, s["year"])
+        w.cell(ws, r, 2, s.get("school_name") or s.get("kindergarten_name") or s["unit_id"])
+        w.cell(ws, r, 3, LEVEL_NAMES.get(s.get("level") or "", s.get("level")))
+        w.cell(ws, r, 4, s.get("students"), w.int)
+        for k, ind in enumerate(indicators):
+            c = checks.get((s["unit_id"], ind.id), {})
+            base = 5 + 4 * k
+            w.cell(ws, r, base, c.get("value"), w.num)
+            w.cell(ws, r, base + 1, c.get("threshold"), w.num)
+            w.cell(ws, r, base + 2, c.get("ratio"), w.num)
+            if c.get("value") is not None and c.get("threshold") is not None:
+                gap = (
+                    c["threshold"] - c["value"]
+                    if c["comparator"] in (">=", ">")
+                    else c["value"] - c["threshold"]
+                )
+                w.cell(ws, r, base + 3, max(gap, 0.0), w.num)
+        for j, rule_id in enumerate(six):
+            w.cell(ws, r, 5 + 4 * len(indicators) + j, view.status(s.get(f"{rule_id}__status")))
+    if rows:
+        for k in range(len(indicators)):
+            col = 5 + 4 * k + 2
+            rng = (1, col, len(rows), col)
+            ws.conditional_format(*rng, {"type": "cell", "criteria": "<", "value": 0.85, "format": w.red})
+            ws.conditional_format(
+                *rng,
+                {
+                    "type": "cell",
+                    "criteria": "between",
+                    "minimum": 0.85,
+                    "maximum": 0.999999999,
+                    "format": w.amber,
+                },
+            )
+            ws.conditional_format(
+                *rng, {"type": "cell", "criteria": ">=", "value": 0.999999999, "format": w.green}
+            )
+    ws.set_column(0, 1, 9)
+    ws.set_column(2, 2, 26)
+    ws.set_column(5, 5 + 4 * len(indicators), 10)
