@@ -96,8 +96,9 @@ def load_files(paths: list[Path]) -> dict[str, Loaded]:
             role = role_of_name(path.stem) or guess_role(table.table)
             if role is None:
                 raise InputError(
-                    f"{path}: cannot tell whether this is a schools, counties or kindergartens table; name "
-                    "the file after it (e.g. schools.csv, 学校.csv) or use --schools/--counties/--kindergartens"
+                    f"{path}: cannot tell whether this is a schools, counties or kindergartens table; "
+                    "name the file after it (e.g. schools.csv, 学校.csv) "
+                    "or use --schools/--counties/--kindergartens"
                 )
             loaded = {role: table}
         for role, table in loaded.items():
