@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import jsonschema
@@ -140,46 +138,3 @@ def test_years_separate_evaluations() -> None:
         ("990101", 2023),
         ("990101", 2024),
     ]
-
-
-def test_cli_demo_runs_and_writes_json(tmp_path: Path) -> None:
-    out = tmp_path / "demo"
-    proc = subprocess.run(
-        [sys.executable, "-m", "eduscore.cli", "demo", "--out", str(out)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert "SYNTHETIC" in proc.stdout and "NOT_CERTIFIED" in proc.stdout
-    jsonschema.validate(json.loads((out / "result.json").read_text("utf-8")), load_schema("result"))
-    assert (out / "checks.csv").read_bytes().startswith("\ufeff".encode())
-
-
-def test_cli_bad_input_exits_2_without_traceback(tmp_path: Path) -> None:
-    (tmp_path / "bad.csv").write_text("foo,bar\n1,2\n", encoding="utf-8")
-    proc = subprocess.run(
-        [sys.executable, "-m", "eduscore.cli", "evaluate", "--schools", str(tmp_path / "bad.csv")],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 2
-    assert "Traceback" not in proc.stderr and "required column(s) missing" in proc.stderr
-    proc = subprocess.run(
-        [sys.executable, "-m", "eduscore.cli", "evaluate", "--schools", str(tmp_path / "nope.csv")],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 2 and "does not exist" in proc.stderr
-
-
-def test_cli_fail_on_not_certified_for_pipelines(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "eduscore.cli", "demo", "--out", str(tmp_path), "--fail-on-not-certified"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -9,10 +10,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import contract
 from .errors import InputError
-from .framework import Framework, load_framework
-from .overlay import assign_chains, with_rule_sets
+from .framework import Framework, InputColumn, load_framework
+from .overlay import assign_chains, rule_sets_for, with_rule_sets
 from .plugins import get_registry
 from .prepare import (
     REJECTED_SCHEMA,
@@ -24,7 +24,7 @@ from .prepare import (
     reject_duplicates,
     split_by_level,
 )
-from .read import TableLike, load_table
+from .read import Loaded, TableLike, load_table
 from .result import Result, ScoredPart, build_result
 from .score import Engine
 
@@ -38,6 +38,7 @@ def evaluate(
     year: int | None = None,
     options: Mapping[str, bool] | None = None,
     relaxations: Iterable[str] = (),
+    county: str | None = None,
 ) -> Result:
     """Evaluate every county in the inputs against one framework.
 
@@ -63,22 +64,37 @@ def evaluate(
     inputs: dict[str, tuple[int, str]] = {}
     unused: dict[str, tuple[int, str]] = {}
     tables: dict[str, pa.Table] = {}
-    extra_cols = {
-        c.name: contract.Column(c.name, c.type, c.zh)  # type: ignore[arg-type]
-        for c in fw.inputs
-    }
+    # Input columns the framework and its registered rule sets declare (types, Chinese headers).
+    declared = [
+        *fw.inputs,
+        *(InputColumn(**c) for rs in rule_sets_for(fw.id) for c in rs.document.get("inputs", ())),
+    ]
+    extra_cols = {c.name: c.column() for c in declared}
+    table_of = {c.name: c.table for c in declared}
+    filtered: dict[str, int] = {}
+    if county is not None and not re.fullmatch(r"\d{2}(\d{2}(\d{2})?)?", county):
+        raise InputError(
+            f"--county {county!r}: give a GB/T 2260 code or prefix of 2, 4 or 6 digits, e.g. 330482"
+        )
     for name, obj in given.items():
         if obj is None:
             continue
         loaded = load_table(obj, name)
+        if county is not None and len(county) == 6:
+            loaded = _with_county_code(loaded, county)
         if name not in needed:
             unused[name] = (loaded.table.num_rows, loaded.source)
             continue
         role = name
         if name == "schools" and _is_long(loaded.table):
             role = "sections"
-        table_extra = {k: v for k, v in extra_cols.items() if _input_table(fw, k) in (role, name)}
+        table_extra = {k: v for k, v in extra_cols.items() if table_of[k] in (role, name)}
         t, rejected = normalise(loaded, role, table_extra)
+        if county is not None:
+            keep = pc.fill_null(pc.starts_with(t.column("county_code"), county), False)
+            rejected = rejected.filter(pc.is_in(rejected.column("row"), pc.filter(t.column("_row"), keep)))
+            filtered[name] = t.num_rows - int(pc.sum(pc.cast(keep, pa.int64())).as_py() or 0)
+            t = t.filter(keep)
         keys = {
             "schools": ["school_id", "year"],
             "sections": ["school_id", "level", "year"],
@@ -138,6 +154,7 @@ def evaluate(
         rejected=_concat_rejected(rejected_parts),
         inputs=inputs,
         unused=unused,
+        filtered=filtered,
         unit_table=unit_table,
         options=_options(fw, {k: v for k, v in (options or {}).items() if k in {o.id for o in fw.options}}),
         relaxations=tuple(relaxations),
@@ -173,11 +190,13 @@ def _options(fw: Framework, options: Mapping[str, bool] | None) -> dict[str, boo
     return chosen
 
 
-def _input_table(fw: Framework, name: str) -> str:
-    for c in fw.inputs:
-        if c.name == name:
-            return c.table
-    return ""
+def _with_county_code(loaded: Loaded, county: str) -> Loaded:
+    """A single-county bureau file often has no 县区代码 column: give it the county's code."""
+    headers = {str(h).strip() for h in loaded.table.column_names}
+    if headers & {"county_code", "县区代码"}:
+        return loaded
+    table = loaded.table.append_column("county_code", pa.array([county] * loaded.table.num_rows, pa.string()))
+    return Loaded(table, loaded.source, loaded.header_rows)
 
 
 def _is_long(t: pa.Table) -> bool:

@@ -192,11 +192,16 @@ class Option:
 
 @attrs.frozen
 class InputColumn:
+    """An input column a framework or rule set declares beyond the data contract."""
+
     table: str
     name: str
-    type: str
+    type: contract.ColumnType
     zh: str
     note: str = ""
+
+    def column(self) -> contract.Column:
+        return contract.Column(self.name, self.type, self.zh, note=self.note)
 
 
 @attrs.frozen(eq=False)
@@ -242,7 +247,7 @@ class Framework:
         kinds: dict[str, Kind] = {c.name: c.kind for c in contract.TABLES[table]}
         for col in self.inputs:
             if col.table == table or (table == "sections" and col.table == "schools"):
-                kinds[col.name] = contract.Column(col.name, col.type, col.zh).kind  # type: ignore[arg-type]
+                kinds[col.name] = col.column().kind
         return kinds
 
     @property

@@ -269,6 +269,7 @@ def build_result(
     unused: Mapping[str, tuple[int, str]],
     unit_table: str,
     options: dict[str, bool],
+    filtered: Mapping[str, int] | None = None,
     relaxations: tuple[str, ...],
     missing_columns: list[str],
 ) -> Result:
@@ -297,7 +298,7 @@ def build_result(
         section_checks=_split_key(_concat_all(section_checks)),
         excluded=_split_key(all_sections.filter(pc.invert(all_sections.column("in_scope")))),
         rejected=rejected,
-        accounting=_accounting(all_units, rejected, inputs, unused, unit_table),
+        accounting=_accounting(all_units, rejected, inputs, unused, unit_table, filtered or {}),
         options=options,
         relaxations=relaxations,
         missing_columns=missing_columns,
@@ -570,6 +571,7 @@ def _accounting(
     inputs: Mapping[str, tuple[int, str]],
     unused: Mapping[str, tuple[int, str]],
     unit_table: str,
+    filtered: Mapping[str, int],
 ) -> pa.Table:
     rows = []
     for table, (n, source) in inputs.items():
@@ -586,7 +588,7 @@ def _accounting(
             scored = int(pc.sum(pc.cast(per_row.column("in_scope_any"), pa.int64())).as_py() or 0)
             excluded = per_row.num_rows - scored
         else:
-            scored = n - n_rejected
+            scored = n - n_rejected - filtered.get(table, 0)
         rows.append(
             {
                 "table": table,
@@ -595,7 +597,7 @@ def _accounting(
                 "scored": scored,
                 "excluded": excluded,
                 "rejected": n_rejected,
-                "unused": 0,
+                "unused": filtered.get(table, 0),
             }
         )
     for table, (n, source) in unused.items():
