@@ -359,3 +359,22 @@ def test_workbook_with_title_rows_and_chinese_sheet_names(tmp_path: Path) -> Non
     ]
     social = next(c for c in result.checks.to_pylist() if c["check_id"] == "social_recognition")
     assert social["value"] == pytest.approx(0.9)
+
+
+def test_legacy_xls_workbooks_are_read(tmp_path: Path) -> None:
+    import xlwt
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("学校")
+    for c, h in enumerate(
+        ["县区代码", "学校标识码", "学校名称", "学校类型", "小学在校生数", "体育运动场馆面积(平方米)"]
+    ):
+        sheet.write(0, c, h)
+    for c, v in enumerate(["990101", "a", "甲小学", "小学", 100, 750]):
+        sheet.write(1, c, v)
+    book.save(str(tmp_path / "schools.xls"))
+    proc = cli("evaluate", str(tmp_path / "schools.xls"), "--json", str(tmp_path / "r.json"), "-q")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads((tmp_path / "r.json").read_text("utf-8"))
+    value = next(c["value"] for c in result["section_checks"] if c["check_id"] == "sports_area_per_student")
+    assert value == 7.5 and result["rejected"] == []

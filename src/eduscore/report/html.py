@@ -182,7 +182,7 @@ def _matrix(view: ReportView, county: Any) -> str:
     for rule_id in six:
         out.append(f"<th>{escape(fw.rule(rule_id).name.get(view.lang))}</th>")
     out.append("</tr>")
-    for row in sorted(rows, key=lambda r: (r.get("level") or "", str(r.get("school_name") or ""))):
+    for row in sorted(rows, key=lambda r: (r.get("level") != "primary", str(r.get("school_name") or ""))):
         name = row.get("school_name") or row.get("kindergarten_name") or row["unit_id"]
         out.append(
             f"<tr><td>{escape(str(name))}</td><td>{escape(view.level(row.get('level')))}</td>"

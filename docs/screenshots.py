@@ -1,0 +1,59 @@
+"""Regenerate the report screenshots of the user guide (needs Chromium and chromedriver).
+
+.venv/bin/python docs/screenshots.py
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+import eduscore
+from eduscore.report.html import render_html
+
+HERE = Path(__file__).parent / "images"
+
+
+def main() -> None:
+    HERE.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        pages = {}
+        for lang in ("zh", "en"):
+            page = Path(tmp) / f"report-{lang}.html"
+            page.write_text(render_html(eduscore.evaluate(**eduscore.demo_inputs()), lang), encoding="utf-8")
+            pages[lang] = page
+        options = webdriver.ChromeOptions()
+        options.binary_location = shutil.which("chromium") or "chromium"
+        for flag in (
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--window-size=1200,1400",
+            f"--user-data-dir={tmp}/profile",
+        ):
+            options.add_argument(flag)
+        driver = webdriver.Chrome(
+            service=Service(shutil.which("chromedriver") or "chromedriver"), options=options
+        )
+        try:
+            for lang, page in pages.items():
+                driver.get(page.as_uri())
+                driver.save_screenshot(str(HERE / f"report-top-{lang}.png"))
+            driver.get(pages["zh"].as_uri())
+            charts = driver.find_elements(By.CSS_SELECTOR, ".charts")
+            charts[0].screenshot(str(HERE / "report-cv-zh.png"))
+            matrix = driver.find_elements(By.CSS_SELECTOR, "section.county .scroll")[1]
+            matrix.screenshot(str(HERE / "report-matrix-zh.png"))
+        finally:
+            driver.quit()
+
+
+if __name__ == "__main__":
+    main()
