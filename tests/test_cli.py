@@ -378,3 +378,13 @@ def test_legacy_xls_workbooks_are_read(tmp_path: Path) -> None:
     result = json.loads((tmp_path / "r.json").read_text("utf-8"))
     value = next(c["value"] for c in result["section_checks"] if c["check_id"] == "sports_area_per_student")
     assert value == 7.5 and result["rejected"] == []
+
+
+def test_terminal_report_fits_a_narrow_terminal(tmp_path: Path) -> None:
+    from rich.cells import cell_len
+
+    proc = cli("demo", "--out", str(tmp_path), env={"COLUMNS": "60"})
+    assert proc.returncode == 0, proc.stderr
+    report = [line for line in proc.stdout.splitlines() if not line.startswith(("Demo data", "Wrote"))]
+    assert report and max(cell_len(line) for line in report) <= 60
+    assert "\x1b[" not in proc.stdout  # no colour codes when not a terminal

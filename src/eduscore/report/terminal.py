@@ -70,9 +70,9 @@ def print_report(result: Result, lang: str = "zh", file: IO[str] | None = None, 
         if unknown:
             console.print(Text(f"{view.status('not_assessed')}:", style="yellow"))
             for ch in unknown[:max_rows]:
-                console.print(f"  - {escape(ch['check_id'])}: {escape(ch['reason'] or '')}", soft_wrap=True)
+                console.print(f"  - {escape(ch['check_id'])}: {escape(ch['reason'] or '')}")
             if len(unknown) > max_rows:
                 console.print(f"  … {len(unknown) - max_rows}")
     console.print(Text(f"\n{w['accounting']}:", style="bold"))
     for a in result.accounting.to_pylist():
-        console.print(f"  {escape(accounting_line(a, lang))}", soft_wrap=True)
+        console.print(f"  {escape(accounting_line(a, lang))}")
