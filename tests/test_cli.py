@@ -38,7 +38,7 @@ def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 
 
 def test_demo_writes_terminal_html_xlsx_json(tmp_path: Path) -> None:
-    proc = cli("demo", "--out", str(tmp_path))
+    proc = cli("demo", "--out", str(tmp_path), env={"COLUMNS": "200"})
     assert proc.returncode == 0, proc.stderr
     assert "SYNTHETIC" in proc.stdout and "未通过认定" in proc.stdout and "示例县北坡村小学" in proc.stdout
     assert "14 行 = 计入 13 + 不纳入 1 + 未采用 0 + 未使用 0" in proc.stdout
