@@ -211,18 +211,24 @@ def write_xlsx(result: Result, out: Path, lang: str = "zh") -> Path:
     return path
 
 
-def _sections_sheet(w: _Writer, result: Result, fw: Any) -> dict[tuple[str, Any, str], tuple[int, int]]:
-    """In-scope sections, one block of rows per county × year × level; returns the blocks."""
-    indicators = [i.id for i in fw.indicators]
+def _in_scope_rows(result: Result) -> list[dict[str, Any]]:
+    """In-scope sections ordered county, year, level, school: the blocks the CV formulas use."""
     rows = [r for r in result.sections.to_pylist() if r.get("in_scope")]
-    rows.sort(
+    return sorted(
+        rows,
         key=lambda r: (
             r["county_code"],
             r["year"] or 0,
             r.get("level") or "",
             str(r.get("school_name") or ""),
-        )
+        ),
     )
+
+
+def _sections_sheet(w: _Writer, result: Result, fw: Any) -> dict[tuple[str, Any, str], tuple[int, int]]:
+    """In-scope sections, one block of rows per county × year × level; returns the blocks."""
+    indicators = [i.id for i in fw.indicators]
+    rows = _in_scope_rows(result)
     headers = [
         "县区代码 county",
         "年份 year",
@@ -342,15 +348,7 @@ def _matrix_sheet(w: _Writer, result: Result, view: ReportView) -> None:
         ws.write_string(0, c, h, w.bold)
     ws.set_row(0, 60)
     ws.freeze_panes(1, 3)
-    rows = [s for s in result.sections.to_pylist() if s.get("in_scope")]
-    rows.sort(
-        key=lambda r: (
-            r["county_code"],
-            r["year"] or 0,
-            r.get("level") or "",
-            str(r.get("school_name") or ""),
-        )
-    )
+    rows = _in_scope_rows(result)
     for r, s in enumerate(rows, start=1):
         w.cell(ws, r, 0, s["county_code"])
         w.cell(ws, r, 1, s["year"])
