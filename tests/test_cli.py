@@ -354,8 +354,8 @@ def test_workbook_with_title_rows_and_chinese_sheet_names(tmp_path: Path) -> Non
     book.close()
     result = eduscore.evaluate(schools=path, counties=path)
     rejected = result.rejected.to_pylist()
-    assert [(r["source"], r["row"], r["column"], r["value"]) for r in rejected] == [
-        (f"{path}!学校基本情况", 4, "students_primary", "一百")
+    assert [(r["source"], r["sheet"], r["row"], r["column"], r["value"]) for r in rejected] == [
+        (str(path), "学校基本情况", 4, "students_primary", "一百")
     ]
     social = next(c for c in result.checks.to_pylist() if c["check_id"] == "social_recognition")
     assert social["value"] == pytest.approx(0.9)

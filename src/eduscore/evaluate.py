@@ -10,12 +10,12 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import validate
 from .errors import InputError
 from .framework import Framework, InputColumn, load_framework
 from .overlay import assign_chains, rule_sets_for, with_rule_sets
 from .plugins import get_registry
 from .prepare import (
-    REJECTED_SCHEMA,
     add_missing_columns,
     apply_scope,
     drop_rejected,
@@ -60,7 +60,8 @@ def evaluate(
     needed = {"counties", "schools" if fw.unit == "sections" else "kindergartens"}
     if all(given[name] is None for name in needed):
         raise InputError(f"{fw.id} needs {' and '.join(sorted(needed))}; nothing was given")
-    rejected_parts: list[pa.Table] = []
+    finding_parts: list[pa.Table] = []
+    header_problems: list[str] = []
     inputs: dict[str, tuple[int, str]] = {}
     unused: dict[str, tuple[int, str]] = {}
     tables: dict[str, pa.Table] = {}
@@ -79,20 +80,30 @@ def evaluate(
     for name, obj in given.items():
         if obj is None:
             continue
-        loaded = load_table(obj, name)
+        try:
+            loaded = load_table(obj, name)
+        except InputError as exc:  # report every unusable input at once, not only the first
+            header_problems.append(str(exc))
+            continue
         if county is not None and len(county) == 6:
             loaded = _with_county_code(loaded, county)
         if name not in needed:
-            unused[name] = (loaded.table.num_rows, loaded.source)
+            unused[name] = (loaded.table.num_rows, loaded.label)
             continue
         role = name
         if name == "schools" and _is_long(loaded.table):
             role = "sections"
         table_extra = {k: v for k, v in extra_cols.items() if table_of[k] in (role, name)}
-        t, rejected = normalise(loaded, role, table_extra)
+        try:
+            t, found = normalise(loaded, role, table_extra)
+        except InputError as exc:
+            header_problems.append(str(exc))
+            continue
         if county is not None:
             keep = pc.fill_null(pc.starts_with(t.column("county_code"), county), False)
-            rejected = rejected.filter(pc.is_in(rejected.column("row"), pc.filter(t.column("_row"), keep)))
+            kept_rows = pc.filter(t.column("_row"), keep)
+            header = pc.equal(found.column("column"), "(header)")
+            found = found.filter(pc.or_(header, pc.is_in(found.column("row"), kept_rows)))
             filtered[name] = t.num_rows - int(pc.sum(pc.cast(keep, pa.int64())).as_py() or 0)
             t = t.filter(keep)
         keys = {
@@ -101,12 +112,14 @@ def evaluate(
             "counties": ["county_code", "year"],
             "kindergartens": ["kindergarten_id", "year"],
         }[role]
-        t = drop_rejected(t, rejected)
+        t = drop_rejected(t, found)
         t = _with_year(t, year)
-        t, dupes = reject_duplicates(t, keys, role, loaded.source)
-        rejected_parts += [rejected, dupes]
-        inputs[name] = (loaded.table.num_rows, loaded.source)
+        t, dupes = reject_duplicates(t, keys, validate.Where(role, loaded.source, loaded.sheet))
+        finding_parts += [found, dupes]
+        inputs[name] = (loaded.table.num_rows, loaded.label)
         tables[role] = t
+    if header_problems:
+        raise InputError("\n".join(header_problems))
     _share_year(tables)
     # Units: school sections (split from the wide form) or kindergartens.
     if fw.unit == "sections":
@@ -151,7 +164,7 @@ def evaluate(
     return build_result(
         fw,
         parts=parts,
-        rejected=_concat_rejected(rejected_parts),
+        findings=validate.concat(finding_parts),
         inputs=inputs,
         unused=unused,
         filtered=filtered,
@@ -196,7 +209,7 @@ def _with_county_code(loaded: Loaded, county: str) -> Loaded:
     if headers & {"county_code", "县区代码"}:
         return loaded
     table = loaded.table.append_column("county_code", pa.array([county] * loaded.table.num_rows, pa.string()))
-    return Loaded(table, loaded.source, loaded.header_rows)
+    return Loaded(table, loaded.source, loaded.header_rows, loaded.sheet)
 
 
 def _is_long(t: pa.Table) -> bool:
@@ -270,10 +283,3 @@ def _county_frame(units: pa.Table, counties: pa.Table | None) -> pa.Table:
     else:
         frame = keys
     return frame.sort_by("_county")
-
-
-def _concat_rejected(parts: list[pa.Table]) -> pa.Table:
-    parts = [p for p in parts if p.num_rows]
-    if not parts:
-        return REJECTED_SCHEMA.empty_table()
-    return pa.concat_tables(parts).sort_by([("table", "ascending"), ("row", "ascending")])

@@ -8,29 +8,18 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 import attrs
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import contract
+from . import contract, validate
 from .errors import InputError
 from .formula import Columns, compile_formula
 from .framework import Framework
 from .read import Loaded
-
-REJECTED_SCHEMA = pa.schema(
-    [
-        ("table", pa.string()),
-        ("source", pa.string()),
-        ("row", pa.int64()),
-        ("column", pa.string()),
-        ("value", pa.string()),
-        ("reason", pa.string()),
-    ]
-)
 
 # Which compulsory levels each school type teaches, and whether it has senior students.
 TYPE_LEVELS: dict[str, tuple[str, ...]] = {
@@ -67,10 +56,6 @@ def constant(value: object, n: int, type_: pa.DataType) -> pa.Array:
     return pa.repeat(pa.scalar(value, type_), n)
 
 
-def _empty_rejected() -> pa.Table:
-    return REJECTED_SCHEMA.empty_table()
-
-
 def _norm_header(header: str) -> str:
     return header.strip().replace("（", "(").replace("）", ")").replace(" ", "")
 
@@ -81,11 +66,12 @@ def _norm_header(header: str) -> str:
 def normalise(
     loaded: Loaded, table: str, extra: Mapping[str, contract.Column] | None = None
 ) -> tuple[pa.Table, pa.Table]:
-    """Map headers to contract names, convert units and types; return (table, rejected).
+    """Map headers to contract names, convert units and types, validate; return (table, findings).
 
-    Adds ``_row`` (the row number as in the original file: header = row 1) and keeps
-    unknown columns unchanged. Raises :class:`InputError` when a required column is
-    absent, since then no row can be used.
+    Adds ``_row`` (the row number as in the original file) and keeps unknown columns
+    unchanged (with a warning). Every problem of every row is reported, not just the
+    first. Raises :class:`InputError` when a required column is absent or headers clash,
+    since then no row can be used.
     """
     cols = contract.columns(table)
     cols.update(extra or {})
@@ -95,49 +81,45 @@ def normalise(
         aliases[_norm_header(c.zh)] = c.name
     src = loaded.table
     n = src.num_rows
+    where = validate.Where(table, loaded.source, loaded.sheet)
     names: list[str] = []
     percent: set[str] = set()
+    unknown: list[str] = []
     for header in src.column_names:
         key = _norm_header(str(header))
         is_percent = bool(_PERCENT_HEADER.search(key))
         if is_percent:
             key = _PERCENT_HEADER.sub("", key)
-        name = aliases.get(key, aliases.get(key.lower(), str(header).strip()))
+        name = aliases.get(key, aliases.get(key.lower()))
+        if name is None:
+            name = str(header).strip()
+            if not name.startswith("_"):
+                unknown.append(name)
         if is_percent:
             percent.add(name)
         names.append(name)
     dupes = sorted({x for x in names if names.count(x) > 1})
     if dupes:
-        raise InputError(f"{loaded.source}: several headers mean the same column: {', '.join(dupes)}")
+        raise InputError(f"{loaded.label}: several headers mean the same column: {', '.join(dupes)}")
     t = src.rename_columns(names)
     missing = [c.name for c in cols.values() if c.required and c.name not in t.column_names]
     if missing:
         hints = []
         for m in missing:
-            near = difflib.get_close_matches(m, t.column_names, n=1) or difflib.get_close_matches(
-                cols[m].zh, [str(h) for h in src.column_names], n=1
-            )
-            hints.append(f"{m} ({cols[m].zh})" + (f" — did you mean header {near[0]!r}?" if near else ""))
+            near = _did_you_mean(cols[m], [str(h) for h in src.column_names])
+            hints.append(f"{m} ({cols[m].zh})" + (f" — did you mean header {near!r}?" if near else ""))
         raise InputError(
-            f"{loaded.source}: required column(s) missing from the {table} table: "
+            f"{loaded.label}: required column(s) missing from the {table} table: "
             + "; ".join(hints)
             + f". Headers found: {', '.join(map(str, src.column_names)) or '(none)'}"
         )
     rows = pa.array(range(loaded.header_rows + 1, loaded.header_rows + 1 + n), pa.int64())
-    problems: list[pa.Table] = []
+    found: list[pa.Table] = [_unknown_columns(where, loaded.header_rows, unknown, aliases)]
+    found.append(_totals_rows(where, rows, t))
     if "equipment_value_10k_cny" in t.column_names:
-        converted, bad = _to_number(t.column("equipment_value_10k_cny"))
-        problems.append(
-            _problems(
-                table,
-                loaded.source,
-                rows,
-                "equipment_value_10k_cny",
-                t.column("equipment_value_10k_cny"),
-                bad,
-                "not a number",
-            )
-        )
+        raw = t.column("equipment_value_10k_cny")
+        converted, bad = _to_number(raw)
+        found.append(validate.findings(where, rows, "equipment_value_10k_cny", raw, bad, "not_a_number"))
         cny = pc.multiply(converted, 10_000.0)
         if "equipment_value_cny" in t.column_names:
             own, _ = _to_number(t.column("equipment_value_cny"))
@@ -148,75 +130,228 @@ def normalise(
         col = cols.get(name)
         if col is None:
             continue
-        values, problem = _convert(t.column(name), col, name in percent)
+        original = src.column(names.index(name)) if name in names else t.column(name)
+        values, problems = _convert(t.column(name), col, name in percent)
         t = t.set_column(t.column_names.index(name), name, values)
-        if problem is not None:
-            mask, reason = problem
-            original = src.column(names.index(name)) if name in names else t.column(name)
-            problems.append(_problems(table, loaded.source, rows, name, original, mask, reason))
+        for mask, rule, detail in problems:
+            found.append(validate.findings(where, rows, name, original, mask, rule, detail))
     for col in cols.values():
         if col.required and col.name in t.column_names:
-            problems.append(
-                _problems(
-                    table,
-                    loaded.source,
+            found.append(
+                validate.findings(
+                    where,
                     rows,
                     col.name,
                     t.column(col.name),
                     pc.is_null(t.column(col.name)),
-                    f"required value {col.name} ({col.zh}) is empty",
+                    "required_empty",
+                    f"{col.name} ({col.zh})",
                 )
             )
     if "county_code" in t.column_names:
         code = t.column("county_code")
         bad = pc.invert(pc.match_substring_regex(code, r"^\d{6}$"))
-        problems.append(
-            _problems(
-                table,
-                loaded.source,
-                rows,
-                "county_code",
-                code,
-                bad,
-                "county_code must be a 6-digit GB/T 2260 code such as 330482",
-            )
-        )
+        found.append(validate.findings(where, rows, "county_code", code, bad, "county_code_format"))
+    found += _cross_checks(where, rows, t, table)
     t = t.append_column("_row", rows)
-    return t, _concat_rejected(problems)
+    return t, validate.concat(found)
+
+
+def _did_you_mean(col: contract.Column, headers: list[str]) -> str | None:
+    near = difflib.get_close_matches(col.name, headers, n=1) or difflib.get_close_matches(
+        col.zh, headers, n=1, cutoff=0.5
+    )
+    return near[0] if near else None
+
+
+def _unknown_columns(
+    where: validate.Where, header_row: int, unknown: list[str], aliases: Mapping[str, str]
+) -> pa.Table:
+    """A warning per unrecognised header, with the nearest known header as a suggestion."""
+    if not unknown:
+        return validate.empty()
+    known = list(aliases)
+    details = []
+    for name in unknown:
+        near = difflib.get_close_matches(_norm_header(name), known, n=1, cutoff=0.6)
+        details.append(f"did you mean {near[0]!r} ({aliases[near[0]]})?" if near else "")
+    k = len(unknown)
+    return validate.findings(
+        where,
+        pa.array([header_row] * k, pa.int64()),
+        "(header)",
+        pa.array(unknown, pa.string()),
+        pa.array([True] * k),
+        "unknown_column",
+        pa.array(details, pa.string()),
+    )
+
+
+_TOTAL_WORDS = r"合\s*计|总\s*计|小\s*计|全县合计|全县总计|全区合计|共\s*计|total|totals|sum|grand total"
+_TOTALS = rf"^\s*({_TOTAL_WORDS})\s*[:：]?\s*$"
+
+
+def _totals_rows(where: validate.Where, rows: pa.Array, t: pa.Table) -> pa.Table:
+    """Rows whose identifying text says 合计/总计/total are totals, not schools or counties."""
+    hit = None
+    for name in (
+        "school_name",
+        "school_id",
+        "kindergarten_name",
+        "kindergarten_id",
+        "county_name",
+        "county_code",
+    ):
+        if name in t.column_names:
+            text = pc.cast(t.column(name), pa.string())
+            match = pc.fill_null(pc.match_substring_regex(text, _TOTALS, ignore_case=True), False)
+            hit = match if hit is None else pc.or_(hit, match)
+    if hit is None:
+        return validate.empty()
+    first = next(
+        n for n in ("school_name", "kindergarten_name", "county_name", "county_code") if n in t.column_names
+    )
+    return validate.findings(where, rows, first, t.column(first), hit, "totals_row")
+
+
+def _cross_checks(where: validate.Where, rows: pa.Array, t: pa.Table, table: str) -> list[pa.Table]:
+    """Checks between columns of one row, after conversion."""
+    out: list[pa.Table] = []
+
+    def col(name: str) -> pa.ChunkedArray | None:
+        return t.column(name) if name in t.column_names else None
+
+    suffixes = ("_primary", "_junior") if table == "schools" else ("",)
+    for suffix in suffixes:
+        teachers = col(f"teachers{suffix}")
+        if teachers is not None:
+            for part in (
+                "teachers_above_degree",
+                "backbone_teachers",
+                "pe_arts_teachers",
+                "mid_senior_title_teachers",
+            ):
+                values = col(f"{part}{suffix}")
+                if values is not None:
+                    out.append(
+                        validate.findings(
+                            where,
+                            rows,
+                            f"{part}{suffix}",
+                            values,
+                            pc.greater(values, teachers),
+                            "exceeds_teachers",
+                            pc.binary_join_element_wise("teachers = ", pc.cast(teachers, pa.string()), ""),
+                        )
+                    )
+        biggest = col(f"max_class_size{suffix}")
+        if biggest is not None:
+            out.append(
+                validate.findings(
+                    where,
+                    rows,
+                    f"max_class_size{suffix}",
+                    biggest,
+                    pc.greater(biggest, 100.0),
+                    "class_size_implausible",
+                )
+            )
+    if table == "schools":
+        resources = [
+            c
+            for c in ("teaching_aux_area_m2", "sports_area_m2", "equipment_value_cny")
+            if c in t.column_names
+        ]
+        if resources:
+            has = None
+            for c in resources:
+                positive = pc.fill_null(pc.greater(t.column(c), 0.0), False)
+                has = positive if has is None else pc.or_(has, positive)
+            students = [c for c in ("students_primary", "students_junior") if c in t.column_names]
+            if students:
+                total = None
+                for c in students:
+                    v = pc.fill_null(t.column(c), 0.0)
+                    total = v if total is None else pc.add(total, v)
+                known = (
+                    pc.or_(*[pc.is_valid(t.column(c)) for c in students])
+                    if len(students) > 1
+                    else pc.is_valid(t.column(students[0]))
+                )
+                zero = pc.and_(pc.and_(known, pc.equal(total, 0.0)), has)
+                out.append(
+                    validate.findings(where, rows, students[0], t.column(students[0]), zero, "zero_students")
+                )
+    if table == "kindergartens":
+        full = col("full_time_teachers")
+        certified = col("certified_teachers")
+        if full is not None and certified is not None:
+            out.append(
+                validate.findings(
+                    where,
+                    rows,
+                    "certified_teachers",
+                    certified,
+                    pc.greater(certified, full),
+                    "exceeds_teachers",
+                )
+            )
+        children = col("children")
+        if full is not None and children is not None:
+            absurd = pc.and_(pc.greater(full, 0.0), pc.greater(pc.divide(children, full), 60.0))
+            out.append(validate.findings(where, rows, "children", children, absurd, "children_per_teacher"))
+        classes, oversize = col("classes"), col("classes_oversize")
+        if classes is not None and oversize is not None:
+            out.append(
+                validate.findings(
+                    where,
+                    rows,
+                    "classes_oversize",
+                    oversize,
+                    pc.greater(oversize, classes),
+                    "exceeds_classes",
+                )
+            )
+    return out
+
+
+_MAX_PLAUSIBLE = 1e12  # no count, area or amount in yuan of one school or county comes near this
+_YEARS = (1949, 2100)
 
 
 def _convert(
     column: pa.ChunkedArray, col: contract.Column, percent: bool
-) -> tuple[pa.ChunkedArray, tuple[pa.ChunkedArray, str] | None]:
-    """Convert one column to its contract type. Returns values and (bad-mask, reason)."""
+) -> tuple[pa.ChunkedArray, list[tuple[pa.ChunkedArray, str, pa.ChunkedArray | str | None]]]:
+    """Convert one column to its contract type. Returns values and [(bad-mask, rule, detail)]."""
     if col.type == "str":
         if pa.types.is_floating(column.type):
             # Codes read as floats (e.g. 330482.0) come back as integers.
             column = pc.cast(pc.cast(column, pa.int64(), safe=False), pa.string())
         values = pc.utf8_trim_whitespace(pc.cast(column, pa.string()))
-        return _blank_to_null(values), None
+        return _blank_to_null(values), []
     if col.type == "enum":
         values = _blank_to_null(pc.utf8_trim_whitespace(pc.cast(column, pa.string())))
         labels = contract.ENUM_LABELS.get(col.name, {})
         for code, zh in labels.items():
             values = pc.if_else(pc.equal(values, zh), code, values)
         values = pc.utf8_lower(values)
-        bad = pc.and_kleene(pc.is_valid(values), pc.invert(pc.is_in(values, pa.array(list(col.enum)))))
-        allowed = ", ".join(f"{c} ({labels.get(c, c)})" for c in col.enum)
-        return values, (pc.fill_null(bad, False), f"unknown value; expected one of {allowed}")
+        bad = pc.fill_null(
+            pc.and_kleene(pc.is_valid(values), pc.invert(pc.is_in(values, pa.array(list(col.enum))))), False
+        )
+        return values, [(bad, "unknown_value", _enum_hints(values, bad, col, labels))]
     if col.type == "bool":
         if pa.types.is_boolean(column.type):
-            return column, None
+            return column, []
         text = pc.utf8_lower(pc.utf8_trim_whitespace(pc.cast(column, pa.string())))
         text = _blank_to_null(text)
         true = pc.is_in(text, pa.array(_TRUE))
         false = pc.is_in(text, pa.array(_FALSE))
         values = pc.if_else(true, True, pc.if_else(false, False, pa.scalar(None, pa.bool_())))
         bad = pc.and_kleene(pc.is_valid(text), pc.invert(pc.or_(true, false)))
-        return values, (pc.fill_null(bad, False), "expected yes/no: true/false, 1/0, 是/否")
+        return values, [(pc.fill_null(bad, False), "not_yes_no", None)]
     # numbers (int, float, rate)
     values, bad = _to_number(column)
-    reason = "not a number"
+    problems: list[tuple[pa.ChunkedArray, str, pa.ChunkedArray | str | None]] = [(bad, "not_a_number", None)]
     if col.type == "rate":
         if percent:
             values = pc.divide(values, 100.0)
@@ -224,15 +359,42 @@ def _convert(
             has_pct = pc.fill_null(pc.match_substring(pc.cast(column, pa.string()), "%"), False)
             values = pc.if_else(has_pct, pc.divide(values, 100.0), values)
         over = pc.fill_null(pc.greater(values, 1.0), False)
-        under = pc.fill_null(pc.less(values, 0.0), False)
-        bad = pc.or_(bad, pc.or_(over, under))
-        reason = "not a rate in [0, 1]; a value above 1 looks like a percentage — write 0.85 or 85%"
+        looks = pc.and_(over, pc.fill_null(pc.less_equal(values, 100.0), False))
+        problems.append((looks, "looks_like_percentage", None))
+        out = pc.or_(pc.and_(over, pc.invert(looks)), pc.fill_null(pc.less(values, 0.0), False))
+        problems.append((out, "rate_out_of_range", None))
+    elif col.name == "year" or col.name.endswith("_year"):
+        lo, hi = _YEARS
+        odd = pc.fill_null(pc.or_(pc.less(values, lo), pc.greater(values, hi)), False)
+        problems.append((odd, "year_out_of_range", f"{lo}–{hi}"))
     else:
-        neg = pc.fill_null(pc.less(values, 0.0), False)
-        if col.name not in ("year",):
-            bad = pc.or_(bad, neg)
-            reason = "not a non-negative number"
-    return values, (bad, reason)
+        problems.append((pc.fill_null(pc.less(values, 0.0), False), "negative", None))
+        problems.append((pc.fill_null(pc.greater(values, _MAX_PLAUSIBLE), False), "implausible_value", None))
+    bad_any = None
+    for mask, _, _ in problems:
+        bad_any = mask if bad_any is None else pc.or_(bad_any, mask)
+    # A rejected cell never reaches the engine as a number.
+    values = pc.if_else(bad_any, pa.scalar(None, pa.float64()), values)
+    return values, problems
+
+
+def _enum_hints(
+    values: pa.ChunkedArray, bad: pa.ChunkedArray, col: contract.Column, labels: Mapping[str, str]
+) -> pa.ChunkedArray:
+    """'expected one of …; did you mean …?' for each distinct unknown value (not per row)."""
+    allowed = ", ".join(f"{c} ({labels.get(c, c)})" for c in col.enum)
+    choices = list(col.enum) + list(labels.values())
+    wrong = [v for v in pc.unique(pc.filter(values, bad)).to_pylist() if v is not None]
+    hints = {}
+    for v in wrong:
+        near = difflib.get_close_matches(v, choices, n=1, cutoff=0.5)
+        code = {zh: c for c, zh in labels.items()}.get(near[0], near[0]) if near else None
+        hints[v] = f"expected one of {allowed}" + (
+            f"; did you mean {code!r} ({labels.get(code, code)})?" if code else ""
+        )
+    keys = pa.array(list(hints), pa.string())
+    texts = pa.array(list(hints.values()), pa.string())
+    return pc.take(texts, pc.index_in(values, value_set=keys)) if hints else pc.cast(values, pa.string())
 
 
 def _to_number(column: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
@@ -261,81 +423,35 @@ def _blank_to_null(values: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.if_else(pc.equal(values, ""), pa.scalar(None, values.type), values)
 
 
-def _problems(
-    table: str,
-    source: str,
-    rows: pa.Array,
-    column: str,
-    values: pa.ChunkedArray,
-    mask: pa.ChunkedArray,
-    reason: str,
-) -> pa.Table:
-    mask = pc.fill_null(mask, False)
-    if not pc.any(mask).as_py():
-        return _empty_rejected()
-    picked_rows = pc.filter(rows, mask)
-    picked = pc.cast(pc.filter(values, mask), pa.string())
-    k = len(picked_rows)
-    return pa.table(
-        {
-            "table": constant(table, k, pa.string()),
-            "source": constant(source, k, pa.string()),
-            "row": picked_rows,
-            "column": constant(column, k, pa.string()),
-            "value": picked,
-            "reason": constant(reason, k, pa.string()),
-        },
-        schema=REJECTED_SCHEMA,
-    )
-
-
-def _concat_rejected(parts: Iterable[pa.Table]) -> pa.Table:
-    parts = [p for p in parts if p.num_rows]
-    if not parts:
-        return _empty_rejected()
-    return pa.concat_tables(parts).sort_by([("row", "ascending")])
-
-
-def drop_rejected(t: pa.Table, rejected: pa.Table) -> pa.Table:
+def drop_rejected(t: pa.Table, found: pa.Table) -> pa.Table:
+    """Drop the rows with a finding that rejects them (errors, totals rows)."""
+    rejected = validate.rejecting(found)
     if rejected.num_rows == 0:
         return t
     return t.filter(pc.invert(pc.is_in(t.column("_row"), rejected.column("row"))))
 
 
-def reject_duplicates(t: pa.Table, keys: list[str], table: str, source: str) -> tuple[pa.Table, pa.Table]:
-    """Keep the first row of each key; reject later duplicates with a reason."""
+def reject_duplicates(t: pa.Table, keys: list[str], where: validate.Where) -> tuple[pa.Table, pa.Table]:
+    """Keep the first row of each key; reject later duplicates with a finding."""
     if t.num_rows == 0:
-        return t, _empty_rejected()
+        return t, validate.empty()
     filled = t.select([*keys, "_row"])
     # Null keys never join; fill them so that grouping treats them alike.
     for key in keys:
         col = filled.column(key)
+        blank = -1 if pa.types.is_integer(col.type) or pa.types.is_floating(col.type) else ""
         filled = filled.set_column(
-            filled.column_names.index(key),
-            key,
-            pc.fill_null(
-                col,
-                pa.scalar(
-                    -1 if pa.types.is_integer(col.type) or pa.types.is_floating(col.type) else "", col.type
-                ),
-            ),
+            filled.column_names.index(key), key, pc.fill_null(col, pa.scalar(blank, col.type))
         )
     firsts = filled.group_by(keys, use_threads=False).aggregate([("_row", "min")])
-    first_rows = firsts.column("_row_min")
-    dup = pc.invert(pc.is_in(t.column("_row"), first_rows))
+    dup = pc.invert(pc.is_in(t.column("_row"), firsts.column("_row_min")))
     if not pc.any(dup).as_py():
-        return t, _empty_rejected()
+        return t, validate.empty()
     key = keys[0]
-    rejected = _problems(
-        table,
-        source,
-        t.column("_row"),
-        key,
-        t.column(key),
-        dup,
-        f"duplicate {' + '.join(keys)}: an earlier row has the same value; this row is not used",
+    found = validate.findings(
+        where, t.column("_row"), key, t.column(key), dup, "duplicate_id", " + ".join(keys)
     )
-    return t.filter(pc.invert(dup)), rejected
+    return t.filter(pc.invert(dup)), found
 
 
 # --------------------------------------------------------------------------- split

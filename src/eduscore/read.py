@@ -44,8 +44,14 @@ LARGE_FILE = 20 * 1024 * 1024  # show a progress indicator above this size
 @attrs.frozen
 class Loaded:
     table: pa.Table
-    source: str  # file name (and sheet), or "<schools table>": used in every message
+    source: str  # file name, or "<schools table>": used in every message
     header_rows: int  # the header's row number in the original (data start one below)
+    sheet: str = ""  # the workbook sheet, if any
+
+    @property
+    def label(self) -> str:
+        """``file!sheet`` for a workbook sheet, the file otherwise."""
+        return f"{self.source}!{self.sheet}" if self.sheet else self.source
 
 
 def load_table(obj: TableLike, role: str) -> Loaded:
@@ -103,7 +109,7 @@ def load_files(paths: list[Path]) -> dict[str, Loaded]:
             loaded = {role: table}
         for role, table in loaded.items():
             if role in found:
-                raise InputError(f"two {role} tables given: {found[role].source} and {table.source}")
+                raise InputError(f"two {role} tables given: {found[role].label} and {table.label}")
             found[role] = table
     return found
 
@@ -166,7 +172,7 @@ def load_workbook(path: Path) -> dict[str, Loaded]:
                 if role is None and len(names) > 1:
                     continue
                 sheet = reader.load_sheet(name, header_row=None, dtypes="string")
-                table = _with_header(pa.Table.from_batches([sheet.to_arrow()]), f"{path}!{name}")
+                table = _with_header(pa.Table.from_batches([sheet.to_arrow()]), str(path), name)
                 role = role or guess_role(table.table)
                 if role is not None and role not in found:
                     found[role] = table
@@ -182,7 +188,7 @@ def load_workbook(path: Path) -> dict[str, Loaded]:
     return found
 
 
-def _with_header(raw: pa.Table, source: str) -> Loaded:
+def _with_header(raw: pa.Table, source: str, sheet: str) -> Loaded:
     """Find the header row among the first rows and make it the column names."""
     rows = raw.slice(0, 10).to_pylist()
     header_at = 0
@@ -193,16 +199,16 @@ def _with_header(raw: pa.Table, source: str) -> Loaded:
     names_row = list(rows[header_at].values()) if rows else []
     keep = [i for i, v in enumerate(names_row) if v not in (None, "")]
     if not keep:
-        raise InputError(f"{source}: no header row found (the first ten rows hold no column names)")
+        raise InputError(f"{source}!{sheet}: no header row found (the first ten rows hold no column names)")
     body = raw.slice(header_at + 1)
     names = [str(names_row[i]).strip() for i in keep]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
-        raise InputError(f"{source}: header names repeated: {', '.join(dupes)}")
+        raise InputError(f"{source}!{sheet}: header names repeated: {', '.join(dupes)}")
     columns = {name: body.column(i) for name, i in zip(names, keep, strict=True)}
     table = pa.table(columns)
     # Drop trailing rows that are entirely empty (Excel's formatted-but-empty rows).
-    return Loaded(_without_blank_rows(table), source, header_at + 1)
+    return Loaded(_without_blank_rows(table), source, header_at + 1, sheet)
 
 
 def _without_blank_rows(table: pa.Table) -> pa.Table:

@@ -17,6 +17,7 @@ from .framework import CONFIDENCE_LABELS, Framework, load_schema
 from .grading import grade_counts
 from .prepare import constant, lists_from_long
 from .score import Scored
+from .validate import rejecting
 
 VERDICTS = ("certified", "not_certified", "incomplete")
 NATIONAL = "national"
@@ -54,7 +55,10 @@ class Result:
     - ``section_checks`` — long form: unit × indicator / unit rule, with value,
       threshold, met, ratio to threshold, status and any relaxation used;
     - ``excluded`` — units out of scope, with the rule that excluded them;
-    - ``rejected`` — input rows not used, with the file, row, column, value, reason;
+    - ``findings`` — every validation finding: file, sheet, row, column, value, rule,
+      severity (``error`` rejects the row, ``warning`` keeps it, ``notice`` drops a
+      totals row) and messages in Chinese and English;
+    - ``rejected`` — the findings that reject their row;
     - ``accounting`` — per input table: rows read = scored + excluded + rejected.
     """
 
@@ -67,6 +71,7 @@ class Result:
     excluded: pa.Table
     rejected: pa.Table
     accounting: pa.Table
+    findings: pa.Table
     options: dict[str, bool]
     relaxations: tuple[str, ...]
     missing_columns: list[str]
@@ -79,6 +84,7 @@ class Result:
         "sections",
         "section_checks",
         "excluded",
+        "findings",
         "rejected",
         "accounting",
     )
@@ -264,7 +270,7 @@ def build_result(
     fw: Framework,
     *,
     parts: list[ScoredPart],
-    rejected: pa.Table,
+    findings: pa.Table,
     inputs: Mapping[str, tuple[int, str]],
     unused: Mapping[str, tuple[int, str]],
     unit_table: str,
@@ -297,8 +303,9 @@ def build_result(
         sections=_split_key(all_sections),
         section_checks=_split_key(_concat_all(section_checks)),
         excluded=_split_key(all_sections.filter(pc.invert(all_sections.column("in_scope")))),
-        rejected=rejected,
-        accounting=_accounting(all_units, rejected, inputs, unused, unit_table, filtered or {}),
+        findings=findings,
+        rejected=rejecting(findings),
+        accounting=_accounting(all_units, rejecting(findings), inputs, unused, unit_table, filtered or {}),
         options=options,
         relaxations=relaxations,
         missing_columns=missing_columns,

@@ -89,14 +89,12 @@ def national(scale: float = 1.0, seed: int = 0, year: int = 2024) -> dict[str, p
     }
     for level, students, present in (("primary", sp, has_p), ("junior", sj, has_j)):
         li = 0 if level == "primary" else 1
-        cols[f"teachers_{level}"] = pa.array(
-            (students / (16 + 4 * li)).round().astype(np.int64), mask=~present
-        )
+        teachers = (students / (16 - 3.5 * li)).round().astype(np.int64)  # about 1:16 primary, 1:12.5 junior
+        cols[f"teachers_{level}"] = pa.array(teachers, mask=~present)
         for name, th in _PER_100.items():
             per100 = th[li] * _spread(rng, n_schools, county_effect)
-            cols[f"{name}_{level}"] = pa.array(
-                (per100 * students / 100).round().astype(np.int64), mask=~present
-            )
+            count = np.minimum((per100 * students / 100).round().astype(np.int64), teachers)
+            cols[f"{name}_{level}"] = pa.array(count, mask=~present)
         classes = np.maximum(1, (students / (40 + 5 * li)).round()).astype(np.int64)
         cols[f"classes_{level}"] = pa.array(classes, mask=~present)
         cols[f"max_class_size_{level}"] = pa.array(

@@ -55,6 +55,12 @@ PER_LEVEL_RESOURCES = ("teachers_above_degree", "backbone_teachers", "pe_arts_te
 SHARED_RESOURCES = ("teaching_aux_area_m2", "sports_area_m2", "equipment_value_cny", "multimedia_classrooms")
 
 
+def _add(table: pa.Table, column: str, row: int, amount: float) -> pa.Table:
+    values = pc.cast(table.column(column), pa.float64()).to_pylist()
+    values[row] = (values[row] or 0.0) + amount
+    return table.set_column(table.column_names.index(column), column, pa.array(values, pa.float64()))
+
+
 def codes_in(jurisdiction: str) -> tuple[str, ...]:
     """Two county codes inside a jurisdiction prefix and one outside it."""
     pad = {2: ("0102", "0201"), 4: ("02", "03"), 6: ("",)}[len(jurisdiction)]
@@ -169,13 +175,11 @@ class RuleSetConformance:
             resource = data.draw(st.sampled_from(PER_LEVEL_RESOURCES + SHARED_RESOURCES))
             column = f"{resource}_{level}" if resource in PER_LEVEL_RESOURCES else resource
             amount = data.draw(st.floats(min_value=0, max_value=1e4, allow_nan=False))
-            values = pc.cast(schools.column(column), pa.float64()).to_pylist()
-            values[i] = (values[i] or 0.0) + (
-                amount if resource.endswith(("_m2", "_cny")) else float(round(amount))
-            )
-            richer = schools.set_column(
-                schools.column_names.index(column), column, pa.array(values, pa.float64())
-            )
+            added = amount if resource.endswith(("_m2", "_cny")) else float(round(amount))
+            richer = _add(schools, column, i, added)
+            if resource in PER_LEVEL_RESOURCES:
+                # Qualified teachers are teachers too: the new ones join the full-time count.
+                richer = _add(richer, f"teachers_{level}", i, added)
             before = evaluate(schools=schools, framework=rs.framework, year=2024)
             after = evaluate(schools=richer, framework=rs.framework, year=2024)
             fw = with_rule_sets(load_framework(rs.framework), [*_ancestors(rs), rs])

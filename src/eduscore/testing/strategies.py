@@ -51,14 +51,19 @@ def _school(draw: st.DrawFn, index: int, counties: tuple[str, ...], missing: boo
         students = draw(st.integers(1, hi))
         total += students
         row[f"students_{level}"] = students
-        row[f"teachers_{level}"] = draw(_maybe(st.integers(0, students // 8 + 1), missing))
+        teachers = draw(_maybe(st.integers(0, students // 8 + 1), missing))
+        row[f"teachers_{level}"] = teachers
         for name, per100 in (
             ("teachers_above_degree", 6.0),
             ("backbone_teachers", 1.5),
             ("pe_arts_teachers", 1.3),
             ("mid_senior_title_teachers", 4.0),
         ):
-            row[f"{name}_{level}"] = draw(_maybe(st.integers(0, int(students * per100 / 100) + 1), missing))
+            # Never more of a kind of teacher than teachers: such a row is rejected as invalid.
+            most = int(students * per100 / 100) + 1
+            if teachers is not None:
+                most = min(most, teachers)
+            row[f"{name}_{level}"] = draw(_maybe(st.integers(0, most), missing))
         classes = draw(st.integers(1, max(1, students // 20)))
         row[f"classes_{level}"] = classes
         row[f"max_class_size_{level}"] = draw(

@@ -1,0 +1,177 @@
+"""Validation findings: every problem in the inputs, all at once, with where and why.
+
+A finding names the file, sheet, row (as in the file: the header is row 1 unless title
+rows sit above it), column, value, the rule, a severity and a message in Chinese and
+English. ``error`` rejects the row (it is not scored, and is counted as rejected);
+``warning`` keeps it; ``notice`` drops a row that is not data (a totals row).
+
+The rules are listed in :data:`RULES`; ``docs/validation.md`` explains each one and how
+to fix the data, and a test fails when a rule is not documented there.
+"""
+
+from __future__ import annotations
+
+import attrs
+import pyarrow as pa
+import pyarrow.compute as pc
+
+FINDING_SCHEMA = pa.schema(
+    [
+        ("table", pa.string()),
+        ("source", pa.string()),
+        ("sheet", pa.string()),
+        ("row", pa.int64()),
+        ("column", pa.string()),
+        ("value", pa.string()),
+        ("rule", pa.string()),
+        ("severity", pa.string()),
+        ("message_zh", pa.string()),
+        ("message_en", pa.string()),
+        ("reason", pa.string()),
+        ("rejects_row", pa.bool_()),
+    ]
+)
+SEVERITIES = ("error", "warning", "notice")
+
+
+@attrs.frozen
+class ValidationRule:
+    id: str
+    severity: str
+    zh: str
+    en: str
+
+
+def _r(id: str, severity: str, zh: str, en: str) -> ValidationRule:
+    return ValidationRule(id, severity, zh, en)
+
+
+RULES: dict[str, ValidationRule] = {
+    r.id: r
+    for r in (
+        _r("required_empty", "error", "必填项为空", "a required value is empty"),
+        _r("not_a_number", "error", "不是数字", "not a number"),
+        _r("negative", "error", "不能为负数", "must not be negative"),
+        _r(
+            "looks_like_percentage",
+            "error",
+            "比例大于1,像是百分数:请填 0.85 或 85%",
+            "a rate above 1 looks like a percentage: write 0.85 or 85%",
+        ),
+        _r("rate_out_of_range", "error", "比例应在 0 到 1 之间", "a rate must lie between 0 and 1"),
+        _r("unknown_value", "error", "不是可选值", "not one of the allowed values"),
+        _r("not_yes_no", "error", "应为 是/否", "expected yes/no (是/否, true/false, 1/0)"),
+        _r(
+            "county_code_format",
+            "error",
+            "县区代码应为6位数字(如 330482)",
+            "county_code must be a 6-digit GB/T 2260 code such as 330482",
+        ),
+        _r("year_out_of_range", "error", "年份超出合理范围", "year out of range"),
+        _r("implausible_value", "error", "数值大得不合理", "implausibly large value"),
+        _r(
+            "duplicate_id",
+            "error",
+            "标识码重复:前面已有同一单位,此行不采用",
+            "duplicate id: an earlier row has the same id, this row is not used",
+        ),
+        _r(
+            "exceeds_teachers",
+            "error",
+            "该类教师数多于专任教师总数",
+            "more of these teachers than full-time teachers",
+        ),
+        _r("exceeds_classes", "error", "超额班级数多于班级总数", "more oversize classes than classes"),
+        _r(
+            "totals_row",
+            "notice",
+            "合计行,已忽略(不是一所学校或一个县)",
+            "a totals row, dropped (it is not a school or a county)",
+        ),
+        _r(
+            "zero_students",
+            "warning",
+            "学生数为0但填有办学资源:该学段指标无法计算",
+            "zero students but resources reported: this level's indicators cannot be computed",
+        ),
+        _r(
+            "children_per_teacher",
+            "warning",
+            "生师比异常(每名教师超过60名幼儿)",
+            "more than 60 children per full-time teacher: check the counts",
+        ),
+        _r("class_size_implausible", "warning", "最大班额超过100人,请核对", "largest class above 100: check"),
+        _r("unknown_column", "warning", "无法识别的列,未使用", "unrecognised column, not used"),
+    )
+}
+
+
+def empty() -> pa.Table:
+    return FINDING_SCHEMA.empty_table()
+
+
+@attrs.frozen
+class Where:
+    """Where a table came from: the file and sheet, and what its rows are called."""
+
+    table: str
+    source: str
+    sheet: str = ""
+
+
+def findings(
+    where: Where,
+    rows: pa.Array,
+    column: str,
+    values: pa.ChunkedArray | pa.Array,
+    mask: pa.ChunkedArray | pa.Array,
+    rule: str,
+    detail: pa.ChunkedArray | pa.Array | str | None = None,
+) -> pa.Table:
+    """One finding per row where ``mask`` holds. ``detail`` (one text, or one per row)
+    is appended to the rule's message, e.g. "did you mean 'nine_year'?"."""
+    mask = pc.fill_null(mask, False)
+    if not pc.any(mask).as_py():
+        return empty()
+    spec = RULES[rule]
+    picked_rows = pc.filter(rows, mask)
+    k = len(picked_rows)
+    zh = pa.repeat(pa.scalar(spec.zh), k)
+    en = pa.repeat(pa.scalar(spec.en), k)
+    if detail is not None:
+        extra = pc.filter(detail, mask) if not isinstance(detail, str) else pa.repeat(pa.scalar(detail), k)
+        extra = pc.fill_null(pc.cast(extra, pa.string()), "")
+        sep = pc.if_else(pc.equal(extra, ""), "", "; ")
+        zh = pc.binary_join_element_wise(zh, sep, extra, "")
+        en = pc.binary_join_element_wise(en, sep, extra, "")
+    return pa.table(
+        {
+            "table": pa.repeat(pa.scalar(where.table), k),
+            "source": pa.repeat(pa.scalar(where.source), k),
+            "sheet": pa.repeat(pa.scalar(where.sheet), k),
+            "row": picked_rows,
+            "column": pa.repeat(pa.scalar(column), k),
+            "value": pc.cast(pc.filter(values, mask), pa.string()),
+            "rule": pa.repeat(pa.scalar(rule), k),
+            "severity": pa.repeat(pa.scalar(spec.severity), k),
+            "message_zh": zh,
+            "message_en": en,
+            "reason": en,
+            "rejects_row": pa.repeat(pa.scalar(spec.severity != "warning"), k),
+        },
+        schema=FINDING_SCHEMA,
+    )
+
+
+def concat(parts: list[pa.Table]) -> pa.Table:
+    parts = [p for p in parts if p.num_rows]
+    if not parts:
+        return empty()
+    return pa.concat_tables(parts).sort_by(
+        [("table", "ascending"), ("row", "ascending"), ("column", "ascending")]
+    )
+
+
+def rejecting(found: pa.Table) -> pa.Table:
+    """The findings that reject their row."""
+    return found.filter(found.column("rejects_row"))
