@@ -56,3 +56,11 @@ def test_readme_quick_start_has_exactly_the_two_commands() -> None:
     assert commands == ["python3 dev.py demo", "python3 dev.py test"]
     ci = (ROOT / ".ci" / "run").read_text("utf-8")
     assert "python3 dev.py test" in ci
+
+
+def test_every_validation_rule_is_documented() -> None:
+    from eduscore.validate import RULES
+
+    page = (ROOT / "docs" / "validation.md").read_text("utf-8")
+    for rule in RULES.values():
+        assert f"| `{rule.id}` | {rule.severity} |" in page, f"docs/validation.md lacks {rule.id}"

@@ -262,17 +262,15 @@ def _tables(view: ReportView, result: Result) -> str:
                 f"<td>{escape(str(e.get(reason_key) or ''))}</td></tr>"
             )
         out.append("</table>")
-    rejected = result.rejected.to_pylist()
-    if rejected:
-        out.append(
-            f"<h2>{escape(w['rejected'])}</h2><table><tr><th>file</th><th>row</th><th>column</th><th>value</th><th>{escape(w['reason'])}</th></tr>"
-        )
-        for r in rejected:
+    if result.findings.num_rows:
+        out.append(f"<h2>{escape(w['findings'])}</h2><div class='scroll'><table><tr>")
+        out += [f"<th>{escape(h)}</th>" for h in view.finding_headers()]
+        out.append("</tr>")
+        for row in view.finding_rows():
             out.append(
-                f"<tr><td>{escape(r['source'])}</td><td class='num'>{r['row']}</td><td>{escape(r['column'])}</td>"
-                f"<td>{escape(str(r['value']))}</td><td>{escape(r['reason'])}</td></tr>"
+                "<tr>" + "".join(f"<td>{escape('' if v is None else str(v))}</td>" for v in row) + "</tr>"
             )
-        out.append("</table>")
+        out.append("</table></div>")
     return "\n".join(out)
 
 

@@ -73,18 +73,11 @@ def render_markdown(result: Result, lang: str = "zh") -> str:
     out += [f"## {w['accounting']}", ""] + [
         f"- {cell(accounting_line(a, lang))}" for a in result.accounting.to_pylist()
     ]
-    if result.rejected.num_rows:
-        out += [
-            "",
-            f"## {w['rejected']}",
-            "",
-            "| file | row | column | value | reason |",
-            "|---|---|---|---|---|",
-        ]
-        for r in result.rejected.to_pylist():
-            out.append(
-                f"| {cell(r['source'])} | {r['row']} | {cell(r['column'])} | {cell(r['value'])} | {cell(r['reason'])} |"
-            )
+    if result.findings.num_rows:
+        heads = view.finding_headers()
+        out += ["", f"## {w['findings']}", "", "| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
+        for row in view.finding_rows():
+            out.append("| " + " | ".join(cell(v) for v in row) + " |")
     return "\n".join(out) + "\n"
 
 

@@ -73,6 +73,22 @@ def print_report(result: Result, lang: str = "zh", file: IO[str] | None = None, 
                 console.print(f"  - {escape(ch['check_id'])}: {escape(ch['reason'] or '')}")
             if len(unknown) > max_rows:
                 console.print(f"  … {len(unknown) - max_rows}")
+    found = result.findings.to_pylist()
+    if found:
+        console.print(Text(f"\n{w['findings']}:", style="bold"))
+        counts: dict[tuple[str, str], int] = {}
+        for f in found:
+            counts[(f["severity"], f["rule"])] = counts.get((f["severity"], f["rule"]), 0) + 1
+        for (severity, rule), k in sorted(counts.items()):
+            console.print(f"  {escape(w['severity'][severity])} · {escape(rule)}: {k}")
+        key = "message_zh" if lang == "zh" else "message_en"
+        for f in found[:max_rows]:
+            where = f"{f['source']}" + (f"!{f['sheet']}" if f["sheet"] else "")
+            console.print(
+                f"  - {escape(where)} {f['row']} {escape(f['column'])} = {escape(str(f['value']))}: {escape(f[key])}"
+            )
+        if len(found) > max_rows:
+            console.print(f"  … {len(found) - max_rows} (report.xlsx / result.json)")
     console.print(Text(f"\n{w['accounting']}:", style="bold"))
     for a in result.accounting.to_pylist():
         console.print(f"  {escape(accounting_line(a, lang))}")

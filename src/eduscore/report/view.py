@@ -44,7 +44,7 @@ VERDICT = {
     "zh": {"certified": "通过认定", "not_certified": "未通过认定", "incomplete": "资料不全,暂无法认定"},
     "en": {"certified": "certified", "not_certified": "not certified", "incomplete": "incomplete"},
 }
-WORDS = {
+WORDS: dict[str, dict[str, Any]] = {
     "zh": {
         "verdict": "认定结论",
         "checks": "评估项目",
@@ -69,6 +69,12 @@ WORDS = {
         "accounting": "数据行核对",
         "excluded": "不纳入计算的学校",
         "rejected": "未采用的数据行",
+        "findings": "数据问题",
+        "severity": {
+            "error": "错误(该行不采用)",
+            "warning": "警告(该行仍采用)",
+            "notice": "提示(非数据行,已忽略)",
+        },
         "rule_set": "规则来源",
         "grade": "等级",
         "synthetic": "",
@@ -97,6 +103,12 @@ WORDS = {
         "accounting": "Row accounting",
         "excluded": "Schools outside the calculation",
         "rejected": "Input rows not used",
+        "findings": "Data problems",
+        "severity": {
+            "error": "error (row not used)",
+            "warning": "warning (row kept)",
+            "notice": "notice (not a data row, dropped)",
+        },
         "rule_set": "Rule set",
         "grade": "Grade",
         "synthetic": "",
@@ -219,6 +231,28 @@ class ReportView:
         if ch["kind"] in ("section_threshold", "count_met_with_floor"):
             return str(ch["reason"] or "—")
         return number(ch["value"])
+
+    def finding_rows(self) -> list[list[Any]]:
+        """Findings as rows: file, sheet, row, column, value, severity, rule, message."""
+        key = "message_zh" if self.lang == "zh" else "message_en"
+        return [
+            [
+                f["source"],
+                f["sheet"],
+                f["row"],
+                f["column"],
+                f["value"],
+                self.words["severity"][f["severity"]],
+                f["rule"],
+                f[key],
+            ]
+            for f in self.result.findings.to_pylist()
+        ]
+
+    def finding_headers(self) -> list[str]:
+        if self.lang == "zh":
+            return ["文件", "工作表", "行", "列", "值", "级别", "规则", "说明"]
+        return ["file", "sheet", "row", "column", "value", "severity", "rule", "message"]
 
     def group_name(self, group: str) -> str:
         label = self.fw.groups.get(group)

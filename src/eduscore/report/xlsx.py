@@ -174,10 +174,33 @@ def write_xlsx(result: Result, out: Path, lang: str = "zh") -> Path:
         [10, 7, 18, 24, 8, 30, 40],
     )
     w.sheet(
-        "未采用 Rejected",
-        ["文件 file", "行 row", "列 column", "值 value", "原因 reason"],
-        [[r["source"], r["row"], r["column"], r["value"], r["reason"]] for r in result.rejected.to_pylist()],
-        [36, 7, 24, 20, 60],
+        "数据问题 Findings",
+        [
+            "文件 file",
+            "工作表 sheet",
+            "行 row",
+            "列 column",
+            "值 value",
+            "级别 severity",
+            "规则 rule",
+            "说明 message",
+            "message",
+        ],
+        [
+            [
+                f["source"],
+                f["sheet"],
+                f["row"],
+                f["column"],
+                f["value"],
+                f["severity"],
+                f["rule"],
+                f["message_zh"],
+                f["message_en"],
+            ]
+            for f in result.findings.to_pylist()
+        ],
+        [30, 14, 7, 24, 16, 9, 22, 50, 50],
     )
     acc = result.accounting.to_pylist()
     w.sheet(
