@@ -112,9 +112,14 @@ def evaluate(
             "counties": ["county_code", "year"],
             "kindergartens": ["kindergarten_id", "year"],
         }[role]
-        t = drop_rejected(t, found)
+        # Duplicates are found among all data rows (a second row with the same id is reported
+        # even when the first one is rejected for another reason), totals rows aside.
         t = _with_year(t, year)
-        t, dupes = reject_duplicates(t, keys, validate.Where(role, loaded.source, loaded.sheet))
+        totals = found.filter(pc.equal(found.column("rule"), "totals_row"))
+        t, dupes = reject_duplicates(
+            drop_rejected(t, totals), keys, validate.Where(role, loaded.source, loaded.sheet)
+        )
+        t = drop_rejected(t, found)
         finding_parts += [found, dupes]
         inputs[name] = (loaded.table.num_rows, loaded.label)
         tables[role] = t

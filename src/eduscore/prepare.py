@@ -115,7 +115,7 @@ def normalise(
         )
     rows = pa.array(range(loaded.header_rows + 1, loaded.header_rows + 1 + n), pa.int64())
     found: list[pa.Table] = [_unknown_columns(where, loaded.header_rows, unknown, aliases)]
-    found.append(_totals_rows(where, rows, t))
+    totals = _totals_rows(where, rows, t)
     if "equipment_value_10k_cny" in t.column_names:
         raw = t.column("equipment_value_10k_cny")
         converted, bad = _to_number(raw)
@@ -154,7 +154,11 @@ def normalise(
         found.append(validate.findings(where, rows, "county_code", code, bad, "county_code_format"))
     found += _cross_checks(where, rows, t, table)
     t = t.append_column("_row", rows)
-    return t, validate.concat(found)
+    everything = validate.concat(found)
+    if totals.num_rows:
+        # A totals row is not a school: its empty id or odd code is no finding of its own.
+        everything = everything.filter(pc.invert(pc.is_in(everything.column("row"), totals.column("row"))))
+    return t, validate.concat([everything, totals])
 
 
 def _did_you_mean(col: contract.Column, headers: list[str]) -> str | None:
@@ -192,26 +196,25 @@ _TOTALS = rf"^\s*({_TOTAL_WORDS})\s*[:：]?\s*$"
 
 
 def _totals_rows(where: validate.Where, rows: pa.Array, t: pa.Table) -> pa.Table:
-    """Rows whose identifying text says 合计/总计/total are totals, not schools or counties."""
-    hit = None
+    """Rows whose identifying text says 合计/总计/total are totals, not schools or counties:
+    one finding per such row, on the column where the word stands."""
+    parts, any_hit = [], None
     for name in (
-        "school_name",
-        "school_id",
-        "kindergarten_name",
-        "kindergarten_id",
-        "county_name",
         "county_code",
+        "county_name",
+        "school_id",
+        "school_name",
+        "kindergarten_id",
+        "kindergarten_name",
     ):
-        if name in t.column_names:
-            text = pc.cast(t.column(name), pa.string())
-            match = pc.fill_null(pc.match_substring_regex(text, _TOTALS, ignore_case=True), False)
-            hit = match if hit is None else pc.or_(hit, match)
-    if hit is None:
-        return validate.empty()
-    first = next(
-        n for n in ("school_name", "kindergarten_name", "county_name", "county_code") if n in t.column_names
-    )
-    return validate.findings(where, rows, first, t.column(first), hit, "totals_row")
+        if name not in t.column_names:
+            continue
+        text = pc.cast(t.column(name), pa.string())
+        hit = pc.fill_null(pc.match_substring_regex(text, _TOTALS, ignore_case=True), False)
+        fresh = hit if any_hit is None else pc.and_(hit, pc.invert(any_hit))
+        parts.append(validate.findings(where, rows, name, t.column(name), fresh, "totals_row"))
+        any_hit = hit if any_hit is None else pc.or_(any_hit, hit)
+    return validate.concat(parts)
 
 
 def _cross_checks(where: validate.Where, rows: pa.Array, t: pa.Table, table: str) -> list[pa.Table]:
@@ -378,6 +381,22 @@ def _convert(
     return values, problems
 
 
+def _closest(value: str, choices: list[str], labels: Mapping[str, str]) -> str | None:
+    """The allowed code a mistyped value most likely means. Chinese labels are compared by
+    the characters they share (民办普惠 → 普惠性民办), others by spelling (nine-year → nine_year)."""
+    by_label = {zh: code for code, zh in labels.items()}
+
+    def overlap(label: str) -> float:
+        a, b = set(value), set(label)
+        return len(a & b) / len(a | b) if a | b else 0.0
+
+    best = max(by_label, key=overlap, default=None)
+    if best is not None and overlap(best) >= 0.5:
+        return by_label[best]
+    near = difflib.get_close_matches(value, choices, n=1, cutoff=0.5)
+    return by_label.get(near[0], near[0]) if near else None
+
+
 def _enum_hints(
     values: pa.ChunkedArray, bad: pa.ChunkedArray, col: contract.Column, labels: Mapping[str, str]
 ) -> pa.ChunkedArray:
@@ -387,8 +406,7 @@ def _enum_hints(
     wrong = [v for v in pc.unique(pc.filter(values, bad)).to_pylist() if v is not None]
     hints = {}
     for v in wrong:
-        near = difflib.get_close_matches(v, choices, n=1, cutoff=0.5)
-        code = {zh: c for c, zh in labels.items()}.get(near[0], near[0]) if near else None
+        code = _closest(v, choices, labels)
         hints[v] = f"expected one of {allowed}" + (
             f"; did you mean {code!r} ({labels.get(code, code)})?" if code else ""
         )
