@@ -130,7 +130,7 @@ def evaluate(
     if fw.unit == "sections":
         unit_table = "schools"
         if "schools" in tables:
-            units = split_by_level(tables["schools"], fw)
+            units = split_by_level(tables["schools"], fw, keep=extra_cols)
         elif "sections" in tables:
             units = long_sections(tables["sections"])
         else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import Counter
 from collections.abc import Mapping
 
 import attrs
@@ -98,9 +99,9 @@ def normalise(
         if is_percent:
             percent.add(name)
         names.append(name)
-    dupes = sorted({x for x in names if names.count(x) > 1})
+    dupes = sorted(name for name, k in Counter(names).items() if k > 1)
     if dupes:
-        raise InputError(f"{loaded.label}: several headers mean the same column: {', '.join(dupes)}")
+        raise InputError(f"{loaded.label}: several headers mean the same column: {', '.join(dupes[:20])}")
     t = src.rename_columns(names)
     missing = [c.name for c in cols.values() if c.required and c.name not in t.column_names]
     if missing:
@@ -176,8 +177,10 @@ def _unknown_columns(
         return validate.empty()
     known = list(aliases)
     details = []
-    for name in unknown:
-        near = difflib.get_close_matches(_norm_header(name), known, n=1, cutoff=0.6)
+    for i, name in enumerate(unknown):
+        # Suggestions for the first few hundred; a file with thousands of stray columns
+        # does not need a guess for each.
+        near = difflib.get_close_matches(_norm_header(name), known, n=1, cutoff=0.6) if i < 300 else []
         details.append(f"did you mean {near[0]!r} ({aliases[near[0]]})?" if near else "")
     k = len(unknown)
     return validate.findings(
@@ -484,13 +487,14 @@ def _col(t: pa.Table, name: str, type_: pa.DataType = _FLOAT) -> pa.ChunkedArray
     return pa.chunked_array([pa.nulls(t.num_rows, type_)])
 
 
-def split_by_level(schools: pa.Table, fw: Framework) -> pa.Table:
+def split_by_level(schools: pa.Table, fw: Framework, keep: Iterable[str] = ()) -> pa.Table:
     """Turn wide ``schools`` rows into one row per school section (frameworks.md §1.3).
 
     Shared stock resources are split by student-weighted shares (a junior student
     counts ``weights.junior`` primary students, a senior ``weights.senior``); the
     senior-high part is dropped. Whole-school teacher counts, when the per-level count
-    is missing, are split by the same shares and flagged in ``estimated_columns``.
+    is missing, are split by the same shares and flagged in ``estimated_columns``. Other
+    columns are kept when the framework or ``keep`` (rule sets' inputs) declares them.
     """
     weights = fw.split.weights if fw.split else {"primary": 1.0, "junior": 1.1, "senior": 1.32}
     shared = fw.split.shared if fw.split else tuple(n for n, _, _ in contract.SHARED_RESOURCES)
@@ -512,6 +516,7 @@ def split_by_level(schools: pa.Table, fw: Framework) -> pa.Table:
         ),
     )
     denominator = pc.if_else(pc.equal(denominator, 0.0), pa.scalar(None, pa.float64()), denominator)
+    declared = set(fw.column_kinds("sections")) | set(keep)
     parts = []
     for level in fw.levels or contract.LEVELS:
         students = a if level == "primary" else b
@@ -562,8 +567,10 @@ def split_by_level(schools: pa.Table, fw: Framework) -> pa.Table:
         cols["school_classes"] = pc.if_else(both, pc.add(ca, cb), pc.if_else(only_p, ca, cb))
         cols["split_share"] = share
         cols["estimated_columns"] = _estimated_lists(estimated, sub.num_rows)
+        # Other columns come along only when a formula may read them (declared inputs):
+        # a stray column costs nothing in the rules but would in every projection.
         for name in sub.column_names:
-            if name not in cols and not _is_wide_only(name):
+            if name not in cols and not _is_wide_only(name) and (name in declared or name.startswith("_")):
                 cols[name] = sub.column(name)
         parts.append(pa.table(cols))
     if not parts:
