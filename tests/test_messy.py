@@ -87,3 +87,25 @@ def test_accounting_holds_on_generated_messy_tables(schools: pa.Table, data: st.
     rejected_rows = {f["row"] for f in result.rejected.to_pylist()}
     assert len(rejected_rows) == acc["rejected"]
     result.to_json()
+
+
+def test_a_malformed_row_in_the_middle_of_a_large_file_is_reported_by_number(tmp_path: Path) -> None:
+    """The benchmark does this at a million sections (benchmarks/million.py); here 40,000 rows."""
+    import pyarrow.csv as pacsv
+
+    from eduscore.synthetic import national
+
+    schools = national(0.22, seed=5)["schools"]
+    middle = schools.num_rows // 2
+    column = [None if v is None else str(v) for v in schools.column("sports_area_m2").to_pylist()]
+    column[middle] = "1,2OO"  # letter O typed for zero
+    schools = schools.set_column(
+        schools.column_names.index("sports_area_m2"), "sports_area_m2", pa.array(column)
+    )
+    path = tmp_path / "schools.csv"
+    pacsv.write_csv(schools, path)
+    result = eduscore.evaluate(schools=path)
+    errors = [f for f in result.findings.to_pylist() if f["severity"] == "error"]
+    assert [(f["row"], f["column"], f["value"]) for f in errors] == [(middle + 2, "sports_area_m2", "1,2OO")]
+    acc = result.accounting.to_pylist()[0]
+    assert acc["rows"] == schools.num_rows and acc["rejected"] == 1
