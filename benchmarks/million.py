@@ -54,24 +54,36 @@ def main() -> None:
     texts = pa.array([None if v is None else str(v) for v in students], pa.string())
     texts = texts.to_pylist()
     texts[middle] = "约两百"  # what a hand-edited cell looks like
-    schools = schools.set_column(schools.column_names.index("students_primary"), "students_primary", pa.array(texts))
+    schools = schools.set_column(
+        schools.column_names.index("students_primary"), "students_primary", pa.array(texts)
+    )
     with tempfile.TemporaryDirectory() as tmp:
         s_path, c_path = Path(tmp) / "schools.csv", Path(tmp) / "counties.csv"
         start = time.perf_counter()
         pacsv.write_csv(schools, s_path)
         pacsv.write_csv(data["counties"], c_path)
-        print(f"wrote {schools.num_rows:,} schools ({s_path.stat().st_size / 1e6:,.0f} MB CSV) in "
-              f"{time.perf_counter() - start:.1f} s; broken cell at file row {middle + 2:,}")
-        proc = subprocess.run([sys.executable, "-c", CHILD, str(s_path), str(c_path)],
-                              capture_output=True, text=True, check=True)
+        print(
+            f"wrote {schools.num_rows:,} schools ({s_path.stat().st_size / 1e6:,.0f} MB CSV) in "
+            f"{time.perf_counter() - start:.1f} s; broken cell at file row {middle + 2:,}"
+        )
+        proc = subprocess.run(
+            [sys.executable, "-c", CHILD, str(s_path), str(c_path)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
     report = json.loads(proc.stdout)
     child_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"evaluated {report['sections']:,} sections of {report['counties']:,} counties "
-          f"from CSV in {report['seconds']:.1f} s")
+    print(
+        f"evaluated {report['sections']:,} sections of {report['counties']:,} counties "
+        f"from CSV in {report['seconds']:.1f} s"
+    )
     print(f"peak resident memory of the evaluation: {max(report['peak_mib'], child_peak):,.0f} MiB")
     for a in report["accounting"]:
-        print(f"  {a['table']}: {a['rows']:,} rows = {a['scored']:,} scored + {a['excluded']:,} excluded "
-              f"+ {a['rejected']:,} rejected + {a['unused']:,} unused")
+        print(
+            f"  {a['table']}: {a['rows']:,} rows = {a['scored']:,} scored + {a['excluded']:,} excluded "
+            f"+ {a['rejected']:,} rejected + {a['unused']:,} unused"
+        )
     for f in report["errors"]:
         print(f"  finding: row {f['row']:,} column {f['column']} value {f['value']!r}: {f['message_en']}")
     assert any(f["row"] == middle + 2 for f in report["errors"]), "the broken row was not reported"

@@ -230,6 +230,16 @@ def test_text_from_inputs_is_inert_in_html_markdown_and_xlsx(tmp_path: Path) -> 
         if isinstance(c.value, str) and c.value.startswith("=HYPERLINK")
     ]
     assert cells and all(c.data_type == "s" for c in cells)
+    # Every cell that came from an input and starts like a formula stays text.
+    for start in ("+", "-", "@"):
+        t = table([school("z", **{**AT_THRESHOLD_PRIMARY, "sports_area_m2": 1.0})])
+        t = t.set_column(t.column_names.index("school_name"), "school_name", pa.array([f"{start}SUM(1,2)"]))
+        path = write_xlsx(eduscore.evaluate(schools=t), tmp_path / f"x{ord(start)}")
+        book = openpyxl.load_workbook(path)
+        found = [
+            c for s in book.worksheets for r in s.iter_rows() for c in r if c.value == f"{start}SUM(1,2)"
+        ]
+        assert found and all(c.data_type == "s" for c in found), start
 
 
 def _chrome() -> tuple[str, str] | None:
