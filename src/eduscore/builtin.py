@@ -49,6 +49,8 @@ def _flat(table: pa.Table) -> pa.Table:
     for i, field in enumerate(table.schema):
         if pa.types.is_list(field.type) or pa.types.is_large_list(field.type):
             table = table.set_column(i, field.name, pc.binary_join(table.column(field.name), "; "))
+        elif pa.types.is_dictionary(field.type):
+            table = table.set_column(i, field.name, pc.cast(table.column(field.name), field.type.value_type))
     return table
 
 

@@ -29,11 +29,20 @@ _STATUS_ZH = {"pass": "达标", "fail": "未达标", "not_assessed": "未评估"
 def _split_key(t: pa.Table) -> pa.Table:
     """Replace the internal ``_county`` key by ``county_code`` and ``year`` columns."""
     # Split only the distinct keys, then spread them back by dictionary index.
-    encoded = t.column("_county").combine_chunks().dictionary_encode()
+    key = t.column("_county")
+    if pa.types.is_dictionary(key.type):
+        encoded = pa.table({"k": key}).unify_dictionaries().column("k").combine_chunks()
+    else:
+        encoded = key.combine_chunks().dictionary_encode()
     parts = pc.split_pattern(encoded.dictionary, "|")
     year_text = pc.list_element(parts, 1)
     years = pc.cast(pc.if_else(pc.equal(year_text, ""), pa.scalar(None, pa.string()), year_text), pa.int64())
-    code = pc.take(pc.list_element(parts, 0), encoded.indices)
+    codes = pc.list_element(parts, 0)
+    code = (
+        pa.DictionaryArray.from_arrays(encoded.indices, codes)
+        if pa.types.is_dictionary(key.type)
+        else pc.take(codes, encoded.indices)
+    )
     year = pc.take(years, encoded.indices)
     rest = t.drop_columns(["_county"])
     return pa.table({"county_code": code, "year": year, **{n: rest.column(n) for n in rest.column_names}})

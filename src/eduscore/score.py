@@ -25,23 +25,41 @@ STATUSES = ("pass", "fail", "not_assessed", "not_computable")
 _NULL_F = pa.scalar(None, pa.float64())
 _NULL_S = pa.scalar(None, pa.string())
 
+# The long per-unit table has ~16 rows per school section: its repeated texts are
+# dictionary-encoded (a few bytes per row instead of a string each).
+_DICT = pa.dictionary(pa.int32(), pa.string())
 SECTION_CHECK_SCHEMA = pa.schema(
     [
-        ("_county", pa.string()),
-        ("unit_id", pa.string()),
-        ("level", pa.string()),
-        ("check_id", pa.string()),
-        ("kind", pa.string()),
+        ("_county", _DICT),
+        ("unit_id", _DICT),
+        ("level", _DICT),
+        ("check_id", _DICT),
+        ("kind", _DICT),
         ("value", pa.float64()),
         ("threshold", pa.float64()),
-        ("comparator", pa.string()),
+        ("comparator", _DICT),
         ("met", pa.bool_()),
         ("ratio", pa.float64()),
-        ("status", pa.string()),
+        ("status", _DICT),
         ("reason", pa.string()),
         ("relaxation", pa.string()),
     ]
 )
+
+
+def _label(value: str | None, n: int) -> pa.DictionaryArray:
+    """``n`` copies of one text as a dictionary array (4 bytes a row); None gives nulls."""
+    if value is None:
+        return pa.DictionaryArray.from_arrays(pa.nulls(n, pa.int32()), pa.array([], pa.string()))
+    return pa.DictionaryArray.from_arrays(
+        pa.repeat(pa.scalar(0, pa.int32()), n), pa.array([value], pa.string())
+    )
+
+
+def _encoded(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray:
+    encoded = pc.dictionary_encode(column)
+    return encoded if isinstance(encoded, pa.ChunkedArray) else pa.chunked_array([encoded])
+
 
 CHECK_SCHEMA = pa.schema(
     [
@@ -180,6 +198,7 @@ class Engine:
 
     def __init__(self, fw: Framework, relaxations: Sequence[str] = ()) -> None:
         self.fw = fw
+        self.ids: dict[str, pa.ChunkedArray] = {}
         self.unit_kinds = fw.column_kinds(fw.unit)
         self.unit_cols = Columns(self.unit_kinds)
         self.county_cols = Columns(fw.column_kinds("counties") | {"year": "number"})
@@ -264,17 +283,17 @@ class Engine:
         status = pc.if_else(units.column("in_scope"), status, "excluded")
         return pa.table(
             {
-                "_county": units.column("_county"),
-                "unit_id": units.column("unit_id"),
-                "level": units.column("level"),
-                "check_id": constant(check_id, n, pa.string()),
-                "kind": constant(kind, n, pa.string()),
+                "_county": self.ids["_county"],
+                "unit_id": self.ids["unit_id"],
+                "level": self.ids["level"],
+                "check_id": _label(check_id, n),
+                "kind": _label(kind, n),
                 "value": v,
                 "threshold": th,
-                "comparator": constant(comparator, n, pa.string()),
+                "comparator": _label(comparator, n),
                 "met": met,
                 "ratio": ratio,
-                "status": status,
+                "status": _encoded(status),
                 "reason": reason,
                 "relaxation": got.column("relaxation"),
             },
@@ -318,21 +337,21 @@ class Engine:
         )
         return pa.table(
             {
-                "_county": units.column("_county"),
-                "unit_id": units.column("unit_id"),
-                "level": units.column("level"),
-                "check_id": constant(rule.id, n, pa.string()),
-                "kind": constant(rule.kind, n, pa.string()),
+                "_county": self.ids["_county"],
+                "unit_id": self.ids["unit_id"],
+                "level": self.ids["level"],
+                "check_id": _label(rule.id, n),
+                "kind": _label(rule.kind, n),
                 "value": pc.cast(met_count, pa.float64()),
                 "threshold": constant(float(rule.min_met), n, pa.float64()),
-                "comparator": constant(">=", n, pa.string()),
+                "comparator": _label(">=", n),
                 "met": pc.if_else(
                     pc.equal(status, "pass"),
                     True,
                     pc.if_else(pc.equal(status, "fail"), False, pa.scalar(None, pa.bool_())),
                 ),
                 "ratio": pa.nulls(n, pa.float64()),
-                "status": status,
+                "status": _encoded(status),
                 "reason": reason,
                 "relaxation": pa.nulls(n, pa.string()),
             },
@@ -352,6 +371,9 @@ class Engine:
             flags = flags.append_column(s, pc.cast(pc.equal(mine.column("status"), s), pa.int64()))
         agg = flags.group_by("_county", use_threads=False).aggregate(
             [("n", "sum"), ("fail", "sum"), ("not_assessed", "sum")]
+        )
+        agg = agg.set_column(
+            agg.column_names.index("_county"), "_county", pc.cast(agg.column("_county"), pa.string())
         )
         joined = counties.select(["_county"]).join(agg, "_county", use_threads=False)
         n_fail = joined.column("fail_sum")
@@ -633,6 +655,8 @@ class Engine:
         fw = self.fw
         if "level" not in units.column_names:
             units = units.append_column("level", pa.nulls(units.num_rows, pa.string()))
+        # Identity of each unit, encoded once and shared by every per-unit check table.
+        self.ids = {name: _encoded(units.column(name)) for name in ("_county", "unit_id", "level")}
         by_indicator: dict[str, pa.Table] = {}
         unit_parts = []
         for ind in fw.indicators:
