@@ -65,6 +65,8 @@ def pandas_version(schools: pd.DataFrame) -> pd.DataFrame:
     def cv(g: pd.DataFrame, value: str) -> float:
         p, x = g["students"], g[value]
         mean = (p * x).sum() / p.sum()
+        if not mean:
+            return float("nan")
         return float(np.sqrt(((p / p.sum()) * (x - mean) ** 2).sum()) / mean)
 
     rows = []
