@@ -298,7 +298,7 @@ def build_result(
         checks.append(part_checks)
         verdicts.append(_verdicts(part_checks, part.counties.select(["_county", "county_name"]), fw_c))
         dispersion.append(_with_descriptive_mean(_with_limits(scored.dispersion, part_checks), fw_c))
-        sections.append(_section_table(scored.units, _unit_rule_status(scored.unit_checks, fw_c), fw_c))
+        sections.append(_section_table(scored.units, scored.unit_rules, fw_c))
         section_checks.append(scored.unit_checks)
         units.append(scored.units.select(["_row", "in_scope"]))
     all_verdicts = _apply_modifiers(_concat_all(verdicts), parts)
@@ -529,14 +529,6 @@ def _with_descriptive_mean(dispersion: pa.Table, fw: Framework) -> pa.Table:
     return pa.concat_tables([dispersion, rows.cast(dispersion.schema)]).sort_by(
         [("_county", "ascending"), ("level", "descending"), ("indicator", "ascending")]
     )
-
-
-def _unit_rule_status(unit_checks: pa.Table, fw: Framework) -> dict[str, pa.Table]:
-    out = {}
-    for rule in fw.rules_of("count_met_with_floor", "section_threshold"):
-        mine = unit_checks.filter(pc.equal(unit_checks.column("check_id"), rule.id))
-        out[rule.id] = mine
-    return out
 
 
 _IDENTITY = (

@@ -191,6 +191,7 @@ class Scored:
     unit_checks: pa.Table  # long: unit × check
     dispersion: pa.Table
     checks: pa.Table  # long: county × check
+    unit_rules: dict[str, pa.Table] = attrs.field(factory=dict)  # unit rule id → its rows of unit_checks
 
 
 class Engine:
@@ -360,9 +361,8 @@ class Engine:
 
     # ----------------------------------------------------------------- county level
 
-    def _section_rule_checks(self, unit_checks: pa.Table, counties: pa.Table, rule: Rule) -> pa.Table:
-        """County check of a unit rule: every in-scope, applicable unit must pass."""
-        mine = unit_checks.filter(pc.equal(unit_checks.column("check_id"), rule.id))
+    def _section_rule_checks(self, mine: pa.Table, counties: pa.Table, rule: Rule) -> pa.Table:
+        """County check of a unit rule (``mine``: its rows): every in-scope, applicable unit must pass."""
         # In-scope units count; of those, the ones the rule applies to must pass. In-scope
         # units none of which the rule applies to (no kindergarten built since 2017) pass.
         mine = mine.filter(pc.not_equal(mine.column("status"), "excluded"))
@@ -663,26 +663,25 @@ class Engine:
             t = self._indicator_checks(units, ind)
             by_indicator[ind.id] = t
             unit_parts.append(t)
+        unit_rules: dict[str, pa.Table] = {}
         for rule in fw.rules_of("section_threshold"):
             if not rule.enabled:
                 continue
             assert rule.value is not None
-            unit_parts.append(
-                self._unit_check(
-                    units, rule.id, rule.kind, rule.value, rule.comparator, rule.threshold, rule.applies_when
-                )
+            unit_rules[rule.id] = self._unit_check(
+                units, rule.id, rule.kind, rule.value, rule.comparator, rule.threshold, rule.applies_when
             )
         for rule in fw.rules_of("count_met_with_floor"):
             if rule.enabled:
-                unit_parts.append(self._count_met(units, rule, by_indicator))
-        unit_checks = _concat(unit_parts, SECTION_CHECK_SCHEMA)
+                unit_rules[rule.id] = self._count_met(units, rule, by_indicator)
+        unit_checks = _concat([*unit_parts, *unit_rules.values()], SECTION_CHECK_SCHEMA)
         dispersion = self._dispersion(units, by_indicator)
         check_parts = []
         for rule in fw.rules:
             if not rule.enabled or rule.kind in ("scope_exclusion", "relaxation"):
                 continue
             if rule.kind in ("section_threshold", "count_met_with_floor"):
-                check_parts.append(self._section_rule_checks(unit_checks, counties, rule))
+                check_parts.append(self._section_rule_checks(unit_rules[rule.id], counties, rule))
             elif rule.kind == "dispersion_limit":
                 check_parts.append(self._dispersion_checks(dispersion, counties, rule))
             elif rule.kind == "composite_dispersion":
@@ -693,7 +692,9 @@ class Engine:
         wide = units
         for ind in fw.indicators:
             wide = wide.append_column(ind.id, by_indicator[ind.id].column("value"))
-        return Scored(units=wide, unit_checks=unit_checks, dispersion=dispersion, checks=checks)
+        return Scored(
+            units=wide, unit_checks=unit_checks, dispersion=dispersion, checks=checks, unit_rules=unit_rules
+        )
 
     def _indicator_checks(self, units: pa.Table, ind: Indicator) -> pa.Table:
         return self._unit_check(units, ind.id, "indicator", ind.formula, ind.comparator, ind.threshold)
