@@ -330,3 +330,12 @@ def test_quality_balance_prerequisite_counts_years() -> None:
     r = eduscore.evaluate(schools=schools, counties=counties)
     assert checks_of(r, "990101")["basic_balance_years"]["status"] == "pass"
     assert checks_of(r, "990102")["basic_balance_years"]["status"] == "fail"
+
+
+def test_a_threshold_formula_with_missing_inputs_is_not_assessed() -> None:
+    """music_rooms ≥ ceil(school_classes / 12): without class counts it cannot be judged."""
+    r = eduscore.evaluate(schools=table([school("a", **AT_THRESHOLD_PRIMARY, music_rooms=1)]))
+    check = next(c for c in r.section_checks.to_pylist() if c["check_id"] == "music_art_rooms.music_count")
+    assert check["status"] == "not_assessed" and "classes" in check["reason"]
+    county = next(c for c in r.checks.to_pylist() if c["check_id"] == "music_art_rooms.music_count")
+    assert county["status"] == "not_assessed"

@@ -35,7 +35,18 @@ DISPERSION_SCHEMA = pa.schema(
 
 
 def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
-    """Dense integer codes of a key column, and the distinct values they index."""
+    """Dense integer codes of a key column, and the distinct values they index.
+
+    A dictionary-encoded column (as the engine passes) only has its chunks' dictionaries
+    unified; a plain column is encoded here."""
+    if pa.types.is_dictionary(column.type):
+        combined = pa.table({"k": column}).unify_dictionaries().column("k").combine_chunks()
+        indices = combined.indices.fill_null(-1)
+        values = combined.dictionary
+        if combined.null_count:  # a missing key (e.g. no level) becomes its own group
+            values = pa.concat_arrays([values, pa.array([None], values.type)])
+            indices = pc.if_else(pc.equal(indices, -1), len(values) - 1, indices)
+        return np.asarray(indices.to_numpy(zero_copy_only=False), dtype=np.int64), values
     encoded = (
         column.combine_chunks().dictionary_encode()
         if isinstance(column, pa.ChunkedArray)

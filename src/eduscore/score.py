@@ -266,11 +266,18 @@ class Engine:
             ratio = pc.if_else(pc.equal(den, 0.0), _NULL_F, pc.divide(num, den))
             ratio = pc.if_else(pc.and_(pc.equal(num, 0.0), pc.equal(den, 0.0)), 1.0, ratio)
         status = pc.if_else(pc.is_null(v), "not_assessed", pc.if_else(met, "pass", "fail"))
-        if comparator is None:
+        if comparator is None or threshold is None:
+            # A value with nothing to compare it with is information, not a check.
             status = pc.if_else(pc.is_null(v), "not_assessed", pa.scalar("info"))
-        elif th_compiled is None and threshold is not None:
+        elif th_compiled is None:
+            # A plain threshold with no value for this level or school type: information.
             status = pc.if_else(pc.and_(pc.is_valid(v), pc.is_null(th)), pa.scalar("info"), status)
+        else:
+            # A threshold formula whose inputs are missing: the check cannot be assessed.
+            status = pc.fill_null(status, "not_assessed")
         reason = pc.if_else(pc.is_null(v), got.column("reason"), _NULL_S)
+        if th_compiled is not None:
+            reason = pc.if_else(pc.and_(pc.is_valid(v), pc.is_null(th)), got.column("reason"), reason)
         if "applies" in got.column_names:
             applies = got.column("applies")
             status = pc.if_else(
@@ -714,9 +721,9 @@ class Engine:
             parts.append(
                 pa.table(
                     {
-                        "_county": units.column("_county"),
-                        "level": units.column("level"),
-                        "indicator": constant(ind_id, units.num_rows, pa.string()),
+                        "_county": self.ids["_county"],
+                        "level": self.ids["level"],
+                        "indicator": _label(ind_id, units.num_rows),
                         "weight": weight,
                         "value": t.column("value"),
                     }
