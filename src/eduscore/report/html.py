@@ -78,10 +78,9 @@ def _county(view: ReportView, county: Any, sources: dict[tuple[str, str], set[st
         f'<div class="verdict {escape(county.verdict)}">{escape(w["verdict"])}: '
         f"{escape(view.verdict(county.verdict))}{grade}</div>",
     ]
-    if county.reasons:
-        out.append(
-            '<ul class="reasons">' + "".join(f"<li>{escape(r)}</li>" for r in county.reasons[:40]) + "</ul>"
-        )
+    reasons = view.reasons(county)
+    if reasons:
+        out.append('<ul class="reasons">' + "".join(f"<li>{escape(r)}</li>" for r in reasons[:40]) + "</ul>")
     if county.failing:
         out.append(f"<h3>{escape(w['failing_sections'])}</h3><div class='scroll'><table><tr>")
         for col in (w["school"], w["level"], w["rule"], w["value"], w["threshold"], w["ratio"], w["gap"]):

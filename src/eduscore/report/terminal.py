@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..result import Result
-from .view import ReportView, accounting_line, number
+from .view import ReportView, accounting_line, localise, number
 
 _STYLE = {"certified": "bold green", "not_certified": "bold red", "incomplete": "bold yellow"}
 
@@ -70,7 +70,9 @@ def print_report(result: Result, lang: str = "zh", file: IO[str] | None = None, 
         if unknown:
             console.print(Text(f"{view.status('not_assessed')}:", style="yellow"))
             for ch in unknown[:max_rows]:
-                console.print(f"  - {escape(ch['check_id'])}: {escape(ch['reason'] or '')}")
+                console.print(
+                    f"  - {escape(view.check_name(ch))} ({escape(ch['check_id'])}): {escape(localise(ch['reason'], lang))}"
+                )
             if len(unknown) > max_rows:
                 console.print(f"  … {len(unknown) - max_rows}")
     found = result.findings.to_pylist()

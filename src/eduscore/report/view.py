@@ -140,6 +140,39 @@ def number(x: float | None, digits: int = 3) -> str:
     return f"{x:,.0f}"
 
 
+_REASONS_ZH = (
+    (re.compile(r"^(\d+) school sections fail$"), "{0} 个学校(学段)未达标"),
+    (re.compile(r"^(\d+) kindergartens fail$"), "{0} 所幼儿园未达标"),
+    (re.compile(r"^(\d+) school sections lack data$"), "{0} 个学校(学段)缺少数据"),
+    (re.compile(r"^(\d+) kindergartens lack data$"), "{0} 所幼儿园缺少数据"),
+    (re.compile(r"^no in-scope school sections to assess$"), "没有纳入评估的学校"),
+    (re.compile(r"^no in-scope kindergartens to assess$"), "没有纳入评估的幼儿园"),
+    (re.compile(r"^no in-scope sections at this level$"), "该学段没有纳入评估的学校"),
+    (re.compile(r"^missing input (\S+) \((.+)\)$"), "缺少数据:{1}({0})"),
+    (re.compile(r"^(\d+) section\(s\) lack this indicator's value$"), "{0} 个学校(学段)缺少该指标数据"),
+    (re.compile(r"^division by zero: (.+) = 0$"), "除数为0:{0} = 0"),
+    (re.compile(r"^(\d+) of (\d+) thresholds met(.*)$"), "{1} 项中达标 {0} 项{2}"),
+    (
+        re.compile(
+            r"^no (school sections|kindergartens) data, or some (?:school sections|kindergartens) lack (.+)$"
+        ),
+        "缺少数据:{1}",
+    ),
+)
+
+
+def localise(reason: str | None, lang: str) -> str:
+    """The engine's reasons are English; the Chinese report says them in Chinese."""
+    if not reason or lang != "zh":
+        return reason or ""
+    for pattern, template in _REASONS_ZH:
+        m = pattern.match(reason)
+        if m:
+            text = template.format(*m.groups())
+            return text.replace("; a missed one is below 85% of its threshold", ";有一项低于标准的85%")
+    return reason
+
+
 def accounting_line(a: dict[str, Any], lang: str) -> str:
     """rows = scored + excluded + rejected (+ unused): the invariant, in words."""
     if lang == "zh":
@@ -224,12 +257,12 @@ class ReportView:
             return f"+{number(g.resource_gap)} {zh if self.lang == 'zh' else en}"
         if g.gap is not None:
             return number(g.gap)
-        return g.reason or ""
+        return localise(g.reason, self.lang)
 
     def check_value(self, ch: dict[str, Any]) -> str:
         """A county check's value; for unit rules, how many schools fail."""
         if ch["kind"] in ("section_threshold", "count_met_with_floor"):
-            return str(ch["reason"] or "—")
+            return localise(ch["reason"], self.lang) or "—"
         return number(ch["value"])
 
     def finding_rows(self) -> list[list[Any]]:
@@ -253,6 +286,26 @@ class ReportView:
         if self.lang == "zh":
             return ["文件", "工作表", "行", "列", "值", "级别", "规则", "说明"]
         return ["file", "sheet", "row", "column", "value", "severity", "rule", "message"]
+
+    def reasons(self, county: CountyView) -> list[str]:
+        """Why the verdict is what it is, in the report's language: the failing checks,
+        then the checks not assessed, each with its value or what is missing."""
+        out = []
+        for status in ("fail", "basic_pass", "not_assessed", "not_computable"):
+            for ch in county.checks:
+                if ch["status"] != status:
+                    continue
+                if status in ("fail", "basic_pass") and ch["kind"] not in (
+                    "section_threshold",
+                    "count_met_with_floor",
+                ):
+                    detail = f"{number(ch['value'])} ({ch['comparator']} {number(ch['threshold'])})"
+                else:
+                    detail = localise(ch["reason"], self.lang)
+                out.append(f"{self.status(status)} · {self.check_name(ch)}: {detail}")
+        # Reasons that belong to no single check (a city's all-or-nothing rule, graded items).
+        ids = {c["check_id"] for c in county.checks}
+        return out + [r for r in county.reasons if r.split(":", 1)[0] not in ids]
 
     def group_name(self, group: str) -> str:
         label = self.fw.groups.get(group)

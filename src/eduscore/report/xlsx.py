@@ -20,7 +20,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from ..contract import LEVEL_NAMES
 from ..result import Result
-from .view import ReportView, accounting_line
+from .view import ReportView, accounting_line, localise
 
 SECTIONS_SHEET = "分校数据 Schools"
 CV_SHEET = "差异系数 CV"
@@ -120,7 +120,7 @@ def write_xlsx(result: Result, out: Path, lang: str = "zh") -> Path:
             ch["value"],
             ch["comparator"],
             ch["threshold"],
-            ch["reason"],
+            localise(ch["reason"], lang),
             f"[{ch['confidence']}]",
             ch["document"],
             ch["clause"],
