@@ -389,7 +389,9 @@ class ReportView:
         else:
             rule = next((r for r in self.fw.rules if r.id == row["check_id"]), None)
             name = rule.name.get(self.lang) if rule else name
-            if value is not None and th is not None and comp in (">=", ">", "<=", "<"):
+            # For a count-met rule the reason ("5 of 7 met; one below 85 %") says more than a number.
+            counted = row["kind"] == "count_met_with_floor"
+            if value is not None and th is not None and comp in (">=", ">", "<=", "<") and not counted:
                 gap = th - value if comp in (">=", ">") else value - th
         return SectionGap(
             unit_id=row["unit_id"],
