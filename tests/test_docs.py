@@ -20,6 +20,7 @@ MODULES = [
     "eduscore.testing",
     "eduscore.grading",
     "eduscore.overlay",
+    "eduscore.analysis",
 ]
 
 
