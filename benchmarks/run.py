@@ -41,30 +41,17 @@ import pyarrow.compute as pc
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
-from national import pandas_version  # noqa: E402  (the pandas baseline lives beside this file)
+from national import INDICATORS, SHARED, pandas_version  # noqa: E402  (the pandas baseline lives beside this file)
 
 import eduscore  # noqa: E402
 from eduscore.synthetic import national  # noqa: E402
 
-INDICATORS = {
-    "teachers_above_degree_per_100": ("teachers_above_degree", 100),
-    "backbone_teachers_per_100": ("backbone_teachers", 100),
-    "pe_arts_teachers_per_100": ("pe_arts_teachers", 100),
-    "teaching_aux_area_per_student": ("teaching_aux_area_m2", 1),
-    "sports_area_per_student": ("sports_area_m2", 1),
-    "equipment_value_per_student": ("equipment_value_cny", 1),
-    "multimedia_classrooms_per_100": ("multimedia_classrooms", 100),
-}
+# The thresholds come from the framework document, so the SQL baseline checks the same rules.
 THRESHOLDS = {
-    "teachers_above_degree_per_100": (4.2, 5.3),
-    "backbone_teachers_per_100": (1.0, 1.0),
-    "pe_arts_teachers_per_100": (0.9, 0.9),
-    "teaching_aux_area_per_student": (4.5, 5.8),
-    "sports_area_per_student": (7.5, 10.2),
-    "equipment_value_per_student": (2000, 2500),
-    "multimedia_classrooms_per_100": (2.3, 2.4),
+    ind.id: (ind.threshold.for_level("primary"), ind.threshold.for_level("junior"))
+    for ind in eduscore.load_framework("quality-balance-2017").indicators
+    if ind.threshold is not None
 }
-SHARED = ("teaching_aux_area_m2", "sports_area_m2", "equipment_value_cny", "multimedia_classrooms")
 
 
 def duckdb_sql() -> str:

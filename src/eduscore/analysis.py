@@ -21,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .dispersion import dense_codes
 from .errors import InputError
 from .result import Result
 
@@ -42,14 +43,6 @@ DECOMPOSITION_SCHEMA = pa.schema(
         ("theil_between", pa.float64()),
     ]
 )
-
-
-def _codes(values: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, list[object]]:
-    """Dense integer codes of an Arrow column and the distinct values they stand for."""
-    combined = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-    encoded = combined.dictionary_encode()
-    indices = np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
-    return indices, encoded.dictionary.to_pylist()
 
 
 def decompose(result: Result, by: str = "education_group") -> pa.Table:
@@ -79,9 +72,9 @@ def decompose(result: Result, by: str = "education_group") -> pa.Table:
         p_np = np.asarray(pc.cast(t.column("students"), pa.float64()).to_numpy(zero_copy_only=False))
         year_text = pc.fill_null(pc.cast(t.column("year"), pa.string()), "")
         key = pc.binary_join_element_wise(t.column("county_code"), year_text, t.column("level"), "|")
-        cell, cells = _codes(key)
-        group, _ = _codes(pc.fill_null(pc.cast(t.column(by), pa.string()), "(none)"))
-        n_cells, n_groups = len(cells), int(group.max()) + 1
+        cell, cells = dense_codes(key)
+        group, group_values = dense_codes(pc.fill_null(pc.cast(t.column(by), pa.string()), "(none)"))
+        n_cells, n_groups = len(cells), len(group_values)
         sub = cell * n_groups + group  # dense code of county-level-group
         size = n_cells * n_groups
         P = np.bincount(cell, weights=p_np, minlength=n_cells)
@@ -111,7 +104,7 @@ def decompose(result: Result, by: str = "education_group") -> pa.Table:
             theil_between = (share * log_ratio).reshape(n_cells, n_groups).sum(axis=1)
         groups_present = (Pg > 0).reshape(n_cells, n_groups).sum(axis=1)
         counts = np.bincount(cell, minlength=n_cells)
-        parts = pc.split_pattern(pa.array(cells, pa.string()), "|")
+        parts = pc.split_pattern(cells, "|")
         year_of = pc.list_element(parts, 1)
         defined = positive & (mean > 0)
         nothing = ~defined

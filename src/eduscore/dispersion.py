@@ -34,7 +34,7 @@ DISPERSION_SCHEMA = pa.schema(
 )
 
 
-def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+def dense_codes(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, pa.Array]:
     """Dense integer codes of a key column, and the distinct values they index.
 
     A dictionary-encoded column (as the engine passes) only has its chunks' dictionaries
@@ -80,7 +80,7 @@ def weighted_dispersion(observations: pa.Table) -> pa.Table:
     w, w_missing = _floats(observations.column("weight"))
     x, x_missing = _floats(observations.column("value"))
     keep = w_missing | (w > 0)  # zero-weight rows carry no students; null weight is missing
-    codes = [_codes(observations.column(k)) for k in keys]
+    codes = [dense_codes(observations.column(k)) for k in keys]
     sizes = [len(d) for _, d in codes]
     key = codes[0][0] * (sizes[1] * sizes[2]) + codes[1][0] * sizes[2] + codes[2][0]
     key, w, x = key[keep], w[keep], x[keep]
