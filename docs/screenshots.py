@@ -49,8 +49,10 @@ def main() -> None:
             driver.get(pages["zh"].as_uri())
             charts = driver.find_elements(By.CSS_SELECTOR, ".charts")
             charts[0].screenshot(str(HERE / "report-cv-zh.png"))
-            matrix = driver.find_elements(By.CSS_SELECTOR, "section.county .scroll")[1]
-            matrix.screenshot(str(HERE / "report-matrix-zh.png"))
+            driver.find_element(By.CSS_SELECTOR, ".matrix").screenshot(str(HERE / "report-matrix-zh.png"))
+            driver.find_element(By.CSS_SELECTOR, ".analyses").screenshot(str(HERE / "report-plan-zh.png"))
+            driver.get(pages["en"].as_uri())
+            driver.find_element(By.CSS_SELECTOR, ".analyses").screenshot(str(HERE / "report-plan-en.png"))
         finally:
             driver.quit()
 

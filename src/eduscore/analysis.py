@@ -17,6 +17,10 @@ Computed for all counties at once with ``numpy.bincount`` over dense codes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import attrs
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -24,6 +28,9 @@ import pyarrow.compute as pc
 from .dispersion import dense_codes
 from .errors import InputError
 from .result import Result
+
+if TYPE_CHECKING:
+    from .plan import Plan
 
 DECOMPOSITION_SCHEMA = pa.schema(
     [
@@ -134,3 +141,50 @@ def decompose(result: Result, by: str = "education_group") -> pa.Table:
     if not rows:
         return DECOMPOSITION_SCHEMA.empty_table()
     return pa.concat_tables(rows)
+
+
+@attrs.frozen
+class Analyses:
+    """Beyond the verdict, for the reports: plan, margins, nearest risks, decomposition.
+
+    ``plan`` is ``None`` for a framework without per-student resource indicators
+    (preschool-2020); ``decomposition`` is ``None`` when the scored sections carry no
+    grouping column (``education_group`` 教育集团 or ``location`` 城乡分类)."""
+
+    plan: Plan | None
+    margins: pa.Table
+    risks: pa.Table
+    decomposition: pa.Table | None
+    by: str | None
+
+
+def default_grouping(result: Result) -> str | None:
+    """The first of ``education_group``, ``location`` that the sections fill in."""
+    s = result.sections
+    for col in ("education_group", "location"):
+        if col in s.column_names and s.column(col).null_count < s.num_rows:
+            return col
+    return None
+
+
+def analyse(result: Result, costs: Mapping[str, float] | None = None, by: str | None = None) -> Analyses:
+    """Plan, margins (with the 5 nearest risks per county) and decomposition of a result.
+
+    >>> import eduscore
+    >>> a = analyse(eduscore.evaluate(**eduscore.demo_inputs()))
+    >>> a.by, a.plan is not None
+    ('education_group', True)
+    """
+    from .margins import margins, nearest_risks
+    from .plan import make_plan, resources
+
+    plan = make_plan(result, costs) if resources(result.framework) else None
+    m = margins(result)
+    group = by or default_grouping(result)
+    return Analyses(
+        plan=plan,
+        margins=m,
+        risks=nearest_risks(m),
+        decomposition=decompose(result, group) if group else None,
+        by=group,
+    )

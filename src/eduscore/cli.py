@@ -2,6 +2,8 @@
 
     eduscore demo                       the bundled SYNTHETIC demo county → terminal, HTML, XLSX
     eduscore evaluate FILES…            your CSV / Excel / Parquet files → reports
+    eduscore plan FILES…                what it takes to pass: additions per school, CV remediation
+    eduscore whatif FILES… --growth R   re-evaluate under projected enrolment, year by year
     eduscore template -o 模板.xlsx      an input workbook to fill in
     eduscore frameworks                 the frameworks known (built-in and plugins)
     eduscore show FRAMEWORK             indicators, thresholds and rules (after a county's overlays)
@@ -115,13 +117,57 @@ def _parser() -> argparse.ArgumentParser:
             "have no 县区代码 column",
         )
 
+    def analyses(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument(
+            "--costs",
+            type=Path,
+            help="prices per unit for the plan: CSV (resource,cost / 资源,单价) or JSON {resource: price}; "
+            "default: quantities only",
+        )
+        sp.add_argument(
+            "--group-by",
+            metavar="COLUMN",
+            help="grouping column of the decomposition (default education_group, else location)",
+        )
+
     demo = sub.add_parser("demo", help="evaluate the bundled SYNTHETIC demo county")
     scoring(demo)
     outputs(demo, "eduscore-demo")
+    analyses(demo)
     ev = sub.add_parser("evaluate", help="evaluate counties from your files")
     inputs(ev)
     scoring(ev)
     outputs(ev, None)
+    analyses(ev)
+    pl = sub.add_parser(
+        "plan", help="what it takes to pass: additions per school, CV remediation, margins, decomposition"
+    )
+    inputs(pl)
+    scoring(pl)
+    analyses(pl)
+    pl.add_argument("--demo", action="store_true", help="plan for the demo county")
+    pl.add_argument(
+        "--out", "-o", type=Path, help="folder for the plan tables (CSV) and the HTML/XLSX reports"
+    )
+    wi = sub.add_parser("whatif", help="re-evaluate under projected enrolment and report what flips when")
+    inputs(wi)
+    scoring(wi)
+    wi.add_argument("--demo", action="store_true", help="use the demo county")
+    wi.add_argument(
+        "--growth",
+        action="append",
+        default=[],
+        metavar="RATE|LEVEL=RATE",
+        help="yearly enrolment growth, e.g. 0.03 (all levels) or primary=0.05 junior=0.02 "
+        "preschool=-0.04 (repeatable); percentages such as 3%% are accepted",
+    )
+    wi.add_argument("--years", type=int, default=5, help="years to project (default 5)")
+    wi.add_argument(
+        "--projection",
+        type=Path,
+        help="projected students per school and year (学校标识码, 年份, 小学在校生数, 初中在校生数)",
+    )
+    wi.add_argument("--out", "-o", type=Path, help="folder for verdicts.csv and flips.csv")
     tpl = sub.add_parser(
         "template", help="write an input workbook (Chinese headers, checked lists, instructions)"
     )
@@ -185,7 +231,16 @@ def _run(args: argparse.Namespace) -> int:
         path = write_template(args.out, args.framework, county=args.county, year=args.year)
         print(f"Wrote {path}: fill in the sheets and run  eduscore evaluate {path}")
         return EXIT_OK
+    if args.command == "whatif":
+        return _whatif(args)
     result = _evaluate(args)
+    costs = getattr(args, "costs", None)
+    result.analysis_options = {
+        "costs": read_costs(costs) if costs is not None else None,
+        "by": getattr(args, "group_by", None),
+    }
+    if args.command == "plan":
+        return _plan(args, result)
     if args.command == "explain":
         from .report.explain import explain
 
@@ -214,7 +269,127 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _evaluate(args: argparse.Namespace) -> Result:
+def _plan(args: argparse.Namespace, result: Result) -> int:
+    from .report.terminal import print_plan
+
+    print_plan(result, lang=args.lang)
+    if args.out is not None:
+        a = result.analyses()
+        args.out.mkdir(parents=True, exist_ok=True)
+        tables = {"margins": a.margins, "risks": a.risks}
+        if a.plan is not None:
+            tables |= {
+                "plan_gaps": a.plan.gaps,
+                "plan_cv": a.plan.cv,
+                "plan_checks": a.plan.checks,
+                "plan_school_inputs": a.plan.schools,
+                "plan_totals": a.plan.totals(),
+            }
+        if a.decomposition is not None:
+            tables["decomposition"] = a.decomposition
+        print()
+        for name, table in tables.items():
+            path = args.out / f"{name}.csv"
+            _write_csv(table, path)
+            print(f"Wrote {path}")
+        for fmt, path in zip(
+            ("html", "xlsx"), write_outputs(result, args.out, ("html", "xlsx"), args.lang), strict=True
+        ):
+            print(f"Wrote {fmt}: {path}")
+    return EXIT_OK
+
+
+def _write_csv(table: Any, path: Path) -> None:
+    import pyarrow.csv as pacsv
+
+    # UTF-8 with a byte-order mark so that Excel opens the Chinese text correctly.
+    with path.open("wb") as f:
+        f.write("\ufeff".encode())
+        pacsv.write_csv(table, f)
+
+
+def parse_growth(values: Sequence[str]) -> float | dict[str, float]:
+    """``["0.03"]`` → 0.03; ``["primary=5%", "junior=0.02"]`` → per level."""
+
+    def rate(text: str, what: str) -> float:
+        t = text.strip()
+        try:
+            return float(t[:-1]) / 100 if t.endswith("%") else float(t)
+        except ValueError:
+            raise InputError(f"--growth {what}: {text!r} is not a rate (e.g. 0.03 or 3%)") from None
+
+    if not values:
+        return 0.0
+    per: dict[str, float] = {}
+    for v in values:
+        if "=" in v:
+            level, _, r = v.partition("=")
+            per[level.strip()] = rate(r, v)
+        elif len(values) == 1:
+            return rate(v, v)
+        else:
+            raise InputError(f"--growth {v!r}: give one rate, or LEVEL=RATE for each level")
+    return per
+
+
+def read_costs(path: Path) -> dict[str, float]:
+    """Prices per unit from a JSON object or a two-column CSV (resource, cost)."""
+    import json
+
+    if not path.exists():
+        raise InputError(f"{path}: no such costs file")
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise InputError(f"{path}: not a JSON object of prices ({exc})") from None
+        if not isinstance(data, dict):
+            raise InputError(f"{path}: expected a JSON object {{resource: price}}")
+        items = list(data.items())
+    else:
+        from .read import load_table
+
+        t = load_table(path, "costs").table
+        if t.num_columns < 2:
+            raise InputError(f"{path}: expected two columns, resource (资源) and cost (单价)")
+        items = list(zip(t.column(0).to_pylist(), t.column(1).to_pylist(), strict=True))
+    out: dict[str, float] = {}
+    for n, (name, price) in enumerate(items, start=2):
+        try:
+            out[str(name).strip()] = float(price)
+        except (TypeError, ValueError):
+            raise InputError(f"{path}: row {n}, resource {name!r}: price {price!r} is not a number") from None
+    return out
+
+
+def _whatif(args: argparse.Namespace) -> int:
+    from .report.terminal import print_whatif
+    from .whatif import whatif
+
+    given, county = _inputs(args)
+    w = whatif(
+        **given,
+        growth=parse_growth(args.growth),
+        years=args.years,
+        projection=args.projection,
+        framework=args.framework,
+        year=args.year,
+        relaxations=args.relax,
+        options={o: True for o in args.option},
+        county=county,
+    )
+    print_whatif(w, lang=args.lang)
+    if args.out is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
+        print()
+        for name, table in (("verdicts", w.verdicts), ("flips", w.first_flips())):
+            path = args.out / f"{name}.csv"
+            _write_csv(table, path)
+            print(f"Wrote {path}")
+    return EXIT_OK
+
+
+def _inputs(args: argparse.Namespace) -> tuple[dict[str, Any], str | None]:
     given: dict[str, Any]
     if args.command == "demo" or getattr(args, "demo", False):
         if args.command == "demo":
@@ -234,6 +409,11 @@ def _evaluate(args: argparse.Namespace) -> Result:
                 "no input files: give workbooks or CSV/Parquet files (see eduscore evaluate --help)"
             )
         county = args.county
+    return given, county
+
+
+def _evaluate(args: argparse.Namespace) -> Result:
+    given, county = _inputs(args)
     return evaluate(
         **given,
         framework=args.framework,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,7 @@ def evaluate(
     options: Mapping[str, bool] | None = None,
     relaxations: Iterable[str] = (),
     county: str | None = None,
+    adjust: Callable[[str, pa.Table], pa.Table] | None = None,
 ) -> Result:
     """Evaluate every county in the inputs against one framework.
 
@@ -120,6 +121,8 @@ def evaluate(
             drop_rejected(t, totals), keys, validate.Where(role, loaded.source, loaded.sheet)
         )
         t = drop_rejected(t, found)
+        if adjust is not None:
+            t = adjust(role, t)
         finding_parts += [found, dupes]
         inputs[name] = (loaded.table.num_rows, loaded.label)
         tables[role] = t

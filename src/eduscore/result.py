@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import jsonschema
@@ -18,6 +18,9 @@ from .grading import grade_counts
 from .prepare import constant, lists_from_long
 from .score import Scored
 from .validate import rejecting
+
+if TYPE_CHECKING:
+    from .analysis import Analyses
 
 VERDICTS = ("certified", "not_certified", "incomplete")
 NATIONAL = "national"
@@ -85,6 +88,9 @@ class Result:
     relaxations: tuple[str, ...]
     missing_columns: list[str]
     rule_sets: tuple[dict[str, str], ...] = ()
+    #: Options of :meth:`analyses` for the reports (``costs``, ``by``), set by the CLI.
+    analysis_options: dict[str, Any] = attrs.field(factory=dict)
+    _analyses: Any = attrs.field(default=None, init=False, repr=False, eq=False)
 
     TABLES = (
         "verdicts",
@@ -97,6 +103,16 @@ class Result:
         "rejected",
         "accounting",
     )
+
+    def analyses(self) -> Analyses:
+        """Plan, margins and decomposition (:func:`eduscore.analysis.analyse`), computed
+        once with :attr:`analysis_options`; the HTML and XLSX reports show them."""
+        if self._analyses is None:
+            from .analysis import analyse
+
+            self._analyses = analyse(self, **self.analysis_options)
+        out: Analyses = self._analyses
+        return out
 
     def tables(self) -> dict[str, pa.Table]:
         return {name: getattr(self, name) for name in self.TABLES}

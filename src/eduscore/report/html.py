@@ -1,6 +1,7 @@
 """The HTML report: one self-contained file (inline CSS and SVG, no script, no network).
 
-Pages: the verdict per county citing each rule's document and clause; every check; the
+Pages: the verdict per county citing each rule's document and clause; what it takes to
+pass (the plan), the checks nearest to failing and where the disparity lies; every check; the
 CV of each indicator against its limit per level; the per-school matrix of
 ratio-to-threshold; the distribution of each indicator across schools; the failing
 schools with what they lack; excluded and rejected rows; the row accounting. Every
@@ -18,13 +19,14 @@ from .. import __version__
 from ..framework import CONFIDENCE_LABELS
 from ..result import Result
 from .charts import FONT, cv_bars, ratio_color, strip_plot
+from .planning import PlanningView
 from .view import ReportView, accounting_line, number
 
 CSS = f"""
 body{{font-family:{FONT};margin:0;color:#212121;background:#fafafa;line-height:1.45}}
 header,main{{max-width:1180px;margin:0 auto;padding:0 18px}}
 header{{padding-top:18px}} h1{{font-size:22px;margin:6px 0}} h2{{font-size:19px;margin-top:34px}}
-h3{{font-size:16px;margin-top:24px}} .meta{{color:#616161;font-size:13px}}
+h3{{font-size:16px;margin-top:24px}} h4{{font-size:14px;margin:14px 0 4px}} .meta{{color:#616161;font-size:13px}}
 .verdict{{border-radius:8px;padding:12px 16px;margin:12px 0;font-size:18px;font-weight:bold}}
 .certified{{background:#e8f5e9;color:#1b5e20}} .not_certified{{background:#ffebee;color:#b71c1c}}
 .incomplete{{background:#fff8e1;color:#8d6e00}}
@@ -56,8 +58,9 @@ def render_html(result: Result, lang: str = "zh") -> str:
         f"<code>{escape(fw.id)}</code> v{escape(fw.version)} · eduscore {escape(__version__)}</div></header><main>",
     ]
     sources: dict[tuple[str, str], set[str]] = defaultdict(set)
+    planning = PlanningView(result, view)
     for county in view.counties():
-        parts.append(_county(view, county, sources))
+        parts.append(_county(view, county, sources, planning))
     parts.append(_sources(view, sources))
     parts.append(_tables(view, result))
     parts.append(
@@ -68,7 +71,9 @@ def render_html(result: Result, lang: str = "zh") -> str:
     return "\n".join(parts)
 
 
-def _county(view: ReportView, county: Any, sources: dict[tuple[str, str], set[str]]) -> str:
+def _county(
+    view: ReportView, county: Any, sources: dict[tuple[str, str], set[str]], planning: PlanningView
+) -> str:
     w = view.words
     year = f" {county.year}" if county.year is not None else ""
     grade = f" · {escape(w['grade'])} {escape(county.grade)}" if county.grade else ""
@@ -94,6 +99,7 @@ def _county(view: ReportView, county: Any, sources: dict[tuple[str, str], set[st
                 f"<td class='num'>{escape(view.gap_text(g))}</td></tr>"
             )
         out.append("</table></div>")
+    out.append(f"<div class='analyses'>{planning.html(county.county_code, county.year)}</div>")
     out.append(_cv_charts(view, county))
     out.append(_matrix(view, county))
     # Checks, citing document and clause.
@@ -172,7 +178,7 @@ def _matrix(view: ReportView, county: Any) -> str:
         return ""
     w = view.words
     out = [
-        f"<h3>{escape(w['school'])} × {escape(w['indicator'])} ({escape(w['ratio'])})</h3><div class='scroll'><table><tr>"
+        f"<h3>{escape(w['school'])} × {escape(w['indicator'])} ({escape(w['ratio'])})</h3><div class='scroll matrix'><table><tr>"
     ]
     out.append(f"<th>{escape(w['school'])}</th><th>{escape(w['level'])}</th><th>{escape(w['students'])}</th>")
     for ind in indicators:

@@ -3,7 +3,7 @@ failing schools with the gap. Wraps to narrow terminals; colour only on a TTY.""
 
 from __future__ import annotations
 
-from typing import IO
+from typing import IO, Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -94,3 +94,145 @@ def print_report(result: Result, lang: str = "zh", file: IO[str] | None = None, 
     console.print(Text(f"\n{w['accounting']}:", style="bold"))
     for a in result.accounting.to_pylist():
         console.print(f"  {escape(accounting_line(a, lang))}")
+
+
+def print_plan(result: Result, lang: str = "zh", file: IO[str] | None = None, max_rows: int = 12) -> None:
+    """What it takes to pass, per county: additions per school, CV remediation, totals,
+    other failing checks and the nearest risks."""
+    from .planning import WORDS, PlanningView
+
+    console = Console(file=file, highlight=False, soft_wrap=False)
+    view = ReportView(result, lang)
+    pv = PlanningView(result, view)
+    w = WORDS[lang]
+    if pv.a.plan is None:
+        console.print(
+            "该框架没有生均资源指标,无整改方案;以下为安全边际。"
+            if lang == "zh"
+            else "This framework has no per-student resource indicators: no plan; margins follow."
+        )
+    for county in view.counties():
+        key = (county.county_code, county.year)
+        year = f" {county.year}" if county.year is not None else ""
+        console.print(
+            Text(f"\n{county.county_code} {county.county_name}{year}: ", style="bold").append(
+                view.verdict(county.verdict), style=_STYLE[county.verdict]
+            )
+        )
+        if pv.a.plan is not None:
+            console.print(Text(w["plan_note_" + pv.basis], style="dim"))
+            gaps = pv.gaps.get(key, [])
+            if gaps:
+                table = Table(title=w["additions"], title_justify="left")
+                for col in (view.words["school"], w["resource"], w["now"], w["after"], w["add"], w["action"]):
+                    table.add_column(col, overflow="fold")
+                for g in gaps[: max_rows * 2]:
+                    table.add_row(
+                        escape(f"{g['school_name']} {view.level(g['level'])}"),
+                        escape(str(g["resource_zh"])),
+                        number(g["value"]),
+                        number(g["value_after"]),
+                        "+" + number(g["addition"]),
+                        escape(w.get(g["action"] or "", "") if g["action"] else w["for_cv"]),
+                    )
+                console.print(table)
+                if len(gaps) > max_rows * 2:
+                    console.print(f"  … {len(gaps) - max_rows * 2}")
+            for c in pv.cv.get(key, []):
+                console.print(
+                    f"  {escape(w['cv_plan'].split('(')[0])} {escape(view.level(c['level']))} "
+                    f"{escape(view.indicator_name(c['indicator']))}: CV {number(c['cv'])} → {number(c['cv_after'])} "
+                    f"(≤ {number(c['limit'])}); {escape(w['floor_value'])} {number(c['floor'])}, "
+                    f"+{number(c['total_addition'])} {escape(str(c['resource_zh']))}, {c['n_sections']} {escape(w['receiving'])}"
+                )
+            checks = pv.checks.get(key, [])
+            if checks:
+                console.print(Text(w["other"] + ":", style="bold"))
+                for c in checks[:max_rows]:
+                    name = c["name_zh"] if lang == "zh" else c["name_en"]
+                    verb = w["add"] if c["direction"] == "add" else w["reduce"]
+                    console.print(
+                        f"  - {escape(str(c['school_name']))} {escape(view.level(c['level']))}: {escape(str(name))}: "
+                        f"{number(c['value'])} → {escape(verb)} {number(c['change'])} {escape(str(c['column_zh']))}"
+                    )
+            totals = pv.totals.get(key, [])
+            if totals:
+                console.print(
+                    Text(w["totals"] + ": ", style="bold").append(
+                        "; ".join(f"{t['resource_zh']} +{number(t['addition'])}" for t in totals)
+                    )
+                )
+        risks = pv.risks.get(key, [])
+        if risks:
+            console.print(Text(w["risks"] + ":", style="bold"))
+            for r in risks:
+                name = r["name_zh"] if lang == "zh" else r["name_en"]
+                where = f" {r['school_name']}" if r["school_name"] else ""
+                growth = (
+                    f"; {w['flip_growth']} {r['flip_growth'] * 100:+.1f} %"
+                    if r["flip_growth"] is not None
+                    else ""
+                )
+                console.print(
+                    f"  - {escape(str(name))}{escape(where)}: {number(r['value'])} {r['comparator']} "
+                    f"{number(r['threshold'])} ({w['margin']} {r['relative_margin'] * 100:+.1f} %{escape(growth)})"
+                )
+
+
+def print_whatif(w: Any, lang: str = "zh", file: IO[str] | None = None, max_rows: int = 15) -> None:
+    """Verdict per projected year and the first checks to flip, per county."""
+    console = Console(file=file, highlight=False, soft_wrap=False)
+    view = ReportView(w.baseline, lang)
+    zh = lang == "zh"
+    rates = ", ".join(
+        f"{view.level(k) if k != 'preschool' else ('学前' if zh else 'preschool')} {v * 100:+.1f} %"
+        for k, v in w.growth.items()
+        if (k == "preschool") == (w.baseline.framework.unit != "sections")
+    )
+    console.print(
+        Text(
+            ("在校生年增长率: " if zh else "Enrolment growth per year: ")
+            + rates
+            + (f"; {'预测表' if zh else 'projection'} {w.projection}" if w.projection else ""),
+            style="bold",
+        )
+    )
+    verdicts = w.verdicts.to_pylist()
+    flips = w.first_flips().to_pylist()
+    names = {c.county_code: c.county_name for c in view.counties()}
+    for code in sorted({v["county_code"] for v in verdicts}):
+        console.print(Text(f"\n{code} {names.get(code, '')}", style="bold"))
+        line = Text("  ")
+        for v in (v for v in verdicts if v["county_code"] == code):
+            line.append(f"{v['projected_year']}: ")
+            line.append(view.verdict(v["verdict"]), style=_STYLE.get(v["verdict"], ""))
+            line.append(f" ({v['n_fail']})  ")
+        console.print(line)
+        mine = [f for f in flips if f["county_code"] == code]
+        if not mine:
+            console.print(
+                "  " + ("预测期内没有检查项发生变化。" if zh else "No check changes within the horizon.")
+            )
+            continue
+        table = Table(title=("首次变化" if zh else "First changes"), title_justify="left")
+        for col in (
+            ("年份" if zh else "Year"),
+            view.words["rule"],
+            view.words["school"],
+            ("变化" if zh else "Change"),
+            view.words["value"],
+            view.words["threshold"],
+        ):
+            table.add_column(col, overflow="fold")
+        for f in mine[:max_rows]:
+            table.add_row(
+                str(f["first_year"]),
+                escape(view.any_name(f["check_id"])),
+                escape(f"{f['school_name'] or ''} {view.level(f['level']) if f['level'] else ''}".strip()),
+                f"{view.status(f['baseline_status'])} → {view.status(f['status'])}",
+                number(f["value"]),
+                number(f["threshold"]),
+            )
+        console.print(table)
+        if len(mine) > max_rows:
+            console.print(f"  … {len(mine) - max_rows} (flips.csv)")

@@ -248,6 +248,16 @@ class ReportView:
             return indicator_id
         return ind.name.get(self.lang)
 
+    def any_name(self, check_id: str) -> str:
+        """The name of an indicator, a rule, or ``cv.<indicator>`` (its CV)."""
+        if check_id.startswith("cv."):
+            name = self.indicator_name(check_id[3:])
+            return f"{name} 差异系数" if self.lang == "zh" else f"CV of {name}"
+        if any(i.id == check_id for i in self.fw.indicators):
+            return self.indicator_name(check_id)
+        rule = next((r for r in self.fw.rules if r.id == check_id), None)
+        return rule.name.get(self.lang) if rule else check_id
+
     def gap_text(self, g: SectionGap) -> str:
         """'+42,200 元' (what to add) when the resource is known, else the indicator gap."""
         if g.resource_gap is not None and g.resource:

@@ -4,6 +4,8 @@ Sheets: verdict; every check; the per-school data; the official-format CV table
 (county × level rows, each indicator's mean and CV) whose cells are live Excel formulas
 over the per-school sheet, so an inspector can change a number and see the CV move; the
 per-school 达标 matrix with conditional formatting and the gap to each threshold;
+the plan (additions per school, CV remediation, other failing checks, additions as
+input columns), the margins of every check and the within/between decomposition;
 excluded and rejected rows; the row accounting.
 
 Text from the inputs is always written as text: a school named "=HYPERLINK(...)" or
@@ -20,6 +22,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from ..contract import LEVEL_NAMES
 from ..result import Result
+from .planning import PlanningView
 from .view import ReportView, accounting_line, localise
 
 SECTIONS_SHEET = "分校数据 Schools"
@@ -202,6 +205,8 @@ def write_xlsx(result: Result, out: Path, lang: str = "zh") -> Path:
         ],
         [30, 14, 7, 24, 16, 9, 22, 50, 50],
     )
+    for name, headers, rows, widths in PlanningView(result, view).sheets():
+        w.sheet(name, headers, rows, widths)
     acc = result.accounting.to_pylist()
     w.sheet(
         "核对 Accounting",

@@ -1,0 +1,284 @@
+"""How safe a pass is: the distance of every check from flipping (issue #7, item 4).
+
+For each check of a :class:`Result` — per section, per county and every CV — the
+margin is the distance from the threshold on the passing side (negative when the
+check fails), also relative to the threshold. Where the value moves with enrolment
+the margin is also told as the enrolment growth that flips it:
+
+- a per-student indicator (``resource / students``) falls as ``1 / (1 + g)``: a pass
+  flips at ``g = value / threshold − 1``; a fail would pass after a fall of that size;
+- a count of students (school size, class size with no new classes) grows as
+  ``1 + g``: it flips at ``g = threshold / value − 1``;
+- a CV does not move under a uniform growth (values and weights scale together), so
+  it has no growth margin — its margin is ``limit − CV``.
+
+For per-student indicators the margin is also told in the resource's own units: how
+many teachers, m², yuan or rooms a section can lose before the check fails (whole
+units: the smallest whole loss that flips it), or must gain to pass.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .plan import _bools, _decoded, _lookup, _np, resources
+from .result import Result
+
+MARGIN_SCHEMA = pa.schema(
+    [
+        ("county_code", pa.string()),
+        ("year", pa.int64()),
+        ("scope", pa.string()),
+        ("unit_id", pa.string()),
+        ("school_name", pa.string()),
+        ("level", pa.string()),
+        ("check_id", pa.string()),
+        ("name_zh", pa.string()),
+        ("name_en", pa.string()),
+        ("status", pa.string()),
+        ("value", pa.float64()),
+        ("threshold", pa.float64()),
+        ("comparator", pa.string()),
+        ("margin", pa.float64()),
+        ("relative_margin", pa.float64()),
+        ("flip_growth", pa.float64()),
+        ("flip_units", pa.float64()),
+        ("units", pa.string()),
+    ]
+)
+
+# Values that grow with enrolment (a count of students); per-student indicators shrink.
+ENROLMENT_COUNTS = ("school_students", "max_class_size", "students", "children")
+
+
+def margins(result: Result) -> pa.Table:
+    """Margin of every assessed check (sections, counties, CVs), safest last.
+
+    >>> import eduscore
+    >>> m = margins(eduscore.evaluate(**eduscore.demo_inputs()))
+    >>> sorted(set(m.column("scope").to_pylist()))
+    ['county', 'cv', 'section']
+    """
+    parts = [_section_margins(result), _county_margins(result), _cv_margins(result)]
+    table = pa.concat_tables([p for p in parts if p.num_rows] or [MARGIN_SCHEMA.empty_table()])
+    return table.sort_by(
+        [("county_code", "ascending"), ("year", "ascending"), ("relative_margin", "ascending")]
+    )
+
+
+def nearest_risks(table: pa.Table, per_county: int = 5) -> pa.Table:
+    """Per county × year, the ``per_county`` passing checks closest to failing.
+
+    Each check appears once, with the school closest to failing it (a county with 40
+    schools exactly at a room-count threshold still shows its other risks). ``table``
+    is the output of :func:`margins`."""
+    passing = table.filter(
+        pc.and_(pc.equal(table.column("status"), "pass"), pc.is_valid(table.column("relative_margin")))
+    )
+    if passing.num_rows == 0:
+        return passing
+    # The closest row of each county × check …
+    passing = passing.sort_by(
+        [
+            ("county_code", "ascending"),
+            ("year", "ascending"),
+            ("check_id", "ascending"),
+            ("relative_margin", "ascending"),
+        ]
+    )
+    closest = passing.filter(pa.array(_rank(passing, ["county_code", "year", "check_id"]) == 0))
+    # … then the nearest checks of each county.
+    closest = closest.sort_by(
+        [("county_code", "ascending"), ("year", "ascending"), ("relative_margin", "ascending")]
+    )
+    return closest.filter(pa.array(_rank(closest, ["county_code", "year"]) < per_county))
+
+
+def _rank(t: pa.Table, keys: list[str]) -> np.ndarray:
+    """Position of every row within its run of equal ``keys`` (``t`` sorted by them)."""
+    key = pc.binary_join_element_wise(
+        *(pc.fill_null(pc.cast(t.column(k), pa.string()), "") for k in keys), "\x1f"
+    )
+    codes = np.asarray(pc.dictionary_encode(key).combine_chunks().indices.to_numpy(zero_copy_only=False))
+    first = np.r_[0, np.flatnonzero(np.diff(codes)) + 1]
+    starts = np.repeat(first, np.diff(np.r_[first, len(codes)]))
+    out: np.ndarray = np.arange(len(codes)) - starts
+    return out
+
+
+def _margin(value: np.ndarray, threshold: np.ndarray, up: np.ndarray) -> np.ndarray:
+    out: np.ndarray = np.where(up, value - threshold, threshold - value)
+    return out
+
+
+def _relative(margin: np.ndarray, threshold: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out: np.ndarray = np.where(threshold != 0, margin / np.abs(threshold), np.nan)
+    return out
+
+
+def _section_margins(result: Result) -> pa.Table:
+    sc = result.section_checks
+    sc = sc.filter(
+        pc.and_(
+            pc.is_in(sc.column("status"), pa.array(["pass", "fail"])),
+            pc.and_(pc.is_valid(sc.column("value")), pc.is_valid(sc.column("threshold"))),
+        )
+    )
+    sc = sc.filter(pc.is_in(sc.column("comparator"), pa.array([">=", ">", "<=", "<"])))
+    # Six-of-seven is a count with a floor: its indicators carry the margins.
+    sc = sc.filter(pc.invert(pc.equal(sc.column("kind"), "count_met_with_floor")))
+    if sc.num_rows == 0:
+        return MARGIN_SCHEMA.empty_table()
+    sc = pa.table({n: _decoded(sc.column(n)) for n in sc.column_names})
+    s = result.sections
+    students_col = "students" if "students" in s.column_names else "children"
+    info = s.select([c for c in ("unit_id", "school_name", students_col) if c in s.column_names])
+    if "school_name" not in info.column_names and "kindergarten_name" in s.column_names:
+        info = info.append_column("school_name", s.column("kindergarten_name"))
+    if students_col not in info.column_names:
+        info = info.append_column(students_col, pa.nulls(info.num_rows, pa.float64()))
+    info = info.rename_columns(["unit_id", "school_name", "_n"][: info.num_columns])
+    sc = sc.join(info, keys="unit_id", join_type="left outer")
+    fw = result.framework
+    res = resources(fw)
+    names = {i.id: (i.name.get("zh"), i.name.get("en")) for i in fw.indicators}
+    names.update({r.id: (r.name.get("zh"), r.name.get("en")) for r in fw.rules})
+    value, threshold = _np(sc.column("value")), _np(sc.column("threshold"))
+    comp = sc.column("comparator")
+    up = _bools(pc.is_in(comp, pa.array([">=", ">"])))
+    margin = _margin(value, threshold, up)
+    check = sc.column("check_id")
+    per_student = _bools(pc.is_in(check, pa.array(sorted(res), pa.string())))
+    value_col = _lookup(check, {r.id: r.value or "" for r in fw.rules_of("section_threshold")}, pa.string())
+    counts = _bools(pc.is_in(value_col, pa.array(ENROLMENT_COUNTS)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        growth = np.where(
+            per_student & (threshold > 0),
+            value / threshold - 1.0,
+            np.where(counts & (value > 0), threshold / value - 1.0, np.nan),
+        )
+        per = _np(_lookup(check, {k: r.per for k, r in res.items()}, pa.float64()))
+        whole = _bools(_lookup(check, {k: r.whole for k, r in res.items()}, pa.bool_()))
+        raw_units = margin * _np(sc.column("_n")) / per
+    flip_units = np.where(
+        raw_units >= 0,
+        np.where(whole, np.floor(raw_units + 1e-9) + 1.0, raw_units),  # smallest loss that flips
+        np.where(whole, np.ceil(-raw_units - 1e-9), -raw_units),  # needed to pass (a fail)
+    )
+    unit_names = _lookup(check, {k: r.name_zh for k, r in res.items()}, pa.string())
+    return pa.table(
+        {
+            "county_code": sc.column("county_code"),
+            "year": pc.cast(sc.column("year"), pa.int64()),
+            "scope": pa.array(np.full(sc.num_rows, "section", dtype=object), pa.string()),
+            "unit_id": sc.column("unit_id"),
+            "school_name": sc.column("school_name"),
+            "level": sc.column("level"),
+            "check_id": check,
+            "name_zh": _lookup(check, {k: v[0] for k, v in names.items()}, pa.string()),
+            "name_en": _lookup(check, {k: v[1] for k, v in names.items()}, pa.string()),
+            "status": sc.column("status"),
+            "value": pa.array(value, pa.float64()),
+            "threshold": pa.array(threshold, pa.float64()),
+            "comparator": comp,
+            "margin": pa.array(margin, pa.float64()),
+            "relative_margin": pa.array(_relative(margin, threshold), pa.float64(), from_pandas=True),
+            "flip_growth": pa.array(growth, pa.float64(), from_pandas=True),
+            "flip_units": pa.array(flip_units, pa.float64(), from_pandas=True),
+            "units": unit_names,
+        },
+        schema=MARGIN_SCHEMA,
+    )
+
+
+def _county_margins(result: Result) -> pa.Table:
+    c = result.checks
+    c = c.filter(
+        pc.and_(
+            pc.and_(
+                pc.is_in(c.column("status"), pa.array(["pass", "fail"])),
+                pc.is_in(c.column("comparator"), pa.array([">=", ">", "<=", "<"])),
+            ),
+            pc.and_(
+                pc.is_in(c.column("kind"), pa.array(["county_threshold", "prerequisite"])),
+                pc.and_(pc.is_valid(c.column("value")), pc.is_valid(c.column("threshold"))),
+            ),
+        )
+    )
+    if c.num_rows == 0:
+        return MARGIN_SCHEMA.empty_table()
+    value, threshold = _np(c.column("value")), _np(c.column("threshold"))
+    up = _bools(pc.is_in(c.column("comparator"), pa.array([">=", ">"])))
+    margin = _margin(value, threshold, up)
+    n = c.num_rows
+    return pa.table(
+        {
+            "county_code": c.column("county_code"),
+            "year": pc.cast(c.column("year"), pa.int64()),
+            "scope": pa.array(np.full(n, "county", dtype=object), pa.string()),
+            "unit_id": pa.nulls(n, pa.string()),
+            "school_name": pa.nulls(n, pa.string()),
+            "level": pc.cast(c.column("level"), pa.string()),
+            "check_id": c.column("check_id"),
+            "name_zh": c.column("name_zh"),
+            "name_en": c.column("name_en"),
+            "status": c.column("status"),
+            "value": pa.array(value, pa.float64()),
+            "threshold": pa.array(threshold, pa.float64()),
+            "comparator": c.column("comparator"),
+            "margin": pa.array(margin, pa.float64()),
+            "relative_margin": pa.array(_relative(margin, threshold), pa.float64(), from_pandas=True),
+            "flip_growth": pa.nulls(n, pa.float64()),
+            "flip_units": pa.nulls(n, pa.float64()),
+            "units": pa.nulls(n, pa.string()),
+        },
+        schema=MARGIN_SCHEMA,
+    )
+
+
+def _cv_margins(result: Result) -> pa.Table:
+    d = result.dispersion
+    d = d.filter(
+        pc.and_(
+            pc.is_in(d.column("status"), pa.array(["pass", "fail"])),
+            pc.and_(pc.is_valid(d.column("cv")), pc.is_valid(d.column("limit"))),
+        )
+    )
+    if d.num_rows == 0:
+        return MARGIN_SCHEMA.empty_table()
+    cv, limit = _np(d.column("cv")), _np(d.column("limit"))
+    margin = limit - cv
+    n = d.num_rows
+    fw = result.framework
+    names = {i.id: (i.name.get("zh"), i.name.get("en")) for i in fw.indicators}
+    ind = d.column("indicator")
+    return pa.table(
+        {
+            "county_code": d.column("county_code"),
+            "year": pc.cast(d.column("year"), pa.int64()),
+            "scope": pa.array(np.full(n, "cv", dtype=object), pa.string()),
+            "unit_id": pa.nulls(n, pa.string()),
+            "school_name": pa.nulls(n, pa.string()),
+            "level": d.column("level"),
+            "check_id": pc.binary_join_element_wise(pa.scalar("cv"), ind, "."),
+            "name_zh": pc.binary_join_element_wise(
+                _lookup(ind, {k: v[0] for k, v in names.items()}, pa.string()), pa.scalar("差异系数"), ""
+            ),
+            "name_en": pc.binary_join_element_wise(
+                pa.scalar("CV of"), _lookup(ind, {k: v[1] for k, v in names.items()}, pa.string()), " "
+            ),
+            "status": d.column("status"),
+            "value": pa.array(cv, pa.float64()),
+            "threshold": pa.array(limit, pa.float64()),
+            "comparator": pa.array(np.full(n, "<=", dtype=object), pa.string()),
+            "margin": pa.array(margin, pa.float64()),
+            "relative_margin": pa.array(_relative(margin, limit), pa.float64(), from_pandas=True),
+            "flip_growth": pa.nulls(n, pa.float64()),
+            "flip_units": pa.nulls(n, pa.float64()),
+            "units": pa.nulls(n, pa.string()),
+        },
+        schema=MARGIN_SCHEMA,
+    )

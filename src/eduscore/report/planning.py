@@ -1,0 +1,526 @@
+"""Report sections beyond the verdict: the plan, the nearest risks, the decomposition.
+
+Shared by the HTML report (one block per county) and the XLSX workbook (one sheet
+each). The rows come from :meth:`eduscore.Result.analyses`."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from html import escape
+from typing import Any
+
+import pyarrow.compute as pc
+
+from ..result import Result
+from .view import ReportView, number
+
+WORDS = {
+    "zh": {
+        "plan": "达标方案:还需要什么",
+        "plan_note_relative": "最少增量(按各项指标自身单位;教师、教室取整数)。未给出单价:六项达标时留作“不低于85%”的一项按相对缺口最大者选择。",
+        "plan_note_cost": "按给定单价计算的最低成本方案。",
+        "additions": "各校需增加",
+        "resource": "资源",
+        "now": "现值",
+        "after": "增加后",
+        "add": "增加",
+        "for_six": "用于六项达标",
+        "for_cv": "用于差异系数",
+        "action": "处理",
+        "meet": "达到标准",
+        "floor": "达到标准的85%",
+        "cv_plan": "差异系数整改(全县最少总增量:把最低的学校补到同一水平)",
+        "floor_value": "补足到",
+        "total": "总增量",
+        "receiving": "受补学校数",
+        "cv_after": "整改后差异系数",
+        "other": "其他未达标项",
+        "change": "调整",
+        "reduce": "减少",
+        "totals": "合计",
+        "cost": "成本",
+        "risks": "最接近失败的检查",
+        "margin": "余量",
+        "flip_growth": "在校生增长多少即不达标",
+        "flip_units": "再减少即不达标",
+        "decomposition": "差异来自哪里(按{by}分解)",
+        "between_share": "组间占比",
+        "theil": "泰尔指数",
+        "theil_between": "组间",
+        "theil_within": "组内",
+        "groups": "组数",
+        "nothing": "无需增加。",
+    },
+    "en": {
+        "plan": "What it takes to pass",
+        "plan_note_relative": "Least additions in each indicator's own units (whole teachers and rooms). No prices given: for six-of-seven, the indicator left at 85 % is the one with the largest relative gap.",
+        "plan_note_cost": "The cheapest plan at the prices given.",
+        "additions": "Additions per school",
+        "resource": "Resource",
+        "now": "Now",
+        "after": "After",
+        "add": "Add",
+        "for_six": "for six-of-seven",
+        "for_cv": "for the CV",
+        "action": "Action",
+        "meet": "meet the threshold",
+        "floor": "reach 85 % of it",
+        "cv_plan": "CV remediation (least total addition: raise the lowest schools to one floor)",
+        "floor_value": "raise to",
+        "total": "Total addition",
+        "receiving": "Schools receiving",
+        "cv_after": "CV after",
+        "other": "Other failing checks",
+        "change": "Change",
+        "reduce": "reduce",
+        "totals": "Totals",
+        "cost": "Cost",
+        "risks": "Checks nearest to failing",
+        "margin": "Margin",
+        "flip_growth": "fails at enrolment growth of",
+        "flip_units": "fails after losing",
+        "decomposition": "Where the disparity lies (by {by})",
+        "between_share": "between-group share",
+        "theil": "Theil",
+        "theil_between": "between",
+        "theil_within": "within",
+        "groups": "groups",
+        "nothing": "Nothing to add.",
+    },
+}
+
+_GROUPING = {"education_group": ("教育集团", "education group"), "location": ("城乡分类", "location")}
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{x * 100:+.1f} %"
+
+
+def _by_county(rows: list[dict[str, Any]]) -> dict[tuple[str, Any], list[dict[str, Any]]]:
+    out: dict[tuple[str, Any], list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        out[(r["county_code"], r["year"])].append(r)
+    return out
+
+
+class PlanningView:
+    """The analyses of a result, grouped by county for the reports."""
+
+    def __init__(self, result: Result, view: ReportView) -> None:
+        a = result.analyses()
+        self.a = a
+        self.view = view
+        self.w = WORDS[view.lang]
+        plan = a.plan
+        added = plan.gaps.filter(pc.greater(plan.gaps.column("addition"), 0.0)) if plan else None
+        self.gaps = _by_county(added.to_pylist() if added is not None else [])
+        self.cv = _by_county(plan.cv.to_pylist() if plan else [])
+        self.checks = _by_county(plan.checks.to_pylist() if plan else [])
+        self.totals = _by_county(plan.totals().to_pylist() if plan else [])
+        self.risks = _by_county(a.risks.to_pylist())
+        self.decomposition = _by_county(a.decomposition.to_pylist() if a.decomposition is not None else [])
+        self.basis = plan.basis if plan else "relative"
+
+    def by_name(self) -> str:
+        zh, en = _GROUPING.get(self.a.by or "", (self.a.by or "", self.a.by or ""))
+        return zh if self.view.lang == "zh" else en
+
+    # ------------------------------------------------------------------ HTML
+    def html(self, county_code: str, year: Any) -> str:
+        key = (county_code, year)
+        w, v = self.w, self.view
+        out = [f"<h3>{escape(w['plan'])}</h3>"]
+        if self.a.plan is None:
+            out = []
+        else:
+            out.append(f"<p class='meta'>{escape(w['plan_note_' + self.basis])}</p>")
+            gaps = self.gaps.get(key, [])
+            cv = self.cv.get(key, [])
+            checks = self.checks.get(key, [])
+            if not (gaps or cv or checks):
+                out.append(f"<p>{escape(w['nothing'])}</p>")
+            if gaps:
+                out.append(f"<h4>{escape(w['additions'])}</h4><div class='scroll'><table class='plan'><tr>")
+                heads = [
+                    v.words["school"],
+                    v.words["level"],
+                    w["resource"],
+                    v.words["indicator"],
+                    w["now"],
+                    w["after"],
+                    w["add"],
+                    w["for_six"],
+                    w["for_cv"],
+                    w["action"],
+                ]
+                out += [f"<th>{escape(h)}</th>" for h in heads]
+                out.append("</tr>")
+                for g in gaps:
+                    out.append(
+                        f"<tr><td>{escape(str(g['school_name']))}</td><td>{escape(v.level(g['level']))}</td>"
+                        f"<td>{escape(str(g['resource_zh']))}</td><td>{escape(v.indicator_name(g['indicator']))}</td>"
+                        f"<td class='num'>{number(g['value'])}</td><td class='num'>{number(g['value_after'])}</td>"
+                        f"<td class='num'><b>+{number(g['addition'])}</b></td>"
+                        f"<td class='num'>{number(g['for_six_of_seven'])}</td><td class='num'>{number(g['for_cv'])}</td>"
+                        f"<td>{escape(w.get(g['action'] or '', '') if g['action'] else '')}</td></tr>"
+                    )
+                out.append("</table></div>")
+            if cv:
+                out.append(f"<h4>{escape(w['cv_plan'])}</h4><div class='scroll'><table class='plan'><tr>")
+                heads = [
+                    v.words["level"],
+                    v.words["indicator"],
+                    "CV",
+                    w["cv_after"],
+                    v.words["threshold"],
+                    w["floor_value"],
+                    w["total"],
+                    w["receiving"],
+                ]
+                out += [f"<th>{escape(h)}</th>" for h in heads]
+                out.append("</tr>")
+                for c in cv:
+                    out.append(
+                        f"<tr><td>{escape(v.level(c['level']))}</td><td>{escape(v.indicator_name(c['indicator']))}</td>"
+                        f"<td class='num'>{number(c['cv'])}</td><td class='num'>{number(c['cv_after'])}</td>"
+                        f"<td class='num'>≤ {number(c['limit'])}</td><td class='num'>{number(c['floor'])}</td>"
+                        f"<td class='num'><b>+{number(c['total_addition'])}</b> {escape(str(c['resource_zh']))}</td>"
+                        f"<td class='num'>{c['n_sections']}</td></tr>"
+                    )
+                out.append("</table></div>")
+            if checks:
+                out.append(f"<h4>{escape(w['other'])}</h4><div class='scroll'><table class='plan'><tr>")
+                heads = [
+                    v.words["school"],
+                    v.words["level"],
+                    v.words["rule"],
+                    w["now"],
+                    v.words["threshold"],
+                    w["change"],
+                ]
+                out += [f"<th>{escape(h)}</th>" for h in heads]
+                out.append("</tr>")
+                for c in checks:
+                    name = c["name_zh"] if v.lang == "zh" else c["name_en"]
+                    verb = w["add"] if c["direction"] == "add" else w["reduce"]
+                    out.append(
+                        f"<tr><td>{escape(str(c['school_name']))}</td><td>{escape(v.level(c['level']))}</td>"
+                        f"<td>{escape(str(name))}</td><td class='num'>{number(c['value'])}</td>"
+                        f"<td class='num'>{escape(str(c['comparator']))} {number(c['threshold'])}</td>"
+                        f"<td class='num'>{escape(verb)} {number(c['change'])} {escape(str(c['column_zh']))}</td></tr>"
+                    )
+                out.append("</table></div>")
+            totals = self.totals.get(key, [])
+            if totals:
+                out.append(
+                    f"<p><b>{escape(w['totals'])}</b>: "
+                    + "; ".join(
+                        f"{escape(str(t['resource_zh']))} +{number(t['addition'])}"
+                        + (f" ({escape(w['cost'])} {number(t['cost'])})" if t["cost"] is not None else "")
+                        for t in totals
+                    )
+                    + "</p>"
+                )
+        risks = self.risks.get(key, [])
+        if risks:
+            out.append(f"<h3>{escape(w['risks'])}</h3><div class='scroll'><table class='risks'><tr>")
+            heads = [
+                v.words["rule"],
+                v.words["school"],
+                v.words["value"],
+                v.words["threshold"],
+                w["margin"],
+                w["flip_growth"],
+                w["flip_units"],
+            ]
+            out += [f"<th>{escape(h)}</th>" for h in heads]
+            out.append("</tr>")
+            for r in risks:
+                name = r["name_zh"] if v.lang == "zh" else r["name_en"]
+                units = f"{number(r['flip_units'])} {r['units']}" if r["flip_units"] is not None else "—"
+                out.append(
+                    f"<tr><td>{escape(str(name))}</td><td>{escape(str(r['school_name'] or ''))} {escape(v.level(r['level']) if r['level'] else '')}</td>"
+                    f"<td class='num'>{number(r['value'])}</td><td class='num'>{escape(str(r['comparator']))} {number(r['threshold'])}</td>"
+                    f"<td class='num'>{_pct(r['relative_margin'])}</td><td class='num'>{_pct(r['flip_growth'])}</td>"
+                    f"<td class='num'>{escape(units)}</td></tr>"
+                )
+            out.append("</table></div>")
+        dec = self.decomposition.get(key, [])
+        if dec:
+            out.append(
+                f"<h3>{escape(w['decomposition'].format(by=self.by_name()))}</h3><div class='scroll'><table class='decomposition'><tr>"
+            )
+            heads = [
+                v.words["level"],
+                v.words["indicator"],
+                w["groups"],
+                w["between_share"],
+                w["theil"],
+                w["theil_within"],
+                w["theil_between"],
+            ]
+            out += [f"<th>{escape(h)}</th>" for h in heads]
+            out.append("</tr>")
+            for d in dec:
+                share = d["between_share"]
+                out.append(
+                    f"<tr><td>{escape(v.level(d['level']))}</td><td>{escape(v.indicator_name(d['indicator']))}</td>"
+                    f"<td class='num'>{d['n_groups']}</td><td class='num'>{'—' if share is None else f'{share * 100:.0f} %'}</td>"
+                    f"<td class='num'>{number(d['theil'], 4)}</td><td class='num'>{number(d['theil_within'], 4)}</td>"
+                    f"<td class='num'>{number(d['theil_between'], 4)}</td></tr>"
+                )
+            out.append("</table></div>")
+        return "\n".join(out)
+
+    # ------------------------------------------------------------------ XLSX
+    def sheets(self) -> list[tuple[str, list[str], list[list[Any]], list[int]]]:
+        """(name, headers, rows, widths) for the workbook."""
+        v, lang = self.view, self.view.lang
+        out: list[tuple[str, list[str], list[list[Any]], list[int]]] = []
+        plan = self.a.plan
+        if plan is not None:
+            rows = [
+                [
+                    g["county_code"],
+                    g["year"],
+                    g["school_id"],
+                    g["school_name"],
+                    v.level(g["level"]),
+                    v.indicator_name(g["indicator"]),
+                    g["resource_zh"],
+                    g["students"],
+                    g["value"],
+                    g["threshold"],
+                    g["floor"],
+                    g["to_threshold"],
+                    g["to_floor"],
+                    self.w.get(g["action"] or "", "") if g["action"] else "",
+                    g["for_six_of_seven"],
+                    g["for_cv"],
+                    g["addition"],
+                    g["value_after"],
+                    g["cost"],
+                ]
+                for g in plan.gaps.to_pylist()
+            ]
+            out.append(
+                (
+                    "达标方案 Plan",
+                    [
+                        "县区代码",
+                        "年份",
+                        "学校标识码",
+                        "学校 school",
+                        "学段 level",
+                        "指标 indicator",
+                        "资源 resource",
+                        "在校生 students",
+                        "现值 value",
+                        "标准 threshold",
+                        "85%线 floor",
+                        "达标需增 to threshold",
+                        "达85%需增 to floor",
+                        "处理 action",
+                        "六项达标增量",
+                        "差异系数增量",
+                        "合计增量 addition",
+                        "增加后 after",
+                        "成本 cost",
+                    ],
+                    rows,
+                    [10, 6, 12, 24, 8, 26, 20, 9, 10, 10, 10, 12, 12, 14, 12, 12, 12, 10, 10],
+                )
+            )
+            out.append(
+                (
+                    "差异系数整改 CV plan",
+                    [
+                        "县区代码",
+                        "年份",
+                        "学段 level",
+                        "指标 indicator",
+                        "资源 resource",
+                        "限值 limit",
+                        "差异系数 CV",
+                        "校内增量后 CV",
+                        "补足到 floor",
+                        "连续最优 continuous",
+                        "总增量 total",
+                        "受补学校 sections",
+                        "整改后 CV after",
+                        "成本 cost",
+                    ],
+                    [
+                        [
+                            c["county_code"],
+                            c["year"],
+                            v.level(c["level"]),
+                            v.indicator_name(c["indicator"]),
+                            c["resource_zh"],
+                            c["limit"],
+                            c["cv"],
+                            c["cv_after_school_additions"],
+                            c["floor"],
+                            c["continuous_minimum"],
+                            c["total_addition"],
+                            c["n_sections"],
+                            c["cv_after"],
+                            c["cost"],
+                        ]
+                        for c in plan.cv.to_pylist()
+                    ],
+                    [10, 6, 8, 26, 20, 8, 10, 12, 12, 14, 12, 10, 12, 10],
+                )
+            )
+            out.append(
+                (
+                    "其他未达标 Other",
+                    [
+                        "县区代码",
+                        "年份",
+                        "学校 school",
+                        "学段 level",
+                        "项目 check",
+                        "现值 value",
+                        "比较",
+                        "标准 threshold",
+                        "调整 change",
+                        "方向 direction",
+                        "字段 column",
+                        "已计入方案 in plan",
+                    ],
+                    [
+                        [
+                            c["county_code"],
+                            c["year"],
+                            c["school_name"],
+                            v.level(c["level"]),
+                            c["name_zh"] if lang == "zh" else c["name_en"],
+                            c["value"],
+                            c["comparator"],
+                            c["threshold"],
+                            c["change"],
+                            self.w["add"] if c["direction"] == "add" else self.w["reduce"],
+                            c["column_zh"],
+                            c["in_plan"],
+                        ]
+                        for c in plan.checks.to_pylist()
+                    ],
+                    [10, 6, 24, 8, 36, 10, 6, 10, 10, 8, 22, 10],
+                )
+            )
+            out.append(
+                (
+                    "学校增量 Inputs",
+                    [
+                        "县区代码",
+                        "年份",
+                        "学校标识码",
+                        "学校 school",
+                        "学段 level",
+                        "字段 column",
+                        "字段名",
+                        "增加 addition",
+                    ],
+                    [
+                        [
+                            r["county_code"],
+                            r["year"],
+                            r["school_id"],
+                            r["school_name"],
+                            r["level"],
+                            r["column"],
+                            r["column_zh"],
+                            r["addition"],
+                        ]
+                        for r in plan.schools.to_pylist()
+                    ],
+                    [10, 6, 12, 24, 8, 28, 28, 12],
+                )
+            )
+        out.append(
+            (
+                "安全边际 Margins",
+                [
+                    "县区代码",
+                    "年份",
+                    "范围 scope",
+                    "学校 school",
+                    "学段 level",
+                    "项目 check",
+                    "状态 status",
+                    "值 value",
+                    "比较",
+                    "标准 threshold",
+                    "余量 margin",
+                    "相对余量 relative",
+                    "失败时的增长 flip growth",
+                    "失败时的减少 flip units",
+                    "单位 units",
+                ],
+                [
+                    [
+                        m["county_code"],
+                        m["year"],
+                        m["scope"],
+                        m["school_name"],
+                        v.level(m["level"]) if m["level"] else None,
+                        m["name_zh"] if lang == "zh" else m["name_en"],
+                        v.status(m["status"]),
+                        m["value"],
+                        m["comparator"],
+                        m["threshold"],
+                        m["margin"],
+                        m["relative_margin"],
+                        m["flip_growth"],
+                        m["flip_units"],
+                        m["units"],
+                    ]
+                    for m in self.a.margins.to_pylist()
+                ],
+                [10, 6, 8, 24, 8, 36, 8, 10, 6, 10, 10, 10, 12, 12, 20],
+            )
+        )
+        if self.a.decomposition is not None:
+            out.append(
+                (
+                    "差异分解 Decomposition",
+                    [
+                        "县区代码",
+                        "年份",
+                        "学段 level",
+                        "指标 indicator",
+                        "分组 grouping",
+                        "组数 groups",
+                        "学校 sections",
+                        "方差 variance",
+                        "组内 within",
+                        "组间 between",
+                        "组间占比 between share",
+                        "泰尔 Theil",
+                        "泰尔组内",
+                        "泰尔组间",
+                    ],
+                    [
+                        [
+                            d["county_code"],
+                            d["year"],
+                            v.level(d["level"]),
+                            v.indicator_name(d["indicator"]),
+                            d["grouping"],
+                            d["n_groups"],
+                            d["n_sections"],
+                            d["variance"],
+                            d["within"],
+                            d["between"],
+                            d["between_share"],
+                            d["theil"],
+                            d["theil_within"],
+                            d["theil_between"],
+                        ]
+                        for d in self.a.decomposition.to_pylist()
+                    ],
+                    [10, 6, 8, 26, 14, 8, 8, 12, 12, 12, 12, 10, 10, 10],
+                )
+            )
+        return out

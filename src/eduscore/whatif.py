@@ -1,0 +1,488 @@
+"""Enrolment what-if and year-on-year comparison (issue #7, items 3 and 6).
+
+:func:`whatif` re-evaluates the same inputs under projected enrolment — a uniform
+growth rate, a rate per level, or a per-school projection table — for each of the
+next ``years`` years, and reports which checks flip and the first year they do.
+Only enrolment moves: resources, teachers and the evaluation year stay as given, so
+a 0 % growth reproduces the baseline exactly. Students of each level grow by
+``(1 + rate) ** t`` (rounded to whole students); with no new classes, the largest
+class grows alike. Every projected year is one vectorised evaluation of all counties.
+
+:func:`compare_years` compares evaluations of several years of the same counties:
+the trend of every CV, and the school sections that started or stopped passing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .errors import InputError
+from .evaluate import evaluate
+from .read import TableLike, load_table
+from .result import Result
+
+# Columns that count students (or children) of a level, and what they scale with.
+_LEVEL_COLUMNS = {
+    "primary": ("students_primary", "max_class_size_primary"),
+    "junior": ("students_junior", "max_class_size_junior"),
+    "preschool": ("children",),
+}
+
+FLIP_SCHEMA = pa.schema(
+    [
+        ("county_code", pa.string()),
+        ("year", pa.int64()),
+        ("scope", pa.string()),
+        ("unit_id", pa.string()),
+        ("school_name", pa.string()),
+        ("level", pa.string()),
+        ("check_id", pa.string()),
+        ("baseline_status", pa.string()),
+        ("status", pa.string()),
+        ("first_step", pa.int64()),
+        ("first_year", pa.int64()),
+        ("value", pa.float64()),
+        ("threshold", pa.float64()),
+    ]
+)
+
+
+@attrs.frozen
+class WhatIf:
+    """A what-if run: the baseline, the verdict of every projected year, the flips.
+
+    - ``verdicts`` — county × step (0 = baseline): the projected year, verdict and
+      counts of passing and failing checks;
+    - ``flips`` — every check (per section, per county, every CV) whose status in some
+      projected year differs from the baseline: the first step and year it differs
+      and its status, value and threshold then;
+    - ``growth`` — the rates used per level (a projection table is named instead).
+    """
+
+    baseline: Result
+    results: tuple[Result, ...]
+    verdicts: pa.Table
+    flips: pa.Table
+    growth: Mapping[str, float]
+    projection: str | None = None
+
+    def first_flips(self) -> pa.Table:
+        """Per county: the checks that flip, the earliest first."""
+        return self.flips.sort_by(
+            [("county_code", "ascending"), ("first_step", "ascending"), ("check_id", "ascending")]
+        )
+
+
+def _rates(growth: float | Mapping[str, float]) -> dict[str, float]:
+    if isinstance(growth, Mapping):
+        unknown = set(growth) - set(_LEVEL_COLUMNS)
+        if unknown:
+            raise InputError(
+                f"growth per level: unknown level(s) {', '.join(sorted(unknown))}; "
+                f"expected {', '.join(_LEVEL_COLUMNS)}"
+            )
+        rates = {lv: float(growth.get(lv, 0.0)) for lv in _LEVEL_COLUMNS}
+    else:
+        rates = dict.fromkeys(_LEVEL_COLUMNS, float(growth))
+    for lv, r in rates.items():
+        if not math.isfinite(r) or r <= -1.0:
+            raise InputError(f"growth rate of {lv}: {r!r} (expected a rate above −1, e.g. 0.03 for 3 %)")
+    return rates
+
+
+def _scaled(table: pa.Table, columns: Sequence[str], factor: float) -> pa.Table:
+    for name in columns:
+        if name in table.column_names and factor != 1.0:
+            col = pc.cast(table.column(name), pa.float64())
+            table = table.set_column(table.column_names.index(name), name, pc.round(pc.multiply(col, factor)))
+    return table
+
+
+def _scale_sections(table: pa.Table, rates: Mapping[str, float], t: int) -> pa.Table:
+    """A one-row-per-section input: ``students`` and ``max_class_size`` by the row's level."""
+    for name in ("students", "max_class_size"):
+        if name not in table.column_names:
+            continue
+        col = pc.cast(table.column(name), pa.float64())
+        factor = pa.array(np.ones(table.num_rows))
+        for lv in ("primary", "junior"):
+            is_lv = pc.fill_null(pc.equal(table.column("level"), lv), False)
+            factor = pc.if_else(is_lv, pa.scalar((1.0 + rates[lv]) ** t), factor)
+        table = table.set_column(table.column_names.index(name), name, pc.round(pc.multiply(col, factor)))
+    return table
+
+
+def _projected(
+    role: str, table: pa.Table, rates: Mapping[str, float], t: int, projection: pa.Table | None
+) -> pa.Table:
+    if t == 0:
+        return table
+    if role == "schools":
+        for lv in ("primary", "junior"):
+            table = _scaled(table, _LEVEL_COLUMNS[lv], (1.0 + rates[lv]) ** t)
+        if projection is not None:
+            table = _with_projection(table, projection, t)
+        return table
+    if role == "sections":
+        return _scale_sections(table, rates, t)
+    if role == "kindergartens":
+        return _scaled(table, _LEVEL_COLUMNS["preschool"], (1.0 + rates["preschool"]) ** t)
+    return table
+
+
+def _with_projection(table: pa.Table, projection: pa.Table, t: int) -> pa.Table:
+    """Replace the students of the schools the projection table names for step ``t``."""
+    p = projection.filter(pc.equal(projection.column("step"), t))
+    if p.num_rows == 0:
+        return table
+    left = table.select(["school_id"]).append_column("_i", pa.array(np.arange(table.num_rows), pa.int64()))
+    joined = left.join(p, keys="school_id", join_type="left outer").sort_by("_i")
+    for name in ("students_primary", "students_junior"):
+        if name in p.column_names:
+            new = joined.column(name)
+            old = (
+                pc.cast(table.column(name), pa.float64())
+                if name in table.column_names
+                else pa.nulls(table.num_rows, pa.float64())
+            )
+            merged = pc.coalesce(pc.cast(new, pa.float64()), old)
+            if name in table.column_names:
+                table = table.set_column(table.column_names.index(name), name, merged)
+            else:
+                table = table.append_column(name, merged)
+    return table
+
+
+def _projection_table(projection: TableLike, base_year: int | None) -> pa.Table:
+    loaded = load_table(projection, "projection")
+    t = loaded.table
+    aliases = {
+        "学校标识码": "school_id",
+        "年份": "year",
+        "小学在校生数": "students_primary",
+        "初中在校生数": "students_junior",
+    }
+    t = t.rename_columns([aliases.get(c.strip(), c.strip()) for c in t.column_names])
+    missing = [c for c in ("school_id", "year") if c not in t.column_names]
+    if missing or not ({"students_primary", "students_junior"} & set(t.column_names)):
+        raise InputError(
+            f"{loaded.label}: a projection table needs school_id (学校标识码), year (年份) and "
+            f"students_primary (小学在校生数) and/or students_junior (初中在校生数); "
+            f"found {', '.join(t.column_names)}"
+        )
+    t = t.set_column(
+        t.column_names.index("school_id"), "school_id", pc.cast(t.column("school_id"), pa.string())
+    )
+    try:
+        year = pc.cast(t.column("year"), pa.int64())
+        cols = {
+            c: pc.cast(t.column(c), pa.float64())
+            for c in ("students_primary", "students_junior")
+            if c in t.column_names
+        }
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise InputError(f"{loaded.label}: year and student counts must be numbers ({exc})") from None
+    if base_year is None:
+        raise InputError("a projection table needs the data's year (give year=… or a 年份 column)")
+    step = pc.subtract(year, base_year)
+    return pa.table({"school_id": t.column("school_id"), "step": step, **cols})
+
+
+def whatif(
+    schools: TableLike | None = None,
+    counties: TableLike | None = None,
+    kindergartens: TableLike | None = None,
+    *,
+    growth: float | Mapping[str, float] = 0.0,
+    years: int = 5,
+    projection: TableLike | None = None,
+    **options: Any,
+) -> WhatIf:
+    """Evaluate the inputs under projected enrolment for the next ``years`` years.
+
+    ``growth`` is a yearly rate (0.03 = +3 %) for every level, or a mapping per level
+    (``primary``, ``junior``, ``preschool``). ``projection`` is a table of projected
+    students per school and year (``school_id``, ``year``, ``students_primary``,
+    ``students_junior``) that replaces the growth for the schools and years it names.
+    Other keyword arguments go to :func:`eduscore.evaluate`.
+
+    >>> import eduscore
+    >>> w = whatif(**eduscore.demo_inputs(), growth=0.0, years=2)
+    >>> w.flips.num_rows, w.verdicts.column("verdict").to_pylist()
+    (0, ['not_certified', 'not_certified', 'not_certified'])
+    """
+    if not isinstance(years, int) or years < 1 or years > 50:
+        raise InputError(f"years: {years!r} (expected a whole number of years from 1 to 50)")
+    rates = _rates(growth)
+    baseline = evaluate(schools, counties, kindergartens, **options)
+    base_years = [y for y in baseline.verdicts.column("year").to_pylist() if y is not None]
+    base_year = min(base_years) if base_years else options.get("year")
+    proj = _projection_table(projection, base_year) if projection is not None else None
+    results = [baseline]
+    for t in range(1, years + 1):
+
+        def adjust(role: str, table: pa.Table, t: int = t) -> pa.Table:
+            return _projected(role, table, rates, t, proj)
+
+        results.append(evaluate(schools, counties, kindergartens, adjust=adjust, **options))
+    verdicts = pa.concat_tables([_verdict_rows(r, t) for t, r in enumerate(results)])
+    flips = _flips(results)
+    return WhatIf(
+        baseline=baseline,
+        results=tuple(results),
+        verdicts=verdicts,
+        flips=flips,
+        growth=rates,
+        projection=str(projection)
+        if projection is not None and not isinstance(projection, pa.Table)
+        else None,
+    )
+
+
+def _verdict_rows(r: Result, step: int) -> pa.Table:
+    v = r.verdicts
+    year = pc.cast(v.column("year"), pa.int64())
+    return pa.table(
+        {
+            "county_code": pc.cast(v.column("county_code"), pa.string()),
+            "year": year,
+            "step": pa.array(np.full(v.num_rows, step), pa.int64()),
+            "projected_year": pc.add(year, step),
+            "verdict": v.column("verdict"),
+            "n_pass": v.column("n_pass"),
+            "n_fail": v.column("n_fail"),
+            "n_not_assessed": v.column("n_not_assessed"),
+        }
+    )
+
+
+def _status_rows(r: Result) -> pa.Table:
+    """Every check's status in one long table: sections, counties and CVs."""
+    sc = r.section_checks
+    d = r.dispersion
+    c = r.checks.filter(pc.invert(pc.equal(r.checks.column("kind"), "dispersion_limit")))
+
+    def s(col: pa.ChunkedArray) -> pa.ChunkedArray:
+        return pc.cast(col, pa.string())
+
+    def f(col: pa.ChunkedArray) -> pa.ChunkedArray:
+        return pc.cast(col, pa.float64())
+
+    parts = [
+        pa.table(
+            {
+                "county_code": s(sc.column("county_code")),
+                "year": pc.cast(sc.column("year"), pa.int64()),
+                "scope": pa.array(np.full(sc.num_rows, "section", dtype=object), pa.string()),
+                "unit_id": s(sc.column("unit_id")),
+                "level": s(sc.column("level")),
+                "check_id": s(sc.column("check_id")),
+                "status": s(sc.column("status")),
+                "value": f(sc.column("value")),
+                "threshold": f(sc.column("threshold")),
+            }
+        ),
+        pa.table(
+            {
+                "county_code": s(c.column("county_code")),
+                "year": pc.cast(c.column("year"), pa.int64()),
+                "scope": pa.array(np.full(c.num_rows, "county", dtype=object), pa.string()),
+                "unit_id": pa.array(np.full(c.num_rows, "", dtype=object), pa.string()),
+                "level": pc.fill_null(s(c.column("level")), ""),
+                "check_id": s(c.column("check_id")),
+                "status": s(c.column("status")),
+                "value": f(c.column("value")),
+                "threshold": f(c.column("threshold")),
+            }
+        ),
+        pa.table(
+            {
+                "county_code": s(d.column("county_code")),
+                "year": pc.cast(d.column("year"), pa.int64()),
+                "scope": pa.array(np.full(d.num_rows, "cv", dtype=object), pa.string()),
+                "unit_id": pa.array(np.full(d.num_rows, "", dtype=object), pa.string()),
+                "level": s(d.column("level")),
+                "check_id": pc.binary_join_element_wise(pa.scalar("cv"), s(d.column("indicator")), "."),
+                "status": s(d.column("status")),
+                "value": f(d.column("cv")),
+                "threshold": f(d.column("limit")),
+            }
+        ),
+    ]
+    return pa.concat_tables(parts)
+
+
+_KEYS = ["county_code", "year", "scope", "unit_id", "level", "check_id"]
+
+
+def _flips(results: Sequence[Result]) -> pa.Table:
+    base = _status_rows(results[0]).select([*_KEYS, "status"]).rename_columns([*_KEYS, "baseline_status"])
+    changed: list[pa.Table] = []
+    for step, r in enumerate(results[1:], start=1):
+        now = _status_rows(r)
+        joined = now.join(base, keys=_KEYS, join_type="full outer")
+        differ = pc.fill_null(
+            pc.not_equal(
+                pc.fill_null(joined.column("status"), "(none)"),
+                pc.fill_null(joined.column("baseline_status"), "(none)"),
+            ),
+            True,
+        )
+        d = joined.filter(differ)
+        changed.append(d.append_column("first_step", pa.array(np.full(d.num_rows, step), pa.int64())))
+    if not changed:
+        return FLIP_SCHEMA.empty_table()
+    allc = pa.concat_tables(changed).sort_by(
+        [*((k, "ascending") for k in _KEYS), ("first_step", "ascending")]
+    )
+    if allc.num_rows == 0:
+        return FLIP_SCHEMA.empty_table()
+    # The first step per check: the first row of each key run after sorting.
+    key = pc.binary_join_element_wise(
+        *(pc.fill_null(pc.cast(allc.column(k), pa.string()), "") for k in _KEYS), "\x1f"
+    )
+    codes = np.asarray(pc.dictionary_encode(key).combine_chunks().indices.to_numpy(zero_copy_only=False))
+    first = np.r_[True, codes[1:] != codes[:-1]]
+    out = allc.filter(pa.array(first))
+    out = out.append_column("first_year", pc.add(out.column("year"), out.column("first_step")))
+    s = results[0].sections
+    names = pa.table(
+        {
+            "unit_id": pc.cast(s.column("unit_id"), pa.string()),
+            "school_name": pc.cast(s.column("school_name"), pa.string()),
+        }
+        if "school_name" in s.column_names
+        else {"unit_id": pa.array([], pa.string()), "school_name": pa.array([], pa.string())}
+    )
+    out = out.join(names, keys="unit_id", join_type="left outer")
+    return out.select(FLIP_SCHEMA.names).cast(FLIP_SCHEMA)
+
+
+# ---------------------------------------------------------------------------------------
+# Several years of the same counties
+
+
+@attrs.frozen
+class YearComparison:
+    """Evaluations of several years side by side.
+
+    - ``verdicts`` — county × year: verdict (and the previous year's);
+    - ``cv`` — county × level × indicator × year: CV, limit, status, change since the
+      previous year evaluated;
+    - ``sections`` — school sections whose six-of-seven (or other per-section rule)
+      status changed from one year to the next: ``started_passing`` / ``stopped_passing``.
+    """
+
+    verdicts: pa.Table
+    cv: pa.Table
+    sections: pa.Table
+
+
+def compare_years(*results: Result) -> YearComparison:
+    """Compare evaluations of several years (one result holding several years, or many).
+
+    >>> import eduscore
+    >>> r = eduscore.evaluate(**eduscore.demo_inputs())
+    >>> compare_years(r).cv.column_names[:4]
+    ['county_code', 'level', 'indicator', 'year']
+    """
+    if not results:
+        raise InputError("compare_years needs at least one result")
+    verdicts = pa.concat_tables(
+        [
+            r.verdicts.select(["county_code", "year", "verdict"]).cast(
+                pa.schema([("county_code", pa.string()), ("year", pa.int64()), ("verdict", pa.string())])
+            )
+            for r in results
+        ]
+    )
+    years = sorted({y for y in verdicts.column("year").to_pylist() if y is not None})
+    prev = {y: (years[i - 1] if i else None) for i, y in enumerate(years)}
+    verdicts = _with_previous(verdicts, ["county_code"], ["verdict"], prev)
+    disp = pa.concat_tables(
+        [
+            r.dispersion.select(["county_code", "level", "indicator", "year", "cv", "limit", "status"]).cast(
+                pa.schema(
+                    [
+                        ("county_code", pa.string()),
+                        ("level", pa.string()),
+                        ("indicator", pa.string()),
+                        ("year", pa.int64()),
+                        ("cv", pa.float64()),
+                        ("limit", pa.float64()),
+                        ("status", pa.string()),
+                    ]
+                )
+            )
+            for r in results
+        ]
+    )
+    cv = _with_previous(disp, ["county_code", "level", "indicator"], ["cv", "status"], prev)
+    cv = cv.append_column("change", pc.subtract(cv.column("cv"), cv.column("previous_cv")))
+    sections = _section_changes(results, prev)
+    return YearComparison(
+        verdicts=verdicts.sort_by([("county_code", "ascending"), ("year", "ascending")]),
+        cv=cv.sort_by(
+            [
+                ("county_code", "ascending"),
+                ("level", "ascending"),
+                ("indicator", "ascending"),
+                ("year", "ascending"),
+            ]
+        ),
+        sections=sections,
+    )
+
+
+def _with_previous(t: pa.Table, keys: list[str], cols: list[str], prev: Mapping[int, int | None]) -> pa.Table:
+    """Append ``previous_<col>`` from the row of the previous year evaluated."""
+    years = sorted(prev)
+    prev_year = pa.array([prev[y] for y in years], pa.int64()).take(
+        pc.index_in(t.column("year"), pa.array(years, pa.int64()))
+    )
+    t = t.append_column("previous_year", prev_year)
+    right = t.select([*keys, "year", *cols]).rename_columns(
+        [*keys, "previous_year", *(f"previous_{c}" for c in cols)]
+    )
+    return t.join(right, keys=[*keys, "previous_year"], join_type="left outer")
+
+
+def _section_changes(results: Sequence[Result], prev: Mapping[int, int | None]) -> pa.Table:
+    parts = []
+    for r in results:
+        rules = [c for c in r.sections.column_names if c.endswith("__status")]
+        s = r.sections
+        for col in rules:  # a handful of per-section rules
+            parts.append(
+                pa.table(
+                    {
+                        "county_code": pc.cast(s.column("county_code"), pa.string()),
+                        "school_id": pc.cast(s.column("school_id"), pa.string()),
+                        "school_name": pc.cast(s.column("school_name"), pa.string()),
+                        "level": pc.cast(s.column("level"), pa.string()),
+                        "rule": pa.array(
+                            np.full(s.num_rows, col[: -len("__status")], dtype=object), pa.string()
+                        ),
+                        "year": pc.cast(s.column("year"), pa.int64()),
+                        "status": pc.cast(s.column(col), pa.string()),
+                    }
+                )
+            )
+    if not parts:
+        return pa.table({})
+    allp = pa.concat_tables(parts)
+    keyed = _with_previous(allp, ["county_code", "school_id", "level", "rule"], ["status"], prev)
+    was, now = keyed.column("previous_status"), keyed.column("status")
+    started = pc.and_(pc.equal(now, "pass"), pc.equal(was, "fail"))
+    stopped = pc.and_(pc.equal(now, "fail"), pc.equal(was, "pass"))
+    change = pc.if_else(started, "started_passing", pc.if_else(stopped, "stopped_passing", None))
+    keyed = keyed.append_column("change", change)
+    out = keyed.filter(pc.is_valid(keyed.column("change")))
+    return out.sort_by([("county_code", "ascending"), ("school_id", "ascending"), ("year", "ascending")])
