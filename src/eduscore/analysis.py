@@ -89,7 +89,7 @@ def decompose(result: Result, by: str = "education_group") -> pa.Table:
         mean = Px / P
         Pg = np.bincount(sub, weights=p_np, minlength=size)
         Pgx = np.bincount(sub, weights=p_np * x_np, minlength=size)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             mean_g = np.where(Pg > 0, Pgx / Pg, 0.0)
             d = x_np - mean[cell]
             var = np.bincount(cell, weights=p_np * d * d, minlength=n_cells) / P
@@ -114,7 +114,9 @@ def decompose(result: Result, by: str = "education_group") -> pa.Table:
         parts = pc.split_pattern(cells, "|")
         year_of = pc.list_element(parts, 1)
         defined = positive & (mean > 0)
-        nothing = ~defined
+        # Values so small that their ratios overflow (subnormal floats) have no usable Theil.
+        finite = np.isfinite(theil) & np.isfinite(theil_within) & np.isfinite(theil_between)
+        nothing = ~(defined & finite)
         rows.append(
             pa.table(
                 {

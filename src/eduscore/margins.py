@@ -134,13 +134,17 @@ def _section_margins(result: Result) -> pa.Table:
         return MARGIN_SCHEMA.empty_table()
     sc = pa.table({n: _decoded(sc.column(n)) for n in sc.column_names})
     s = result.sections
-    students_col = "students" if "students" in s.column_names else "children"
-    info = s.select([c for c in ("unit_id", "school_name", students_col) if c in s.column_names])
-    if "school_name" not in info.column_names and "kindergarten_name" in s.column_names:
-        info = info.append_column("school_name", s.column("kindergarten_name"))
-    if students_col not in info.column_names:
-        info = info.append_column(students_col, pa.nulls(info.num_rows, pa.float64()))
-    info = info.rename_columns(["unit_id", "school_name", "_n"][: info.num_columns])
+    name_col = next((c for c in ("school_name", "kindergarten_name") if c in s.column_names), None)
+    size_col = next((c for c in ("students", "children") if c in s.column_names), None)
+    info = pa.table(
+        {
+            "unit_id": pc.cast(s.column("unit_id"), pa.string()),
+            "school_name": s.column(name_col) if name_col else pa.nulls(s.num_rows, pa.string()),
+            "_n": pc.cast(s.column(size_col), pa.float64())
+            if size_col
+            else pa.nulls(s.num_rows, pa.float64()),
+        }
+    )
     sc = sc.join(info, keys="unit_id", join_type="left outer")
     fw = result.framework
     res = resources(fw)

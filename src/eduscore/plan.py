@@ -49,7 +49,7 @@ SIMPLE_FORMULA = re.compile(r"^\s*(\w+)\s*/\s*students\s*(?:\*\s*(\d+(?:\.\d+)?)
 _INT_COLUMNS = {c.name for c in (*contract.SCHOOLS, *contract.SECTIONS) if c.type == "int"}
 _SHARED = {name for name, _, _ in contract.SHARED_RESOURCES}
 _ZH_NAMES = {c.name: c.zh for c in (*contract.SCHOOLS, *contract.SECTIONS)}
-_MAX_ROUNDS = 8  # rounding / spill-over passes; each only adds, so the loop ends
+_MAX_ROUNDS = 64  # rounding / spill-over passes; each only adds, and a pass is vectorised
 
 
 @attrs.frozen
@@ -202,7 +202,7 @@ def water_fill(
         out: np.ndarray = (a * c * c + q) - k * mean * mean
         return out  # variance − L² mean² (≤ 0 meets the limit)
 
-    above = excess(xs, a, s, q, k) > 1e-12 * np.maximum(tot_wxx / tw, 1e-300)
+    above = excess(xs, a, s, q, k) > 0.0
     # Last breakpoint per group still above the limit (the CV falls as c rises).
     idx = np.arange(len(xs))
     last = np.full(n_groups, -1, dtype=np.int64)
@@ -451,22 +451,20 @@ def make_plan(result: Result, costs: Mapping[str, float] | None = None) -> Plan:
     gcode, gvalues = dense_codes(county_key)
     n_groups = len(gvalues)
     level_of_group = pc.list_element(pc.split_pattern(gvalues, "|"), 2)
-    with np.errstate(invalid="ignore"):
-        x_after = np.where(np.isfinite(x), x + add_six / units_per_value, np.nan)
     for j, r in enumerate(inds):
         limits = disp.get(r.indicator)
         if limits is None:
             continue
         limit = _np(_lookup(level_of_group, limits, pa.float64()))
-        part = _cv_part(mat, gcode, n_groups, limit, x[:, j], x_after[:, j], r)
+        part = _cv_part(mat, gcode, n_groups, limit, j, add_six[:, j], r)
         if part is None:
             continue
-        rows_idx, added, floor_g, info = part
-        add_cv[rows_idx, j] = added
+        add_cv[:, j], floor_g, info = part
         cv_rows.append(_cv_table(gvalues, info, floor_g, limit, r, prices[j] if prices is not None else None))
     total_add = add_six + add_cv
-    with np.errstate(invalid="ignore"):
-        value_after = x + total_add / units_per_value
+    got = np.column_stack([received(mat, total_add[:, j], r) for j, r in enumerate(inds)]) if m else total_add
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value_after = x + got / units_per_value
     gaps = _gap_table(mat, to_full, to_floor, floor_value, action, add_six, add_cv, value_after, prices)
     cv = pa.concat_tables(cv_rows) if cv_rows else CV_PLAN_SCHEMA.empty_table()
     schools, sections = _input_additions(mat, total_add)
@@ -537,11 +535,18 @@ def _cv_part(
     gcode: np.ndarray,
     n_groups: int,
     limit: np.ndarray,
-    x0: np.ndarray,
-    x1: np.ndarray,
+    j: int,
+    add_six: np.ndarray,
     r: Resource,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]] | None:
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]] | None:
+    """CV additions of indicator ``j`` for every county × level over its limit.
+
+    Returns ``(additions per section (all rows), floor per group, info per group)``."""
     w = mat.students
+    x0 = mat.value[:, j]
+    per_unit_all = w / r.per
+    with np.errstate(invalid="ignore", divide="ignore"):
+        x1_all = x0 + received(mat, add_six, r) / per_unit_all
     use = mat.in_scope & np.isfinite(w) & (w > 0)
     # A group with any missing value has no CV (not assessed): nothing to plan there.
     missing = np.bincount(gcode[use], weights=~np.isfinite(x0[use]), minlength=n_groups) > 0
@@ -550,72 +555,64 @@ def _cv_part(
         return None
     rows = np.flatnonzero(use)
     g, w_u = gcode[rows], w[rows]
+    x1 = x1_all[rows]
     cv0 = weighted_cv(g, x0[rows], w_u, n_groups)
-    cv1 = weighted_cv(g, x1[rows], w_u, n_groups)
+    cv1 = weighted_cv(g, x1, w_u, n_groups)
     target = np.isfinite(limit) & (cv1 > limit)
     if not target.any():
         return None
-    # Continuous optimum, then whole units rounded up and spill-over of shared stock,
-    # repeated until every targeted group meets its limit.
-    floor, cont = water_fill(g, x1[rows], w_u, np.where(target, limit, np.inf), n_groups)
-    per_unit = w_u / r.per
-    continuous = np.bincount(g, weights=(cont - x1[rows]) * per_unit, minlength=n_groups)
-    added = np.zeros(len(rows))
-    cur = x1[rows].copy()
+    # The continuous optimum (the proof's figure), then whole units rounded up and the
+    # spill-over of shared stock to sibling sections, repeated until the limit is met.
+    floor, cont = water_fill(g, x1, w_u, np.where(target, limit, np.inf), n_groups)
+    per_unit = per_unit_all[rows]
+    continuous = np.bincount(g, weights=(cont - x1) * per_unit, minlength=n_groups)
+    added = np.zeros(len(w))
+    cur = x1.copy()
     for _ in range(_MAX_ROUNDS):
-        lim = np.where(target, limit, np.inf)
-        cv_now = weighted_cv(g, cur, w_u, n_groups)
-        if not np.any(target & (cv_now > limit)):
+        # Spill-over of shared stock can lift a sibling section of another level above
+        # its county's mean: every group over its limit is taken up in the next round.
+        over = np.isfinite(limit) & (weighted_cv(g, cur, w_u, n_groups) > limit)
+        if not over.any():
             break
-        _, filled = water_fill(g, cur, w_u, lim, n_groups)
+        target |= over
+        _, filled = water_fill(g, cur, w_u, np.where(over, limit, np.inf), n_groups)
         step = (filled - cur) * per_unit
         if r.whole:
             step = np.ceil(np.maximum(step, 0.0) - 1e-9)
-        added += step
-        cur = x1[rows] + added / per_unit
-        cur = _with_spill(mat, rows, cur, x1[rows], added, per_unit, r)
-    cv_after = weighted_cv(g, cur, w_u, n_groups)
-    received = np.bincount(g, weights=(added > 0).astype(float), minlength=n_groups)
-    total = np.bincount(g, weights=added, minlength=n_groups)
+        added[rows] += step
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cur = (x0 + received(mat, add_six + added, r) / per_unit_all)[rows]
     info = {
         "target": target,
         "cv": cv0,
         "cv1": cv1,
-        "cv_after": cv_after,
-        "total": total,
-        "received": received,
+        "cv_after": weighted_cv(g, cur, w_u, n_groups),
+        "total": np.bincount(g, weights=added[rows], minlength=n_groups),
+        "received": np.bincount(g, weights=(added[rows] > 0).astype(float), minlength=n_groups),
         "continuous": continuous,
     }
-    return rows, added, floor, info
+    return added, floor, info
 
 
-def _with_spill(
-    mat: _Matrix,
-    rows: np.ndarray,
-    cur: np.ndarray,
-    base: np.ndarray,
-    added: np.ndarray,
-    per_unit: np.ndarray,
-    r: Resource,
-) -> np.ndarray:
-    """Values after the additions reach the school (wide input, shared stock).
+def received(mat: _Matrix, planned: np.ndarray, r: Resource) -> np.ndarray:
+    """What each section receives when the planned additions are made (all sections).
 
-    Shared stock is added once per school and split between its sections by the §1.3
-    shares, so a section gets ``share × (school addition)``; the school addition is
-    the most any of its sections needs (``addition / share``)."""
-    if r.resource not in _SHARED:
-        return cur
-    share = mat.share[rows]
-    if not np.isfinite(share).any():
-        return cur  # one-row-per-section input: additions land where they are planned
-    school, _ = dense_codes(mat.units.column("school_id").take(pa.array(rows)))
-    need = np.where(share > 0, added / np.where(share > 0, share, 1.0), 0.0)
+    Shared stock (m², yuan, rooms) of a wide-form school is added once per school and
+    split between its sections by the §1.3 shares: the school adds the most any of its
+    sections needs (``addition / share``, whole units rounded up) and every section
+    receives ``share ×`` that. Teacher counts are per level and land where planned, as
+    does everything of a one-row-per-section input."""
+    if r.resource not in _SHARED or not np.isfinite(mat.share).any():
+        return planned
+    share = mat.share
+    spread = np.isfinite(share) & (share > 0)
+    school, _ = dense_codes(mat.units.column("school_id"))
+    need = np.where(spread, planned / np.where(spread, share, 1.0), 0.0)
     school_add = np.zeros(int(school.max()) + 1 if len(school) else 0)
     np.maximum.at(school_add, school, need)
     if r.whole:
         school_add = np.ceil(school_add - 1e-9)
-    got = np.where(np.isfinite(share), school_add[school] * share, added)
-    out: np.ndarray = base + got / per_unit
+    out: np.ndarray = np.where(spread, school_add[school] * np.where(spread, share, 0.0), planned)
     return out
 
 
@@ -885,4 +882,21 @@ def apply_additions(role: str, table: pa.Table, plan: Plan) -> pa.Table:
         new = pc.add(pc.fill_null(pc.cast(old, pa.float64()), 0.0), extra)
         new = pc.if_else(pc.and_(pc.is_null(old), pc.equal(extra, 0.0)), pa.scalar(None, pa.float64()), new)
         table = table.set_column(table.column_names.index(column), column, new)
+    return _teachers_cover_kinds(table, role)
+
+
+def _teachers_cover_kinds(table: pa.Table, role: str) -> pa.Table:
+    """Keep the added table consistent: full-time teachers at least each kind of teacher
+    (adding 2 teachers above the degree to a section whose every teacher is counted
+    raises the full-time count by what is needed, not more)."""
+    for suffix in ("_primary", "_junior") if role == "schools" else ("",):
+        total = f"teachers{suffix}"
+        if total not in table.column_names:
+            continue
+        value = pc.cast(table.column(total), pa.float64())
+        for kind in ("teachers_above_degree", "backbone_teachers", "pe_arts_teachers"):
+            if f"{kind}{suffix}" in table.column_names:
+                other = pc.cast(table.column(f"{kind}{suffix}"), pa.float64())
+                value = pc.if_else(pc.greater(other, value), other, value)
+        table = table.set_column(table.column_names.index(total), total, value)
     return table
