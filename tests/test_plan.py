@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import math
 
 import numpy as np
 import pyarrow as pa
@@ -277,7 +276,7 @@ def test_cv_plan_on_a_failing_county_lists_who_receives_what() -> None:
 
 def test_costs_must_name_every_resource() -> None:
     result = eduscore.evaluate(**eduscore.demo_inputs())
-    with pytest.raises(InputError, match="missing: .*backbone_teachers"):
+    with pytest.raises(InputError, match=r"missing: .*backbone_teachers"):
         make_plan(result, {"teachers_above_degree": 1.0})
     with pytest.raises(InputError, match="not a price"):
         make_plan(result, {r.resource: -1.0 for r in resources(result.framework).values()})
