@@ -158,7 +158,7 @@ def _section_margins(result: Result) -> pa.Table:
     per_student = _bools(pc.is_in(check, pa.array(sorted(res), pa.string())))
     value_col = _lookup(check, {r.id: r.value or "" for r in fw.rules_of("section_threshold")}, pa.string())
     counts = _bools(pc.is_in(value_col, pa.array(ENROLMENT_COUNTS)))
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         growth = np.where(
             per_student & (threshold > 0),
             value / threshold - 1.0,

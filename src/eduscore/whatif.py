@@ -32,6 +32,7 @@ from .result import Result
 _LEVEL_COLUMNS = {
     "primary": ("students_primary", "max_class_size_primary"),
     "junior": ("students_junior", "max_class_size_junior"),
+    "senior": ("students_senior",),  # only moves the §1.3 split of spanning schools
     "preschool": ("children",),
 }
 
@@ -125,7 +126,7 @@ def _projected(
     if t == 0:
         return table
     if role == "schools":
-        for lv in ("primary", "junior"):
+        for lv in ("primary", "junior", "senior"):
             table = _scaled(table, _LEVEL_COLUMNS[lv], (1.0 + rates[lv]) ** t)
         if projection is not None:
             table = _with_projection(table, projection, t)
@@ -207,8 +208,10 @@ def whatif(
 ) -> WhatIf:
     """Evaluate the inputs under projected enrolment for the next ``years`` years.
 
-    ``growth`` is a yearly rate (0.03 = +3 %) for every level, or a mapping per level
-    (``primary``, ``junior``, ``preschool``). ``projection`` is a table of projected
+    ``growth`` is a yearly rate (0.03 = +3 %) for every level (senior-high students of
+    twelve-year and complete middle schools included: they move the split of shared
+    resources), or a mapping per level (``primary``, ``junior``, ``senior``,
+    ``preschool``; a level not named stays as it is). ``projection`` is a table of projected
     students per school and year (``school_id``, ``year``, ``students_primary``,
     ``students_junior``) that replaces the growth for the schools and years it names.
     Other keyword arguments go to :func:`eduscore.evaluate`.
@@ -279,7 +282,7 @@ def _status_rows(r: Result) -> pa.Table:
         pa.table(
             {
                 "county_code": s(sc.column("county_code")),
-                "year": pc.cast(sc.column("year"), pa.int64()),
+                "year": pc.fill_null(pc.cast(sc.column("year"), pa.int64()), _NO_YEAR),
                 "scope": pa.array(np.full(sc.num_rows, "section", dtype=object), pa.string()),
                 "unit_id": s(sc.column("unit_id")),
                 "level": s(sc.column("level")),
@@ -292,7 +295,7 @@ def _status_rows(r: Result) -> pa.Table:
         pa.table(
             {
                 "county_code": s(c.column("county_code")),
-                "year": pc.cast(c.column("year"), pa.int64()),
+                "year": pc.fill_null(pc.cast(c.column("year"), pa.int64()), _NO_YEAR),
                 "scope": pa.array(np.full(c.num_rows, "county", dtype=object), pa.string()),
                 "unit_id": pa.array(np.full(c.num_rows, "", dtype=object), pa.string()),
                 "level": pc.fill_null(s(c.column("level")), ""),
@@ -305,7 +308,7 @@ def _status_rows(r: Result) -> pa.Table:
         pa.table(
             {
                 "county_code": s(d.column("county_code")),
-                "year": pc.cast(d.column("year"), pa.int64()),
+                "year": pc.fill_null(pc.cast(d.column("year"), pa.int64()), _NO_YEAR),
                 "scope": pa.array(np.full(d.num_rows, "cv", dtype=object), pa.string()),
                 "unit_id": pa.array(np.full(d.num_rows, "", dtype=object), pa.string()),
                 "level": s(d.column("level")),
@@ -319,6 +322,7 @@ def _status_rows(r: Result) -> pa.Table:
     return pa.concat_tables(parts)
 
 
+_NO_YEAR = -1  # joins do not match missing keys: data without a year are joined on this
 _KEYS = ["county_code", "year", "scope", "unit_id", "level", "check_id"]
 
 
@@ -351,6 +355,8 @@ def _flips(results: Sequence[Result]) -> pa.Table:
     codes = np.asarray(pc.dictionary_encode(key).combine_chunks().indices.to_numpy(zero_copy_only=False))
     first = np.r_[True, codes[1:] != codes[:-1]]
     out = allc.filter(pa.array(first))
+    year = pc.if_else(pc.equal(out.column("year"), _NO_YEAR), pa.scalar(None, pa.int64()), out.column("year"))
+    out = out.set_column(out.column_names.index("year"), "year", year)
     out = out.append_column("first_year", pc.add(out.column("year"), out.column("first_step")))
     s = results[0].sections
     names = pa.table(

@@ -179,15 +179,23 @@ def print_plan(result: Result, lang: str = "zh", file: IO[str] | None = None, ma
                 )
 
 
+_LEVEL_LABELS = {
+    "primary": ("小学", "primary"),
+    "junior": ("初中", "junior"),
+    "senior": ("高中", "senior high"),
+    "preschool": ("学前", "preschool"),
+}
+
+
 def print_whatif(w: Any, lang: str = "zh", file: IO[str] | None = None, max_rows: int = 15) -> None:
     """Verdict per projected year and the first checks to flip, per county."""
     console = Console(file=file, highlight=False, soft_wrap=False)
     view = ReportView(w.baseline, lang)
     zh = lang == "zh"
     rates = ", ".join(
-        f"{view.level(k) if k != 'preschool' else ('学前' if zh else 'preschool')} {v * 100:+.1f} %"
+        f"{_LEVEL_LABELS[k][0 if zh else 1]} {v * 100:+.1f} %"
         for k, v in w.growth.items()
-        if (k == "preschool") == (w.baseline.framework.unit != "sections")
+        if (k == "preschool") == (w.baseline.framework.unit != "sections") and (k != "senior" or v)
     )
     console.print(
         Text(
