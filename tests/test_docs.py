@@ -21,6 +21,9 @@ MODULES = [
     "eduscore.grading",
     "eduscore.overlay",
     "eduscore.analysis",
+    "eduscore.plan",
+    "eduscore.margins",
+    "eduscore.whatif",
 ]
 
 
@@ -38,7 +41,7 @@ def test_docstring_examples(name: str) -> None:
     assert failures == 0
 
 
-@pytest.mark.parametrize("page", ["python-api.md", "plugins.md"])
+@pytest.mark.parametrize("page", ["python-api.md", "plugins.md", "planning.md"])
 def test_doc_page_examples(page: str) -> None:
     failures, tried = doctest.testfile(
         str(ROOT / "docs" / page),

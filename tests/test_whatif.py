@@ -222,6 +222,13 @@ def test_cli_plan_writes_tables_and_reports(tmp_path: Path) -> None:
     assert gaps.num_rows > 0 and "addition" in gaps.column_names
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "What it takes to pass" in html and "Where the disparity lies" in html
+    import openpyxl
+
+    book = openpyxl.load_workbook(tmp_path / "report.xlsx", read_only=True)
+    for sheet in ("达标方案 Plan", "差异系数整改 CV plan", "安全边际 Margins", "差异分解 Decomposition"):
+        assert sheet in book.sheetnames
+    plan_rows = list(book["达标方案 Plan"].iter_rows(values_only=True))
+    assert any(r[3] == "示例县北坡村小学" and r[16] == 42_200 for r in plan_rows[1:])
 
 
 def test_cli_plan_with_costs(tmp_path: Path) -> None:

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from .analysis import analyse, decompose
 from .demo import demo_inputs
 from .errors import EduscoreError, FormulaError, FrameworkError, InputError
 from .evaluate import evaluate
 from .framework import Framework, Indicator, Rule, builtin_ids, load_framework
+from .margins import margins
 from .overlay import applicable_rule_sets, effective_framework
+from .plan import make_plan
 from .plugins import get_registry
 from .result import Result
+from .whatif import compare_years, whatif
 
 
 def frameworks() -> list[str]:
@@ -37,11 +41,17 @@ __all__ = [
     "Result",
     "Rule",
     "__version__",
+    "analyse",
     "applicable_rule_sets",
+    "compare_years",
+    "decompose",
     "demo_inputs",
     "effective_framework",
     "evaluate",
     "frameworks",
     "get_registry",
     "load_framework",
+    "make_plan",
+    "margins",
+    "whatif",
 ]
