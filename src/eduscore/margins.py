@@ -23,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .dispersion import dense_codes
 from .plan import _bools, _decoded, _lookup, _np, resources
 from .result import Result
 
@@ -62,10 +63,9 @@ def margins(result: Result) -> pa.Table:
     ['county', 'cv', 'section']
     """
     parts = [_section_margins(result), _county_margins(result), _cv_margins(result)]
-    table = pa.concat_tables([p for p in parts if p.num_rows] or [MARGIN_SCHEMA.empty_table()])
-    return table.sort_by(
-        [("county_code", "ascending"), ("year", "ascending"), ("relative_margin", "ascending")]
-    )
+    # Sections, then county checks, then CVs; not sorted (a national table has millions
+    # of rows — nearest_risks picks the few that matter).
+    return pa.concat_tables([p for p in parts if p.num_rows] or [MARGIN_SCHEMA.empty_table()])
 
 
 def nearest_risks(table: pa.Table, per_county: int = 5) -> pa.Table:
@@ -73,39 +73,29 @@ def nearest_risks(table: pa.Table, per_county: int = 5) -> pa.Table:
 
     Each check appears once, with the school closest to failing it (a county with 40
     schools exactly at a room-count threshold still shows its other risks). ``table``
-    is the output of :func:`margins`."""
-    passing = table.filter(
-        pc.and_(pc.equal(table.column("status"), "pass"), pc.is_valid(table.column("relative_margin")))
-    )
+    is the output of :func:`margins`. Ranked with numpy over dense codes: no sort of
+    the whole table."""
+    keep = pc.and_(pc.equal(table.column("status"), "pass"), pc.is_valid(table.column("relative_margin")))
+    passing = table.filter(keep)
     if passing.num_rows == 0:
         return passing
+    county, _ = dense_codes(passing.column("county_code"))
+    year, years = dense_codes(pc.cast(passing.column("year"), pa.string()))
+    check, checks = dense_codes(passing.column("check_id"))
+    cy = county * len(years) + year
+    cell = cy * len(checks) + check
+    rel = np.asarray(passing.column("relative_margin").to_numpy(), dtype=np.float64)
     # The closest row of each county × check …
-    passing = passing.sort_by(
-        [
-            ("county_code", "ascending"),
-            ("year", "ascending"),
-            ("check_id", "ascending"),
-            ("relative_margin", "ascending"),
-        ]
-    )
-    closest = passing.filter(pa.array(_rank(passing, ["county_code", "year", "check_id"]) == 0))
+    order = np.lexsort((rel, cell))
+    first = np.r_[True, cell[order][1:] != cell[order][:-1]]
+    best = order[first]
     # … then the nearest checks of each county.
-    closest = closest.sort_by(
-        [("county_code", "ascending"), ("year", "ascending"), ("relative_margin", "ascending")]
-    )
-    return closest.filter(pa.array(_rank(closest, ["county_code", "year"]) < per_county))
-
-
-def _rank(t: pa.Table, keys: list[str]) -> np.ndarray:
-    """Position of every row within its run of equal ``keys`` (``t`` sorted by them)."""
-    key = pc.binary_join_element_wise(
-        *(pc.fill_null(pc.cast(t.column(k), pa.string()), "") for k in keys), "\x1f"
-    )
-    codes = np.asarray(pc.dictionary_encode(key).combine_chunks().indices.to_numpy(zero_copy_only=False))
-    first = np.r_[0, np.flatnonzero(np.diff(codes)) + 1]
-    starts = np.repeat(first, np.diff(np.r_[first, len(codes)]))
-    out: np.ndarray = np.arange(len(codes)) - starts
-    return out
+    order2 = best[np.lexsort((rel[best], cy[best]))]
+    group = cy[order2]
+    start = np.r_[0, np.flatnonzero(np.diff(group)) + 1]
+    rank = np.arange(len(order2)) - np.repeat(start, np.diff(np.r_[start, len(order2)]))
+    chosen = order2[rank < per_county]
+    return passing.take(pa.array(chosen, pa.int64()))
 
 
 def _margin(value: np.ndarray, threshold: np.ndarray, up: np.ndarray) -> np.ndarray:
