@@ -9,6 +9,7 @@ from collections import defaultdict
 from html import escape
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..result import Result
@@ -273,6 +274,17 @@ class PlanningView:
         return "\n".join(out)
 
     # ------------------------------------------------------------------ XLSX
+    def _close_margins(self) -> pa.Table:
+        """County checks and CVs, and the section checks that fail or pass by less than
+        10 % — all section rows of a nation would not fit in a worksheet (1,048,576 rows);
+        the full table is ``eduscore.margins(result)`` or ``plan -o`` → margins.csv."""
+        m = self.a.margins
+        close = pc.or_(
+            pc.not_equal(m.column("scope"), "section"),
+            pc.fill_null(pc.less(m.column("relative_margin"), 0.1), False),
+        )
+        return m.filter(close).slice(0, 1_000_000)
+
     def sheets(self) -> list[tuple[str, list[str], list[list[Any]], list[int]]]:
         """(name, headers, rows, widths) for the workbook."""
         v, lang = self.view, self.view.lang
@@ -440,7 +452,7 @@ class PlanningView:
             )
         out.append(
             (
-                "安全边际 Margins",
+                "安全边际 Margins",  # section checks within 10 % of flipping (see _close_margins)
                 [
                     "县区代码",
                     "年份",
@@ -476,7 +488,7 @@ class PlanningView:
                         m["flip_units"],
                         m["units"],
                     ]
-                    for m in self.a.margins.to_pylist()
+                    for m in self._close_margins().to_pylist()
                 ],
                 [10, 6, 8, 24, 8, 36, 8, 10, 6, 10, 10, 10, 12, 12, 20],
             )
