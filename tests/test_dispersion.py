@@ -151,3 +151,15 @@ def test_zero_student_sections_carry_no_weight(pairs: list[tuple[float, int]]) -
     assume(any(p > 0 for _, p in pairs))
     with_zero = [*pairs, (123456.0, 0)]
     assert close(cvs(frame({"g": pairs}))["g"], cvs(frame({"g": with_zero}))["g"], 1e-12)
+
+
+def test_dense_codes_give_a_missing_key_its_own_group() -> None:
+    from eduscore.dispersion import dense_codes
+
+    for column in (
+        pa.chunked_array([["a", None], ["b", "a", None]]),
+        pa.chunked_array([["a", None], ["b", "a", None]]).dictionary_encode(),
+    ):
+        codes, values = dense_codes(column)
+        keys = [values[int(c)].as_py() for c in codes]
+        assert keys == ["a", None, "b", "a", None]

@@ -47,11 +47,9 @@ def dense_codes(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, pa.Arra
             values = pa.concat_arrays([values, pa.array([None], values.type)])
             indices = pc.if_else(pc.equal(indices, -1), len(values) - 1, indices)
         return np.asarray(indices.to_numpy(zero_copy_only=False), dtype=np.int64), values
-    encoded = (
-        column.combine_chunks().dictionary_encode()
-        if isinstance(column, pa.ChunkedArray)
-        else column.dictionary_encode()
-    )
+    # A missing key becomes its own group here too (not a garbage code from a null index).
+    plain = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    encoded = pc.dictionary_encode(plain, null_encoding="encode")
     return np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64), encoded.dictionary
 
 
