@@ -93,6 +93,21 @@ WORDS = {
 _GROUPING = {"education_group": ("教育集团", "education group"), "location": ("城乡分类", "location")}
 
 
+_UNIT_SUFFIX = {"_m2": " (m²)", "_cny": " (yuan)"}
+
+
+def resource_label(row: dict[str, Any], lang: str, key: str = "resource") -> str:
+    """A resource or input column as the reader's language names it: the contract's
+    Chinese header, or its English name spelled out (``sports_area_m2`` → sports area (m²))."""
+    if lang == "zh":
+        return str(row.get(f"{key}_zh") or row.get(key) or "")
+    name = str(row.get(key) or "")
+    for suffix, unit in _UNIT_SUFFIX.items():
+        if name.endswith(suffix):
+            return name[: -len(suffix)].replace("_", " ") + unit
+    return name.replace("_", " ")
+
+
 def _pct(x: float | None) -> str:
     return "—" if x is None else f"{x * 100:+.1f} %"
 
@@ -159,7 +174,7 @@ class PlanningView:
                 for g in gaps:
                     out.append(
                         f"<tr><td>{escape(str(g['school_name']))}</td><td>{escape(v.level(g['level']))}</td>"
-                        f"<td>{escape(str(g['resource_zh']))}</td><td>{escape(v.indicator_name(g['indicator']))}</td>"
+                        f"<td>{escape(resource_label(g, v.lang))}</td><td>{escape(v.indicator_name(g['indicator']))}</td>"
                         f"<td class='num'>{number(g['value'])}</td><td class='num'>{number(g['value_after'])}</td>"
                         f"<td class='num'><b>+{number(g['addition'])}</b></td>"
                         f"<td class='num'>{number(g['for_six_of_seven'])}</td><td class='num'>{number(g['for_cv'])}</td>"
@@ -185,7 +200,7 @@ class PlanningView:
                         f"<tr><td>{escape(v.level(c['level']))}</td><td>{escape(v.indicator_name(c['indicator']))}</td>"
                         f"<td class='num'>{number(c['cv'])}</td><td class='num'>{number(c['cv_after'])}</td>"
                         f"<td class='num'>≤ {number(c['limit'])}</td><td class='num'>{number(c['floor'])}</td>"
-                        f"<td class='num'><b>+{number(c['total_addition'])}</b> {escape(str(c['resource_zh']))}</td>"
+                        f"<td class='num'><b>+{number(c['total_addition'])}</b> {escape(resource_label(c, v.lang))}</td>"
                         f"<td class='num'>{c['n_sections']}</td></tr>"
                     )
                 out.append("</table></div>")
@@ -208,7 +223,7 @@ class PlanningView:
                         f"<tr><td>{escape(str(c['school_name']))}</td><td>{escape(v.level(c['level']))}</td>"
                         f"<td>{escape(str(name))}</td><td class='num'>{number(c['value'])}</td>"
                         f"<td class='num'>{escape(str(c['comparator']))} {number(c['threshold'])}</td>"
-                        f"<td class='num'>{escape(verb)} {number(c['change'])} {escape(str(c['column_zh']))}</td></tr>"
+                        f"<td class='num'>{escape(verb)} {number(c['change'])} {escape(resource_label(c, v.lang, 'column'))}</td></tr>"
                     )
                 out.append("</table></div>")
             totals = self.totals.get(key, [])
@@ -216,7 +231,7 @@ class PlanningView:
                 out.append(
                     f"<p><b>{escape(w['totals'])}</b>: "
                     + "; ".join(
-                        f"{escape(str(t['resource_zh']))} +{number(t['addition'])}"
+                        f"{escape(resource_label(t, v.lang))} +{number(t['addition'])}"
                         + (f" ({escape(w['cost'])} {number(t['cost'])})" if t["cost"] is not None else "")
                         for t in totals
                     )
@@ -299,7 +314,7 @@ class PlanningView:
                     g["school_name"],
                     v.level(g["level"]),
                     v.indicator_name(g["indicator"]),
-                    g["resource_zh"],
+                    resource_label(g, lang),
                     g["students"],
                     g["value"],
                     g["threshold"],
@@ -368,7 +383,7 @@ class PlanningView:
                             c["year"],
                             v.level(c["level"]),
                             v.indicator_name(c["indicator"]),
-                            c["resource_zh"],
+                            resource_label(c, lang),
                             c["limit"],
                             c["cv"],
                             c["cv_after_school_additions"],
@@ -413,7 +428,7 @@ class PlanningView:
                             c["threshold"],
                             c["change"],
                             self.w["add"] if c["direction"] == "add" else self.w["reduce"],
-                            c["column_zh"],
+                            resource_label(c, lang, "column"),
                             c["in_plan"],
                         ]
                         for c in plan.checks.to_pylist()

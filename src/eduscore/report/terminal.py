@@ -99,7 +99,7 @@ def print_report(result: Result, lang: str = "zh", file: IO[str] | None = None, 
 def print_plan(result: Result, lang: str = "zh", file: IO[str] | None = None, max_rows: int = 12) -> None:
     """What it takes to pass, per county: additions per school, CV remediation, totals,
     other failing checks and the nearest risks."""
-    from .planning import WORDS, PlanningView
+    from .planning import WORDS, PlanningView, resource_label
 
     console = Console(file=file, highlight=False, soft_wrap=False)
     view = ReportView(result, lang)
@@ -129,7 +129,7 @@ def print_plan(result: Result, lang: str = "zh", file: IO[str] | None = None, ma
                 for g in gaps[: max_rows * 2]:
                     table.add_row(
                         escape(f"{g['school_name']} {view.level(g['level'])}"),
-                        escape(str(g["resource_zh"])),
+                        escape(resource_label(g, lang)),
                         number(g["value"]),
                         number(g["value_after"]),
                         "+" + number(g["addition"]),
@@ -143,7 +143,7 @@ def print_plan(result: Result, lang: str = "zh", file: IO[str] | None = None, ma
                     f"  {escape(w['cv_plan'].split('(')[0])} {escape(view.level(c['level']))} "
                     f"{escape(view.indicator_name(c['indicator']))}: CV {number(c['cv'])} → {number(c['cv_after'])} "
                     f"(≤ {number(c['limit'])}); {escape(w['floor_value'])} {number(c['floor'])}, "
-                    f"+{number(c['total_addition'])} {escape(str(c['resource_zh']))}, {c['n_sections']} {escape(w['receiving'])}"
+                    f"+{number(c['total_addition'])} {escape(resource_label(c, lang))}, {c['n_sections']} {escape(w['receiving'])}"
                 )
             checks = pv.checks.get(key, [])
             if checks:
@@ -153,13 +153,13 @@ def print_plan(result: Result, lang: str = "zh", file: IO[str] | None = None, ma
                     verb = w["add"] if c["direction"] == "add" else w["reduce"]
                     console.print(
                         f"  - {escape(str(c['school_name']))} {escape(view.level(c['level']))}: {escape(str(name))}: "
-                        f"{number(c['value'])} → {escape(verb)} {number(c['change'])} {escape(str(c['column_zh']))}"
+                        f"{number(c['value'])} → {escape(verb)} {number(c['change'])} {escape(resource_label(c, lang, 'column'))}"
                     )
             totals = pv.totals.get(key, [])
             if totals:
                 console.print(
                     Text(w["totals"] + ": ", style="bold").append(
-                        "; ".join(f"{t['resource_zh']} +{number(t['addition'])}" for t in totals)
+                        "; ".join(f"{resource_label(t, lang)} +{number(t['addition'])}" for t in totals)
                     )
                 )
         risks = pv.risks.get(key, [])
