@@ -270,6 +270,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _plan(args: argparse.Namespace, result: Result) -> int:
+    from .builtin import write_csv_bom
     from .report.terminal import print_plan
 
     print_plan(result, lang=args.lang)
@@ -290,22 +291,13 @@ def _plan(args: argparse.Namespace, result: Result) -> int:
         print()
         for name, table in tables.items():
             path = args.out / f"{name}.csv"
-            _write_csv(table, path)
+            write_csv_bom(table, path)
             print(f"Wrote {path}")
         for fmt, path in zip(
             ("html", "xlsx"), write_outputs(result, args.out, ("html", "xlsx"), args.lang), strict=True
         ):
             print(f"Wrote {fmt}: {path}")
     return EXIT_OK
-
-
-def _write_csv(table: Any, path: Path) -> None:
-    import pyarrow.csv as pacsv
-
-    # UTF-8 with a byte-order mark so that Excel opens the Chinese text correctly.
-    with path.open("wb") as f:
-        f.write("\ufeff".encode())
-        pacsv.write_csv(table, f)
 
 
 def parse_growth(values: Sequence[str]) -> float | dict[str, float]:
@@ -363,6 +355,7 @@ def read_costs(path: Path) -> dict[str, float]:
 
 
 def _whatif(args: argparse.Namespace) -> int:
+    from .builtin import write_csv_bom
     from .report.terminal import print_whatif
     from .whatif import whatif
 
@@ -384,7 +377,7 @@ def _whatif(args: argparse.Namespace) -> int:
         print()
         for name, table in (("verdicts", w.verdicts), ("flips", w.first_flips())):
             path = args.out / f"{name}.csv"
-            _write_csv(table, path)
+            write_csv_bom(table, path)
             print(f"Wrote {path}")
     return EXIT_OK
 

@@ -61,6 +61,34 @@ def _floats(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     return np.where(missing, 0.0, values), missing
 
 
+def rank_in_runs(codes: np.ndarray) -> np.ndarray:
+    """Position of every element within its run of equal codes (``codes`` sorted so that
+    equal codes are adjacent): 0 marks the first of a run."""
+    if len(codes) == 0:
+        return np.zeros(0, dtype=np.int64)
+    first = np.r_[0, np.flatnonzero(codes[1:] != codes[:-1]) + 1]
+    out: np.ndarray = np.arange(len(codes)) - np.repeat(first, np.diff(np.r_[first, len(codes)]))
+    return out
+
+
+def grouped_cv(
+    key: np.ndarray, w: np.ndarray, x: np.ndarray, groups: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per group: total weight, weighted mean, weighted population SD and CV (two-pass:
+    deviations from the group mean, then the corrected sum of squares)."""
+    total = np.bincount(key, weights=w, minlength=groups)
+    wx = np.bincount(key, weights=w * x, minlength=groups)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.where(total > 0, wx / np.where(total > 0, total, 1.0), np.nan)
+        d = x - mean[key]
+        wd = np.bincount(key, weights=w * d, minlength=groups)
+        wdd = np.bincount(key, weights=w * d * d, minlength=groups)
+        var = np.maximum((wdd - wd * wd / total) / total, 0.0)
+        sd = np.sqrt(var)
+        cv = np.where(mean != 0, sd / np.abs(mean), np.nan)
+    return total, mean, sd, cv
+
+
 def weighted_dispersion(observations: pa.Table) -> pa.Table:
     """CV per group of a long table with columns ``_county, level, indicator, weight, value``.
 
@@ -86,17 +114,7 @@ def weighted_dispersion(observations: pa.Table) -> pa.Table:
     groups = sizes[0] * sizes[1] * sizes[2]
     count = np.bincount(key, minlength=groups)
     n_missing = np.bincount(key, weights=missing, minlength=groups)
-    total = np.bincount(key, weights=w, minlength=groups)
-    wx = np.bincount(key, weights=w * x, minlength=groups)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mean = np.where(total > 0, wx / np.where(total > 0, total, 1.0), np.nan)
-        # Second pass: deviations from the group mean, then the corrected sum of squares.
-        d = x - mean[key]
-        wd = np.bincount(key, weights=w * d, minlength=groups)
-        wdd = np.bincount(key, weights=w * d * d, minlength=groups)
-        var = np.maximum((wdd - wd * wd / total) / total, 0.0)
-        sd = np.sqrt(var)
-        cv = np.where(mean != 0, sd / np.abs(mean), np.nan)
+    total, mean, sd, cv = grouped_cv(key, w, x, groups)
     present = np.flatnonzero(count > 0)
     incomplete = n_missing[present] > 0
 

@@ -19,11 +19,13 @@ units: the smallest whole loss that flips it), or must gain to pass.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .dispersion import dense_codes
+from .dispersion import dense_codes, rank_in_runs
 from .plan import _bools, _decoded, _lookup, _np, resources
 from .result import Result
 
@@ -87,14 +89,10 @@ def nearest_risks(table: pa.Table, per_county: int = 5) -> pa.Table:
     rel = np.asarray(passing.column("relative_margin").to_numpy(), dtype=np.float64)
     # The closest row of each county × check …
     order = np.lexsort((rel, cell))
-    first = np.r_[True, cell[order][1:] != cell[order][:-1]]
-    best = order[first]
+    best = order[rank_in_runs(cell[order]) == 0]
     # … then the nearest checks of each county.
     order2 = best[np.lexsort((rel[best], cy[best]))]
-    group = cy[order2]
-    start = np.r_[0, np.flatnonzero(np.diff(group)) + 1]
-    rank = np.arange(len(order2)) - np.repeat(start, np.diff(np.r_[start, len(order2)]))
-    chosen = order2[rank < per_county]
+    chosen = order2[rank_in_runs(cy[order2]) < per_county]
     return passing.take(pa.array(chosen, pa.int64()))
 
 
@@ -162,29 +160,22 @@ def _section_margins(result: Result) -> pa.Table:
         np.where(whole, np.floor(raw_units + 1e-9) + 1.0, raw_units),  # smallest loss that flips
         np.where(whole, np.ceil(-raw_units - 1e-9), -raw_units),  # needed to pass (a fail)
     )
-    unit_names = _lookup(check, {k: r.name_zh for k, r in res.items()}, pa.string())
-    return pa.table(
-        {
-            "county_code": sc.column("county_code"),
-            "year": pc.cast(sc.column("year"), pa.int64()),
-            "scope": pa.array(np.full(sc.num_rows, "section", dtype=object), pa.string()),
-            "unit_id": sc.column("unit_id"),
-            "school_name": sc.column("school_name"),
-            "level": sc.column("level"),
-            "check_id": check,
-            "name_zh": _lookup(check, {k: v[0] for k, v in names.items()}, pa.string()),
-            "name_en": _lookup(check, {k: v[1] for k, v in names.items()}, pa.string()),
-            "status": sc.column("status"),
-            "value": pa.array(value, pa.float64()),
-            "threshold": pa.array(threshold, pa.float64()),
-            "comparator": comp,
-            "margin": pa.array(margin, pa.float64()),
-            "relative_margin": pa.array(_relative(margin, threshold), pa.float64(), from_pandas=True),
-            "flip_growth": pa.array(growth, pa.float64(), from_pandas=True),
-            "flip_units": pa.array(flip_units, pa.float64(), from_pandas=True),
-            "units": unit_names,
-        },
-        schema=MARGIN_SCHEMA,
+    return _margin_table(
+        "section",
+        sc,
+        value,
+        threshold,
+        margin,
+        unit_id=sc.column("unit_id"),
+        school_name=sc.column("school_name"),
+        level=sc.column("level"),
+        check_id=check,
+        name_zh=_lookup(check, {k: v[0] for k, v in names.items()}, pa.string()),
+        name_en=_lookup(check, {k: v[1] for k, v in names.items()}, pa.string()),
+        comparator=comp,
+        flip_growth=pa.array(growth, pa.float64(), from_pandas=True),
+        flip_units=pa.array(flip_units, pa.float64(), from_pandas=True),
+        units=_lookup(check, {k: r.name_zh for k, r in res.items()}, pa.string()),
     )
 
 
@@ -207,29 +198,17 @@ def _county_margins(result: Result) -> pa.Table:
     value, threshold = _np(c.column("value")), _np(c.column("threshold"))
     up = _bools(pc.is_in(c.column("comparator"), pa.array([">=", ">"])))
     margin = _margin(value, threshold, up)
-    n = c.num_rows
-    return pa.table(
-        {
-            "county_code": c.column("county_code"),
-            "year": pc.cast(c.column("year"), pa.int64()),
-            "scope": pa.array(np.full(n, "county", dtype=object), pa.string()),
-            "unit_id": pa.nulls(n, pa.string()),
-            "school_name": pa.nulls(n, pa.string()),
-            "level": pc.cast(c.column("level"), pa.string()),
-            "check_id": c.column("check_id"),
-            "name_zh": c.column("name_zh"),
-            "name_en": c.column("name_en"),
-            "status": c.column("status"),
-            "value": pa.array(value, pa.float64()),
-            "threshold": pa.array(threshold, pa.float64()),
-            "comparator": c.column("comparator"),
-            "margin": pa.array(margin, pa.float64()),
-            "relative_margin": pa.array(_relative(margin, threshold), pa.float64(), from_pandas=True),
-            "flip_growth": pa.nulls(n, pa.float64()),
-            "flip_units": pa.nulls(n, pa.float64()),
-            "units": pa.nulls(n, pa.string()),
-        },
-        schema=MARGIN_SCHEMA,
+    return _margin_table(
+        "county",
+        c,
+        value,
+        threshold,
+        margin,
+        level=pc.cast(c.column("level"), pa.string()),
+        check_id=c.column("check_id"),
+        name_zh=c.column("name_zh"),
+        name_en=c.column("name_en"),
+        comparator=c.column("comparator"),
     )
 
 
@@ -249,30 +228,41 @@ def _cv_margins(result: Result) -> pa.Table:
     fw = result.framework
     names = {i.id: (i.name.get("zh"), i.name.get("en")) for i in fw.indicators}
     ind = d.column("indicator")
+    return _margin_table(
+        "cv",
+        d,
+        cv,
+        limit,
+        margin,
+        level=d.column("level"),
+        check_id=pc.binary_join_element_wise(pa.scalar("cv"), ind, "."),
+        name_zh=pc.binary_join_element_wise(
+            _lookup(ind, {k: v[0] for k, v in names.items()}, pa.string()), pa.scalar("差异系数"), ""
+        ),
+        name_en=pc.binary_join_element_wise(
+            pa.scalar("CV of"), _lookup(ind, {k: v[1] for k, v in names.items()}, pa.string()), " "
+        ),
+        comparator=pa.array(np.full(n, "<=", dtype=object), pa.string()),
+    )
+
+
+def _margin_table(
+    scope: str, t: pa.Table, value: np.ndarray, threshold: np.ndarray, margin: np.ndarray, **cols: Any
+) -> pa.Table:
+    """Rows of :data:`MARGIN_SCHEMA` for the checks of ``t`` (its county, year and status);
+    fields not given in ``cols`` are missing."""
+    n = t.num_rows
+    given = {
+        "county_code": t.column("county_code"),
+        "year": pc.cast(t.column("year"), pa.int64()),
+        "scope": pa.array(np.full(n, scope, dtype=object), pa.string()),
+        "status": t.column("status"),
+        "value": pa.array(value, pa.float64()),
+        "threshold": pa.array(threshold, pa.float64()),
+        "margin": pa.array(margin, pa.float64()),
+        "relative_margin": pa.array(_relative(margin, threshold), pa.float64(), from_pandas=True),
+        **cols,
+    }
     return pa.table(
-        {
-            "county_code": d.column("county_code"),
-            "year": pc.cast(d.column("year"), pa.int64()),
-            "scope": pa.array(np.full(n, "cv", dtype=object), pa.string()),
-            "unit_id": pa.nulls(n, pa.string()),
-            "school_name": pa.nulls(n, pa.string()),
-            "level": d.column("level"),
-            "check_id": pc.binary_join_element_wise(pa.scalar("cv"), ind, "."),
-            "name_zh": pc.binary_join_element_wise(
-                _lookup(ind, {k: v[0] for k, v in names.items()}, pa.string()), pa.scalar("差异系数"), ""
-            ),
-            "name_en": pc.binary_join_element_wise(
-                pa.scalar("CV of"), _lookup(ind, {k: v[1] for k, v in names.items()}, pa.string()), " "
-            ),
-            "status": d.column("status"),
-            "value": pa.array(cv, pa.float64()),
-            "threshold": pa.array(limit, pa.float64()),
-            "comparator": pa.array(np.full(n, "<=", dtype=object), pa.string()),
-            "margin": pa.array(margin, pa.float64()),
-            "relative_margin": pa.array(_relative(margin, limit), pa.float64(), from_pandas=True),
-            "flip_growth": pa.nulls(n, pa.float64()),
-            "flip_units": pa.nulls(n, pa.float64()),
-            "units": pa.nulls(n, pa.string()),
-        },
-        schema=MARGIN_SCHEMA,
+        {f.name: given.get(f.name, pa.nulls(n, f.type)) for f in MARGIN_SCHEMA}, schema=MARGIN_SCHEMA
     )

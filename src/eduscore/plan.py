@@ -40,7 +40,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import contract
-from .dispersion import dense_codes
+from .dispersion import dense_codes, grouped_cv
 from .errors import InputError
 from .framework import Framework, Rule
 from .result import Result
@@ -240,15 +240,8 @@ def water_fill(
 
 
 def weighted_cv(group: np.ndarray, x: np.ndarray, w: np.ndarray, n_groups: int) -> np.ndarray:
-    """Student-weighted CV per group, as the engine computes it (two-pass)."""
-    total = np.bincount(group, weights=w, minlength=n_groups)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mean = np.bincount(group, weights=w * x, minlength=n_groups) / total
-        d = x - mean[group]
-        wd = np.bincount(group, weights=w * d, minlength=n_groups)
-        wdd = np.bincount(group, weights=w * d * d, minlength=n_groups)
-        var = np.maximum((wdd - wd * wd / total) / total, 0.0)
-        return np.where(mean != 0, np.sqrt(var) / np.abs(mean), np.nan)
+    """Student-weighted CV per group, computed as the engine computes it."""
+    return grouped_cv(group, w, x, n_groups)[3]
 
 
 # ---------------------------------------------------------------------------------------
@@ -428,7 +421,7 @@ def make_plan(result: Result, costs: Mapping[str, float] | None = None) -> Plan:
         floor_value[:, cols] = t[:, cols] * ratio
         with np.errstate(invalid="ignore"):
             to_floor[:, cols] = to_units(floor_value[:, cols] - x[:, cols])
-        status = _section_status(result, rule.id, mat)
+        status = _section_status(result, rule.id)
         failing = status == "fail"
         allowed = max(len(rule.indicators) - int(rule.min_met or len(rule.indicators)), 0)
         sub_full, sub_floor = to_full[:, cols], to_floor[:, cols]
@@ -532,7 +525,7 @@ def _limits(limit: Any) -> dict[str, float]:
     return {lv: float(limit) for lv in contract.LEVELS}
 
 
-def _section_status(result: Result, rule_id: str, mat: _Matrix) -> np.ndarray:
+def _section_status(result: Result, rule_id: str) -> np.ndarray:
     col = f"{rule_id}__status"
     s = result.sections
     if col not in s.column_names:

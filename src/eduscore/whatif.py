@@ -23,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .dispersion import dense_codes, rank_in_runs
 from .errors import InputError
 from .evaluate import evaluate
 from .read import TableLike, load_table
@@ -271,55 +272,59 @@ def _status_rows(r: Result) -> pa.Table:
     sc = r.section_checks
     d = r.dispersion
     c = r.checks.filter(pc.invert(pc.equal(r.checks.column("kind"), "dispersion_limit")))
+    cv_ids = pc.binary_join_element_wise(pa.scalar("cv"), pc.cast(d.column("indicator"), pa.string()), ".")
+    return pa.concat_tables(
+        [
+            _status_part(
+                sc,
+                "section",
+                sc.column("unit_id"),
+                sc.column("level"),
+                sc.column("check_id"),
+                sc.column("value"),
+                sc.column("threshold"),
+            ),
+            _status_part(
+                c,
+                "county",
+                None,
+                pc.fill_null(pc.cast(c.column("level"), pa.string()), ""),
+                c.column("check_id"),
+                c.column("value"),
+                c.column("threshold"),
+            ),
+            _status_part(d, "cv", None, d.column("level"), cv_ids, d.column("cv"), d.column("limit")),
+        ]
+    )
 
-    def s(col: pa.ChunkedArray) -> pa.ChunkedArray:
-        return pc.cast(col, pa.string())
 
-    def f(col: pa.ChunkedArray) -> pa.ChunkedArray:
-        return pc.cast(col, pa.float64())
-
-    parts = [
-        pa.table(
-            {
-                "county_code": s(sc.column("county_code")),
-                "year": pc.fill_null(pc.cast(sc.column("year"), pa.int64()), _NO_YEAR),
-                "scope": pa.array(np.full(sc.num_rows, "section", dtype=object), pa.string()),
-                "unit_id": s(sc.column("unit_id")),
-                "level": s(sc.column("level")),
-                "check_id": s(sc.column("check_id")),
-                "status": s(sc.column("status")),
-                "value": f(sc.column("value")),
-                "threshold": f(sc.column("threshold")),
-            }
-        ),
-        pa.table(
-            {
-                "county_code": s(c.column("county_code")),
-                "year": pc.fill_null(pc.cast(c.column("year"), pa.int64()), _NO_YEAR),
-                "scope": pa.array(np.full(c.num_rows, "county", dtype=object), pa.string()),
-                "unit_id": pa.array(np.full(c.num_rows, "", dtype=object), pa.string()),
-                "level": pc.fill_null(s(c.column("level")), ""),
-                "check_id": s(c.column("check_id")),
-                "status": s(c.column("status")),
-                "value": f(c.column("value")),
-                "threshold": f(c.column("threshold")),
-            }
-        ),
-        pa.table(
-            {
-                "county_code": s(d.column("county_code")),
-                "year": pc.fill_null(pc.cast(d.column("year"), pa.int64()), _NO_YEAR),
-                "scope": pa.array(np.full(d.num_rows, "cv", dtype=object), pa.string()),
-                "unit_id": pa.array(np.full(d.num_rows, "", dtype=object), pa.string()),
-                "level": s(d.column("level")),
-                "check_id": pc.binary_join_element_wise(pa.scalar("cv"), s(d.column("indicator")), "."),
-                "status": s(d.column("status")),
-                "value": f(d.column("cv")),
-                "threshold": f(d.column("limit")),
-            }
-        ),
-    ]
-    return pa.concat_tables(parts)
+def _status_part(
+    t: pa.Table,
+    scope: str,
+    unit_id: pa.ChunkedArray | None,
+    level: pa.ChunkedArray,
+    check_id: pa.ChunkedArray,
+    value: pa.ChunkedArray,
+    threshold: pa.ChunkedArray,
+) -> pa.Table:
+    n = t.num_rows
+    return pa.table(
+        {
+            "county_code": pc.cast(t.column("county_code"), pa.string()),
+            "year": pc.fill_null(pc.cast(t.column("year"), pa.int64()), _NO_YEAR),
+            "scope": pa.array(np.full(n, scope, dtype=object), pa.string()),
+            "unit_id": (
+                pc.cast(unit_id, pa.string())
+                if unit_id is not None
+                else pa.array(np.full(n, "", dtype=object), pa.string())
+            ),
+            "level": pc.cast(level, pa.string()),
+            "check_id": pc.cast(check_id, pa.string()),
+            "status": pc.cast(t.column("status"), pa.string()),
+            "value": pc.cast(value, pa.float64()),
+            "threshold": pc.cast(threshold, pa.float64()),
+        }
+    )
 
 
 _NO_YEAR = -1  # joins do not match missing keys: data without a year are joined on this
@@ -352,9 +357,8 @@ def _flips(results: Sequence[Result]) -> pa.Table:
     key = pc.binary_join_element_wise(
         *(pc.fill_null(pc.cast(allc.column(k), pa.string()), "") for k in _KEYS), "\x1f"
     )
-    codes = np.asarray(pc.dictionary_encode(key).combine_chunks().indices.to_numpy(zero_copy_only=False))
-    first = np.r_[True, codes[1:] != codes[:-1]]
-    out = allc.filter(pa.array(first))
+    codes, _ = dense_codes(key)
+    out = allc.filter(pa.array(rank_in_runs(codes) == 0))
     year = pc.if_else(pc.equal(out.column("year"), _NO_YEAR), pa.scalar(None, pa.int64()), out.column("year"))
     out = out.set_column(out.column_names.index("year"), "year", year)
     out = out.append_column("first_year", pc.add(out.column("year"), out.column("first_step")))

@@ -112,6 +112,21 @@ def _pct(x: float | None) -> str:
     return "—" if x is None else f"{x * 100:+.1f} %"
 
 
+def _table(tag: str, title: str, css: str, heads: list[str], rows: list[list[str]], num: set[int]) -> str:
+    """A titled HTML table; ``heads`` are plain text, cells already-escaped HTML, the
+    columns in ``num`` right-aligned as numbers."""
+    out = [f"<{tag}>{escape(title)}</{tag}><div class='scroll'><table class='{css}'><tr>"]
+    out += [f"<th>{escape(h)}</th>" for h in heads]
+    out.append("</tr>")
+    for row in rows:
+        cells = "".join(
+            f"<td class='num'>{cell}</td>" if i in num else f"<td>{cell}</td>" for i, cell in enumerate(row)
+        )
+        out.append(f"<tr>{cells}</tr>")
+    out.append("</table></div>")
+    return "\n".join(out)
+
+
 def _by_county(rows: list[dict[str, Any]]) -> dict[tuple[str, Any], list[dict[str, Any]]]:
     out: dict[tuple[str, Any], list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
@@ -145,18 +160,16 @@ class PlanningView:
     def html(self, county_code: str, year: Any) -> str:
         key = (county_code, year)
         w, v = self.w, self.view
-        out = [f"<h3>{escape(w['plan'])}</h3>"]
-        if self.a.plan is None:
-            out = []
-        else:
-            out.append(f"<p class='meta'>{escape(w['plan_note_' + self.basis])}</p>")
-            gaps = self.gaps.get(key, [])
-            cv = self.cv.get(key, [])
-            checks = self.checks.get(key, [])
+        out: list[str] = []
+        if self.a.plan is not None:
+            out += [
+                f"<h3>{escape(w['plan'])}</h3>",
+                f"<p class='meta'>{escape(w['plan_note_' + self.basis])}</p>",
+            ]
+            gaps, cv, checks = self.gaps.get(key, []), self.cv.get(key, []), self.checks.get(key, [])
             if not (gaps or cv or checks):
                 out.append(f"<p>{escape(w['nothing'])}</p>")
             if gaps:
-                out.append(f"<h4>{escape(w['additions'])}</h4><div class='scroll'><table class='plan'><tr>")
                 heads = [
                     v.words["school"],
                     v.words["level"],
@@ -169,20 +182,23 @@ class PlanningView:
                     w["for_cv"],
                     w["action"],
                 ]
-                out += [f"<th>{escape(h)}</th>" for h in heads]
-                out.append("</tr>")
-                for g in gaps:
-                    out.append(
-                        f"<tr><td>{escape(str(g['school_name']))}</td><td>{escape(v.level(g['level']))}</td>"
-                        f"<td>{escape(resource_label(g, v.lang))}</td><td>{escape(v.indicator_name(g['indicator']))}</td>"
-                        f"<td class='num'>{number(g['value'])}</td><td class='num'>{number(g['value_after'])}</td>"
-                        f"<td class='num'><b>+{number(g['addition'])}</b></td>"
-                        f"<td class='num'>{number(g['for_six_of_seven'])}</td><td class='num'>{number(g['for_cv'])}</td>"
-                        f"<td>{escape(w.get(g['action'] or '', '') if g['action'] else '')}</td></tr>"
-                    )
-                out.append("</table></div>")
+                rows = [
+                    [
+                        escape(str(g["school_name"])),
+                        escape(v.level(g["level"])),
+                        escape(resource_label(g, v.lang)),
+                        escape(v.indicator_name(g["indicator"])),
+                        number(g["value"]),
+                        number(g["value_after"]),
+                        f"<b>+{number(g['addition'])}</b>",
+                        number(g["for_six_of_seven"]),
+                        number(g["for_cv"]),
+                        escape(w.get(g["action"], "") if g["action"] else ""),
+                    ]
+                    for g in gaps
+                ]
+                out.append(_table("h4", w["additions"], "plan", heads, rows, {4, 5, 6, 7, 8}))
             if cv:
-                out.append(f"<h4>{escape(w['cv_plan'])}</h4><div class='scroll'><table class='plan'><tr>")
                 heads = [
                     v.words["level"],
                     v.words["indicator"],
@@ -193,19 +209,21 @@ class PlanningView:
                     w["total"],
                     w["receiving"],
                 ]
-                out += [f"<th>{escape(h)}</th>" for h in heads]
-                out.append("</tr>")
-                for c in cv:
-                    out.append(
-                        f"<tr><td>{escape(v.level(c['level']))}</td><td>{escape(v.indicator_name(c['indicator']))}</td>"
-                        f"<td class='num'>{number(c['cv'])}</td><td class='num'>{number(c['cv_after'])}</td>"
-                        f"<td class='num'>≤ {number(c['limit'])}</td><td class='num'>{number(c['floor'])}</td>"
-                        f"<td class='num'><b>+{number(c['total_addition'])}</b> {escape(resource_label(c, v.lang))}</td>"
-                        f"<td class='num'>{c['n_sections']}</td></tr>"
-                    )
-                out.append("</table></div>")
+                rows = [
+                    [
+                        escape(v.level(c["level"])),
+                        escape(v.indicator_name(c["indicator"])),
+                        number(c["cv"]),
+                        number(c["cv_after"]),
+                        f"≤ {number(c['limit'])}",
+                        number(c["floor"]),
+                        f"<b>+{number(c['total_addition'])}</b> {escape(resource_label(c, v.lang))}",
+                        str(c["n_sections"]),
+                    ]
+                    for c in cv
+                ]
+                out.append(_table("h4", w["cv_plan"], "plan", heads, rows, {2, 3, 4, 5, 6, 7}))
             if checks:
-                out.append(f"<h4>{escape(w['other'])}</h4><div class='scroll'><table class='plan'><tr>")
                 heads = [
                     v.words["school"],
                     v.words["level"],
@@ -214,18 +232,19 @@ class PlanningView:
                     v.words["threshold"],
                     w["change"],
                 ]
-                out += [f"<th>{escape(h)}</th>" for h in heads]
-                out.append("</tr>")
-                for c in checks:
-                    name = c["name_zh"] if v.lang == "zh" else c["name_en"]
-                    verb = w["add"] if c["direction"] == "add" else w["reduce"]
-                    out.append(
-                        f"<tr><td>{escape(str(c['school_name']))}</td><td>{escape(v.level(c['level']))}</td>"
-                        f"<td>{escape(str(name))}</td><td class='num'>{number(c['value'])}</td>"
-                        f"<td class='num'>{escape(str(c['comparator']))} {number(c['threshold'])}</td>"
-                        f"<td class='num'>{escape(verb)} {number(c['change'])} {escape(resource_label(c, v.lang, 'column'))}</td></tr>"
-                    )
-                out.append("</table></div>")
+                rows = [
+                    [
+                        escape(str(c["school_name"])),
+                        escape(v.level(c["level"])),
+                        escape(str(c["name_zh"] if v.lang == "zh" else c["name_en"])),
+                        number(c["value"]),
+                        f"{escape(str(c['comparator']))} {number(c['threshold'])}",
+                        f"{escape(w['add'] if c['direction'] == 'add' else w['reduce'])} {number(c['change'])} "
+                        f"{escape(resource_label(c, v.lang, 'column'))}",
+                    ]
+                    for c in checks
+                ]
+                out.append(_table("h4", w["other"], "plan", heads, rows, {3, 4, 5}))
             totals = self.totals.get(key, [])
             if totals:
                 out.append(
@@ -239,7 +258,6 @@ class PlanningView:
                 )
         risks = self.risks.get(key, [])
         if risks:
-            out.append(f"<h3>{escape(w['risks'])}</h3><div class='scroll'><table class='risks'><tr>")
             heads = [
                 v.words["rule"],
                 v.words["school"],
@@ -249,23 +267,21 @@ class PlanningView:
                 w["flip_growth"],
                 w["flip_units"],
             ]
-            out += [f"<th>{escape(h)}</th>" for h in heads]
-            out.append("</tr>")
-            for r in risks:
-                name = r["name_zh"] if v.lang == "zh" else r["name_en"]
-                units = f"{number(r['flip_units'])} {r['units']}" if r["flip_units"] is not None else "—"
-                out.append(
-                    f"<tr><td>{escape(str(name))}</td><td>{escape(str(r['school_name'] or ''))} {escape(v.level(r['level']) if r['level'] else '')}</td>"
-                    f"<td class='num'>{number(r['value'])}</td><td class='num'>{escape(str(r['comparator']))} {number(r['threshold'])}</td>"
-                    f"<td class='num'>{_pct(r['relative_margin'])}</td><td class='num'>{_pct(r['flip_growth'])}</td>"
-                    f"<td class='num'>{escape(units)}</td></tr>"
-                )
-            out.append("</table></div>")
+            rows = [
+                [
+                    escape(str(r["name_zh"] if v.lang == "zh" else r["name_en"])),
+                    f"{escape(str(r['school_name'] or ''))} {escape(v.level(r['level']) if r['level'] else '')}",
+                    number(r["value"]),
+                    f"{escape(str(r['comparator']))} {number(r['threshold'])}",
+                    _pct(r["relative_margin"]),
+                    _pct(r["flip_growth"]),
+                    escape(f"{number(r['flip_units'])} {r['units']}" if r["flip_units"] is not None else "—"),
+                ]
+                for r in risks
+            ]
+            out.append(_table("h3", w["risks"], "risks", heads, rows, {2, 3, 4, 5, 6}))
         dec = self.decomposition.get(key, [])
         if dec:
-            out.append(
-                f"<h3>{escape(w['decomposition'].format(by=self.by_name()))}</h3><div class='scroll'><table class='decomposition'><tr>"
-            )
             heads = [
                 v.words["level"],
                 v.words["indicator"],
@@ -275,17 +291,20 @@ class PlanningView:
                 w["theil_within"],
                 w["theil_between"],
             ]
-            out += [f"<th>{escape(h)}</th>" for h in heads]
-            out.append("</tr>")
-            for d in dec:
-                share = d["between_share"]
-                out.append(
-                    f"<tr><td>{escape(v.level(d['level']))}</td><td>{escape(v.indicator_name(d['indicator']))}</td>"
-                    f"<td class='num'>{d['n_groups']}</td><td class='num'>{'—' if share is None else f'{share * 100:.0f} %'}</td>"
-                    f"<td class='num'>{number(d['theil'], 4)}</td><td class='num'>{number(d['theil_within'], 4)}</td>"
-                    f"<td class='num'>{number(d['theil_between'], 4)}</td></tr>"
-                )
-            out.append("</table></div>")
+            rows = [
+                [
+                    escape(v.level(d["level"])),
+                    escape(v.indicator_name(d["indicator"])),
+                    str(d["n_groups"]),
+                    "—" if d["between_share"] is None else f"{d['between_share'] * 100:.0f} %",
+                    number(d["theil"], 4),
+                    number(d["theil_within"], 4),
+                    number(d["theil_between"], 4),
+                ]
+                for d in dec
+            ]
+            title = w["decomposition"].format(by=self.by_name())
+            out.append(_table("h3", title, "decomposition", heads, rows, {2, 3, 4, 5, 6}))
         return "\n".join(out)
 
     # ------------------------------------------------------------------ XLSX

@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 
 from ..contract import LEVEL_NAMES
 from ..framework import Framework
+from ..plan import SIMPLE_FORMULA
 from ..result import Result
 
 STATUS = {
@@ -122,7 +123,6 @@ _RESOURCE_UNITS = {
     "computers": ("台", "computers"),
     "books": ("册", "volumes"),
 }
-_SIMPLE = re.compile(r"^\s*(\w+)\s*/\s*students\s*(?:\*\s*(\d+(?:\.\d+)?))?\s*$")
 
 
 def number(x: float | None, digits: int = 3) -> str:
@@ -388,7 +388,7 @@ class ReportView:
             name = ind.name.get(self.lang) if ind else name
             if value is not None and th is not None:
                 gap = th - value if comp in (">=", ">") else value - th
-                match = _SIMPLE.match(ind.formula) if ind else None
+                match = SIMPLE_FORMULA.match(ind.formula) if ind else None
                 n = students.get(row["unit_id"])
                 if match and n:
                     resource = match.group(1)
