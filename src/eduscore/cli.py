@@ -26,7 +26,7 @@ from typing import Any
 
 from . import __version__
 from .demo import demo_inputs
-from .errors import EduscoreError, InputError
+from .errors import EduscoreError, InputError, resolve_lang
 from .evaluate import evaluate
 from .framework import builtin_ids, load_framework
 from .plugins import get_registry
@@ -191,12 +191,27 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _tolerant_streams() -> None:
+    """Output never fails on encoding: a GBK console or file shows characters it cannot
+    encode as escapes (``\\u2212``) instead of raising UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # pragma: no cover - a closed or exotic stream
+                pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _tolerant_streams()
     args = _parser().parse_args(argv)
     try:
         return _run(args)
     except EduscoreError as exc:
-        print(f"eduscore: error: {exc}", file=sys.stderr)
+        lang = getattr(args, "lang", None) or resolve_lang()
+        word = "错误" if lang == "zh" else "error"
+        print(f"eduscore: {word}: {exc.message(lang)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:  # pragma: no cover
         return 130
