@@ -18,6 +18,7 @@ never a traceback); 3 with ``--fail-on-not-certified`` when a county is not cert
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import traceback
 from collections.abc import Sequence
@@ -197,10 +198,8 @@ def _tolerant_streams() -> None:
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
-            try:
+            with contextlib.suppress(ValueError, OSError):  # a closed or exotic stream
                 reconfigure(errors="backslashreplace")
-            except (ValueError, OSError):  # pragma: no cover - a closed or exotic stream
-                pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:
