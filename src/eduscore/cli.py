@@ -209,8 +209,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args)
     except EduscoreError as exc:
         lang = getattr(args, "lang", None) or resolve_lang()
-        word = "错误" if lang == "zh" else "error"
-        print(f"eduscore: {word}: {exc.message(lang)}", file=sys.stderr)
+        # A fixed prefix in every language, for scripts that look for it.
+        print(f"eduscore: error: {exc.message(lang)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:  # pragma: no cover
         return 130

@@ -123,7 +123,8 @@ SECTIONS: tuple[Column, ...] = (
     *SCHOOL_IDENTITY,
     Column("level", "enum", "学段", required=True, enum=LEVELS),
     *[Column(name, "int", zh) for name, zh in LEVEL_COUNTS],
-    *[Column(name, type_, zh) for name, type_, zh in SHARED_RESOURCES],  # type: ignore[arg-type]
+    # Already split between levels by student shares: fractions of a room or a computer.
+    *[Column(name, "float", zh, note="this level's share") for name, _, zh in SHARED_RESOURCES],
     *SCHOOL_FACTS,
     Column(
         "school_students", "int", "全校义务教育在校生数", note="derived: compulsory students of the school"

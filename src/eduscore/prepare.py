@@ -65,13 +65,22 @@ def _norm_header(header: str) -> str:
 
 
 def normalise(
-    loaded: Loaded, table: str, extra: Mapping[str, contract.Column] | None = None
+    loaded: Loaded,
+    table: str,
+    extra: Mapping[str, contract.Column] | None = None,
+    *,
+    used: Iterable[str] | None = None,
+    row_base: int = 0,
 ) -> tuple[pa.Table, pa.Table]:
-    """Map headers to contract names, convert units and types, validate; return (table, findings).
+    """Map headers to contract names, clean text, convert units and types, validate;
+    return (table, findings).
 
-    Adds ``_row`` (the row number as in the original file) and keeps unknown columns
-    unchanged (with a warning). Every problem of every row is reported, not just the
-    first. Raises :class:`InputError` when a required column is absent or headers clash,
+    Adds ``_row`` (the row number as in the original file, plus ``row_base`` — see
+    :func:`row_key` — so that rows of several sheets stay distinct) and keeps unknown
+    columns unchanged (with a warning). Every problem of every row is reported, not just
+    the first. ``used`` names the columns the framework reads: a bad value in any other
+    column is a warning (the cell is ignored, the row is kept) instead of rejecting the
+    row. Raises :class:`InputError` when a required column is absent or headers clash,
     since then no row can be used.
     """
     cols = contract.columns(table)
@@ -114,16 +123,24 @@ def normalise(
             + "; ".join(hints)
             + f". Headers found: {', '.join(map(str, src.column_names)) or '(none)'}"
         )
-    rows = pa.array(range(loaded.header_rows + 1, loaded.header_rows + 1 + n), pa.int64())
-    found: list[pa.Table] = [_unknown_columns(where, loaded.header_rows, unknown, aliases)]
+    row_numbers = getattr(loaded, "row_numbers", None)
+    if row_numbers is None:
+        row_numbers = pa.array(range(loaded.header_rows + 1, loaded.header_rows + 1 + n), pa.int64())
+    rows = pc.add(pc.cast(row_numbers, pa.int64()), pa.scalar(row_base, pa.int64()))
+    rows = rows.combine_chunks() if isinstance(rows, pa.ChunkedArray) else rows
+    found: list[pa.Table] = [
+        _unknown_columns(where, loaded.header_rows + row_base, unknown, aliases),
+        _blank_rows(where, getattr(loaded, "blank_rows", ()), row_base),
+    ]
     totals = _totals_rows(where, rows, t)
     if "equipment_value_10k_cny" in t.column_names:
         raw = t.column("equipment_value_10k_cny")
-        converted, bad = _to_number(raw)
-        found.append(validate.findings(where, rows, "equipment_value_10k_cny", raw, bad, "not_a_number"))
-        cny = pc.multiply(converted, 10_000.0)
+        number = _parse_number(raw)
+        for rule, mask in number.problems(percent_allowed=False):
+            found.append(validate.findings(where, rows, "equipment_value_10k_cny", raw, mask, rule))
+        cny = pc.multiply(number.clean_values(), 10_000.0)
         if "equipment_value_cny" in t.column_names:
-            own, _ = _to_number(t.column("equipment_value_cny"))
+            own = _parse_number(t.column("equipment_value_cny")).clean_values()
             cny = pc.coalesce(own, cny)
             t = t.drop_columns(["equipment_value_cny"])
         t = t.drop_columns(["equipment_value_10k_cny"]).append_column("equipment_value_cny", cny)
@@ -132,7 +149,7 @@ def normalise(
         if col is None:
             continue
         original = src.column(names.index(name)) if name in names else t.column(name)
-        values, problems = _convert(t.column(name), col, name in percent)
+        values, problems = _convert(t.column(name), col, name in percent, where)
         t = t.set_column(t.column_names.index(name), name, values)
         for mask, rule, detail in problems:
             found.append(validate.findings(where, rows, name, original, mask, rule, detail))
@@ -159,7 +176,50 @@ def normalise(
     if totals.num_rows:
         # A totals row is not a school: its empty id or odd code is no finding of its own.
         everything = everything.filter(pc.invert(pc.is_in(everything.column("row"), totals.column("row"))))
+    if used is not None:
+        everything = validate.downgrade_unused(everything, set(used))
     return t, validate.concat([everything, totals])
+
+
+def row_key(part: int, row: int | pa.Array) -> int | pa.Array:
+    """The internal row number of ``row`` of the ``part``-th table read (a sheet or file):
+    ``part × 2³²`` + the row as the file shows it, so that two sheets' rows never collide.
+    :func:`display_rows` undoes it."""
+    if isinstance(row, int):
+        return (part << 32) + row
+    return pc.add(row, pa.scalar(part << 32, pa.int64()))
+
+
+ROW_MASK = (1 << 32) - 1
+
+
+def display_rows(rows: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """The row numbers as the file shows them (see :func:`row_key`)."""
+    return pc.bit_wise_and(rows, pa.scalar(ROW_MASK, pa.int64()))
+
+
+def row_parts(rows: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """Which table read (sheet or file) each internal row number comes from."""
+    return pc.shift_right(rows, pa.scalar(32, pa.int64()))
+
+
+def _blank_rows(where: validate.Where, runs: Iterable[tuple[int, int]], row_base: int) -> pa.Table:
+    """One notice for all blank rows of a sheet: how many, and where (the first runs)."""
+    runs = list(runs)
+    if not runs:
+        return validate.empty()
+    count = sum(last - first + 1 for first, last in runs)
+    shown = ", ".join(f"{a}" if a == b else f"{a}–{b}" for a, b in runs[:10])
+    more = f", … ({len(runs) - 10} more runs)" if len(runs) > 10 else ""
+    return validate.findings(
+        where,
+        pa.array([runs[0][0] + row_base], pa.int64()),
+        "(row)",
+        pa.array([f"{count} rows: {shown}{more}"], pa.string()),
+        pa.array([True]),
+        "blank_rows",
+        f"{count}: {shown}{more}",
+    )
 
 
 def _did_you_mean(col: contract.Column, headers: list[str]) -> str | None:
@@ -262,6 +322,8 @@ def _cross_checks(where: validate.Where, rows: pa.Array, t: pa.Table, table: str
                     "class_size_implausible",
                 )
             )
+    if table in ("schools", "sections"):
+        out += _levels_not_taught(where, rows, t, table)
     if table == "schools":
         resources = [
             c
@@ -321,22 +383,72 @@ def _cross_checks(where: validate.Where, rows: pa.Array, t: pa.Table, table: str
     return out
 
 
+def _levels_not_taught(where: validate.Where, rows: pa.Array, t: pa.Table, table: str) -> list[pa.Table]:
+    """Counts reported for a level the school type does not teach contradict the type —
+    a nine-year school typed 小学 would silently lose its junior section. One finding per
+    row, on the first contradicting column (students first)."""
+    if "school_type" not in t.column_names:
+        return []
+    stype = t.column("school_type")
+    out: list[pa.Table] = []
+    flagged = _all(False, t.num_rows)
+    for level in ("primary", "junior", "senior"):
+        teach = [ty for ty, levels in TYPE_LEVELS.items() if level in levels or ty == "special"]
+        if level == "senior":
+            teach = [*HAS_SENIOR, "special"]
+        wrong_type = pc.invert(pc.fill_null(pc.is_in(stype, pa.array(teach)), True))
+        if table == "sections":
+            if level == "senior" or "level" not in t.column_names:
+                continue
+            mask = pc.and_(pc.fill_null(pc.equal(t.column("level"), level), False), wrong_type)
+            mask = pc.fill_null(mask, False)
+            out.append(
+                validate.findings(
+                    where, rows, "level", t.column("level"), mask, "level_not_taught", _type_detail(level)
+                )
+            )
+            continue
+        names = ["students"] if level == "senior" else [name for name, _ in contract.LEVEL_COUNTS]
+        for name in names:
+            column = f"{name}_{level}"
+            if column not in t.column_names:
+                continue
+            mask = pc.and_(wrong_type, pc.fill_null(pc.greater(t.column(column), 0.0), False))
+            mask = pc.and_(mask, pc.invert(flagged))
+            flagged = pc.or_(flagged, mask)
+            out.append(
+                validate.findings(
+                    where, rows, column, t.column(column), mask, "level_not_taught", _type_detail(level)
+                )
+            )
+    return out
+
+
+def _type_detail(level: str) -> str:
+    zh = contract.LEVEL_NAMES[level]
+    return (
+        f"{zh}({level}):填有该学段数据的学校应为 九年一贯制学校 / 十二年一贯制学校 / 完全中学 等"
+        f" — a school with {level} counts is nine_year / twelve_year / complete_middle …"
+    )
+
+
 _MAX_PLAUSIBLE = 1e12  # no count, area or amount in yuan of one school or county comes near this
 _YEARS = (1949, 2100)
 
 
 def _convert(
-    column: pa.ChunkedArray, col: contract.Column, percent: bool
+    column: pa.ChunkedArray, col: contract.Column, percent: bool, where: validate.Where
 ) -> tuple[pa.ChunkedArray, list[tuple[pa.ChunkedArray, str, pa.ChunkedArray | str | None]]]:
     """Convert one column to its contract type. Returns values and [(bad-mask, rule, detail)]."""
     if col.type == "str":
-        if pa.types.is_floating(column.type):
-            # Codes read as floats (e.g. 330482.0) come back as integers.
-            column = pc.cast(pc.cast(column, pa.int64(), safe=False), pa.string())
-        values = pc.utf8_trim_whitespace(pc.cast(column, pa.string()))
-        return _blank_to_null(values), []
+        if pa.types.is_floating(column.type) or pa.types.is_decimal(column.type):
+            column = _float_codes(column, col, where)
+        text = pc.cast(column, pa.string())
+        values, changed = _clean_text(text, identifier=_is_identifier(col.name))
+        return _blank_to_null(values), [(changed, "text_cleaned", None)]
     if col.type == "enum":
-        values = _blank_to_null(pc.utf8_trim_whitespace(pc.cast(column, pa.string())))
+        text, changed = _clean_text(pc.cast(column, pa.string()), identifier=True)
+        values = _blank_to_null(text)
         labels = contract.ENUM_LABELS.get(col.name, {})
         for code, zh in labels.items():
             values = pc.if_else(pc.equal(values, zh), code, values)
@@ -344,26 +456,38 @@ def _convert(
         bad = pc.fill_null(
             pc.and_kleene(pc.is_valid(values), pc.invert(pc.is_in(values, pa.array(list(col.enum))))), False
         )
-        return values, [(bad, "unknown_value", _enum_hints(values, bad, col, labels))]
+        return values, [
+            (pc.and_(changed, pc.invert(bad)), "text_cleaned", None),
+            (bad, "unknown_value", _enum_hints(values, bad, col, labels)),
+        ]
     if col.type == "bool":
         if pa.types.is_boolean(column.type):
             return column, []
-        text = pc.utf8_lower(pc.utf8_trim_whitespace(pc.cast(column, pa.string())))
-        text = _blank_to_null(text)
+        if pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
+            number = pc.cast(column, pa.float64())
+            true = pc.equal(number, 1.0)
+            false = pc.equal(number, 0.0)
+            values = pc.if_else(true, True, pc.if_else(false, False, pa.scalar(None, pa.bool_())))
+            bad = pc.and_kleene(pc.is_valid(number), pc.invert(pc.or_(true, false)))
+            return values, [(pc.fill_null(bad, False), "not_yes_no", None)]
+        text, _ = _clean_text(pc.cast(column, pa.string()), identifier=True)
+        text = _blank_to_null(pc.utf8_lower(text))
         true = pc.is_in(text, pa.array(_TRUE))
         false = pc.is_in(text, pa.array(_FALSE))
         values = pc.if_else(true, True, pc.if_else(false, False, pa.scalar(None, pa.bool_())))
         bad = pc.and_kleene(pc.is_valid(text), pc.invert(pc.or_(true, false)))
         return values, [(pc.fill_null(bad, False), "not_yes_no", None)]
     # numbers (int, float, rate)
-    values, bad = _to_number(column)
-    problems: list[tuple[pa.ChunkedArray, str, pa.ChunkedArray | str | None]] = [(bad, "not_a_number", None)]
+    number = _parse_number(column)
+    values = number.values
+    problems: list[tuple[pa.ChunkedArray, str, pa.ChunkedArray | str | None]] = [
+        (mask, rule, None) for rule, mask in number.problems(percent_allowed=col.type == "rate")
+    ]
     if col.type == "rate":
-        if percent:
-            values = pc.divide(values, 100.0)
-        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            has_pct = pc.fill_null(pc.match_substring(pc.cast(column, pa.string()), "%"), False)
-            values = pc.if_else(has_pct, pc.divide(values, 100.0), values)
+        # A value's unit is read once: "91.2%" is 0.912 whatever the header says; a bare
+        # number under a (%) header is a percentage.
+        scale = pc.if_else(number.has_percent, pa.scalar(100.0), pa.scalar(100.0 if percent else 1.0))
+        values = pc.divide(values, scale)
         over = pc.fill_null(pc.greater(values, 1.0), False)
         looks = pc.and_(over, pc.fill_null(pc.less_equal(values, 100.0), False))
         problems.append((looks, "looks_like_percentage", None))
@@ -376,12 +500,125 @@ def _convert(
     else:
         problems.append((pc.fill_null(pc.less(values, 0.0), False), "negative", None))
         problems.append((pc.fill_null(pc.greater(values, _MAX_PLAUSIBLE), False), "implausible_value", None))
+    if col.type == "int":
+        fraction = pc.abs(pc.subtract(values, pc.round(values)))
+        problems.append(
+            (pc.fill_null(pc.greater(fraction, _INTEGER_TOLERANCE), False), "not_an_integer", None)
+        )
     bad_any = None
     for mask, _, _ in problems:
         bad_any = mask if bad_any is None else pc.or_(bad_any, mask)
     # A rejected cell never reaches the engine as a number.
     values = pc.if_else(bad_any, pa.scalar(None, pa.float64()), values)
+    if col.type == "int":
+        values = pc.round(values)  # 88.0000000001 from a spreadsheet's float is 88
     return values, problems
+
+
+_INTEGER_TOLERANCE = 1e-6
+_IDENTIFIERS = ("county_code", "school_id", "kindergarten_id", "level")
+
+
+def _is_identifier(name: str) -> bool:
+    return name in _IDENTIFIERS or name.endswith(("_id", "_code"))
+
+
+def _float_codes(column: pa.ChunkedArray, col: contract.Column, where: validate.Where) -> pa.ChunkedArray:
+    """Codes and ids are text. A county code read as floats (330482.0, from a pandas
+    column with gaps) comes back as its digits; any other float column of codes or ids is
+    refused — 3.7 and 3.2 must not both become school 3."""
+    values = pc.cast(column, pa.float64())
+    integral = pc.fill_null(pc.all(pc.equal(values, pc.floor(values))), True).as_py()
+    if col.name == "county_code" and integral:
+        return pc.cast(pc.cast(values, pa.int64()), pa.string())
+    sample = next((v for v in values.to_pylist() if v is not None), None)
+    raise InputError(
+        f"{where.source}{'!' + where.sheet if where.sheet else ''}: column {col.name} ({col.zh}) holds "
+        f"floating-point numbers (e.g. {sample!r}); codes and ids are text — store the column as text",
+        zh=f"{where.source}{'!' + where.sheet if where.sheet else ''}:{col.zh}({col.name})列是浮点数"
+        f"(如 {sample!r});代码和标识码是文本,请将该列存为文本",
+    )
+
+
+# Characters that never belong in data: C0/C1 controls, zero-width and bidi controls, soft
+# hyphen, byte-order marks. Odd spaces (NBSP, ideographic space) become plain spaces.
+_INVISIBLE = (
+    r"[\x{0000}-\x{001F}\x{007F}-\x{009F}\x{00AD}\x{200B}-\x{200F}\x{202A}-\x{202E}"
+    r"\x{2060}-\x{2064}\x{2066}-\x{2069}\x{FEFF}\x{2028}\x{2029}]"
+)
+_ODD_SPACES = r"[\x{00A0}\x{1680}\x{2000}-\x{200A}\x{202F}\x{205F}\x{3000}]"
+
+
+def _clean_text(text: pa.ChunkedArray, *, identifier: bool) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
+    """Trim; remove invisible and control characters; for codes, ids and list values also
+    fold full-width forms (NFKC: ９９０１０１ → 990101). Returns the text and a mask of the
+    cells changed beyond trimming (reported as a notice)."""
+    trimmed = pc.utf8_trim_whitespace(text)
+    cleaned = pc.replace_substring_regex(trimmed, _INVISIBLE, "")
+    cleaned = pc.replace_substring_regex(cleaned, _ODD_SPACES, " ")
+    if identifier:
+        cleaned = pc.utf8_normalize(cleaned, "NFKC")
+    cleaned = pc.utf8_trim_whitespace(cleaned)
+    changed = pc.fill_null(pc.not_equal(cleaned, trimmed), False)
+    return cleaned, changed
+
+
+@attrs.frozen
+class _Number:
+    """A column parsed as numbers, with what was wrong with each cell."""
+
+    values: pa.ChunkedArray  # float64; null where missing or not a number
+    not_a_number: pa.ChunkedArray
+    bad_comma: pa.ChunkedArray
+    has_percent: pa.ChunkedArray
+
+    def problems(self, *, percent_allowed: bool) -> list[tuple[str, pa.ChunkedArray]]:
+        out = [("not_a_number", self.not_a_number), ("bad_thousands_separator", self.bad_comma)]
+        if not percent_allowed:
+            out.append(("percent_not_rate", self.has_percent))
+        return out
+
+    def clean_values(self) -> pa.ChunkedArray:
+        """The values with every problem cell (a percentage included) missing."""
+        return pc.if_else(self.has_percent, pa.scalar(None, pa.float64()), self.values)
+
+
+_GROUPED = r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$"
+
+
+def _parse_number(column: pa.ChunkedArray) -> _Number:
+    """Parse numbers as a bureau writes them: full-width digits, a trailing %, thousands
+    grouping (1,850 — and only as grouping: 1,5 or 2,0,8,0 are not numbers)."""
+    if (
+        pa.types.is_integer(column.type)
+        or pa.types.is_floating(column.type)
+        or pa.types.is_decimal(column.type)
+        or pa.types.is_boolean(column.type)
+    ):
+        values = pc.cast(column, pa.float64())
+        nan = pc.fill_null(pc.invert(pc.is_finite(values)), False)
+        no = _all(False, len(column))
+        return _Number(pc.if_else(nan, pa.scalar(None, pa.float64()), values), nan, no, no)
+    text, _ = _clean_text(pc.cast(column, pa.string()), identifier=True)
+    has_percent = pc.fill_null(pc.ends_with(text, "%"), False)
+    text = pc.utf8_trim_whitespace(pc.replace_substring_regex(text, r"%$", ""))
+    has_comma = pc.fill_null(pc.match_substring(text, ","), False)
+    grouped = pc.fill_null(pc.match_substring_regex(text, _GROUPED), False)
+    bad_comma = pc.and_(has_comma, pc.invert(grouped))
+    text = pc.if_else(grouped, pc.replace_substring(text, ",", ""), text)
+    text = _blank_to_null(text)
+    ok = pc.fill_null(pc.match_substring_regex(text, _NUMBER), False)
+    bad = pc.and_(pc.and_(pc.is_valid(text), pc.invert(ok)), pc.invert(bad_comma))
+    clean = pc.if_else(ok, text, pa.scalar(None, pa.string()))
+    values = pc.cast(clean, pa.float64())
+    # "1e999" parses to infinity: not a number anyone meant.
+    inf = pc.fill_null(pc.invert(pc.is_finite(values)), False)
+    values = pc.if_else(inf, pa.scalar(None, pa.float64()), values)
+    return _Number(values, pc.or_(bad, inf), bad_comma, pc.and_(has_percent, pc.is_valid(values)))
+
+
+def _all(value: bool, n: int) -> pa.ChunkedArray:
+    return pa.chunked_array([pa.repeat(pa.scalar(value), n)], pa.bool_())
 
 
 def _closest(value: str, choices: list[str], labels: Mapping[str, str]) -> str | None:
@@ -416,28 +653,6 @@ def _enum_hints(
     keys = pa.array(list(hints), pa.string())
     texts = pa.array(list(hints.values()), pa.string())
     return pc.take(texts, pc.index_in(values, value_set=keys)) if hints else pc.cast(values, pa.string())
-
-
-def _to_number(column: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
-    """Parse numbers; returns float64 values and a mask of cells that are not numbers."""
-    if (
-        pa.types.is_integer(column.type)
-        or pa.types.is_floating(column.type)
-        or pa.types.is_decimal(column.type)
-    ):
-        values = pc.cast(column, pa.float64())
-        nan = pc.fill_null(pc.invert(pc.is_finite(values)), False)
-        return pc.if_else(nan, pa.scalar(None, pa.float64()), values), nan
-    if pa.types.is_boolean(column.type):
-        return pc.cast(column, pa.float64()), pa.chunked_array([pa.repeat(False, len(column))])
-    text = pc.utf8_trim_whitespace(pc.cast(column, pa.string()))
-    text = pc.replace_substring(pc.replace_substring(text, ",", ""), "%", "")
-    text = pc.utf8_trim_whitespace(text)
-    text = _blank_to_null(text)
-    ok = pc.match_substring_regex(text, _NUMBER)
-    bad = pc.fill_null(pc.invert(ok), False)
-    clean = pc.if_else(pc.fill_null(ok, False), text, pa.scalar(None, pa.string()))
-    return pc.cast(clean, pa.float64()), bad
 
 
 def _blank_to_null(values: pa.ChunkedArray) -> pa.ChunkedArray:

@@ -2,8 +2,10 @@
 
 A finding names the file, sheet, row (as in the file: the header is row 1 unless title
 rows sit above it), column, value, the rule, a severity and a message in Chinese and
-English. ``error`` rejects the row (it is not scored, and is counted as rejected);
-``warning`` keeps it; ``notice`` drops a row that is not data (a totals row).
+English. ``error`` rejects the row (it is not scored, and is counted as rejected; a
+county with a rejected row cannot be certified); ``warning`` keeps it; ``notice`` says
+what eduscore did on its own: dropped a row that is not data (a totals row, counted as
+rejected but no error), skipped blank rows, cleaned a code (kept).
 
 The rules are listed in :data:`RULES`; ``docs/validation.md`` explains each one and how
 to fix the data, and a test fails when a rule is not documented there.
@@ -40,35 +42,79 @@ class ValidationRule:
     severity: str
     zh: str
     en: str
+    #: Whether a finding of this rule takes its row out of the data (errors and totals rows).
+    rejects: bool = True
+    #: Whether the value is about one cell, so that a bad value in a column the framework
+    #: does not read is only a warning (the cell is ignored, the row is kept).
+    cell: bool = False
 
 
-def _r(id: str, severity: str, zh: str, en: str) -> ValidationRule:
-    return ValidationRule(id, severity, zh, en)
+def _r(id: str, severity: str, zh: str, en: str, *, cell: bool = False) -> ValidationRule:
+    return ValidationRule(id, severity, zh, en, rejects=severity != "warning", cell=cell)
+
+
+def _notice(id: str, zh: str, en: str) -> ValidationRule:
+    """A notice that keeps its row: eduscore tells what it did on its own."""
+    return ValidationRule(id, "notice", zh, en, rejects=False)
 
 
 RULES: dict[str, ValidationRule] = {
     r.id: r
     for r in (
         _r("required_empty", "error", "必填项为空", "a required value is empty"),
-        _r("not_a_number", "error", "不是数字", "not a number"),
-        _r("negative", "error", "不能为负数", "must not be negative"),
+        _r("not_a_number", "error", "不是数字", "not a number", cell=True),
+        _r(
+            "not_an_integer",
+            "error",
+            "应为整数(人数、间数、台数等不能有小数)",
+            "expected a whole number (counts of people, rooms, devices have no fractions)",
+            cell=True,
+        ),
+        _r(
+            "bad_thousands_separator",
+            "error",
+            "逗号不是千位分隔符(应为 1,850 这样每三位一个逗号)",
+            "a comma that is not a thousands separator (write 1,850 or 1850)",
+            cell=True,
+        ),
+        _r(
+            "percent_not_rate",
+            "error",
+            "此列不是比例,不能填百分数",
+            "a percentage in a column that is not a rate",
+            cell=True,
+        ),
+        _r("negative", "error", "不能为负数", "must not be negative", cell=True),
         _r(
             "looks_like_percentage",
             "error",
             "比例大于1,像是百分数:请填 0.85 或 85%",
             "a rate above 1 looks like a percentage: write 0.85 or 85%",
+            cell=True,
         ),
-        _r("rate_out_of_range", "error", "比例应在 0 到 1 之间", "a rate must lie between 0 and 1"),
-        _r("unknown_value", "error", "不是可选值", "not one of the allowed values"),
-        _r("not_yes_no", "error", "应为 是/否", "expected yes/no (是/否, true/false, 1/0)"),
+        _r(
+            "rate_out_of_range",
+            "error",
+            "比例应在 0 到 1 之间",
+            "a rate must lie between 0 and 1",
+            cell=True,
+        ),
+        _r("unknown_value", "error", "不是可选值", "not one of the allowed values", cell=True),
+        _r("not_yes_no", "error", "应为 是/否", "expected yes/no (是/否, true/false, 1/0)", cell=True),
         _r(
             "county_code_format",
             "error",
             "县区代码应为6位数字(如 330482)",
             "county_code must be a 6-digit GB/T 2260 code such as 330482",
         ),
-        _r("year_out_of_range", "error", "年份超出合理范围", "year out of range"),
-        _r("implausible_value", "error", "数值大得不合理", "implausibly large value"),
+        _r("year_out_of_range", "error", "年份超出合理范围", "year out of range", cell=True),
+        _r("implausible_value", "error", "数值大得不合理", "implausibly large value", cell=True),
+        _r(
+            "level_not_taught",
+            "error",
+            "学校类型与学段数据矛盾:该类学校没有这个学段",
+            "the school type does not teach this level, yet counts are reported for it",
+        ),
         _r(
             "duplicate_id",
             "error",
@@ -80,8 +126,15 @@ RULES: dict[str, ValidationRule] = {
             "error",
             "该类教师数多于专任教师总数",
             "more of these teachers than full-time teachers",
+            cell=True,
         ),
-        _r("exceeds_classes", "error", "超额班级数多于班级总数", "more oversize classes than classes"),
+        _r(
+            "exceeds_classes",
+            "error",
+            "超额班级数多于班级总数",
+            "more oversize classes than classes",
+            cell=True,
+        ),
         _r(
             "totals_row",
             "notice",
@@ -102,8 +155,29 @@ RULES: dict[str, ValidationRule] = {
         ),
         _r("class_size_implausible", "warning", "最大班额超过100人,请核对", "largest class above 100: check"),
         _r("unknown_column", "warning", "无法识别的列,未使用", "unrecognised column, not used"),
+        _notice(
+            "text_cleaned",
+            "已规范化:全角字符、不可见字符或控制字符已转换或删除",
+            "cleaned: full-width, invisible or control characters converted or removed",
+        ),
+        _notice(
+            "blank_rows",
+            "空行已跳过(不是数据行)",
+            "blank rows skipped (they are not rows of data)",
+        ),
+        _r(
+            "plugin_failed",
+            "error",
+            "插件加载失败,其省市规则未能应用:修复或卸载该插件,或用 EDUSCORE_DISABLE_PLUGINS 明确停用",
+            "a plugin failed, so its province or city rules were not applied: fix or uninstall it, "
+            "or block it explicitly with EDUSCORE_DISABLE_PLUGINS",
+        ),
     )
 }
+
+#: Suffix of a cell finding downgraded to a warning because the framework does not read its column.
+UNUSED_ZH = "本评估办法不使用该列:此值已忽略,该行照常计入"
+UNUSED_EN = "this framework does not use the column: the value is ignored, the row is kept"
 
 
 def empty() -> pa.Table:
@@ -157,7 +231,7 @@ def findings(
             "message_zh": zh,
             "message_en": en,
             "reason": en,
-            "rejects_row": pa.repeat(pa.scalar(spec.severity != "warning"), k),
+            "rejects_row": pa.repeat(pa.scalar(spec.rejects), k),
         },
         schema=FINDING_SCHEMA,
     )
@@ -170,6 +244,44 @@ def concat(parts: list[pa.Table]) -> pa.Table:
     return pa.concat_tables(parts).sort_by(
         [("table", "ascending"), ("row", "ascending"), ("column", "ascending")]
     )
+
+
+def downgrade_unused(found: pa.Table, used: set[str]) -> pa.Table:
+    """A bad value in a column the framework does not read is a warning, not a rejection:
+    the cell is ignored (it was already set missing) and the row is scored."""
+    cell_rules = pa.array(sorted(r.id for r in RULES.values() if r.cell))
+    if found.num_rows == 0:
+        return found
+    hit = pc.and_(
+        pc.is_in(found.column("rule"), cell_rules),
+        pc.invert(pc.is_in(found.column("column"), pa.array(sorted(used), pa.string()))),
+    )
+    hit = pc.and_(hit, pc.equal(found.column("severity"), "error"))
+    if not pc.any(hit).as_py():
+        return found
+    out = found
+    for name, value in (
+        ("severity", pc.if_else(hit, pa.scalar("warning"), found.column("severity"))),
+        ("rejects_row", pc.if_else(hit, pa.scalar(False), found.column("rejects_row"))),
+        (
+            "message_zh",
+            pc.if_else(
+                hit,
+                pc.binary_join_element_wise(found.column("message_zh"), pa.scalar(UNUSED_ZH), ";"),
+                found.column("message_zh"),
+            ),
+        ),
+        (
+            "message_en",
+            pc.if_else(
+                hit,
+                pc.binary_join_element_wise(found.column("message_en"), pa.scalar(UNUSED_EN), "; "),
+                found.column("message_en"),
+            ),
+        ),
+    ):
+        out = out.set_column(out.column_names.index(name), name, value)
+    return out.set_column(out.column_names.index("reason"), "reason", out.column("message_en"))
 
 
 def rejecting(found: pa.Table) -> pa.Table:
