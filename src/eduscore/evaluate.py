@@ -10,18 +10,22 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import validate
-from .errors import InputError
+from . import integrity, validate
+from .errors import InputError, joined
 from .framework import Framework, InputColumn, load_framework
+from .needs import raw_inputs
 from .overlay import assign_chains, rule_sets_for, with_rule_sets
 from .plugins import get_registry
 from .prepare import (
     add_missing_columns,
     apply_scope,
+    display_rows,
     drop_rejected,
     long_sections,
     normalise,
     reject_duplicates,
+    row_key,
+    row_parts,
     split_by_level,
 )
 from .read import Loaded, TableLike, load_table
@@ -40,6 +44,7 @@ def evaluate(
     relaxations: Iterable[str] = (),
     county: str | None = None,
     adjust: Callable[[str, pa.Table], pa.Table] | None = None,
+    limits: Any = None,
 ) -> Result:
     """Evaluate every county in the inputs against one framework.
 
@@ -62,49 +67,82 @@ def evaluate(
     if all(given[name] is None for name in needed):
         raise InputError(f"{fw.id} needs {' and '.join(sorted(needed))}; nothing was given")
     finding_parts: list[pa.Table] = []
-    header_problems: list[str] = []
+    header_problems: list[InputError] = []
     inputs: dict[str, tuple[int, str]] = {}
     unused: dict[str, tuple[int, str]] = {}
     tables: dict[str, pa.Table] = {}
+    registered = rule_sets_for(fw.id)
     # Input columns the framework and its registered rule sets declare (types, Chinese headers).
     declared = [
         *fw.inputs,
-        *(InputColumn(**c) for rs in rule_sets_for(fw.id) for c in rs.document.get("inputs", ())),
+        *(InputColumn(**c) for rs in registered for c in rs.document.get("inputs", ())),
     ]
     extra_cols = {c.name: c.column() for c in declared}
     table_of = {c.name: c.table for c in declared}
+    # The columns any check may read: a bad value anywhere else only warns.
+    used = raw_inputs(fw, relaxations, options, [rs.document for rs in registered])
     filtered: dict[str, int] = {}
+    read_parts: list[tuple[str, str]] = []  # (source, sheet) of every table read, by part number
+    row_counties: list[pa.Table] = []  # every data row's county, to charge rejected rows to it
     if county is not None and not re.fullmatch(r"\d{2}(\d{2}(\d{2})?)?", county):
         raise InputError(
-            f"--county {county!r}: give a GB/T 2260 code or prefix of 2, 4 or 6 digits, e.g. 330482"
+            f"--county {county!r}: give a GB/T 2260 code or prefix of 2, 4 or 6 digits, e.g. 330482",
+            zh=f"--county {county!r}:请给出 2、4 或 6 位的行政区划代码或前缀,如 330482",
         )
     for name, obj in given.items():
         if obj is None:
             continue
         try:
-            loaded = load_table(obj, name)
+            loaded_parts = _load(obj, name, limits)
         except InputError as exc:  # report every unusable input at once, not only the first
-            header_problems.append(str(exc))
+            header_problems.append(exc)
             continue
         if county is not None and len(county) == 6:
-            loaded = _with_county_code(loaded, county)
+            loaded_parts = [_with_county_code(p, county) for p in loaded_parts]
+        label = _labels(loaded_parts)
         if name not in needed:
-            unused[name] = (loaded.table.num_rows, loaded.label)
+            unused[name] = (sum(p.table.num_rows for p in loaded_parts), label)
             continue
         role = name
-        if name == "schools" and _is_long(loaded.table):
+        if name == "schools" and _is_long(loaded_parts[0].table):
             role = "sections"
         table_extra = {k: v for k, v in extra_cols.items() if table_of[k] in (role, name)}
-        try:
-            t, found = normalise(loaded, role, table_extra)
-        except InputError as exc:
-            header_problems.append(str(exc))
+        normalised: list[pa.Table] = []
+        found_parts: list[pa.Table] = []
+        for loaded in loaded_parts:
+            part = len(read_parts)
+            read_parts.append((loaded.source, loaded.sheet))
+            if role != name and not _is_long(loaded.table):
+                header_problems.append(
+                    InputError(
+                        f"{loaded.label}: a wide schools sheet among long (one row per section) ones; "
+                        "use one form for all sheets",
+                        zh=f"{loaded.label}:宽表(每校一行)与长表(每学段一行)混用;所有工作表请用同一种格式",
+                    )
+                )
+                continue
+            try:
+                t_part, found_part = normalise(
+                    loaded, role, table_extra, used=used[role], row_base=row_key(part, 0)
+                )
+            except InputError as exc:
+                header_problems.append(exc)
+                continue
+            normalised.append(t_part)
+            found_parts.append(found_part)
+        if not normalised:
             continue
+        t = (
+            pa.concat_tables(normalised, promote_options="permissive")
+            if len(normalised) > 1
+            else normalised[0]
+        )
+        found = validate.concat(found_parts)
         if county is not None:
             keep = pc.fill_null(pc.starts_with(t.column("county_code"), county), False)
             kept_rows = pc.filter(t.column("_row"), keep)
-            header = pc.equal(found.column("column"), "(header)")
-            found = found.filter(pc.or_(header, pc.is_in(found.column("row"), kept_rows)))
+            whole = pc.is_in(found.column("column"), pa.array(["(header)", "(row)"]))
+            found = found.filter(pc.or_(whole, pc.is_in(found.column("row"), kept_rows)))
             filtered[name] = t.num_rows - int(pc.sum(pc.cast(keep, pa.int64())).as_py() or 0)
             t = t.filter(keep)
         keys = {
@@ -116,18 +154,21 @@ def evaluate(
         # Duplicates are found among all data rows (a second row with the same id is reported
         # even when the first one is rejected for another reason), totals rows aside.
         t = _with_year(t, year)
+        row_counties.append(integrity.row_counties(t, role))
         totals = found.filter(pc.equal(found.column("rule"), "totals_row"))
         t, dupes = reject_duplicates(
-            drop_rejected(t, totals), keys, validate.Where(role, loaded.source, loaded.sheet)
+            drop_rejected(t, totals),
+            keys,
+            validate.Where(role, loaded_parts[0].source, loaded_parts[0].sheet),
         )
         t = drop_rejected(t, found)
         if adjust is not None:
             t = adjust(role, t)
         finding_parts += [found, dupes]
-        inputs[name] = (loaded.table.num_rows, loaded.label)
+        inputs[name] = (sum(p.table.num_rows for p in loaded_parts), label)
         tables[role] = t
     if header_problems:
-        raise InputError("\n".join(header_problems))
+        raise InputError(*joined(*header_problems))
     _share_year(tables)
     # Units: school sections (split from the wide form) or kindergartens.
     if fw.unit == "sections":
@@ -146,7 +187,17 @@ def evaluate(
     if "section_id" in units.column_names:
         units = units.append_column("unit_id", units.column("section_id"))
     units = _add_key(units)
+    internal = validate.concat(finding_parts)
+    rejected = integrity.rejected_rows(
+        internal,
+        pa.concat_tables(row_counties) if row_counties else integrity.row_counties(_empty_units(), "schools"),
+        read_parts,
+    )
+    findings = _displayed(internal, read_parts)
     frame = _county_frame(units, tables.get("counties"))
+    absent = integrity.counties_of_rejected(rejected, frame)
+    if absent.num_rows:
+        frame = pa.concat_tables([frame, absent], promote_options="permissive").sort_by("_county")
     # Each county is judged by the national framework overlaid by its province's, city's
     # and own rule sets: score every distinct chain of rule sets once, over its counties.
     chain_keys, chains = assign_chains(frame, fw.id)
@@ -169,10 +220,13 @@ def evaluate(
         units_c = apply_scope(units_c, fw_c)
         scored = Engine(fw_c, tuple(relaxations)).run(units_c, counties_c)
         parts.append(ScoredPart(fw_c, scored, counties_c))
+    problems = [(p.name, p.reason) for p in _plugin_problems()]
+    checks = integrity.integrity_checks(rejected, frame, problems, fw.version)
     return build_result(
         fw,
         parts=parts,
-        findings=validate.concat(finding_parts),
+        findings=validate.concat([findings, integrity.plugin_findings(problems)]),
+        extra_checks=checks,
         inputs=inputs,
         unused=unused,
         filtered=filtered,
@@ -181,6 +235,40 @@ def evaluate(
         relaxations=tuple(relaxations),
         missing_columns=sorted(missing),
     )
+
+
+def _plugin_problems() -> list[Any]:
+    """Plugins that failed or were refused (not those the user blocked on purpose)."""
+    registry = get_registry()
+    problems = getattr(registry, "problems", None)
+    return list(problems()) if problems is not None else []
+
+
+def _load(obj: Any, role: str, limits: Any) -> list[Loaded]:
+    """Every table of ``role`` in ``obj``: a workbook may hold several sheets of one role."""
+    if isinstance(obj, list) and all(isinstance(p, Loaded) for p in obj):
+        return list(obj)
+    return [load_table(obj, role)]
+
+
+def _labels(parts: list[Loaded]) -> str:
+    """``file!sheet`` of one table, ``file!sheet1, sheet2`` of several sheets of a workbook."""
+    if len(parts) == 1:
+        return parts[0].label
+    return f"{parts[0].source}!{', '.join(p.sheet for p in parts)}"
+
+
+def _displayed(findings: pa.Table, parts: list[tuple[str, str]]) -> pa.Table:
+    """Findings with row numbers as the file shows them, and the sheet each row is on
+    (internal row numbers tell several sheets apart, see :func:`row_key`)."""
+    if findings.num_rows == 0 or len(parts) <= 1:
+        return findings
+    part = pc.cast(row_parts(findings.column("row")), pa.int64())
+    sources = pa.array([s for s, _ in parts], pa.string())
+    sheets = pa.array([sh for _, sh in parts], pa.string())
+    out = findings.set_column(findings.column_names.index("row"), "row", display_rows(findings.column("row")))
+    out = out.set_column(out.column_names.index("source"), "source", pc.take(sources, part))
+    return out.set_column(out.column_names.index("sheet"), "sheet", pc.take(sheets, part))
 
 
 def _check_names(

@@ -37,6 +37,8 @@ _IDENTITY = {
 # Preparation steps (framework options) and the columns they read.
 _STEP_READS = {"move_indoor_sports_area": ("indoor_sports_area_m2", "teaching_aux_area_m2", "sports_area_m2")}
 _STUDENTS = ("students_primary", "students_junior", "students_senior")
+#: Section columns computed from several raw columns of the school.
+DERIVED_COLUMNS = ("school_students", "school_classes")
 
 
 def wide_sources(section_column: str, levels: Iterable[str] = contract.LEVELS) -> tuple[str, ...]:
@@ -100,17 +102,20 @@ def raw_inputs(
     fw: Framework,
     relaxations: Iterable[str] = (),
     options: Mapping[str, bool] | None = None,
-    extra_formulas: Iterable[str] = (),
+    rule_sets: Iterable[Mapping[str, Any]] = (),
 ) -> dict[str, frozenset[str]]:
     """The raw input columns ``fw`` reads, per input table (``schools`` wide, ``sections``
     long, ``counties``, ``kindergartens``), traced through derived columns.
 
     ``relaxations`` and ``options`` are those enabled for the evaluation (a disabled
-    relaxation reads nothing); ``extra_formulas`` are further formula texts (e.g. of
-    registered rule sets) whose names count as read.
+    relaxation reads nothing). ``rule_sets`` are rule set documents that may govern some
+    counties: every column their formulas name counts as read (the columns they declare
+    in ``inputs`` included).
     """
     unit_names, county_names = _formulas(fw, relaxations)
-    for text in extra_formulas:
+    documents = list(rule_sets)
+    declared = {(c["table"], c["name"]) for doc in documents for c in doc.get("inputs", ())}
+    for text in rule_set_formulas(documents):
         try:
             found = names(parse(text))
         except FormulaError:  # a broken rule set is refused when plugins load; nothing to read here
@@ -122,8 +127,9 @@ def raw_inputs(
     for step, on in chosen.items():
         if on:
             unit_names |= set(_STEP_READS.get(step, ()))
-    unit_cols = set(fw.column_kinds(fw.unit))
-    county_cols = set(fw.column_kinds("counties"))
+    unit_tables = ("schools", "sections") if fw.unit == "sections" else (fw.unit,)
+    unit_cols = set(fw.column_kinds(fw.unit)) | {n for t, n in declared if t in unit_tables}
+    county_cols = set(fw.column_kinds("counties")) | {n for t, n in declared if t == "counties"}
     # A county formula's names are county columns, or unit columns read by an aggregate.
     unit_names |= county_names & unit_cols
     county_names &= county_cols

@@ -396,7 +396,9 @@ def _levels_not_taught(where: validate.Where, rows: pa.Array, t: pa.Table, table
         teach = [ty for ty, levels in TYPE_LEVELS.items() if level in levels or ty == "special"]
         if level == "senior":
             teach = [*HAS_SENIOR, "special"]
-        wrong_type = pc.invert(pc.fill_null(pc.is_in(stype, pa.array(teach)), True))
+        # Only known types: an unknown one is its own finding (unknown_value).
+        known = pc.fill_null(pc.is_in(stype, pa.array(list(TYPE_LEVELS))), False)
+        wrong_type = pc.and_(known, pc.invert(pc.is_in(stype, pa.array(teach))))
         if table == "sections":
             if level == "senior" or "level" not in t.column_names:
                 continue
@@ -404,7 +406,7 @@ def _levels_not_taught(where: validate.Where, rows: pa.Array, t: pa.Table, table
             mask = pc.fill_null(mask, False)
             out.append(
                 validate.findings(
-                    where, rows, "level", t.column("level"), mask, "level_not_taught", _type_detail(level)
+                    where, rows, "level", t.column("level"), mask, "level_not_taught", *_type_detail(level)
                 )
             )
             continue
@@ -418,17 +420,21 @@ def _levels_not_taught(where: validate.Where, rows: pa.Array, t: pa.Table, table
             flagged = pc.or_(flagged, mask)
             out.append(
                 validate.findings(
-                    where, rows, column, t.column(column), mask, "level_not_taught", _type_detail(level)
+                    where, rows, column, t.column(column), mask, "level_not_taught", *_type_detail(level)
                 )
             )
     return out
 
 
-def _type_detail(level: str) -> str:
-    zh = contract.LEVEL_NAMES[level]
+def _type_detail(level: str) -> tuple[str, str]:
+    teaching = [t for t, levels in TYPE_LEVELS.items() if level in levels and t != "special"]
+    if level == "senior":
+        teaching = list(HAS_SENIOR)
+    zh = "、".join(contract.SCHOOL_TYPES[t] for t in teaching)
     return (
-        f"{zh}({level}):填有该学段数据的学校应为 九年一贯制学校 / 十二年一贯制学校 / 完全中学 等"
-        f" — a school with {level} counts is nine_year / twelve_year / complete_middle …"
+        f"有{contract.LEVEL_NAMES[level]}学段的学校类型为 {zh} 或 特殊教育学校;请核对学校类型或该学段数据",
+        f"a school with a {level} level is of type {', '.join(teaching)} or special; "
+        "check the school type or this level's counts",
     )
 
 

@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 from . import __version__
 from .framework import CONFIDENCE_LABELS, Framework, load_schema
 from .grading import grade_counts
-from .prepare import constant, lists_from_long
+from .prepare import constant, display_rows, lists_from_long
 from .score import Scored
 from .validate import rejecting
 
@@ -303,12 +303,23 @@ def build_result(
     filtered: Mapping[str, int] | None = None,
     relaxations: tuple[str, ...],
     missing_columns: list[str],
+    extra_checks: pa.Table | None = None,
 ) -> Result:
+    """Assemble the result from the scored parts. ``extra_checks`` (in the engine's check
+    schema, e.g. the input-integrity checks) join the checks of the counties they name
+    before the verdicts are drawn."""
     checks, verdicts, dispersion, sections, section_checks, units = [], [], [], [], [], []
     for part in parts:
         fw_c, scored = part.framework, part.scored
-        n = scored.checks.num_rows
-        part_checks = scored.checks.append_column("framework", constant(fw.id, n, pa.string())).append_column(
+        own = scored.checks
+        if extra_checks is not None and extra_checks.num_rows:
+            mine = extra_checks.filter(
+                pc.is_in(extra_checks.column("_county"), part.counties.column("_county"))
+            )
+            if mine.num_rows:
+                own = pa.concat_tables([own, mine.cast(own.schema)])
+        n = own.num_rows
+        part_checks = own.append_column("framework", constant(fw.id, n, pa.string())).append_column(
             "framework_version", constant(fw.version, n, pa.string())
         )
         checks.append(part_checks)
@@ -577,7 +588,7 @@ _IDENTITY = (
 def _section_table(units: pa.Table, unit_status: Mapping[str, pa.Table], fw: Framework) -> pa.Table:
     cols = {name: units.column(name) for name in _IDENTITY if name in units.column_names}
     if "_row" in cols:
-        cols["source_row"] = cols.pop("_row")
+        cols["source_row"] = display_rows(cols.pop("_row"))
     for ind in fw.indicators:
         cols[ind.id] = units.column(ind.id)
     kinds = {r.id: r.kind for r in fw.rules}
@@ -601,7 +612,9 @@ def _accounting(
     for table, (n, source) in inputs.items():
         tables = ("schools", "sections") if table == "schools" else (table,)
         rej = rejected.filter(pc.is_in(rejected.column("table"), pa.array(list(tables))))
-        n_rejected = len(pc.unique(rej.column("row")))
+        n_rejected = (
+            rej.select(["source", "sheet", "row"]).group_by(["source", "sheet", "row"]).aggregate([]).num_rows
+        )
         scored = excluded = 0
         if table == unit_table and units.num_rows:
             per_row = (

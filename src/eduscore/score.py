@@ -19,6 +19,7 @@ from . import contract
 from .dispersion import weighted_dispersion
 from .formula import Columns, Compiled, compile_formula
 from .framework import Framework, Indicator, Rule, Text, Threshold
+from .needs import DERIVED_COLUMNS, raw_label
 from .prepare import constant
 
 STATUSES = ("pass", "fail", "not_assessed", "not_computable")
@@ -144,6 +145,9 @@ def _labels(kinds: Mapping[str, str]) -> dict[str, str]:
     for table in ("sections", "counties", "kindergartens"):
         for col in contract.TABLES[table]:
             labels.setdefault(col.name, col.zh)
+    # A derived column is asked for by the raw columns a user fills in (小学班级数 …).
+    for derived in DERIVED_COLUMNS:
+        labels[derived] = raw_label(derived)
     return {k: labels.get(k, k) for k in kinds}
 
 

@@ -201,9 +201,11 @@ def findings(
     mask: pa.ChunkedArray | pa.Array,
     rule: str,
     detail: pa.ChunkedArray | pa.Array | str | None = None,
+    detail_en: pa.ChunkedArray | pa.Array | str | None = None,
 ) -> pa.Table:
     """One finding per row where ``mask`` holds. ``detail`` (one text, or one per row)
-    is appended to the rule's message, e.g. "did you mean 'nine_year'?"."""
+    is appended to the rule's message, e.g. "did you mean 'nine_year'?"; with
+    ``detail_en``, ``detail`` is the Chinese text and ``detail_en`` the English one."""
     mask = pc.fill_null(mask, False)
     if not pc.any(mask).as_py():
         return empty()
@@ -212,12 +214,16 @@ def findings(
     k = len(picked_rows)
     zh = pa.repeat(pa.scalar(spec.zh), k)
     en = pa.repeat(pa.scalar(spec.en), k)
-    if detail is not None:
-        extra = pc.filter(detail, mask) if not isinstance(detail, str) else pa.repeat(pa.scalar(detail), k)
+
+    def append(message: pa.Array, text: pa.ChunkedArray | pa.Array | str) -> pa.Array:
+        extra = pc.filter(text, mask) if not isinstance(text, str) else pa.repeat(pa.scalar(text), k)
         extra = pc.fill_null(pc.cast(extra, pa.string()), "")
         sep = pc.if_else(pc.equal(extra, ""), "", "; ")
-        zh = pc.binary_join_element_wise(zh, sep, extra, "")
-        en = pc.binary_join_element_wise(en, sep, extra, "")
+        return pc.binary_join_element_wise(message, sep, extra, "")
+
+    if detail is not None:
+        zh = append(zh, detail)
+        en = append(en, detail if detail_en is None else detail_en)
     return pa.table(
         {
             "table": pa.repeat(pa.scalar(where.table), k),

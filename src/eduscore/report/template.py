@@ -14,53 +14,30 @@ import xlsxwriter
 
 from .. import contract
 from ..contract import ENUM_LABELS, Column
-from ..formula import names, parse
 from ..framework import Framework
+from ..needs import raw_inputs
 from .show import framework_for
 
 _YES_NO = ["是", "否"]
 
 
-def _used_columns(fw: Framework) -> dict[str, set[str]]:
-    """Contract columns the framework's formulas read, per table."""
-    used: dict[str, set[str]] = {"sections": set(), "counties": set(), "kindergartens": set()}
-    unit = fw.unit
-    for ind in fw.indicators:
-        used[unit] |= names(parse(ind.formula))
-    for rule in fw.rules:
-        for text in (rule.value, rule.when, rule.applies_when):
-            if text:
-                target = "counties" if rule.kind in ("county_threshold", "prerequisite", "veto") else unit
-                found = names(parse(text))
-                used[target] |= found
-                if target == "counties":
-                    used[unit] |= found  # aggregates read unit columns; harmless if not one
-        if rule.column:
-            used["counties"].add(rule.column)
-        if rule.threshold is not None and rule.threshold.formula:
-            used[unit] |= names(parse(rule.threshold.formula))
-        for tgt in rule.targets:
-            if tgt.formula:
-                used[unit] |= names(parse(tgt.formula))
-    return used
-
-
-def _school_columns(fw: Framework, used: set[str]) -> list[Column]:
-    """Wide-form columns: identity, per-level counts of the used section columns, shared resources."""
-    wide = contract.columns("schools")
-    out = [c for c in contract.SCHOOL_IDENTITY]
-    per_level = {n for n, _ in contract.LEVEL_COUNTS}
-    needed = (used | {"students"}) & per_level
-    for name, _zh in contract.LEVEL_COUNTS:
-        if name in needed:
-            out += [wide[f"{name}_{level}"] for level in fw.levels or contract.LEVELS]
-    if fw.split is not None and "students" in needed:
-        out.append(wide["students_senior"])
-    shared = {n for n, _, _ in contract.SHARED_RESOURCES}
-    out += [wide[n] for n, _, _ in contract.SHARED_RESOURCES if n in used and n in shared]
-    out += [c for c in contract.SCHOOL_FACTS if c.name in used]
-    extra = {c.name: c for c in fw.inputs if c.table in ("schools", "sections")}
-    out += [c.column() for c in extra.values() if c.name in used]
+def _school_columns(fw: Framework, needs: frozenset[str]) -> list[Column]:
+    """Wide-form columns: identity, the per-level counts, shared resources and school facts
+    the framework's checks read (traced through derived columns such as 全校班级数), and
+    the inputs its rule sets declare. Whole-school teacher counts, an alternative to the
+    per-level ones, are left out."""
+    whole_school = {name for name, _ in contract.LEVEL_COUNTS[1:7]}
+    out = list(contract.SCHOOL_IDENTITY)
+    have = {c.name for c in out}
+    out += [
+        c for c in contract.SCHOOLS if c.name in needs and c.name not in have and c.name not in whole_school
+    ]
+    have = {c.name for c in out}
+    out += [
+        c.column()
+        for c in fw.inputs
+        if c.table in ("schools", "sections") and c.name in needs and c.name not in have
+    ]
     return out
 
 
@@ -68,7 +45,7 @@ def write_template(
     path: Path, framework: str = "quality-balance-2017", county: str | None = None, year: int | None = None
 ) -> Path:
     fw = framework_for(framework, county, year)
-    used = _used_columns(fw)
+    needs = raw_inputs(fw)
     path.parent.mkdir(parents=True, exist_ok=True)
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False})
     head = book.add_format(
@@ -80,20 +57,28 @@ def write_template(
     text = book.add_format({"num_format": "@"})
     sheets: list[tuple[str, list[Column]]] = []
     if fw.unit == "sections":
-        sheets.append(("学校", _school_columns(fw, used["sections"])))
+        sheets.append(("学校", _school_columns(fw, needs["schools"])))
     else:
         kg = contract.columns("kindergartens")
         cols = [
             c
             for c in contract.KINDERGARTENS
-            if c.required or c.name in used["kindergartens"] or c.name == "year"
+            if c.required or c.name in needs["kindergartens"] or c.name == "year"
         ]
-        cols += [c.column() for c in fw.inputs if c.table == "kindergartens" and c.name not in kg]
+        cols += [
+            c.column()
+            for c in fw.inputs
+            if c.table == "kindergartens" and c.name not in kg and c.name in needs["kindergartens"]
+        ]
         sheets.append(("幼儿园", cols))
     county_cols = contract.columns("counties")
     ccols = [county_cols["county_code"], county_cols["county_name"], county_cols["year"]]
-    ccols += [c for c in contract.COUNTIES if c.name in used["counties"] and c not in ccols]
-    ccols += [c.column() for c in fw.inputs if c.table == "counties" and c.name not in county_cols]
+    ccols += [c for c in contract.COUNTIES if c.name in needs["counties"] and c not in ccols]
+    ccols += [
+        c.column()
+        for c in fw.inputs
+        if c.table == "counties" and c.name not in county_cols and c.name in needs["counties"]
+    ]
     sheets.append(("县", ccols))
     for sheet_name, cols in sheets:
         ws = book.add_worksheet(sheet_name)

@@ -1,0 +1,280 @@
+"""Nothing silent: what keeps a county from certification besides its checks.
+
+A county whose input rows were rejected, or which a failed plugin may govern, cannot be
+``certified``: the evaluation did not see all of its data or all of its rules. Each such
+problem becomes a check of kind ``input_integrity`` with status ``not_assessed`` in the
+county's checks, so that the verdict is ``incomplete`` (a ``not_certified`` stays
+``not_certified``) and the reason names the rejected rows or the plugin — in the
+terminal, every report and ``result.json``, like any other check.
+
+A rejected row is charged to the county its county code names. A row whose county code
+itself cannot be read could belong to any county: it is charged to every county of the
+evaluation (the reason says so), since certifying a county that may be missing a school
+would be a silent pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import validate
+from .prepare import display_rows, row_parts
+from .score import CHECK_SCHEMA
+
+KIND = "input_integrity"
+GROUP = "inputs"
+GROUP_NAME = {"zh": "数据完整性", "en": "Input integrity"}
+REJECTED_ID = "inputs.rejected_rows"
+PLUGINS_ID = "inputs.plugins"
+_SHOWN = 5  # rejected rows named in a reason; the findings list them all
+_CODE = r"^\d{6}$"
+
+
+def row_counties(t: pa.Table, table: str) -> pa.Table:
+    """Each data row's county code and year (as read), by internal row number."""
+    n = t.num_rows
+    return pa.table(
+        {
+            "table": pa.repeat(pa.scalar(table), n),
+            "_row": t.column("_row"),
+            "county_code": pc.cast(t.column("county_code"), pa.string())
+            if "county_code" in t.column_names
+            else pa.nulls(n, pa.string()),
+            "year": pc.cast(t.column("year"), pa.float64())
+            if "year" in t.column_names
+            else pa.nulls(n, pa.float64()),
+        }
+    )
+
+
+def rejected_rows(findings: pa.Table, rows: pa.Table, parts: Sequence[tuple[str, str]]) -> pa.Table:
+    """The data rows rejected by an error (totals rows aside), with their county code (null
+    when it cannot be read), year and where they are: one row per rejected input row."""
+    errors = findings.filter(
+        pc.and_(findings.column("rejects_row"), pc.equal(findings.column("severity"), "error"))
+    )
+    keys = errors.select(["table", "row"]).group_by(["table", "row"], use_threads=False).aggregate([])
+    keys = keys.rename_columns(["table", "_row"])
+    table = pc.if_else(pc.equal(keys.column("table"), "sections"), "schools", keys.column("table"))
+    keys = keys.set_column(0, "table", table)
+    rows = rows.set_column(
+        0, "table", pc.if_else(pc.equal(rows.column("table"), "sections"), "schools", rows.column("table"))
+    )
+    joined = keys.join(rows, ["table", "_row"], join_type="left outer", use_threads=False)
+    code = joined.column("county_code")
+    valid = pc.fill_null(pc.match_substring_regex(code, _CODE), False)
+    sources = pa.array([s for s, _ in parts], pa.string())
+    sheets = pa.array([sh for _, sh in parts], pa.string())
+    part = pc.cast(row_parts(joined.column("_row")), pa.int64())
+    out = pa.table(
+        {
+            "table": joined.column("table"),
+            "_row": joined.column("_row"),
+            "county_code": pc.if_else(valid, code, pa.scalar(None, pa.string())),
+            "year": joined.column("year"),
+            "source": pc.take(sources, part) if len(sources) else pa.nulls(joined.num_rows, pa.string()),
+            "sheet": pc.take(sheets, part) if len(sheets) else pa.nulls(joined.num_rows, pa.string()),
+            "row": display_rows(joined.column("_row")),
+        }
+    )
+    return out.sort_by([("table", "ascending"), ("_row", "ascending")])
+
+
+def counties_of_rejected(rejected: pa.Table, frame: pa.Table) -> pa.Table:
+    """County keys (``_county``, ``county_code``, ``year``) of rejected rows whose county
+    is nowhere else in the data — so that a county whose only school was rejected is
+    reported (incomplete), not silently absent."""
+    known = pc.unique(frame.column("county_code"))
+    mine = rejected.filter(
+        pc.and_(
+            pc.is_valid(rejected.column("county_code")),
+            pc.invert(pc.is_in(rejected.column("county_code"), known)),
+        )
+    )
+    if mine.num_rows == 0:
+        return pa.table(
+            {
+                "_county": pa.array([], pa.string()),
+                "county_code": pa.array([], pa.string()),
+                "year": pa.array([], pa.float64()),
+            }
+        )
+    years = [y for y in pc.unique(frame.column("year")).to_pylist() if y is not None]
+    year = mine.column("year")
+    if len(years) == 1:
+        year = pc.fill_null(year, years[0])
+    distinct = pa.table({"county_code": mine.column("county_code"), "year": year})
+    distinct = distinct.group_by(["county_code", "year"], use_threads=False).aggregate([])
+    year_text = pc.fill_null(pc.cast(pc.cast(distinct.column("year"), pa.int64()), pa.string()), "")
+    key = pc.binary_join_element_wise(distinct.column("county_code"), year_text, "|")
+    return pa.table(
+        {"_county": key, "county_code": distinct.column("county_code"), "year": distinct.column("year")}
+    )
+
+
+def _where(rejected: pa.Table) -> pa.ChunkedArray:
+    """``file!sheet row 12`` for each rejected row."""
+    place = pc.if_else(
+        pc.equal(pc.fill_null(rejected.column("sheet"), ""), ""),
+        rejected.column("source"),
+        pc.binary_join_element_wise(rejected.column("source"), rejected.column("sheet"), "!"),
+    )
+    return pc.binary_join_element_wise(place, pc.cast(rejected.column("row"), pa.string()), " row ")
+
+
+def _check_rows(
+    keys: pa.Array, check_id: str, name: tuple[str, str], values: pa.Array, reasons: pa.Array, version: str
+) -> pa.Table:
+    n = len(keys)
+
+    def const(value: str | None) -> pa.Array:
+        return pa.repeat(pa.scalar(value, pa.string()), n)
+
+    return pa.table(
+        {
+            "_county": keys,
+            "check_id": const(check_id),
+            "rule_id": const(check_id),
+            "kind": const(KIND),
+            "group": const(GROUP),
+            "item": const(""),
+            "level": const(None),
+            "name_zh": const(name[0]),
+            "name_en": const(name[1]),
+            "status": const("not_assessed"),
+            "value": pc.cast(values, pa.float64()),
+            "threshold": pa.repeat(pa.scalar(0.0), n),
+            "comparator": const("=="),
+            "reason": reasons,
+            "confidence": const("I"),
+            "confidence_note": const("eduscore: a county is certified only on complete data and rules"),
+            "document": const("eduscore docs/validation.md"),
+            "clause": const("nothing silent"),
+            "spec": const(""),
+            "rule_set": const("national"),
+            "rule_set_version": const(version),
+        },
+        schema=CHECK_SCHEMA,
+    )
+
+
+def integrity_checks(
+    rejected: pa.Table, frame: pa.Table, plugin_problems: Sequence[tuple[str, str]], version: str
+) -> pa.Table:
+    """The ``input_integrity`` checks of every county of ``frame`` (``_county``,
+    ``county_code``, ``year``) that has rejected rows or may be governed by a failed plugin."""
+    parts = []
+    if rejected.num_rows:
+        where = _where(rejected)
+        # Rows charged to their own county: same code, and same year where the row has one.
+        own = rejected.filter(pc.is_valid(rejected.column("county_code")))
+        own = own.append_column("where", pc.filter(where, pc.is_valid(rejected.column("county_code"))))
+        keys = frame.select(["_county", "county_code", "year"]).rename_columns(
+            ["_county", "county_code", "key_year"]
+        )
+        charged = own.join(keys, "county_code", use_threads=False)
+        same_year = pc.or_(
+            pc.is_null(charged.column("year")),
+            pc.fill_null(pc.equal(charged.column("year"), charged.column("key_year")), True),
+        )
+        charged = charged.filter(same_year).select(["_county", "_row", "where"])
+        unread = rejected.filter(pc.is_null(rejected.column("county_code")))
+        if unread.num_rows:
+            unread_where = pc.filter(where, pc.is_null(rejected.column("county_code")))
+            every = pc.unique(frame.column("_county"))
+            n_keys, n_rows = len(every), unread.num_rows
+            tile = min(n_rows, _SHOWN)  # one shown location per unread row is enough for each county
+            idx_key = pa.array(np.repeat(np.arange(n_keys), tile), pa.int64())
+            idx_row = pa.array(np.tile(np.arange(tile), n_keys), pa.int64())
+            marked = pc.binary_join_element_wise(
+                pc.take(unread_where, idx_row), pa.scalar("(county code unreadable)"), " "
+            )
+            charged = pa.concat_tables(
+                [
+                    charged,
+                    pa.table(
+                        {
+                            "_county": pc.take(every, idx_key),
+                            "_row": pc.take(unread.column("_row"), idx_row),
+                            "where": marked,
+                        }
+                    ),
+                ]
+            )
+            extra_counts = n_rows - tile
+        else:
+            extra_counts = 0
+        if charged.num_rows:
+            grouped = charged.group_by("_county", use_threads=False).aggregate(
+                [("_row", "count"), ("where", "list")]
+            )
+            counts = pc.add(grouped.column("_row_count"), extra_counts)
+            shown = pc.list_slice(grouped.column("where_list"), 0, _SHOWN)
+            listing = pc.binary_join(shown, ", ")
+            more = pc.if_else(
+                pc.greater(counts, pc.list_value_length(shown)),
+                pc.binary_join_element_wise(
+                    pa.scalar(", … ("), pc.cast(counts, pa.string()), pa.scalar(" in all)"), ""
+                ),
+                pa.scalar(""),
+            )
+            reasons = pc.binary_join_element_wise(
+                pc.cast(counts, pa.string()),
+                pa.scalar(" rejected input row(s), not scored: "),
+                listing,
+                more,
+                pa.scalar(" — fix them (see the findings) to complete the evaluation"),
+                "",
+            )
+            parts.append(
+                _check_rows(
+                    grouped.column("_county").combine_chunks(),
+                    REJECTED_ID,
+                    ("输入数据行均已采用", "every input row used"),
+                    counts,
+                    reasons,
+                    version,
+                )
+            )
+    if plugin_problems:
+        every = pc.unique(frame.column("_county"))
+        names = "; ".join(f"{name}: {why}" for name, why in plugin_problems)
+        text = (
+            f"{len(plugin_problems)} plugin(s) failed, so rules that may govern this county were not applied "
+            f"({names}) — fix or uninstall them, or block them with EDUSCORE_DISABLE_PLUGINS"
+        )
+        parts.append(
+            _check_rows(
+                every,
+                PLUGINS_ID,
+                ("省市规则插件均已加载", "every rule plugin loaded"),
+                pa.repeat(pa.scalar(float(len(plugin_problems))), len(every)),
+                pa.repeat(pa.scalar(text), len(every)),
+                version,
+            )
+        )
+    if not parts:
+        return CHECK_SCHEMA.empty_table()
+    return pa.concat_tables(parts)
+
+
+def plugin_findings(plugin_problems: Sequence[tuple[str, str]]) -> pa.Table:
+    """One finding per failed plugin (table ``plugins``), in the result's findings."""
+    if not plugin_problems:
+        return validate.empty()
+    names = pa.array([name for name, _ in plugin_problems], pa.string())
+    reasons = pa.array([why for _, why in plugin_problems], pa.string())
+    k = len(names)
+    return validate.findings(
+        validate.Where("plugins", "(installed plugins)"),
+        pa.array([0] * k, pa.int64()),
+        "(plugin)",
+        names,
+        pa.array([True] * k),
+        "plugin_failed",
+        reasons,
+    )

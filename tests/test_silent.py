@@ -1,0 +1,382 @@
+"""Nothing silent: no input can turn a county certified without a finding saying why.
+
+The base is a county that passes every check (tests/passing.py). Each test breaks it
+the way a real file breaks — a rejected row, a nine-year school typed 小学, a percentage
+read twice, a full-width county code — and asserts the verdict *and* the finding, in
+both languages, through the Python API and the CLI.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import eduscore
+import passing
+from eduscore import contract
+from eduscore.framework import load_framework
+from eduscore.needs import raw_inputs
+from helpers import table
+
+ZH = {c.name: c.zh for c in contract.SCHOOLS} | {"equipment_value_10k_cny": "教学仪器设备值(万元)"}
+ZH_COUNTIES = {c.name: c.zh for c in contract.COUNTIES}
+
+
+def write_csv(rows: list[dict[str, Any]], path: Path, headers: dict[str, str]) -> Path:
+    names: list[str] = []
+    for r in rows:
+        names += [k for k in r if k not in names]
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow([headers.get(n, n) for n in names])
+        for r in rows:
+            w.writerow(["" if r.get(n) is None else r[n] for n in names])
+    return path
+
+
+def files(tmp: Path, schools: list[dict[str, Any]] | None = None) -> tuple[Path, Path]:
+    s = write_csv(schools if schools is not None else passing.schools(), tmp / "学校.csv", ZH)
+    c = write_csv([passing.county()], tmp / "县.csv", ZH_COUNTIES)
+    return s, c
+
+
+def evaluate(tmp: Path, schools: list[dict[str, Any]] | None = None, **kw: Any) -> eduscore.Result:
+    s, c = files(tmp, schools)
+    return eduscore.evaluate(schools=s, counties=c, **kw)
+
+
+def verdict(r: eduscore.Result) -> str:
+    (v,) = r.verdicts.column("verdict").to_pylist()
+    return str(v)
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "eduscore.cli", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+
+
+def test_the_base_county_is_certified(tmp_path: Path) -> None:
+    r = evaluate(tmp_path)
+    assert verdict(r) == "certified"
+    assert r.rejected.num_rows == 0
+
+
+# --------------------------------------------------------------------------- rejected rows
+
+
+def test_a_rejected_row_makes_a_certified_county_incomplete_naming_the_row(tmp_path: Path) -> None:
+    rows = passing.schools()
+    rows[2]["students_junior"] = "二〇〇九"  # a cell the framework reads
+    r = evaluate(tmp_path, rows)
+    assert verdict(r) == "incomplete"
+    (reason,) = [x for x in r.verdicts.column("reasons")[0].as_py() if x.startswith("inputs.rejected_rows")]
+    assert "学校.csv row 4" in reason
+    check = r.checks.filter(pa.compute.equal(r.checks.column("check_id"), "inputs.rejected_rows"))
+    assert check.column("status").to_pylist() == ["not_assessed"]
+    s, c = files(tmp_path, rows)
+    proc = cli("evaluate", str(s), str(c), "--fail-on-not-certified", "-q")
+    assert proc.returncode == 3, proc.stderr
+
+
+def test_breaking_the_failing_school_never_certifies(tmp_path: Path) -> None:
+    rows = passing.schools()
+    rows[0]["sports_area_m2"] = 100.0  # the county fails on this school
+    assert verdict(evaluate(tmp_path, rows)) == "not_certified"
+    rows[0]["school_type"] = "小学校"  # ... and now its row is rejected
+    assert verdict(evaluate(tmp_path, rows)) == "incomplete"
+
+
+def test_a_not_certified_county_stays_not_certified_with_a_rejected_row(tmp_path: Path) -> None:
+    rows = passing.schools()
+    rows[0]["sports_area_m2"] = 100.0
+    rows[3]["backbone_teachers_junior"] = "n/a"
+    assert verdict(evaluate(tmp_path, rows)) == "not_certified"
+
+
+def test_a_row_whose_county_code_cannot_be_read_blocks_every_county(tmp_path: Path) -> None:
+    rows = passing.schools() + passing.schools("990102")
+    rows[1]["county_code"] = "99010"
+    s = write_csv(rows, tmp_path / "学校.csv", ZH)
+    c = write_csv([passing.county(), passing.county("990102")], tmp_path / "县.csv", ZH_COUNTIES)
+    r = eduscore.evaluate(schools=s, counties=c)
+    assert r.verdicts.column("verdict").to_pylist() == ["incomplete", "incomplete"]
+    assert all("county code unreadable" in " ".join(x) for x in r.verdicts.column("reasons").to_pylist())
+
+
+def test_a_county_whose_only_school_is_rejected_is_reported(tmp_path: Path) -> None:
+    rows = passing.schools()
+    lonely = passing.schools("990102")[0]
+    lonely["students_primary"] = "很多"
+    r = evaluate(tmp_path, [*rows, lonely])
+    got = dict(
+        zip(
+            r.verdicts.column("county_code").to_pylist(),
+            r.verdicts.column("verdict").to_pylist(),
+            strict=True,
+        )
+    )
+    assert got == {"990101": "certified", "990102": "incomplete"}
+
+
+def test_a_bad_value_in_an_unread_column_warns_and_keeps_the_row(tmp_path: Path) -> None:
+    rows = passing.schools()
+    rows[0]["built_year"] = "二〇〇九"  # read only by an opt-in relaxation
+    r = evaluate(tmp_path, rows)
+    assert verdict(r) == "certified"
+    (f,) = [f for f in r.findings.to_pylist() if f["column"] == "built_year"]
+    assert f["severity"] == "warning" and not f["rejects_row"]
+    assert "does not use the column" in f["message_en"] and "不使用该列" in f["message_zh"]
+    relaxed = evaluate(tmp_path, rows, relaxations=["legacy_school_size"])
+    assert verdict(relaxed) == "incomplete"  # with the relaxation the year is read
+
+
+def test_full_width_and_invisible_characters_in_codes_are_cleaned_with_a_notice(
+    tmp_path: Path,
+) -> None:
+    rows = passing.schools()
+    rows[0]["county_code"] = "９９０１０１"
+    rows[1]["school_id"] = "\u200b" + str(rows[1]["school_id"]) + "\u00a0"
+    rows[2]["school_type"] = "初级中学\ufeff"
+    r = evaluate(tmp_path, rows)
+    assert verdict(r) == "certified"
+    cleaned = [f for f in r.findings.to_pylist() if f["rule"] == "text_cleaned"]
+    assert {f["column"] for f in cleaned} == {"county_code", "school_id", "school_type"}
+    assert all(f["severity"] == "notice" and not f["rejects_row"] for f in cleaned)
+
+
+def test_the_same_school_twice_with_a_zero_width_space_is_a_duplicate(tmp_path: Path) -> None:
+    rows = passing.schools()
+    twin = dict(rows[0])
+    twin["school_id"] = str(twin["school_id"]) + "\u200b"
+    r = evaluate(tmp_path, [*rows, twin])
+    assert "duplicate_id" in r.findings.column("rule").to_pylist()
+    assert verdict(r) == "incomplete"
+
+
+# --------------------------------------------------------------------------- type and level
+
+
+def test_a_nine_year_school_typed_primary_stops_a_pass(tmp_path: Path) -> None:
+    rows = passing.schools()
+    rows[4]["school_type"] = "小学"  # the nine-year school, with 480 junior pupils
+    r = evaluate(tmp_path, rows)
+    assert verdict(r) == "incomplete"
+    (f,) = [f for f in r.findings.to_pylist() if f["rule"] == "level_not_taught"]
+    assert f["column"] == "students_junior" and f["row"] == 6
+    assert "nine_year" in f["message_en"] and "九年一贯制学校" in f["message_zh"]
+
+
+def test_a_long_form_section_of_a_level_the_type_does_not_teach(tmp_path: Path) -> None:
+    sections = pa.table(
+        {
+            "county_code": ["990101"] * 2,
+            "school_id": ["a", "a"],
+            "school_name": ["甲", "甲"],
+            "school_type": ["primary", "primary"],
+            "level": ["primary", "junior"],
+            "students": [500, 300],
+        }
+    )
+    r = eduscore.evaluate(schools=sections, counties=table([passing.county()]))
+    assert [f["column"] for f in r.findings.to_pylist() if f["rule"] == "level_not_taught"] == ["level"]
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def _one_county_rates(tmp: Path, header: str, value: str) -> eduscore.Result:
+    county = passing.county()
+    facts = {ZH_COUNTIES.get(k, k): v for k, v in county.items()}
+    facts.pop(ZH_COUNTIES["social_recognition"])
+    facts[header] = value
+    path = tmp / "县.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(list(facts))
+        w.writerow(list(facts.values()))
+    s = write_csv(passing.schools(), tmp / "学校.csv", ZH)
+    return eduscore.evaluate(schools=s, counties=path)
+
+
+def _check_value(r: eduscore.Result, check_id: str) -> float | None:
+    for c in r.checks.to_pylist():
+        if c["check_id"] == check_id:
+            return c["value"]  # type: ignore[no-any-return]
+    raise KeyError(check_id)
+
+
+@pytest.mark.parametrize(
+    ("header", "value", "expected"),
+    [
+        ("社会认可度(%)", "91.2%", 0.912),  # a unit is read once, not divided twice
+        ("社会认可度(%)", "91.2", 0.912),
+        ("社会认可度", "91.2%", 0.912),
+        ("社会认可度", "0.912", 0.912),
+        ("社会认可度", "９１．２％", 0.912),
+    ],
+)
+def test_a_percentage_is_read_once(tmp_path: Path, header: str, value: str, expected: float) -> None:
+    r = _one_county_rates(tmp_path, header, value)
+    assert _check_value(r, "social_recognition") == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("value", "rule", "parsed"),
+    [
+        ("1,850", None, 1850),
+        ("1,850.5", "not_an_integer", None),
+        ("1,5", "bad_thousands_separator", None),
+        ("2,0,8,0", "bad_thousands_separator", None),
+        ("12%", "percent_not_rate", None),
+        ("88.4", "not_an_integer", None),
+        ("1e999", "not_a_number", None),
+        ("１０００", None, 1000),
+    ],
+)
+def test_counts_are_whole_numbers_and_commas_only_group_thousands(
+    tmp_path: Path, value: str, rule: str | None, parsed: int | None
+) -> None:
+    rows = passing.schools()
+    rows[0]["students_primary"] = value
+    r = evaluate(tmp_path, rows)
+    rules = [f["rule"] for f in r.findings.to_pylist() if f["column"] == "students_primary"]
+    if rule is None:
+        assert rules == []
+        first = r.sections.filter(pa.compute.equal(r.sections.column("school_id"), rows[0]["school_id"]))
+        assert first.column("students").to_pylist() == [parsed]
+    else:
+        assert rules == [rule]
+        assert verdict(r) == "incomplete"
+
+
+def test_fractional_teacher_counts_are_findings_in_both_languages(tmp_path: Path) -> None:
+    rows = passing.schools()
+    rows[1]["teachers_above_degree_primary"] = "88.4"
+    r = evaluate(tmp_path, rows)
+    (f,) = [f for f in r.findings.to_pylist() if f["rule"] == "not_an_integer"]
+    assert f["row"] == 3 and f["value"] == "88.4"
+    assert "whole number" in f["message_en"] and "整数" in f["message_zh"]
+
+
+# --------------------------------------------------------------------------- types that crashed
+
+
+def test_a_fractional_year_and_a_huge_year_are_rejected_rows(tmp_path: Path) -> None:
+    rows = passing.schools()
+    rows[0]["year"] = "2024.5"
+    rows[1]["year"] = str(2**62)
+    r = evaluate(tmp_path, rows)
+    got = {(f["row"], f["rule"]) for f in r.findings.to_pylist() if f["column"] == "year"}
+    assert got == {(2, "not_an_integer"), (3, "year_out_of_range")}
+    assert verdict(r) == "incomplete"
+    s, c = files(tmp_path, rows)
+    assert cli("evaluate", str(s), str(c), "-q").returncode == 0
+
+
+def test_float_ids_are_refused_naming_the_column() -> None:
+    schools = table(passing.schools())
+    ids = pa.array([3.7, 3.2, 4.0, 5.0, 6.0])
+    schools = schools.set_column(schools.column_names.index("school_id"), "school_id", ids)
+    with pytest.raises(eduscore.InputError) as err:
+        eduscore.evaluate(schools=schools, counties=table([passing.county()]))
+    assert "school_id" in str(err.value) and "3.7" in str(err.value)
+    assert "学校标识码" in err.value.message("zh")
+
+
+def test_integral_float_county_codes_from_pandas_still_read() -> None:
+    schools = table(passing.schools())
+    codes = pa.array([990101.0] * schools.num_rows)
+    schools = schools.set_column(schools.column_names.index("county_code"), "county_code", codes)
+    r = eduscore.evaluate(schools=schools, counties=table([passing.county()]))
+    assert verdict(r) == "certified"
+
+
+# --------------------------------------------------------------------------- the property
+
+
+def _used_schools_columns() -> frozenset[str]:
+    return raw_inputs(load_framework("quality-balance-2017"))["schools"]
+
+
+FREE_TEXT = {"school_name", "county_name", "education_group", "school_id"}
+
+
+@st.composite
+def corruption(draw: st.DrawFn) -> tuple[int, str, str, bool]:
+    """(row, column, new cell text, benign): one cell of one school row broken. Benign
+    corruptions keep the value (full-width digits, invisible characters around it)."""
+    rows = passing.schools()
+    i = draw(st.integers(0, len(rows) - 1))
+    column = draw(st.sampled_from(sorted(k for k, v in rows[i].items() if v is not None)))
+    original = str(rows[i][column])
+    kind = draw(
+        st.sampled_from(["garbage", "empty", "wrong_type", "out_of_range", "full_width", "invisible"])
+    )
+    if kind == "garbage":
+        text = draw(
+            st.text(min_size=1, max_size=12).filter(lambda t: any(ch.isalpha() for ch in t) and t.strip())
+        )
+        return i, column, "x" + text, column in FREE_TEXT
+    if kind == "empty":  # missing: harmless only where nothing reads it
+        return i, column, "", column not in _used_schools_columns()
+    if kind == "wrong_type":
+        return i, column, draw(st.sampled_from(["是", "abc", "2024-01-01", "—", "n/a"])), column in FREE_TEXT
+    if kind == "out_of_range":
+        return i, column, draw(st.sampled_from(["-5", "1e13", "150%", "-0.5"])), column in FREE_TEXT
+    if kind == "full_width":
+        wide = "".join(chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch for ch in original)
+        return i, column, wide, unicodedata.normalize("NFKC", wide) == original
+    return i, column, "\u200b" + original + "\u2060", True
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(corruption())
+def test_no_single_corrupted_cell_certifies_silently(
+    tmp_path_factory: pytest.TempPathFactory, case: tuple[int, str, str, bool]
+) -> None:
+    i, column, text, benign = case
+    rows = passing.schools()
+    rows[i][column] = text
+    tmp = tmp_path_factory.mktemp("corrupt")
+    r = evaluate(tmp, rows)
+    (a,) = r.accounting.filter(pa.compute.equal(r.accounting.column("table"), "schools")).to_pylist()
+    assert a["rows"] == a["scored"] + a["excluded"] + a["rejected"] + a["unused"] == len(rows)
+    used = column in _used_schools_columns()
+    if verdict(r) == "certified" and not benign:
+        mine = [f for f in r.findings.to_pylist() if f["row"] == i + 2]
+        # Certified only when the column is not read — and then a finding says so — or the
+        # text is still a valid value of a free-text column.
+        assert not used or column in FREE_TEXT, (column, text, mine)
+        if not used and column not in FREE_TEXT:
+            assert mine, (column, text)
+
+
+def test_cli_messages_for_a_rejected_row_in_both_languages(tmp_path: Path) -> None:
+    rows = passing.schools()
+    rows[2]["students_junior"] = "二〇〇九"
+    s, c = files(tmp_path, rows)
+    out = tmp_path / "r.json"
+    zh = cli("evaluate", str(s), str(c), "--json", str(out))
+    assert zh.returncode == 0, zh.stderr
+    assert "资料不全" in zh.stdout and "不是数字" in zh.stdout
+    en = cli("evaluate", str(s), str(c), "--lang", "en", "-q", "--json", str(out))
+    assert en.returncode == 0
+    result = json.loads(out.read_text("utf-8"))
+    assert result["verdicts"][0]["verdict"] == "incomplete"
+    assert any(c["check_id"] == "inputs.rejected_rows" for c in result["checks"])
