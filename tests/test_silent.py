@@ -229,11 +229,14 @@ def _check_value(r: eduscore.Result, check_id: str) -> float | None:
         ("社会认可度", "91.2%", 0.912),
         ("社会认可度", "0.912", 0.912),
         ("社会认可度", "９１．２％", 0.912),
+        ("社会认可度(%)", "0.912", 0.912),  # a cell formatted as 91.2 % holds 0.912
     ],
 )
 def test_a_percentage_is_read_once(tmp_path: Path, header: str, value: str, expected: float) -> None:
     r = _one_county_rates(tmp_path, header, value)
     assert _check_value(r, "social_recognition") == pytest.approx(expected)
+    if header.endswith("(%)") and not value.endswith("%") and float(value) <= 1:
+        assert "percent_header_fractions" in r.findings.column("rule").to_pylist()
 
 
 @pytest.mark.parametrize(
@@ -380,3 +383,24 @@ def test_cli_messages_for_a_rejected_row_in_both_languages(tmp_path: Path) -> No
     result = json.loads(out.read_text("utf-8"))
     assert result["verdicts"][0]["verdict"] == "incomplete"
     assert any(c["check_id"] == "inputs.rejected_rows" for c in result["checks"])
+
+
+def test_a_row_without_a_year_among_several_years_is_rejected_not_a_county_of_its_own(tmp_path: Path) -> None:
+    rows = passing.schools() + [dict(r, year=2023) for r in passing.schools()]
+    rows[0]["year"] = ""
+    s = write_csv(rows, tmp_path / "学校.csv", ZH)
+    c = write_csv([passing.county(), dict(passing.county(), year=2023)], tmp_path / "县.csv", ZH_COUNTIES)
+    r = eduscore.evaluate(schools=s, counties=c)
+    assert r.verdicts.column("year").to_pylist() == [2023, 2024]
+    assert r.verdicts.column("verdict").to_pylist() == ["incomplete", "incomplete"]
+    (f,) = [f for f in r.findings.to_pylist() if f["column"] == "year"]
+    assert (f["rule"], f["row"]) == ("required_empty", 2)
+
+
+def test_a_mistyped_county_code_is_pointed_at(tmp_path: Path) -> None:
+    rows = passing.schools()
+    rows[3]["county_code"] = "990110"
+    r = evaluate(tmp_path, rows)
+    (f,) = [f for f in r.findings.to_pylist() if f["rule"] == "county_without_facts"]
+    assert (f["row"], f["value"], f["severity"]) == (5, "990110", "warning")
+    assert "mistyped" in f["message_en"] and "填错" in f["message_zh"]

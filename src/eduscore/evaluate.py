@@ -169,7 +169,8 @@ def evaluate(
         tables[role] = t
     if header_problems:
         raise InputError(*joined(*header_problems))
-    _share_year(tables)
+    finding_parts += _share_year(tables)
+    finding_parts.append(_counties_without_facts(tables))
     # Units: school sections (split from the wide form) or kindergartens.
     if fw.unit == "sections":
         unit_table = "schools"
@@ -261,7 +262,7 @@ def _labels(parts: list[Loaded]) -> str:
 def _displayed(findings: pa.Table, parts: list[tuple[str, str]]) -> pa.Table:
     """Findings with row numbers as the file shows them, and the sheet each row is on
     (internal row numbers tell several sheets apart, see :func:`row_key`)."""
-    if findings.num_rows == 0 or len(parts) <= 1:
+    if findings.num_rows == 0 or not parts:
         return findings
     part = pc.cast(row_parts(findings.column("row")), pa.int64())
     sources = pa.array([s for s, _ in parts], pa.string())
@@ -321,18 +322,66 @@ def _with_year(t: pa.Table, year: int | None) -> pa.Table:
     return t
 
 
-def _share_year(tables: dict[str, pa.Table]) -> None:
-    """A table without years takes the single year of the others, if there is exactly one."""
+def _counties_without_facts(tables: dict[str, pa.Table]) -> pa.Table:
+    """A warning on the first row of each county code that the units carry but the
+    counties table (when one is given) does not: often a mistyped code."""
+    counties = tables.get("counties")
+    role = next((r for r in ("schools", "sections", "kindergartens") if r in tables), None)
+    if counties is None or role is None or counties.num_rows == 0:
+        return validate.empty()
+    units = tables[role]
+    orphan = pc.invert(
+        pc.fill_null(pc.is_in(units.column("county_code"), counties.column("county_code")), True)
+    )
+    if not pc.any(orphan).as_py():
+        return validate.empty()
+    firsts = units.filter(orphan).group_by("county_code", use_threads=False).aggregate([("_row", "min")])
+    n = firsts.num_rows
+    return validate.findings(
+        validate.Where(role, ""),
+        firsts.column("_row_min"),
+        "county_code",
+        firsts.column("county_code"),
+        pa.array([True] * n),
+        "county_without_facts",
+    )
+
+
+def _share_year(tables: dict[str, pa.Table]) -> list[pa.Table]:
+    """A table without years takes the single year of the others, if there is exactly one.
+
+    When the data hold several years, a row without one cannot be placed: it is rejected
+    (``required_empty`` on ``year``) rather than forming a county-year of its own while
+    its county's real year is judged without it. Returns those findings."""
     years: set[float] = set()
     for t in tables.values():
         years |= {y for y in pc.unique(t.column("year")).to_pylist() if y is not None}
-    if len(years) != 1:
-        return
-    (only,) = years
-    for name, t in tables.items():
-        tables[name] = t.set_column(
-            t.column_names.index("year"), "year", pc.fill_null(t.column("year"), only)
-        )
+    if len(years) == 1:
+        (only,) = years
+        for name, t in tables.items():
+            tables[name] = t.set_column(
+                t.column_names.index("year"), "year", pc.fill_null(t.column("year"), only)
+            )
+        return []
+    found = []
+    if len(years) > 1:
+        for name, t in tables.items():
+            missing = pc.is_null(t.column("year"))
+            if not pc.any(missing).as_py():
+                continue
+            found.append(
+                validate.findings(
+                    validate.Where(name, ""),
+                    t.column("_row"),
+                    "year",
+                    t.column("year"),
+                    missing,
+                    "required_empty",
+                    f"年份 year: 数据含 {len(years)} 个年份,此行未填 / the data hold {len(years)} years",
+                )
+            )
+            tables[name] = t.filter(pc.invert(missing))
+    return found
 
 
 def _add_key(t: pa.Table) -> pa.Table:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
@@ -58,7 +59,10 @@ def constant(value: object, n: int, type_: pa.DataType) -> pa.Array:
 
 
 def _norm_header(header: str) -> str:
-    return header.strip().replace("（", "(").replace("）", ")").replace(" ", "")
+    """A header as compared with the known ones: full-width forms folded (NFKC), invisible
+    characters and spaces removed."""
+    folded = unicodedata.normalize("NFKC", header)
+    return "".join(ch for ch in folded if ch.isprintable() and not ch.isspace())
 
 
 # --------------------------------------------------------------------------- normalise
@@ -491,8 +495,19 @@ def _convert(
     ]
     if col.type == "rate":
         # A value's unit is read once: "91.2%" is 0.912 whatever the header says; a bare
-        # number under a (%) header is a percentage.
-        scale = pc.if_else(number.has_percent, pa.scalar(100.0), pa.scalar(100.0 if percent else 1.0))
+        # number under a (%) header is a percentage — unless every bare value of the
+        # column is a fraction (a spreadsheet cell formatted as 85% holds 0.85).
+        header_scale = 100.0 if percent else 1.0
+        if percent:
+            bare = pc.filter(values, pc.invert(number.has_percent))
+            if len(bare) and pc.count(bare).as_py() and pc.all(pc.less_equal(bare, 1.0)).as_py():
+                header_scale = 1.0
+                first = pc.and_(pc.is_valid(values), pc.invert(number.has_percent))
+                only_first = pc.equal(pc.cumulative_sum(pc.cast(first, pa.int64())), 1)
+                problems.append(
+                    (pc.fill_null(pc.and_(first, only_first), False), "percent_header_fractions", None)
+                )
+        scale = pc.if_else(number.has_percent, pa.scalar(100.0), pa.scalar(header_scale))
         values = pc.divide(values, scale)
         over = pc.fill_null(pc.greater(values, 1.0), False)
         looks = pc.and_(over, pc.fill_null(pc.less_equal(values, 100.0), False))
@@ -512,7 +527,9 @@ def _convert(
             (pc.fill_null(pc.greater(fraction, _INTEGER_TOLERANCE), False), "not_an_integer", None)
         )
     bad_any = None
-    for mask, _, _ in problems:
+    for mask, rule, _ in problems:
+        if validate.RULES[rule].severity == "notice":
+            continue
         bad_any = mask if bad_any is None else pc.or_(bad_any, mask)
     # A rejected cell never reaches the engine as a number.
     values = pc.if_else(bad_any, pa.scalar(None, pa.float64()), values)

@@ -155,10 +155,23 @@ RULES: dict[str, ValidationRule] = {
         ),
         _r("class_size_implausible", "warning", "最大班额超过100人,请核对", "largest class above 100: check"),
         _r("unknown_column", "warning", "无法识别的列,未使用", "unrecognised column, not used"),
+        _r(
+            "county_without_facts",
+            "warning",
+            "县区代码在县表中没有对应行:该县的县级指标均未评估。代码是否填错?",
+            "no row of the counties table has this county code, so its county items are not assessed: "
+            "is the code mistyped?",
+        ),
         _notice(
             "text_cleaned",
             "已规范化:全角字符、不可见字符或控制字符已转换或删除",
             "cleaned: full-width, invisible or control characters converted or removed",
+        ),
+        _notice(
+            "percent_header_fractions",
+            "表头标明(%),但此列的数都是不大于1的小数:按比例读取(如 0.85 即 85%)",
+            "the header says (%) but every value of the column is a fraction: read as fractions "
+            "(0.85 is 85%)",
         ),
         _notice(
             "blank_rows",
