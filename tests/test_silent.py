@@ -404,3 +404,25 @@ def test_a_mistyped_county_code_is_pointed_at(tmp_path: Path) -> None:
     (f,) = [f for f in r.findings.to_pylist() if f["rule"] == "county_without_facts"]
     assert (f["row"], f["value"], f["severity"]) == (5, "990110", "warning")
     assert "mistyped" in f["message_en"] and "填错" in f["message_zh"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["explain", "cv.sports_area_per_student.primary", "--demo", "--lang", "en"],
+        ["demo", "--lang", "en", "-q", "--format", "json"],
+        ["demo", "--lang", "zh", "--format", "json"],
+    ],
+)
+def test_output_to_a_gbk_console_never_fails_on_encoding(tmp_path: Path, args: list[str]) -> None:
+    if args[0] == "demo":
+        args = [*args, "--out", str(tmp_path)]
+    proc = subprocess.run(
+        [sys.executable, "-m", "eduscore.cli", *args],
+        capture_output=True,
+        check=False,
+        env={**os.environ, "PYTHONIOENCODING": "gbk", "COLUMNS": "120"},
+    )
+    assert proc.returncode == 0, proc.stderr.decode("gbk", "replace")
+    text = proc.stdout.decode("gbk")  # valid GBK throughout
+    assert "Traceback" not in text
