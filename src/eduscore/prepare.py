@@ -570,6 +570,7 @@ _INVISIBLE = (
     r"\x{2060}-\x{2064}\x{2066}-\x{2069}\x{FEFF}\x{2028}\x{2029}]"
 )
 _ODD_SPACES = r"[\x{00A0}\x{1680}\x{2000}-\x{200A}\x{202F}\x{205F}\x{3000}]"
+_NON_ASCII = r"[^\x{0020}-\x{007E}]"  # anything NFKC or the cleaning could change
 
 
 def _clean_text(text: pa.ChunkedArray, *, identifier: bool) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
@@ -577,6 +578,10 @@ def _clean_text(text: pa.ChunkedArray, *, identifier: bool) -> tuple[pa.ChunkedA
     fold full-width forms (NFKC: ９９０１０１ → 990101). Returns the text and a mask of the
     cells changed beyond trimming (reported as a notice)."""
     trimmed = pc.utf8_trim_whitespace(text)
+    # Most columns are clean: one scan decides, and the rewriting is skipped.
+    odd = _NON_ASCII if identifier else f"{_INVISIBLE}|{_ODD_SPACES}"
+    if not pc.any(pc.match_substring_regex(trimmed, odd)).as_py():
+        return trimmed, _all(False, len(trimmed))
     cleaned = pc.replace_substring_regex(trimmed, _INVISIBLE, "")
     cleaned = pc.replace_substring_regex(cleaned, _ODD_SPACES, " ")
     if identifier:
