@@ -44,8 +44,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from ..evaluate import evaluate
-from ..framework import load_framework
-from ..overlay import apply_rule_set, validate_rule_set, with_rule_sets
+from ..framework import framework_to_dict, load_framework
+from ..overlay import apply_rule_set, removed_ids, validate_rule_set, with_rule_sets
 from ..plugins import get_registry
 from ..records import RuleSet
 from .strategies import counties_tables, kindergartens_tables, schools_tables
@@ -91,7 +91,7 @@ def _ancestors(rs: RuleSet) -> list[RuleSet]:
 
 def declared_ids(rs: RuleSet) -> set[str]:
     spec = rs.document
-    ids = {p["target"] for p in spec.get("set", ())} | set(spec.get("remove", ()))
+    ids = {p["target"] for p in spec.get("set", ())} | set(removed_ids(spec))
     ids |= {x["id"] for x in (*spec.get("add_indicators", ()), *spec.get("add_rules", ()))}
     return ids
 
@@ -148,7 +148,7 @@ class RuleSetConformance:
             narrower = {
                 o.id for o in get_registry().rule_sets() if o.jurisdiction.startswith(rs.jurisdiction)
             }
-            declared = declared_ids(rs) - set(rs.document.get("remove", ()))
+            declared = declared_ids(rs) - set(removed_ids(rs.document))
             for c in result.checks.to_pylist():
                 if c["county_code"].startswith(rs.jurisdiction):
                     if c["rule_id"] in declared:
@@ -216,10 +216,10 @@ class RuleSetConformance:
     def test_overlay_changes_only_what_it_declares(self) -> None:
         for rs in self.rule_sets():
             base_fw = with_rule_sets(load_framework(rs.framework), _ancestors(rs))
-            before = dict(base_fw.raw)
+            before = framework_to_dict(base_fw)
             after = apply_rule_set(before, rs)
             declared = declared_ids(rs)
-            removed = set(rs.document.get("remove", ()))
+            removed = set(removed_ids(rs.document))
             b_items, a_items = _items(before), _items(after)
             assert set(a_items) == (set(b_items) - removed) | {
                 x["id"] for x in (*rs.document.get("add_indicators", ()), *rs.document.get("add_rules", ()))
