@@ -640,9 +640,7 @@ def _near(name: str, known: list[str]) -> str:
     return f" (did you mean {hint[0]!r}?)" if hint else ""
 
 
-def check_framework(
-    fw: Framework, origin: str = "<document>", *, steps: Sequence[str] | None = None
-) -> None:
+def check_framework(fw: Framework, origin: str = "<document>", *, steps: Sequence[str] | None = None) -> None:
     """Cross-checks the schema cannot express: unique ids, references, formulas."""
     problems: list[str] = []
     ids = [i.id for i in fw.indicators] + [r.id for r in fw.rules]
