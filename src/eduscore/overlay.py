@@ -455,9 +455,11 @@ def _with_rule_sets(base: Framework, chain: tuple[RuleSet, ...]) -> Framework:
 
 
 def effective_framework(
-    county_code: str, framework: str = "quality-balance-2017", year: int | None = None
+    county_code: str, framework: str | Framework = "quality-balance-2017", year: int | None = None
 ) -> Framework:
     """The framework that applies to one county after its province's, city's and own rules.
+
+    ``framework`` is an id or a :class:`Framework` (which is overlaid as it is, edits included).
 
     >>> fw = effective_framework("990101", "quality-balance-2017", year=2024)
     >>> fw.rule_sets   # no rule set governs the synthetic province 99

@@ -12,7 +12,11 @@ The properties, stated exactly:
 
 1. **Documents validate**: each rule set matches ``schemas/ruleset.schema.json`` and,
    applied after the rule sets of the wider jurisdictions above it, gives a framework
-   that validates against ``schemas/framework.schema.json`` with every formula compiling.
+   that validates against ``schemas/framework.schema.json`` with every formula compiling;
+   and it **relaxes nothing without saying so**: every change that makes a national or
+   inherited rule easier to meet (:func:`eduscore.overlay.relaxations_between`) and every
+   removal is declared with ``"relaxes": true`` (else the plugin is refused when loaded
+   and this test fails with the reason).
 2. **Never raises, accounts for every row**: evaluating random valid tables for counties
    inside (and one outside) the jurisdiction raises nothing; for every input table,
    rows = scored + excluded + rejected; the JSON result validates.
@@ -70,12 +74,17 @@ def codes_in(jurisdiction: str) -> tuple[str, ...]:
 
 
 def _rule_set(rule_set_id: str) -> RuleSet:
-    for rs in get_registry().rule_sets():
+    registry = get_registry()
+    for rs in registry.rule_sets():
         if rs.id == rule_set_id:
             return rs
-    known = ", ".join(rs.id for rs in get_registry().rule_sets()) or "none"
+    known = ", ".join(rs.id for rs in registry.rule_sets()) or "none"
+    # A plugin refused when the registry was built (a hook raised, an invalid document, a
+    # relaxation not declared) is the usual reason: say why, not just "missing".
+    problems = "".join(f"\n  {info.message('en')}" for info in registry.problems())
     raise AssertionError(
         f"rule set {rule_set_id!r} is not registered (is the plugin installed?); registered: {known}"
+        + (f"\nplugins that failed to load:{problems}" if problems else "")
     )
 
 
