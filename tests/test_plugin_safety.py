@@ -398,7 +398,12 @@ UNDECLARED = [
     (QB, [patch("social_recognition", enabled=False)], "enabled true → false"),
     (QB, [patch("legacy_school_size", enabled=True)], "enabled false → true"),
     (QB, [patch("cv", indicators=["sports_area_per_student"])], "indicators teachers_above_degree_per_100"),
-    (QB, [patch("pe_arts_teachers_per_100", formula="pe_arts_teachers / students * 200")], "formula"),
+    (
+        QB,
+        [patch("pe_arts_teachers_per_100", formula="pe_arts_teachers / students * 200")],
+        "formula 'pe_arts_teachers / students * 100' → 'pe_arts_teachers / students * 200'",
+    ),
+    (QB, [patch("class_size", applies_when="students > 100")], "applies_when none → 'students > 100'"),
 ]
 
 

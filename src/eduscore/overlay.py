@@ -126,6 +126,14 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _quoted(formula: Any) -> str:
+    """A formula as messages show it: at most 80 characters (documents may hold huge ones)."""
+    if formula is None:
+        return "none"
+    text = str(formula)
+    return repr(text if len(text) <= 80 else text[:80] + "…")
+
+
 def _effective(th: Threshold, level: str | None, school_type: str | None) -> float | None:
     # The same precedence as the engine: school type, then level, then the plain value.
     if school_type is not None and school_type in th.by_school_type:
@@ -237,7 +245,8 @@ def relaxations_between(target: str, old: Mapping[str, Any], new: Mapping[str, A
     for field in _FORMULA_FIELDS:
         # Added or changed: a new applies_when narrows a rule, a new when widens an exemption.
         if old.get(field) != new.get(field):
-            found.append(Relaxation(target, field, str(old[field]), str(new.get(field)), f"{field} 公式改变"))
+            was, now = _quoted(old.get(field)), _quoted(new.get(field))
+            found.append(Relaxation(target, field, was, now, f"{field} 公式改变"))
     return found
 
 
