@@ -269,6 +269,28 @@ def test_a_county_rule_set_on_top_of_a_failed_province_is_judged_without_it(
     assert [rs.id for rs in registry.rule_sets()] == ["fine-city"]
 
 
+def test_a_province_registered_later_is_refused_when_a_city_would_then_relax_it(
+    register_plugin: Register,
+) -> None:
+    """Relaxation is judged against the inherited rule, not only the national one."""
+    city = rule_set(
+        "city-9701",
+        jurisdiction="9701",
+        set=[patch("pe_arts_teachers_per_100", threshold={"by_level": {"junior": 1.0}})],
+    )
+    register_plugin(RuleSetPlugin(city), "city")  # 0.9 → 1.0: stricter than national
+    province = rule_set(set=[patch("pe_arts_teachers_per_100", threshold={"by_level": {"junior": 1.2}})])
+    with pytest.raises(PluginError) as err:
+        register_plugin(RuleSetPlugin(province), "province")
+    assert "plugin 'province' refused: rule set 'city-9701' (plugin 'city') relaxes indicator" in str(
+        err.value
+    )
+    assert "threshold (junior) 1.2 → 1" in str(err.value)
+    assert [rs.id for rs in eduscore.get_registry().rule_sets() if rs.jurisdiction.startswith("97")] == [
+        "city-9701"
+    ]
+
+
 def test_the_installed_plugins_have_no_problems() -> None:
     assert eduscore.get_registry().problems() == []
 

@@ -304,7 +304,7 @@ class Registry:
         lang = resolve_lang()
         print(f"eduscore: {info.message(lang)}", file=sys.stderr)
 
-    def _document_failures(self, live: set[str]) -> list[tuple[str, str, str]]:
+    def _document_failures(self, live: set[str], touched: str | None = None) -> list[tuple[str, str, str]]:
         """Plugins among ``live`` whose documents are invalid, as (name, English, Chinese).
 
         Framework documents are validated, then rule sets from the widest jurisdiction
@@ -318,17 +318,32 @@ class Registry:
         live = set(live)
         failures: list[tuple[str, str, str]] = []
         while True:
-            failure = self._first_document_failure(live, framework_from_dict, validate_rule_set)
+            failure = self._first_document_failure(live, framework_from_dict, validate_rule_set, touched)
             if failure is None:
                 return failures
             failures.append(failure)
             live.discard(failure[0])
 
     def _first_document_failure(
-        self, live: set[str], framework_from_dict: Any, validate_rule_set: Any
+        self, live: set[str], framework_from_dict: Any, validate_rule_set: Any, touched: str | None
     ) -> tuple[str, str, str] | None:
+        """The first invalid document among the plugins ``live``; with ``touched`` (a plugin
+        just registered by hand, all others already checked) only what it can affect: its
+        own documents and the rule sets under its rule sets or on its frameworks."""
+
         def provided(hook: str) -> list[Any]:
             return [r for name in self._order() if name in live for r in self._records[name][hook]]
+
+        def affected(record: Any) -> bool:
+            if touched is None or record.plugin == touched:
+                return True
+            if not isinstance(record, RuleSet):
+                return False
+            mine = self._records[touched]
+            return any(
+                o.framework == record.framework and record.jurisdiction.startswith(o.jurisdiction)
+                for o in mine["eduscore_rule_sets"]
+            ) or any(doc.id == record.framework for doc in mine["eduscore_frameworks"])
 
         # A plugin that re-uses an id eduscore itself provides is at fault on its own.
         for hook in HOOK_RECORDS:
@@ -336,7 +351,7 @@ class Registry:
                 continue
             builtin_ids = {r.id for r in self._records[BUILTIN][hook]}
             for record in provided(hook):
-                if record.plugin != BUILTIN and record.id in builtin_ids:
+                if record.plugin != BUILTIN and record.id in builtin_ids and affected(record):
                     what = type(record).__name__
                     return (
                         record.plugin,
@@ -348,8 +363,8 @@ class Registry:
             frameworks.setdefault(doc.id, doc)
         steps = sorted({s.id for s in provided("eduscore_preparation_steps")})
         for doc in frameworks.values():
-            if doc.plugin == BUILTIN:
-                continue  # validated when loaded; its rule sets' checks below cover it too
+            if doc.plugin == BUILTIN or not affected(doc):
+                continue  # the built-in ones are validated when loaded, and under every rule set
             try:
                 framework_from_dict(doc.document, f"{doc.id} (plugin {doc.plugin})", steps=steps)
             except EduscoreError as exc:
@@ -359,6 +374,8 @@ class Registry:
             key=lambda r: (r.framework, len(r.jurisdiction), r.jurisdiction, r.id),
         )
         for rs in rule_sets:
+            if not affected(rs):
+                continue
             try:
                 validate_rule_set(rs, frameworks, rule_sets, steps=steps)
             except EduscoreError as exc:
@@ -406,7 +423,7 @@ class Registry:
         # Everything registered before passed these checks, so whatever fails now fails
         # because of this plugin (an invalid document of its own, or a province rule set
         # that a city rule set of another plugin no longer fits on).
-        found = [(name, *probed)] if probed else self._document_failures(set(self._records))
+        found = [(name, *probed)] if probed else self._document_failures(set(self._records), touched=name)
         if found:
             self.pm.unregister(name=name)
             self._records.pop(name, None)
