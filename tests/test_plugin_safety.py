@@ -254,6 +254,17 @@ def test_every_kind_of_broken_plugin_is_a_problem_but_switched_off_ones_are_not(
     assert [rs.id for rs in registry.rule_sets()] == ["good-province"]
 
 
+def test_one_module_under_two_entry_point_names_is_refused_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    install(monkeypatch, good=RuleSetPlugin(STRICTER))
+    twice = [*plugins_module.metadata.entry_points("eduscore")] * 2
+    twice[1] = metadata.EntryPoint(name="alias", value=twice[0].value, group="eduscore")
+    monkeypatch.setattr(plugins_module.metadata, "entry_points", lambda group: twice)
+    registry = Registry()
+    # Entry points load in name order: "alias" first, then the same module as "good".
+    assert statuses(registry) == {"eduscore.builtin": "loaded", "alias": "loaded", "good": "refused"}
+    assert "already registered" in registry.problems()[0].reason
+
+
 def test_a_county_rule_set_on_top_of_a_failed_province_is_judged_without_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

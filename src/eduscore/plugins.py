@@ -232,6 +232,9 @@ class Registry:
             except PluginError as exc:
                 self._refuse(ep.name, FAILED, exc.en, exc.zh, version)
                 continue
+            except ValueError as exc:  # pluggy: the same module under two entry-point names
+                self._refuse(ep.name, REFUSED, f"cannot be registered: {exc}", f"无法注册:{exc}", version)
+                continue
             problem = self._probe(ep.name)
             if problem:
                 self._refuse(ep.name, FAILED, *problem)
