@@ -150,3 +150,46 @@ def test_arithmetic_matches_a_row_by_row_reference(text: str, rows: list[tuple[f
             assert g is None
         else:
             assert g is not None and math.isclose(g, want, rel_tol=1e-9, abs_tol=1e-9)
+
+
+# Hostile or broken framework documents: limits instead of RecursionError, short messages.
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("(" * 500 + "students" + ")" * 500, "nests more than"),
+        ("-" * 3000 + "students", "nests more than"),
+        ("not " * 1000 + "ok", "nests more than"),
+        ("ceil(" * 400 + "students" + ")" * 400, "nests more than"),
+        ("students+" * 20_000 + "students", "longer than"),
+        ("+".join(["students"] * 1_000), "deeper than"),
+        ("students * 2 " + "'" + "x" * 10_000_000 + "'", "longer than"),
+    ],
+    ids=["parentheses", "unary-minus", "not", "calls", "long-sum", "deep-sum", "10MB-literal"],
+)
+def test_formula_limits_raise_formula_errors_not_recursion(text: str, needle: str) -> None:
+    with pytest.raises(FormulaError, match=needle) as err:
+        compile_formula(text, COLS)
+    # The message names the limit in both languages and never echoes a huge formula back.
+    assert len(str(err.value)) < 1_000 and len(err.value.message("zh")) < 1_000
+    assert err.value.zh != err.value.en and "公式" in err.value.zh
+
+
+def test_formulas_within_the_limits_still_work() -> None:
+    from eduscore.formula import MAX_FORMULA_DEPTH, MAX_FORMULA_NESTING
+
+    nested = "(" * MAX_FORMULA_NESTING + "students" + ")" * MAX_FORMULA_NESTING
+    assert run(nested, TABLE)[0] == 100.0
+    chain = "+".join(["students"] * MAX_FORMULA_DEPTH)
+    assert run(chain, TABLE)[0] == 100.0 * MAX_FORMULA_DEPTH
+
+
+def test_error_messages_quote_a_window_around_the_error() -> None:
+    types = ", ".join(f"'type{i}'" for i in range(400))  # a long but flat 'in' list
+    text = f"school_type in ({types}) and studnets > 0 and school_type in ({types})"
+    with pytest.raises(FormulaError) as err:
+        compile_formula(text, COLS)
+    message = str(err.value)
+    assert "unknown column 'studnets'" in message and len(message) < 500
+    line, caret = message.splitlines()[-2:]
+    # The caret still points at the typo inside the quoted window.
+    assert line[caret.index("^") :].startswith("studnets")

@@ -233,3 +233,53 @@ def test_frameworks_are_plain_data_copies_do_not_share_state() -> None:
     mod["rules"][0]["threshold"] = 0.9
     assert framework_from_dict(mod).rule("gross_enrollment_3yr").threshold.value == 0.9  # type: ignore[union-attr]
     assert eduscore.load_framework("preschool-2020").rule("gross_enrollment_3yr").threshold.value == 0.85  # type: ignore[union-attr]
+
+
+# Broken or hostile documents: limits with a message, never RecursionError, never a 10 MB echo.
+def _deep(levels: int) -> dict[str, object]:
+    doc: dict[str, object] = {}
+    for _ in range(levels):  # built without recursion
+        doc = {"x": doc}
+    return doc
+
+
+def test_a_json_document_100000_levels_deep_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000, "utf-8")
+    with pytest.raises(FrameworkError, match="nests too deeply") as err:
+        eduscore.load_framework(path)
+    assert "deep.json" in str(err.value) and "嵌套" in err.value.zh
+
+
+def test_a_parsed_document_nested_too_deeply_is_refused() -> None:
+    doc = raw("preschool-2020")
+    doc["description"] = _deep(5_000)
+    with pytest.raises(FrameworkError, match="nests deeper than 64 levels"):
+        framework_from_dict(doc, "deep.json")
+    with pytest.raises(FrameworkError, match="nests deeper than 64 levels"):
+        framework_from_dict(_deep(900), "deep.json")  # deep enough to break jsonschema's recursion
+
+
+def test_a_document_larger_than_the_limit_is_refused_unread(tmp_path: Path) -> None:
+    from eduscore.framework import MAX_DOCUMENT_BYTES
+
+    path = tmp_path / "big.json"
+    path.write_text('{"id": "' + "x" * MAX_DOCUMENT_BYTES + '"}', "utf-8")
+    with pytest.raises(FrameworkError, match=r"larger than the limit of 8,388,608 bytes") as err:
+        eduscore.load_framework(path)
+    assert len(str(err.value)) < 500
+
+
+def test_a_10_mb_formula_or_value_is_never_echoed_back() -> None:
+    huge = "students + " + "x" * 10_000_000
+    doc = raw("quality-balance-2017")
+    doc["indicators"][0]["formula"] = huge
+    with pytest.raises(FrameworkError) as err:
+        framework_from_dict(doc, "huge.json")
+    assert "longer than the limit of 10,000" in str(err.value)
+    assert len(str(err.value)) < 2_000 and len(err.value.message("zh")) < 2_000
+    doc = raw("quality-balance-2017")
+    doc["indicators"][0]["confidence"] = huge  # a schema error quotes the value
+    with pytest.raises(FrameworkError) as err:
+        framework_from_dict(doc, "huge.json")
+    assert "does not match framework.schema.json" in str(err.value) and len(str(err.value)) < 2_000

@@ -20,7 +20,6 @@ import pytest
 import eduscore
 from eduscore import hookspecs
 from eduscore.cli import write_outputs
-from eduscore.errors import FrameworkError
 from eduscore.hookspecs import hookimpl
 from eduscore.plugins import PluginError, Registry
 from eduscore.records import FrameworkDoc, PreparationStep, Renderer, RuleSet
@@ -93,14 +92,26 @@ def test_duplicate_ids_are_rejected_naming_both_plugins(register_plugin: Registe
     class Clash:
         EDUSCORE_API_VERSION = 1
 
+        def __init__(self, framework_id: str) -> None:
+            self.framework_id = framework_id
+
         @hookimpl
         def eduscore_frameworks(self) -> Iterator[FrameworkDoc]:
-            yield FrameworkDoc(id="preschool-2020", document={})
+            doc = copy.deepcopy(eduscore.load_framework("preschool-2020").raw)
+            yield FrameworkDoc(id=self.framework_id, document={**doc, "id": self.framework_id})
 
-    register_plugin(Clash(), "clash")
+    # Re-using an id of eduscore's own is the plugin's fault alone: it is refused by name.
     with pytest.raises(
         PluginError,
-        match=r"duplicate FrameworkDoc id 'preschool-2020': provided by both 'clash' and 'eduscore.builtin'",
+        match=r"plugin 'clash' refused: it provides FrameworkDoc 'preschool-2020', which eduscore itself",
+    ):
+        eduscore.get_registry().register(Clash("preschool-2020"), "clash")
+    # Two plugins with the same id: eduscore cannot tell which is meant, and names both.
+    register_plugin(Clash("preschool-copy"), "clash-a")
+    register_plugin(Clash("preschool-copy"), "clash-b")
+    with pytest.raises(
+        PluginError,
+        match=r"duplicate FrameworkDoc id 'preschool-copy': provided by both 'clash-b' and 'clash-a'",
     ):
         eduscore.get_registry().frameworks()
 
@@ -124,7 +135,14 @@ def test_hook_eduscore_rule_sets(register_plugin: Register) -> None:
                 "source": {"document": "t"},
             },
         ],
-        remove=["multimedia_classrooms_per_100"],
+        remove=[
+            {
+                "id": "multimedia_classrooms_per_100",
+                "relaxes": True,
+                "confidence": "I",
+                "source": {"document": "t", "clause": "art. 2"},
+            }
+        ],
         add_rules=[
             {
                 "id": "test_plan",
@@ -155,6 +173,12 @@ def test_hook_eduscore_rule_sets(register_plugin: Register) -> None:
     assert [r["rule_set"] for r in new.rule_sets] == ["test-province"]
     assert dict(new.rule("cv").limit) == {"primary": 0.3, "junior": 0.3}
     assert "multimedia_classrooms_per_100" not in new.rule("school_six_of_seven").indicators
+    # The declared removal stays visible: the rule set's entry and the rules that lost it say so.
+    assert new.rule_sets[0]["relaxations"] == [
+        {"target": "multimedia_classrooms_per_100", "change": "removed"}
+    ]
+    assert new.rule("school_six_of_seven").relaxed and new.rule("cv").relaxed
+    assert not new.indicator("teaching_aux_area_per_student").relaxed  # 4.5 → 5.0 is stricter
     assert (
         new.rule("test_plan").rule_set == "test-province"
         and new.rule("test_plan").rule_set_version == "2.0.0"
@@ -190,9 +214,11 @@ def test_unknown_targets_in_a_rule_set_name_the_plugin(register_plugin: Register
             }
         ]
     )
-    register_plugin(RuleSetPlugin(bad), "typo-plugin")
-    with pytest.raises(FrameworkError, match=r"typo-plugin.*did you mean 'sports_area_per_student'"):
-        eduscore.get_registry().rule_sets()
+    with pytest.raises(
+        PluginError, match=r"plugin 'typo-plugin' refused: .*did you mean 'sports_area_per_student'"
+    ):
+        register_plugin(RuleSetPlugin(bad), "typo-plugin")
+    assert "test-province" not in {rs.id for rs in eduscore.get_registry().rule_sets()}
 
 
 def test_hook_eduscore_preparation_steps(register_plugin: Register) -> None:

@@ -443,14 +443,33 @@ def write_outputs(
 
 
 def print_plugins() -> None:
-    for info in get_registry().plugins():
-        print(f"{info.name} {info.version}  [{info.status}]" + (f"  {info.reason}" if info.reason else ""))
+    """List every plugin, then every problem: refused, failed or empty plugins and
+    conflicts between plugins (shown, never raised: this is where one looks for them)."""
+    registry = get_registry()
+    lang = resolve_lang()
+    for info in registry.plugins():
+        reason = (info.reason_zh or info.reason) if lang == "zh" else info.reason
+        print(f"{info.name} {info.version}  [{info.status}]" + (f"  {reason}" if reason else ""))
         if info.frameworks:
             print(f"    frameworks: {', '.join(info.frameworks)}")
         if info.jurisdictions:
             print(f"    jurisdictions: {', '.join(info.jurisdictions)}")
         for rs in info.rule_sets:
             print(f"    rule set: {rs}")
+        if info.preparation_steps:
+            print(f"    preparation steps: {', '.join(info.preparation_steps)}")
+        if info.renderers:
+            print(f"    renderers: {', '.join(info.renderers)}")
+    problems = [info.message(lang) for info in registry.problems()]
+    for collect in (registry.frameworks, registry.rule_sets, registry.preparation_steps, registry.renderers):
+        try:
+            collect()
+        except EduscoreError as exc:
+            problems.append(exc.message(lang))
+    if problems:
+        print("\n问题:" if lang == "zh" else "\nproblems:")
+        for problem in problems:
+            print("  - " + problem.replace("\n", "\n    "))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -33,6 +33,13 @@ so the check that uses it is "not assessed" instead of silently passing.
 
 Division by zero gives a missing value, never ``inf``; :attr:`Compiled.divisions`
 lists every denominator so the engine can say *why* a value is missing.
+
+Formulas come from documents anyone can write, so their size is bounded: at most
+:data:`MAX_FORMULA_LENGTH` characters, :data:`MAX_FORMULA_NESTING` levels of
+parentheses, function calls, signs and ``not``, and a syntax tree at most
+:data:`MAX_FORMULA_DEPTH` operations deep. Beyond them :class:`FormulaError` names the
+limit (instead of Python's ``RecursionError``), and every message quotes only a window
+of the formula around the error.
 """
 
 from __future__ import annotations
@@ -64,6 +71,16 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 _KEYWORDS = {"and", "or", "not", "in", "true", "false", "null"}
+
+# The parser and the compiler recurse: each level of nesting costs about eight Python
+# frames while parsing and each level of the tree two while compiling, so these limits
+# keep far below Python's recursion limit (1,000) with room for the caller's own frames.
+# Real formulas are a few dozen characters and a handful of levels deep.
+MAX_FORMULA_LENGTH = 10_000
+MAX_FORMULA_NESTING = 50
+MAX_FORMULA_DEPTH = 100
+# Characters of the formula quoted on each side of the place an error points at.
+QUOTE_WINDOW = 60
 
 
 # --------------------------------------------------------------------------- syntax
@@ -150,8 +167,33 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
+def quote(text: str, pos: int = 0, window: int = QUOTE_WINDOW) -> tuple[str, int]:
+    """A short excerpt of ``text`` around ``pos`` (``…`` where cut) and where ``pos`` is in it.
+
+    A formula can be megabytes long when a document is broken or hostile; messages quote
+    this excerpt, never the whole text.
+    """
+    start, end = max(0, pos - window), min(len(text), pos + window)
+    head = "…" if start > 0 else ""
+    tail = "…" if end < len(text) else ""
+    return head + text[start:end] + tail, pos - start + len(head)
+
+
 def _at(text: str, pos: int, message: str) -> str:
-    return f"{message} at position {pos + 1} in formula\n    {text}\n    {' ' * pos}^"
+    shown, caret = quote(text, pos)
+    return f"{message} at position {pos + 1} in formula\n    {shown}\n    {' ' * caret}^"
+
+
+def _limit_error(text: str, pos: int | None, en: str, zh: str) -> FormulaError:
+    """A size limit broken at ``pos`` (``None``: the whole formula, quoted from its start)."""
+    shown, caret = quote(text, pos or 0)
+    if pos is None:
+        return FormulaError(f"{en}; the formula begins\n    {shown}", zh=f"{zh};公式开头为\n    {shown}")
+    where = f"\n    {shown}\n    {' ' * caret}^"
+    return FormulaError(
+        f"{en} at position {pos + 1} in formula{where}",
+        zh=f"{zh}(公式第 {pos + 1} 个字符处){where}",
+    )
 
 
 class _Parser:
@@ -159,6 +201,23 @@ class _Parser:
         self.text = text
         self.tokens = tokenize(text)
         self.i = 0
+        self.nesting = 0
+
+    def enter(self, tok: Token) -> None:
+        """One level deeper (parentheses, a call, a sign, ``not``): refuse beyond the limit."""
+        self.nesting += 1
+        if self.nesting > MAX_FORMULA_NESTING:
+            raise _limit_error(
+                self.text,
+                tok.pos,
+                f"the formula nests more than {MAX_FORMULA_NESTING} levels of parentheses, "
+                "function calls, signs or 'not'; simplify it or split it into indicators",
+                f"公式嵌套超过 {MAX_FORMULA_NESTING} 层(括号、函数调用、正负号或 not);"
+                "请简化公式或拆成多个指标",
+            )
+
+    def leave(self) -> None:
+        self.nesting -= 1
 
     @property
     def tok(self) -> Token:
@@ -202,8 +261,11 @@ class _Parser:
         return node
 
     def not_(self) -> Node:
-        if self.accept("not"):
-            return Unary("not", self.not_())
+        if tok := self.accept("not"):
+            self.enter(tok)
+            node = Unary("not", self.not_())
+            self.leave()
+            return node
         return self.compare()
 
     def compare(self) -> Node:
@@ -242,8 +304,11 @@ class _Parser:
         return node
 
     def unary(self) -> Node:
-        if self.accept("-"):
-            return Unary("-", self.unary())
+        if tok := self.accept("-"):
+            self.enter(tok)
+            node = Unary("-", self.unary())
+            self.leave()
+            return node
         return self.atom()
 
     def atom(self) -> Node:
@@ -259,26 +324,72 @@ class _Parser:
         if tok.kind == "name":
             self.i += 1
             if self.accept("("):
+                self.enter(tok)
                 args: list[Node] = []
                 if not self.accept(")"):
                     args.append(self.or_())
                     while self.accept(","):
                         args.append(self.or_())
                     self.expect(")")
+                self.leave()
                 return Call(tok.text, tuple(args), tok.pos)
             return Name(tok.text, tok.pos)
-        if self.accept("("):
+        if paren := self.accept("("):
+            self.enter(paren)
             node = self.or_()
             self.expect(")")
+            self.leave()
             return node
         raise self.error(f"unexpected {tok.text or 'end of formula'!r}")
 
 
 def parse(text: str) -> Node:
-    """Parse ``text`` into a syntax tree, raising :class:`FormulaError` on bad syntax."""
+    """Parse ``text`` into a syntax tree, raising :class:`FormulaError` on bad syntax or
+    beyond the size limits (:data:`MAX_FORMULA_LENGTH`, :data:`MAX_FORMULA_NESTING`,
+    :data:`MAX_FORMULA_DEPTH`)."""
     if not isinstance(text, str):
-        raise FormulaError(f"a formula must be text, got {text!r}")
-    return _Parser(text).parse()
+        shown, _ = quote(repr(text))
+        raise FormulaError(f"a formula must be text, got {shown}", zh=f"公式必须是文本,实际是 {shown}")
+    if len(text) > MAX_FORMULA_LENGTH:
+        raise _limit_error(
+            text,
+            None,
+            f"the formula is {len(text):,} characters long, longer than the limit of "
+            f"{MAX_FORMULA_LENGTH:,}; split it into indicators",
+            f"公式长 {len(text):,} 个字符,超过上限 {MAX_FORMULA_LENGTH:,};请拆成多个指标",
+        )
+    tree = _Parser(text).parse()
+    _check_depth(text, tree)
+    return tree
+
+
+def _children(node: Node) -> tuple[Node, ...]:
+    match node:
+        case Unary(operand=operand) | InList(operand=operand):
+            return (operand,)
+        case Binary(left=left, right=right):
+            return (left, right)
+        case Call(args=args):
+            return args
+    return ()
+
+
+def _check_depth(text: str, tree: Node) -> None:
+    """Refuse trees deeper than :data:`MAX_FORMULA_DEPTH` (``a + a + …`` chains parse in a
+    loop but compile recursively), walking the tree without recursion."""
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_FORMULA_DEPTH:
+            raise _limit_error(
+                text,
+                _pos(node),
+                f"the formula is deeper than {MAX_FORMULA_DEPTH} operations (a chain of more than "
+                f"{MAX_FORMULA_DEPTH} terms or nested calls); split it into indicators",
+                f"公式运算层级超过 {MAX_FORMULA_DEPTH} 层(超过 {MAX_FORMULA_DEPTH} 项相连或层层嵌套);"
+                "请拆成多个指标",
+            )
+        stack.extend((child, depth + 1) for child in _children(node))
 
 
 def names(node: Node) -> set[str]:
@@ -340,6 +451,7 @@ _ARROW_AGG = {
 }
 
 Resolver = Callable[[str], Kind | None]
+_KIND_ZH: dict[str, str] = {"number": "数值", "text": "文本", "bool": "条件(是/否)"}
 _ARROW_TYPES: dict[str, pa.DataType] = {"number": pa.float64(), "text": pa.string(), "bool": pa.bool_()}
 
 
@@ -600,7 +712,11 @@ def compile_formula(
     compiler = _Compiler(text, columns, rows, aggregate_prefix)
     expr, kind = compiler.compile(tree, columns)
     if expect is not None and kind != expect:
-        raise FormulaError(f"formula {text!r} gives a {kind}, but a {expect} is expected here")
+        shown, _ = quote(text)
+        raise FormulaError(
+            f"formula {shown!r} gives a {kind}, but a {expect} is expected here",
+            zh=f"公式 {shown!r} 的结果是 {_KIND_ZH[kind]},此处需要{_KIND_ZH[expect]}",
+        )
     return Compiled(
         text=text,
         expression=expr,

@@ -8,10 +8,11 @@ confidence tag and its source. The records here are frozen attrs values; the eng
 
 from __future__ import annotations
 
+import copy
 import difflib
 import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -101,10 +102,12 @@ class Threshold:
         return "; ".join(parts)
 
     def to_json(self) -> Any:
-        if self.formula:
+        """The threshold as a document writes it (the inverse of :meth:`parse`)."""
+        if self.formula is not None:
             return {"formula": self.formula}
         if not self.by_level and not self.by_school_type:
-            return self.value
+            # An object with only empty maps parses to the same empty threshold.
+            return self.value if self.value is not None else {"by_level": {}}
         out: dict[str, Any] = {}
         if self.value is not None:
             out["value"] = self.value
@@ -130,6 +133,13 @@ class Indicator:
     description: Text | None = None
     rule_set: str = "national"
     rule_set_version: str = ""
+    note: Text | None = None
+    origin: Mapping[str, Any] = attrs.field(factory=dict)
+
+    @property
+    def relaxed(self) -> bool:
+        """Whether a rule set declared that it relaxed this indicator (``origin["relaxed"]``)."""
+        return bool(self.origin.get("relaxed"))
 
 
 @attrs.frozen
@@ -169,6 +179,12 @@ class Rule:
     basic_threshold: Threshold | None = None
     rule_set: str = "national"
     rule_set_version: str = ""
+    origin: Mapping[str, Any] = attrs.field(factory=dict)
+
+    @property
+    def relaxed(self) -> bool:
+        """Whether a rule set declared that it relaxed this rule (``origin["relaxed"]``)."""
+        return bool(self.origin.get("relaxed"))
 
 
 @attrs.frozen
@@ -289,15 +305,87 @@ def validator(name: str) -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(load_schema(name), registry=Registry().with_resources(resources_))
 
 
+# Framework documents and rule sets are a few hundred kilobytes at most and a handful of
+# levels deep. A broken or hostile one must fail with a message, not exhaust memory or
+# Python's recursion limit (json and jsonschema both recurse per level).
+MAX_DOCUMENT_BYTES = 8 * 1024 * 1024
+MAX_DOCUMENT_DEPTH = 64
+# Schema messages quote the offending value; a value can be megabytes long.
+_MESSAGE_CHARS = 300
+
+
+def _short(text: str, limit: int = _MESSAGE_CHARS) -> str:
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text):,} characters)"
+
+
+def document_depth_problem(document: Any, what: str) -> None:
+    """Raise :class:`FrameworkError` when ``document`` nests deeper than
+    :data:`MAX_DOCUMENT_DEPTH` (checked without recursion, before anything recursive runs)."""
+    stack: list[tuple[Any, int]] = [(document, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, Mapping):
+            children: Any = node.values()
+        elif isinstance(node, list | tuple):
+            children = node
+        else:
+            continue
+        if depth > MAX_DOCUMENT_DEPTH:
+            raise FrameworkError(
+                f"{what} nests deeper than {MAX_DOCUMENT_DEPTH} levels of objects and lists; "
+                "a framework document or rule set is a few levels deep, so this one is broken",
+                zh=f"{what} 的对象和列表嵌套超过 {MAX_DOCUMENT_DEPTH} 层;框架文件或规则集只有几层,"
+                "此文件已损坏",
+            )
+        stack.extend((child, depth + 1) for child in children)
+
+
+def _too_large(size: int, what: str) -> FrameworkError:
+    return FrameworkError(
+        f"{what} is {size:,} bytes, larger than the limit of {MAX_DOCUMENT_BYTES:,} bytes "
+        "for a framework document or rule set",
+        zh=f"{what} 大小为 {size:,} 字节,超过框架文件或规则集的上限 {MAX_DOCUMENT_BYTES:,} 字节",
+    )
+
+
+def parse_document(text: str | bytes, what: str) -> Any:
+    """Parse a framework document or rule set (JSON) within the size and depth limits.
+
+    Raises :class:`FrameworkError` naming ``what`` and the limit; never ``RecursionError``.
+    """
+    if len(text) > MAX_DOCUMENT_BYTES:
+        raise _too_large(len(text), what)
+    try:
+        document = json.loads(text)
+    except RecursionError as exc:
+        raise FrameworkError(
+            f"{what} nests too deeply to be read (more than {MAX_DOCUMENT_DEPTH} levels are refused)",
+            zh=f"{what} 嵌套过深,无法读取(超过 {MAX_DOCUMENT_DEPTH} 层即拒绝)",
+        ) from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FrameworkError(
+            f"{what} is not valid UTF-8 JSON: {_short(str(exc))}",
+            zh=f"{what} 不是有效的 UTF-8 JSON:{_short(str(exc))}",
+        ) from exc
+    document_depth_problem(document, what)
+    return document
+
+
 def schema_problems(name: str, document: Any, what: str) -> None:
     """Raise :class:`FrameworkError` listing where ``document`` breaks ``<name>.schema.json``."""
+    document_depth_problem(document, what)
     errors = sorted(validator(name).iter_errors(document), key=lambda e: list(e.absolute_path))
     if errors:
         lines = [
-            f"  at {'/'.join(str(p) for p in e.absolute_path) or '(top)'}: {e.message}" for e in errors[:10]
+            f"  at {'/'.join(str(p) for p in e.absolute_path) or '(top)'}: {_short(e.message)}"
+            for e in errors[:10]
         ]
         more = f"\n  … and {len(errors) - 10} more" if len(errors) > 10 else ""
-        raise FrameworkError(f"{what} does not match {name}.schema.json:\n" + "\n".join(lines) + more)
+        body = "\n".join(lines) + more
+        raise FrameworkError(
+            f"{what} does not match {name}.schema.json:\n{body}",
+            zh=f"{what} 不符合 {name}.schema.json:\n{body}",
+        )
 
 
 def _text(raw: Mapping[str, str] | None) -> Text | None:
@@ -322,13 +410,17 @@ def _origin(raw: Mapping[str, Any], fw_version: str) -> dict[str, Any]:
     origin = raw.get("origin")
     if origin is None:
         return {"rule_set": "national", "rule_set_version": fw_version}
-    return {"rule_set": origin["rule_set"], "rule_set_version": origin["version"]}
+    return {"rule_set": origin["rule_set"], "rule_set_version": origin["version"], "origin": dict(origin)}
 
 
-def framework_from_dict(raw: Mapping[str, Any], origin: str = "<document>") -> Framework:
+def framework_from_dict(
+    raw: Mapping[str, Any], origin: str = "<document>", *, steps: Sequence[str] | None = None
+) -> Framework:
     """Validate a framework document (already parsed JSON) and build the typed record.
 
-    Raises :class:`FrameworkError` naming ``origin`` and the offending place.
+    Raises :class:`FrameworkError` naming ``origin`` and the offending place. ``steps``
+    are the known preparation step ids (default: the registry's); the registry passes
+    them while it vets its own plugins. :func:`framework_to_dict` is the inverse.
     """
     schema_problems("framework", raw, f"framework document {origin}")
     indicators = tuple(
@@ -341,6 +433,7 @@ def framework_from_dict(raw: Mapping[str, Any], origin: str = "<document>") -> F
             threshold=Threshold.parse(i.get("threshold")),
             round_up=i.get("round_up"),
             description=_text(i.get("description")),
+            note=_text(i.get("note")),
         )
         for i in raw["indicators"]
     )
@@ -402,8 +495,144 @@ def framework_from_dict(raw: Mapping[str, Any], origin: str = "<document>") -> F
         rule_sets=tuple(raw.get("rule_sets", ())),
         raw=dict(raw),
     )
-    check_framework(fw, origin)
+    check_framework(fw, origin, steps=steps)
     return fw
+
+
+def _text_json(text: Text) -> dict[str, str]:
+    return {"zh": text.zh, "en": text.en}
+
+
+def _source_json(source: Source) -> dict[str, str]:
+    out = {"document": source.document}
+    if source.clause:
+        out["clause"] = source.clause
+    if source.spec:
+        out["spec"] = source.spec
+    return out
+
+
+def _put(out: dict[str, Any], key: str, value: Any) -> None:
+    """Write ``key`` unless ``value`` is the default a document leaves out (None, '', empty)."""
+    if value is None or value == "" or (isinstance(value, tuple | list | dict) and not value):
+        return
+    if isinstance(value, Text):
+        value = _text_json(value)
+    elif isinstance(value, Threshold):
+        value = value.to_json()
+    out[key] = value
+
+
+def _common_json(item: Indicator | Rule | Option) -> dict[str, Any]:
+    return {"id": item.id, "name": _text_json(item.name)}
+
+
+def _provenance_json(out: dict[str, Any], item: Indicator | Rule | Option, fw_version: str) -> None:
+    out["confidence"] = item.confidence
+    _put(out, "confidence_note", item.confidence_note)
+    out["source"] = _source_json(item.source)
+    if isinstance(item, Option):
+        return
+    if item.origin:
+        out["origin"] = copy.deepcopy(dict(item.origin))
+    elif (item.rule_set, item.rule_set_version) != ("national", fw_version):
+        out["origin"] = {"rule_set": item.rule_set, "version": item.rule_set_version}
+
+
+def _indicator_json(ind: Indicator, fw_version: str) -> dict[str, Any]:
+    out = _common_json(ind)
+    out["unit"] = _text_json(ind.unit)
+    _put(out, "description", ind.description)
+    out["formula"] = ind.formula
+    _put(out, "comparator", ind.comparator)
+    _put(out, "threshold", ind.threshold)
+    _put(out, "round_up", ind.round_up)
+    _put(out, "note", ind.note)
+    _provenance_json(out, ind, fw_version)
+    return out
+
+
+def _rule_json(rule: Rule, fw_version: str) -> dict[str, Any]:
+    out = _common_json(rule)
+    out["kind"] = rule.kind
+    out["group"] = rule.group
+    _put(out, "item", rule.item)
+    _put(out, "note", rule.note)
+    _put(out, "over", rule.over)
+    _put(out, "value", rule.value)
+    _put(out, "comparator", rule.comparator)
+    _put(out, "threshold", rule.threshold)
+    _put(out, "basic_threshold", rule.basic_threshold)
+    _put(out, "applies_when", rule.applies_when)
+    _put(out, "indicators", list(rule.indicators))
+    _put(out, "min_met", rule.min_met)
+    _put(out, "floor_ratio", rule.floor_ratio)
+    if rule.limit or rule.kind in ("dispersion_limit", "composite_dispersion"):
+        out["limit"] = dict(rule.limit)
+    _put(out, "column", rule.column)
+    _put(out, "when", rule.when)
+    _put(out, "reason", rule.reason)
+    if rule.enabled != (rule.kind != "relaxation"):
+        out["enabled"] = rule.enabled
+    if rule.targets:
+        out["targets"] = []
+        for tgt in rule.targets:
+            target: dict[str, Any] = {"target": tgt.target}
+            _put(target, "formula", tgt.formula)
+            _put(target, "threshold", tgt.threshold)
+            out["targets"].append(target)
+    _provenance_json(out, rule, fw_version)
+    return out
+
+
+def framework_to_dict(fw: Framework) -> dict[str, Any]:
+    """The framework document (parsed JSON) of ``fw``: the inverse of :func:`framework_from_dict`.
+
+    Built from the record's fields, not from ``fw.raw``, so that a framework changed with
+    ``attrs.evolve`` keeps its changes when rule sets are applied to it.
+
+    >>> fw = load_framework("preschool-2020")
+    >>> again = framework_from_dict(framework_to_dict(fw))
+    >>> again.rule("gross_enrollment_3yr") == fw.rule("gross_enrollment_3yr")
+    True
+    """
+    out: dict[str, Any] = {
+        "schema_version": 1,
+        "id": fw.id,
+        "version": fw.version,
+        "name": _text_json(fw.name),
+    }
+    _put(out, "description", fw.description)
+    out["document"] = copy.deepcopy(dict(fw.document))
+    out["unit"] = fw.unit
+    _put(out, "levels", list(fw.levels))
+    out["weight"] = fw.weight
+    if fw.split is not None:
+        split: dict[str, Any] = {"weights": dict(fw.split.weights), "shared": list(fw.split.shared)}
+        split["confidence"] = fw.split.confidence
+        _put(split, "confidence_note", fw.split.confidence_note)
+        split["source"] = _source_json(fw.split.source)
+        out["split"] = split
+    _put(out, "groups", {k: _text_json(v) for k, v in fw.groups.items()})
+    inputs = []
+    for col in fw.inputs:
+        column = {"table": col.table, "name": col.name, "type": col.type, "zh": col.zh}
+        _put(column, "note", col.note)
+        inputs.append(column)
+    _put(out, "inputs", inputs)
+    options = []
+    for opt in fw.options:
+        option = _common_json(opt)
+        option["default"] = opt.default
+        _provenance_json(option, opt, fw.version)
+        options.append(option)
+    _put(out, "options", options)
+    out["indicators"] = [_indicator_json(i, fw.version) for i in fw.indicators]
+    out["rules"] = [_rule_json(r, fw.version) for r in fw.rules]
+    out["verdict"] = copy.deepcopy(dict(fw.verdict))
+    _put(out, "verdict_modifiers", [copy.deepcopy(dict(m)) for m in fw.verdict_modifiers])
+    _put(out, "rule_sets", [copy.deepcopy(dict(o)) for o in fw.rule_sets])
+    return out
 
 
 def _near(name: str, known: list[str]) -> str:
@@ -411,7 +640,7 @@ def _near(name: str, known: list[str]) -> str:
     return f" (did you mean {hint[0]!r}?)" if hint else ""
 
 
-def check_framework(fw: Framework, origin: str = "<document>") -> None:
+def check_framework(fw: Framework, origin: str = "<document>", *, steps: Sequence[str] | None = None) -> None:
     """Cross-checks the schema cannot express: unique ids, references, formulas."""
     problems: list[str] = []
     ids = [i.id for i in fw.indicators] + [r.id for r in fw.rules]
@@ -485,16 +714,20 @@ def check_framework(fw: Framework, origin: str = "<document>") -> None:
                     f"nor a section rule{_near(tgt.target, known)}"
                 )
             threshold(tgt.threshold, f"{where} target {tgt.target}", unit_cols)
-    steps = preparation_step_ids()
+    known_steps = list(preparation_step_ids() if steps is None else steps)
     for opt in fw.options:
-        if opt.id not in steps:
-            problems.append(f"option {opt.id!r}: no such preparation step{_near(opt.id, steps)}")
+        if opt.id not in known_steps:
+            problems.append(f"option {opt.id!r}: no such preparation step{_near(opt.id, known_steps)}")
     if fw.split is not None:
         for col in fw.split.shared:
             if col not in contract.columns("schools"):
                 problems.append(f"split: {col!r} is not a schools column")
     if problems:
-        raise FrameworkError(f"framework {fw.id!r} from {origin} has problems:\n  " + "\n  ".join(problems))
+        body = "\n  ".join(problems)
+        raise FrameworkError(
+            f"framework {fw.id!r} from {origin} has problems:\n  {body}",
+            zh=f"框架 {fw.id!r}(来自 {origin})有问题:\n  {body}",
+        )
 
 
 def preparation_step_ids() -> list[str]:
@@ -538,11 +771,11 @@ def load_framework(framework: str | Path | Framework | Mapping[str, Any]) -> Fra
         return _registered(text)
     path = Path(text)
     if path.suffix.lower() == ".json" and path.exists():
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise FrameworkError(f"framework document {path} is not valid UTF-8 JSON: {exc}") from exc
-        return framework_from_dict(raw, str(path))
+        what = f"framework document {path}"
+        size = path.stat().st_size
+        if size > MAX_DOCUMENT_BYTES:  # refuse before reading it into memory
+            raise _too_large(size, what)
+        return framework_from_dict(parse_document(path.read_bytes(), what), str(path))
     raise FrameworkError(
         f"unknown framework {text!r}{_near(text, builtin_ids())}; "
         f"built-in frameworks: {', '.join(builtin_ids())}, or give the path of a .json document"

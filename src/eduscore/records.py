@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Mapping
 from importlib import resources
 from pathlib import Path
@@ -10,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 import pyarrow as pa
+
+from .framework import parse_document
 
 if TYPE_CHECKING:
     from .result import Result
@@ -75,12 +76,15 @@ class RuleSet:
 def rule_sets_from_package(package: str) -> Iterator[RuleSet]:
     """Every ``*.json`` rule set document shipped inside ``package`` (a plugin's own package).
 
-    A plugin's hook is then one line: ``return rule_sets_from_package(__name__)``.
+    A plugin's hook is then one line: ``return rule_sets_from_package(__name__)``. A file
+    that is not JSON, or beyond the document limits, raises :class:`FrameworkError` naming
+    it (and so the plugin is refused by name).
     """
     folder = resources.files(package)
     for entry in sorted(folder.iterdir(), key=lambda p: p.name):
         if entry.name.endswith(".json"):
-            yield RuleSet(document=json.loads(entry.read_text(encoding="utf-8")))
+            document = parse_document(entry.read_bytes(), f"rule set file {package}/{entry.name}")
+            yield RuleSet(document=document)
 
 
 PreparationFunction = Callable[[pa.Table], pa.Table]

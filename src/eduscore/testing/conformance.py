@@ -12,7 +12,11 @@ The properties, stated exactly:
 
 1. **Documents validate**: each rule set matches ``schemas/ruleset.schema.json`` and,
    applied after the rule sets of the wider jurisdictions above it, gives a framework
-   that validates against ``schemas/framework.schema.json`` with every formula compiling.
+   that validates against ``schemas/framework.schema.json`` with every formula compiling;
+   and it **relaxes nothing without saying so**: every change that makes a national or
+   inherited rule easier to meet (:func:`eduscore.overlay.relaxations_between`) and every
+   removal is declared with ``"relaxes": true`` (else the plugin is refused when loaded
+   and this test fails with the reason).
 2. **Never raises, accounts for every row**: evaluating random valid tables for counties
    inside (and one outside) the jurisdiction raises nothing; for every input table,
    rows = scored + excluded + rejected; the JSON result validates.
@@ -44,8 +48,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from ..evaluate import evaluate
-from ..framework import load_framework
-from ..overlay import apply_rule_set, validate_rule_set, with_rule_sets
+from ..framework import framework_to_dict, load_framework
+from ..overlay import apply_rule_set, removed_ids, validate_rule_set, with_rule_sets
 from ..plugins import get_registry
 from ..records import RuleSet
 from .strategies import counties_tables, kindergartens_tables, schools_tables
@@ -70,12 +74,17 @@ def codes_in(jurisdiction: str) -> tuple[str, ...]:
 
 
 def _rule_set(rule_set_id: str) -> RuleSet:
-    for rs in get_registry().rule_sets():
+    registry = get_registry()
+    for rs in registry.rule_sets():
         if rs.id == rule_set_id:
             return rs
-    known = ", ".join(rs.id for rs in get_registry().rule_sets()) or "none"
+    known = ", ".join(rs.id for rs in registry.rule_sets()) or "none"
+    # A plugin refused when the registry was built (a hook raised, an invalid document, a
+    # relaxation not declared) is the usual reason: say why, not just "missing".
+    problems = "".join(f"\n  {info.message('en')}" for info in registry.problems())
     raise AssertionError(
         f"rule set {rule_set_id!r} is not registered (is the plugin installed?); registered: {known}"
+        + (f"\nplugins that failed to load:{problems}" if problems else "")
     )
 
 
@@ -91,7 +100,7 @@ def _ancestors(rs: RuleSet) -> list[RuleSet]:
 
 def declared_ids(rs: RuleSet) -> set[str]:
     spec = rs.document
-    ids = {p["target"] for p in spec.get("set", ())} | set(spec.get("remove", ()))
+    ids = {p["target"] for p in spec.get("set", ())} | set(removed_ids(spec))
     ids |= {x["id"] for x in (*spec.get("add_indicators", ()), *spec.get("add_rules", ()))}
     return ids
 
@@ -148,7 +157,7 @@ class RuleSetConformance:
             narrower = {
                 o.id for o in get_registry().rule_sets() if o.jurisdiction.startswith(rs.jurisdiction)
             }
-            declared = declared_ids(rs) - set(rs.document.get("remove", ()))
+            declared = declared_ids(rs) - set(removed_ids(rs.document))
             for c in result.checks.to_pylist():
                 if c["county_code"].startswith(rs.jurisdiction):
                     if c["rule_id"] in declared:
@@ -216,10 +225,10 @@ class RuleSetConformance:
     def test_overlay_changes_only_what_it_declares(self) -> None:
         for rs in self.rule_sets():
             base_fw = with_rule_sets(load_framework(rs.framework), _ancestors(rs))
-            before = dict(base_fw.raw)
+            before = framework_to_dict(base_fw)
             after = apply_rule_set(before, rs)
             declared = declared_ids(rs)
-            removed = set(rs.document.get("remove", ()))
+            removed = set(removed_ids(rs.document))
             b_items, a_items = _items(before), _items(after)
             assert set(a_items) == (set(b_items) - removed) | {
                 x["id"] for x in (*rs.document.get("add_indicators", ()), *rs.document.get("add_rules", ()))
