@@ -336,8 +336,8 @@ def corruption(draw: st.DrawFn) -> tuple[int, str, str, bool]:
             st.text(min_size=1, max_size=12).filter(lambda t: any(ch.isalpha() for ch in t) and t.strip())
         )
         return i, column, "x" + text, column in FREE_TEXT
-    if kind == "empty":  # missing: harmless only where nothing reads it
-        return i, column, "", column not in _used_schools_columns()
+    if kind == "empty":  # missing: harmless where nothing reads it, or a year the other rows share
+        return i, column, "", column not in _used_schools_columns() or column == "year"
     if kind == "wrong_type":
         return i, column, draw(st.sampled_from(["是", "abc", "2024-01-01", "—", "n/a"])), column in FREE_TEXT
     if kind == "out_of_range":
@@ -426,3 +426,62 @@ def test_output_to_a_gbk_console_never_fails_on_encoding(tmp_path: Path, args: l
     assert proc.returncode == 0, proc.stderr.decode("gbk", "replace")
     text = proc.stdout.decode("gbk")  # valid GBK throughout
     assert "Traceback" not in text
+
+
+def _broken_plugin(site: Path) -> dict[str, str]:
+    """A real installed distribution whose rule-set hook raises (on ``PYTHONPATH``)."""
+    (site / "eduscore_test_broken").mkdir(parents=True)
+    (site / "eduscore_test_broken" / "__init__.py").write_text(
+        "from eduscore.hookspecs import hookimpl\n"
+        "EDUSCORE_API_VERSION = 1\n\n"
+        "@hookimpl\n"
+        "def eduscore_rule_sets():\n"
+        "    raise ValueError('the province file is missing')\n"
+    )
+    info = site / "eduscore_test_broken-0.1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: eduscore-test-broken\nVersion: 0.1.0\n")
+    (info / "entry_points.txt").write_text("[eduscore]\nbroken-province = eduscore_test_broken\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EDUSCORE_")}
+    return env | {"PYTHONPATH": str(site), "COLUMNS": "200"}
+
+
+def test_a_failed_plugin_keeps_every_county_from_certification(tmp_path: Path) -> None:
+    env = _broken_plugin(tmp_path / "site")
+    s, c = files(tmp_path)
+    out = tmp_path / "r.json"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "eduscore.cli",
+            "evaluate",
+            str(s),
+            str(c),
+            "--json",
+            str(out),
+            "--lang",
+            "en",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "broken-province" in proc.stderr and "failed" in proc.stderr
+    result = json.loads(out.read_text("utf-8"))
+    assert result["verdicts"][0]["verdict"] == "incomplete"
+    (check,) = [c for c in result["checks"] if c["check_id"] == "inputs.plugins"]
+    assert "broken-province" in check["reason"] and check["status"] == "not_assessed"
+    (finding,) = [f for f in result["findings"] if f["rule"] == "plugin_failed"]
+    assert finding["value"] == "broken-province" and "插件" in finding["message_zh"]
+    blocked = subprocess.run(
+        [sys.executable, "-m", "eduscore.cli", "evaluate", str(s), str(c), "--json", str(out), "-q"],
+        capture_output=True,
+        text=True,
+        env=env | {"EDUSCORE_DISABLE_PLUGINS": "broken-province"},
+        check=False,
+    )
+    assert blocked.returncode == 0, blocked.stderr
+    assert json.loads(out.read_text("utf-8"))["verdicts"][0]["verdict"] == "certified"

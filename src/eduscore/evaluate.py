@@ -221,7 +221,7 @@ def evaluate(
         units_c = apply_scope(units_c, fw_c)
         scored = Engine(fw_c, tuple(relaxations)).run(units_c, counties_c)
         parts.append(ScoredPart(fw_c, scored, counties_c))
-    problems = [(p.name, p.reason) for p in _plugin_problems()]
+    problems = get_registry().problems()
     checks = integrity.integrity_checks(rejected, frame, problems, fw.version)
     return build_result(
         fw,
@@ -236,13 +236,6 @@ def evaluate(
         relaxations=tuple(relaxations),
         missing_columns=sorted(missing),
     )
-
-
-def _plugin_problems() -> list[Any]:
-    """Plugins that failed or were refused (not those the user blocked on purpose)."""
-    registry = get_registry()
-    problems = getattr(registry, "problems", None)
-    return list(problems()) if problems is not None else []
 
 
 def _load(obj: Any, role: str, limits: Any) -> list[Loaded]:

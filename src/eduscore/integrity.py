@@ -16,6 +16,7 @@ would be a silent pass.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -24,6 +25,9 @@ import pyarrow.compute as pc
 from . import validate
 from .prepare import display_rows, row_parts
 from .score import CHECK_SCHEMA
+
+if TYPE_CHECKING:
+    from .plugins import PluginInfo
 
 KIND = "input_integrity"
 GROUP = "inputs"
@@ -163,7 +167,7 @@ def _check_rows(
 
 
 def integrity_checks(
-    rejected: pa.Table, frame: pa.Table, plugin_problems: Sequence[tuple[str, str]], version: str
+    rejected: pa.Table, frame: pa.Table, plugin_problems: Sequence[PluginInfo], version: str
 ) -> pa.Table:
     """The ``input_integrity`` checks of every county of ``frame`` (``_county``,
     ``county_code``, ``year``) that has rejected rows or may be governed by a failed plugin."""
@@ -242,7 +246,7 @@ def integrity_checks(
             )
     if plugin_problems:
         every = pc.unique(frame.column("_county"))
-        names = "; ".join(f"{name}: {why}" for name, why in plugin_problems)
+        names = "; ".join(p.message("en") for p in plugin_problems)
         text = (
             f"{len(plugin_problems)} plugin(s) failed, so rules that may govern this county were not applied "
             f"({names}) — fix or uninstall them, or block them with EDUSCORE_DISABLE_PLUGINS"
@@ -262,19 +266,18 @@ def integrity_checks(
     return pa.concat_tables(parts)
 
 
-def plugin_findings(plugin_problems: Sequence[tuple[str, str]]) -> pa.Table:
+def plugin_findings(plugin_problems: Sequence[PluginInfo]) -> pa.Table:
     """One finding per failed plugin (table ``plugins``), in the result's findings."""
     if not plugin_problems:
         return validate.empty()
-    names = pa.array([name for name, _ in plugin_problems], pa.string())
-    reasons = pa.array([why for _, why in plugin_problems], pa.string())
-    k = len(names)
+    k = len(plugin_problems)
     return validate.findings(
         validate.Where("plugins", "(installed plugins)"),
         pa.array([0] * k, pa.int64()),
         "(plugin)",
-        names,
+        pa.array([p.name for p in plugin_problems], pa.string()),
         pa.array([True] * k),
         "plugin_failed",
-        reasons,
+        pa.array([p.message("zh") for p in plugin_problems], pa.string()),
+        pa.array([p.message("en") for p in plugin_problems], pa.string()),
     )
