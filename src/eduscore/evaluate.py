@@ -24,7 +24,7 @@ from .prepare import (
     reject_duplicates,
     split_by_level,
 )
-from .read import Loaded, TableLike, load_table
+from .read import Limits, Loaded, TableLike, load_table
 from .result import Result, ScoredPart, build_result
 from .score import Engine
 
@@ -40,6 +40,7 @@ def evaluate(
     relaxations: Iterable[str] = (),
     county: str | None = None,
     adjust: Callable[[str, pa.Table], pa.Table] | None = None,
+    limits: Limits | None = None,
 ) -> Result:
     """Evaluate every county in the inputs against one framework.
 
@@ -50,6 +51,7 @@ def evaluate(
     a path to a framework JSON document, or a :class:`Framework`. ``year`` fills in
     the year where the data do not carry one. ``options`` switches named preparation
     steps of the framework on or off; ``relaxations`` enables named relaxations.
+    ``limits`` (:class:`eduscore.read.Limits`) bounds what the readers accept.
 
     >>> import eduscore
     >>> result = eduscore.evaluate(**eduscore.demo_inputs())
@@ -82,7 +84,7 @@ def evaluate(
         if obj is None:
             continue
         try:
-            loaded = load_table(obj, name)
+            loaded = load_table(obj, name, limits)
         except InputError as exc:  # report every unusable input at once, not only the first
             header_problems.append(str(exc))
             continue
