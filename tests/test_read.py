@@ -240,6 +240,13 @@ def test_a_sheet_problem_matters_only_when_its_table_is_read(tmp_path: Path) -> 
         load_files([path])
 
 
+def test_a_web_page_named_xls_says_what_it_is(tmp_path: Path) -> None:
+    path = tmp_path / "学校.xls"
+    path.write_text("<html><body><table><tr><td>学校标识码</td></tr></table></body></html>", "utf-8")
+    with pytest.raises(InputError, match=r"a web page or an XML file named \.xls, not a workbook"):
+        load_tables(path, "schools")
+
+
 # --------------------------------------------------------------------------- blank rows
 
 
@@ -498,6 +505,11 @@ def test_csv_records_of_any_bytes_match_the_csv_module(
         read_csv.CHUNK = old
     assert loaded.row_numbers is not None and loaded.row_numbers.to_pylist() == data
     assert [n for a, b in loaded.blank_rows for n in range(a, b + 1)] == blank
+    records = list(csv.reader(io.StringIO(text, newline="")))
+    for i, n in enumerate(data):  # and the same cells, whether pyarrow or the csv module read them
+        for j, name in enumerate(loaded.table.column_names[:3]):
+            cell = records[n - 1][j] if j < len(records[n - 1]) else ""
+            assert loaded.table.column(name)[i].as_py() == (cell or None)
 
 
 # --------------------------------------------------------------------------- Arrow inputs
@@ -595,6 +607,15 @@ def test_limits_must_be_positive() -> None:
         Limits(max_cells=0)
     proc = cli("evaluate", "x.csv", "--max-cells", "-1", "--lang", "en")
     assert proc.returncode == 2 and "reading limits" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("module", ["eduscore.read", "eduscore.limits"])
+def test_docstring_examples(module: str) -> None:
+    import doctest
+    import importlib
+
+    failures, tried = doctest.testmod(importlib.import_module(module))
+    assert tried > 0 and failures == 0
 
 
 # --------------------------------------------------------------------------- with the lead's change

@@ -60,7 +60,7 @@ class CsvTable:
 class _Records:
     starts: Ints  # byte offset where each record starts
     stops: Ints  # byte offset where its content stops (its line break, or the end of the file)
-    cells: Ints  # how many cells it holds (delimiters outside quotes, plus one)
+    cells: Ints | None  # how many cells each holds (when counted: delimiters outside quotes + 1)
     multiline: bool  # some quoted value spans lines
 
 
@@ -157,23 +157,13 @@ def _read(
     if header_at < 0:  # no row of known names: the first row that holds anything
         header_at = next((i for i, row in enumerate(cells) if any(c.strip() for c in row)), 0)
     header = cells[header_at]
-    widest = int(np.argmax(records.cells))
-    if records.cells[widest] > limits.max_columns:
-        what = " (the header)" if widest == header_at else ""
-        raise exceeded(
-            f"{source}, row {widest + 1}{what}",
-            f"{'the header' if what else 'the row'} has {records.cells[widest]:,} columns",
-            f"{'表头' if what else f'第 {widest + 1} 行'}有 {records.cells[widest]:,} 列",
-            "max_columns",
-            limits,
-            records.cells[widest],
-        )
+    _check_width(source, header_at, len(header), limits, header=True)
     # Rows of data: the records below the header that hold anything at all (pyarrow skips
     # empty lines; rows of empty cells are dropped below, with the other blank rows).
     below = np.arange(header_at + 1, n, dtype=np.int64)
     data = below[lengths[below] > 0]
     if len(data):
-        table = _parse(path, records, data, header, encoding, source, delimiter)
+        table = _parse(path, records, data, header, encoding, source, delimiter, limits)
         blank = blank_rows(table)
         if blank.any():
             table, data = table.filter(pa.array(~blank)), data[~blank]
@@ -184,6 +174,18 @@ def _read(
         )
     kept = data + 1
     return CsvTable(table, header_at + 1, kept, np.setdiff1d(below + 1, kept, assume_unique=True))
+
+
+def _check_width(source: str, index: int, width: int, limits: Limits, header: bool = False) -> None:
+    if width > limits.max_columns:
+        raise exceeded(
+            f"{source}, row {index + 1}" + (" (the header)" if header else ""),
+            f"{'the header' if header else 'the row'} has {width:,} columns",
+            f"{'表头' if header else f'第 {index + 1} 行'}有 {width:,} 列",
+            "max_columns",
+            limits,
+            width,
+        )
 
 
 def _delimiter(path: Path, start: int, default: str) -> str:
@@ -220,21 +222,24 @@ def _texts(path: Path, records: _Records, which: Ints, encoding: str) -> list[st
 # --------------------------------------------------------------------------- scan
 
 
-def _scan(path: Path, start: int, delimiter: str) -> _Records:
-    """Record boundaries and cell counts, chunk by chunk. A quote counts when it opens a
-    value; a quote in the middle of an unquoted value (``12" monitor``) is text, for Excel
-    and pyarrow alike. The fast path counts every quote; when it meets a quote that cannot
-    open a value, the file is scanned again by :func:`_scan_exact`, which follows each quote."""
-    separators = (LF, CR, ord(delimiter), -1)
-    delim = ord(delimiter)
+def _scan(path: Path, start: int, delimiter: str, count: bool = False) -> _Records:
+    """Record boundaries (and, with ``count``, each record's number of cells), chunk by chunk.
+
+    A quote counts when it opens a value (at the start of a field, or just after the quote
+    that closed the value: an escaped ``""``) or closes one; a quote in the middle of an
+    unquoted value (``12" monitor``) is text, for Excel and pyarrow alike. Line breaks and
+    delimiters count where an even number of counted quotes precedes them."""
+    # Bytes after which a quote opens a value (index + 1: -1 stands for the start of the records).
+    separator = np.zeros(257, dtype=bool)
+    separator[[LF + 1, CR + 1, ord(delimiter) + 1, 0]] = True
     ends_kept: list[Ints] = []
     stops_kept: list[Ints] = []
     counts: list[Ints] = []
     open_cells = 0  # delimiters seen so far in the record that is not finished yet
     multiline = False
-    quotes = 0  # quotes seen so far: their parity says whether a byte is inside a value
+    quoted = False  # inside a quoted value at the end of the previous chunk
     prev_byte = -1  # last byte of the previous chunk (-1: none, the start of the records)
-    last_quote = -2  # position of the last quote
+    last_quote = -2  # position of the last counted quote
     pos = start
     with path.open("rb") as f:
         f.seek(start)
@@ -242,36 +247,80 @@ def _scan(path: Path, start: int, delimiter: str) -> _Records:
             a = np.frombuffer(raw, np.uint8)
             nxt = f.peek(1)[:1] if len(raw) == CHUNK else b""
             ends, stops = _breaks(a, b"\r" in raw or prev_byte == CR, prev_byte, nxt[0] if nxt else -1)
-            d = np.flatnonzero(a == delim) if delimiter.encode() in raw else np.empty(0, np.int64)
             if b'"' in raw:
                 q = np.flatnonzero(a == QUOTE)
-                opens = (quotes + np.arange(len(q))) % 2 == 0  # quotes that would open a value
-                opening = q[opens]
-                before = np.where(opening > 0, a[np.maximum(opening - 1, 0)], prev_byte)
-                prev_q = np.concatenate([[last_quote - pos], q[:-1]])[opens]
-                if not (np.isin(before, separators) | (prev_q == opening - 1)).all():
-                    return _scan_exact(path, start, delimiter)
-                outside = (quotes + np.searchsorted(q, ends)) % 2 == 0
-                d = d[(quotes + np.searchsorted(q, d)) % 2 == 0]
-                last_quote = pos + int(q[-1])
-                quotes += len(q)
+                before = np.where(q > 0, a[np.maximum(q - 1, 0)].astype(np.int64), prev_byte)
+                marks = _counted_quotes(q, separator[before + 1], quoted, last_quote - pos)
             else:
-                outside = np.full(len(ends), quotes % 2 == 0)
-                if quotes % 2:
-                    d = d[:0]
+                marks = np.empty(0, np.int64)
+            outside = (np.searchsorted(marks, ends) + quoted) % 2 == 0
             multiline = multiline or not outside.all()
             ends = ends[outside]
-            local = np.bincount(np.searchsorted(ends, d), minlength=len(ends) + 1)
-            if len(ends):
-                counts.append(np.concatenate([[open_cells + local[0]], local[1:-1]]))
-                open_cells = int(local[-1])
-            else:
-                open_cells += int(local[0])
+            if count:
+                local = _delimiters(a, raw, delimiter, ends, marks, quoted)
+                if len(ends):
+                    counts.append(np.concatenate([[open_cells + local[0]], local[1:-1]]))
+                    open_cells = int(local[-1])
+                else:
+                    open_cells += int(local[0])
+            if len(marks):
+                last_quote = pos + int(marks[-1])
+                quoted = (len(marks) + quoted) % 2 == 1
             ends_kept.append(ends + pos)
             stops_kept.append(stops[outside] + pos)
             prev_byte = int(a[-1])
             pos += len(raw)
-    return _records(start, pos, ends_kept, stops_kept, [*counts, np.array([open_cells])], multiline)
+    cells = [*counts, np.array([open_cells])] if count else None
+    return _records(start, pos, ends_kept, stops_kept, cells, multiline)
+
+
+def _delimiters(
+    a: npt.NDArray[np.uint8], raw: bytes, delimiter: str, ends: Ints, marks: Ints, quoted: bool
+) -> Ints:
+    """Delimiters outside quotes in each record of a chunk (the first continues the previous
+    chunk's last record; the last goes on into the next chunk): all of a record's
+    delimiters, less those between an opening and a closing quote."""
+    out = np.zeros(len(ends) + 1, np.int64)
+    if delimiter.encode() not in raw:
+        return out
+    hits = (a == ord(delimiter)).view(np.uint8)
+    starts = np.concatenate([[0], ends + 1])
+    starts = starts[starts < len(a)]
+    out[: len(starts)] = np.add.reduceat(hits, starts, dtype=np.int64)
+    spans = np.concatenate([[0], marks]) if quoted else marks  # opening, closing, opening, …
+    if len(spans):
+        inside = np.add.reduceat(hits, spans, dtype=np.int64)[0::2]
+        owner = np.searchsorted(ends, spans[0::2])
+        out -= np.bincount(owner, weights=inside, minlength=len(ends) + 1).astype(np.int64)
+    return out
+
+
+def _counted_quotes(q: Ints, field_start: npt.NDArray[np.bool_], quoted: bool, last: int) -> Ints:
+    """The quotes of a chunk that open or close a value (positions in the chunk).
+
+    Counting every quote is right unless a quote that would open a value stands inside an
+    unquoted one; such a quote is dropped and the count redone, a few times at most (a
+    stray quote is rare); a chunk full of them is followed quote by quote."""
+    keep = np.ones(len(q), dtype=bool)
+    for _ in range(64):
+        kept = np.flatnonzero(keep)
+        marks = q[kept]
+        opening = (np.arange(len(marks)) + quoted) % 2 == 0
+        previous = np.concatenate([[last], marks[:-1]])
+        valid = field_start[kept] | (previous == marks - 1)  # "" reopens just after a close
+        wrong = np.flatnonzero(opening & ~valid)
+        if len(wrong) == 0:
+            return marks
+        keep[kept[wrong[0]]] = False
+    out: list[int] = []
+    for p, at_field_start in zip(q.tolist(), field_start.tolist(), strict=True):
+        if quoted:
+            quoted, last = False, p
+            out.append(p)
+        elif at_field_start or last == p - 1:
+            quoted = True
+            out.append(p)
+    return np.asarray(out, np.int64)
 
 
 def _breaks(a: npt.NDArray[np.uint8], has_cr: bool, prev_byte: int, next_byte: int) -> tuple[Ints, Ints]:
@@ -282,9 +331,9 @@ def _breaks(a: npt.NDArray[np.uint8], has_cr: bool, prev_byte: int, next_byte: i
     if not has_cr:
         return lf, lf
     cr = np.flatnonzero(a == CR)
-    after = np.where(cr + 1 < len(a), a[np.minimum(cr + 1, len(a) - 1)], next_byte)
+    after = np.where(cr + 1 < len(a), a[np.minimum(cr + 1, len(a) - 1)].astype(np.int64), next_byte)
     lone = cr[after != LF]
-    before_lf = np.where(lf > 0, a[np.maximum(lf - 1, 0)], prev_byte)
+    before_lf = np.where(lf > 0, a[np.maximum(lf - 1, 0)].astype(np.int64), prev_byte)
     ends = np.concatenate([lf, lone])
     stops = np.concatenate([lf - (before_lf == CR), lone])
     order = np.argsort(ends, kind="stable")
@@ -292,47 +341,16 @@ def _breaks(a: npt.NDArray[np.uint8], has_cr: bool, prev_byte: int, next_byte: i
 
 
 def _records(
-    start: int, end: int, ends: list[Ints], stops: list[Ints], delimiters: list[Ints], multiline: bool
+    start: int, end: int, ends: list[Ints], stops: list[Ints], delimiters: list[Ints] | None, multiline: bool
 ) -> _Records:
     breaks = np.concatenate(ends) if ends else np.empty(0, np.int64)
     starts = np.concatenate([[start], breaks + 1]).astype(np.int64)
     content = np.concatenate([*stops, [end]]).astype(np.int64)
-    cells = np.concatenate(delimiters).astype(np.int64) + 1
+    cells = np.concatenate(delimiters).astype(np.int64) + 1 if delimiters is not None else None
     if starts[-1] >= end:  # the file ends with a line break: no record after it
-        starts, content, cells = starts[:-1], content[:-1], cells[:-1]
+        starts, content = starts[:-1], content[:-1]
+        cells = cells[:-1] if cells is not None else None
     return _Records(starts, np.maximum(content, starts), cells, multiline)
-
-
-def _scan_exact(path: Path, start: int, delimiter: str) -> _Records:
-    """Record boundaries following each quote (the rare file with quotes inside unquoted
-    values): a loop over the quotes, not over the bytes or the rows."""
-    with path.open("rb") as f:
-        f.seek(start)
-        data = np.frombuffer(f.read(), np.uint8)
-    q = np.flatnonzero(data == QUOTE)
-    before = np.where(q > 0, data[np.maximum(q - 1, 0)], -1)
-    ends, stops = _breaks(data, bool((data == CR).any()), -1, -1)
-    d = np.flatnonzero(data == ord(delimiter))
-    size = len(data)
-    del data
-    field_start = np.isin(before, (LF, CR, ord(delimiter), -1))
-    effective: list[int] = []
-    quoted, last_close = False, -2
-    for p, at_field_start in zip(q.tolist(), field_start.tolist(), strict=True):
-        if quoted:  # a quote inside a quoted value closes it ("" reopens it just after)
-            quoted, last_close = False, p
-            effective.append(p)
-        elif at_field_start or last_close == p - 1:
-            quoted = True
-            effective.append(p)
-    marks = np.asarray(effective, np.int64)
-    outside = np.searchsorted(marks, ends) % 2 == 0
-    d = d[np.searchsorted(marks, d) % 2 == 0]
-    kept = ends[outside]
-    counts = np.bincount(np.searchsorted(kept, d), minlength=len(kept) + 1)
-    return _records(
-        start, start + size, [kept + start], [stops[outside] + start], [counts], not outside.all()
-    )
 
 
 # --------------------------------------------------------------------------- parse
@@ -346,21 +364,30 @@ def _parse(
     encoding: str,
     source: str,
     delimiter: str,
+    limits: Limits,
 ) -> pa.Table:
     """The cells of the ``data`` records, with the header's names.
 
-    pyarrow reads the records with the most common number of cells; the others (a row cut
-    short, a trailing comma, an extra cell) are read apart with the csv module and put back
-    in their place, padded with empty cells to the widest row."""
+    pyarrow reads the records with the usual number of cells (the most common among the
+    first thousand); when it meets others (a row cut short, a trailing comma, an extra
+    cell), the cells of every record are counted, and those rows are read apart with the
+    csv module and put back in their place, padded with empty cells to the widest row."""
     longest = int((records.stops - records.starts).max())
     # A record must fit in one block; GB18030 grows by up to half when turned into UTF-8.
     block = int(min(max(1 << 20, 2 * longest + (1 << 16)), (1 << 31) - 1))
-    counts = records.cells[data]
-    width = int(np.bincount(counts).argmax())
-    usual = counts == width
+    sample = [len(_cells(t, delimiter)) for t in _texts(path, records, data[:1000], encoding)]
+    width = max(set(sample), key=lambda w: (sample.count(w), w == len(header)))
     names = [f"c{i}" for i in range(width)]
+    others = 0
+
+    def unusual(row: Any) -> str:
+        nonlocal others
+        others += 1
+        return "skip"  # read apart below
 
     def attempt(enc: str) -> pa.Table:
+        nonlocal others
+        others = 0
         with pa.OSFile(str(path)) as f:
             f.seek(int(records.starts[data[0]]))
             return pacsv.read_csv(
@@ -369,9 +396,7 @@ def _parse(
                     column_names=names, block_size=block, encoding=enc, use_threads=True
                 ),
                 parse_options=pacsv.ParseOptions(
-                    delimiter=delimiter,
-                    newlines_in_values=records.multiline,
-                    invalid_row_handler=lambda row: "skip",  # read apart below
+                    delimiter=delimiter, newlines_in_values=records.multiline, invalid_row_handler=unusual
                 ),
                 convert_options=pacsv.ConvertOptions(
                     column_types=dict.fromkeys(names, pa.string()),
@@ -397,6 +422,13 @@ def _parse(
             f"{source}: not UTF-8 or GBK/GB18030 text ({exc}); save it again as CSV UTF-8",
             zh=f"{source}:不是 UTF-8 或 GBK/GB18030 编码的文本({exc});请另存为“CSV UTF-8”",
         ) from None
+    usual = np.ones(len(data), dtype=bool)
+    if others:
+        counted = _scan(path, int(records.starts[0]), delimiter, count=True).cells
+        assert counted is not None
+        widest = int(np.argmax(counted[data]))
+        _check_width(source, int(data[widest]), int(counted[data][widest]), limits)
+        usual = counted[data] == width
     if table.num_rows != int(usual.sum()):  # pragma: no cover - the scan and pyarrow disagree: a bug
         raise InputError(
             f"{source}: cannot match the rows read to the lines of the file "

@@ -67,6 +67,16 @@ def read_workbook(path: Path, limits: Limits) -> list[Sheet]:
             limits,
             size / MB,
         )
+    with path.open("rb") as f:
+        head = f.read(512).removeprefix(b"\xef\xbb\xbf").lstrip()
+    if head[:1] == b"<":
+        # Statistics systems often export a web page (or Excel 2003 XML) under the name .xls.
+        raise InputError(
+            f"{path}: this is a web page or an XML file named {path.suffix}, not a workbook; "
+            "open it in Excel and save it as .xlsx, or export the table as CSV",
+            zh=f"{path}:这是以 {path.suffix} 命名的网页或 XML 文件,不是工作簿;"
+            "请用 Excel 打开后另存为 .xlsx,或导出为 CSV",
+        )
     if path.suffix.lower() in ZIPPED:
         check_zip(path, limits)
     return _in_child(path, limits)
