@@ -505,7 +505,8 @@ def _sheet_table(path: Path, c: _Candidate) -> Loaded:
             f"{label}: the sheet has a header (row {header_at + 1}) but no data rows",
             zh=f"{label}:工作表只有表头(第 {header_at + 1} 行),没有数据行",
         )
-    body = c.raw.take(pa.array(data, pa.int64()))
+    contiguous = int(data[-1]) - int(data[0]) + 1 == len(data)  # no blank row inside: no copy
+    body = c.raw.slice(int(data[0]), len(data)) if contiguous else c.raw.take(pa.array(data, pa.int64()))
     columns, names = [], []
     for i, name in enumerate(names_row):
         if not name:
