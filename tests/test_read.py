@@ -247,6 +247,30 @@ def test_a_web_page_named_xls_says_what_it_is(tmp_path: Path) -> None:
         load_tables(path, "schools")
 
 
+def test_a_legacy_xls_goes_through_the_same_reader(tmp_path: Path) -> None:
+    """.xls (OLE) is read in the same child process, with the same sheet rules."""
+    import xlwt
+
+    wb = xlwt.Workbook()
+    ws = wb.add_sheet("学校")
+    for c, h in enumerate(HEADER):
+        ws.write(0, c, h)
+    for c, v in enumerate(row(1)):
+        ws.write(2, c, v)
+    path = tmp_path / "学校.xls"
+    wb.save(str(path))
+    (loaded,) = load_tables(path, "schools")
+    assert loaded.row_numbers is not None and loaded.row_numbers.to_pylist() == [3]
+    assert loaded.blank_rows == ((2, 2),)
+    hidden = wb.add_sheet("schools")
+    hidden.write(0, 0, "学校标识码")
+    hidden.write(0, 1, "学校名称")
+    hidden.visibility = 1
+    wb.save(str(path))
+    with pytest.raises(InputError, match=r"schools \(hidden\)"):
+        load_tables(path, "schools")
+
+
 # --------------------------------------------------------------------------- blank rows
 
 
