@@ -21,12 +21,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import eduscore
-from eduscore.errors import EduscoreError
+from eduscore.errors import EduscoreError, InputError
 from eduscore.framework import framework_from_dict
+from eduscore.read import Limits
 from helpers import AT_THRESHOLD_PRIMARY, school, table
 
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-SUFFIXES = (".csv", ".tsv", ".xlsx", ".xls", ".parquet", ".feather")
+SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods", ".parquet", ".feather")
 
 
 def survives(**inputs: Any) -> eduscore.Result | None:
@@ -92,6 +93,92 @@ def test_text_in_any_encoding(tmp_path_factory: pytest.TempPathFactory, text: st
     survives(schools=path)
 
 
+@FUZZ
+@given(st.lists(st.tuples(st.integers(0, 10**9), st.integers(0, 255)), min_size=1, max_size=8))
+def test_a_workbook_with_damaged_bytes(
+    tmp_path_factory: pytest.TempPathFactory, edits: list[tuple[int, int]]
+) -> None:
+    """Bytes flipped anywhere in a valid workbook (zip directory, deflate streams, XML):
+    the reader in its child process may fail, the evaluation may not."""
+    data = bytearray(valid_bytes(".xlsx"))
+    for at, value in edits:
+        data[at % len(data)] = value
+    path = tmp_path_factory.mktemp("damaged") / "schools.xlsx"
+    path.write_bytes(bytes(data))
+    survives(schools=path)
+
+
+CSV_TOKENS = st.sampled_from(
+    [
+        "990101",
+        "a",
+        "甲",
+        " ",
+        '"',
+        '""',
+        ",",
+        "\t",
+        "\n",
+        "\r",
+        "\r\n",
+        "\u2028",
+        "\x00",
+        "\ufeff",
+        "合计",
+        "1e308",
+    ]
+)
+
+
+@FUZZ
+@given(
+    st.lists(CSV_TOKENS, max_size=60),
+    st.sampled_from(["utf-8", "utf-8-sig", "gb18030", "utf-16"]),
+    st.sampled_from([".csv", ".tsv", ".txt"]),
+)
+def test_csv_made_of_hostile_tokens(
+    tmp_path_factory: pytest.TempPathFactory, tokens: list[str], encoding: str, suffix: str
+) -> None:
+    """Quotes opened and never closed, NUL bytes, BOMs in the middle, lone CRs, line
+    separators, ragged rows, under a real header: a result or a message, nothing else."""
+    header = "county_code,school_id,school_name,school_type,students_primary\n"
+    path = tmp_path_factory.mktemp("tokens") / f"schools{suffix}"
+    path.write_bytes((header + "".join(tokens)).encode(encoding, errors="replace"))
+    survives(schools=path)
+
+
+COLUMN_TYPES = st.sampled_from(
+    [
+        pa.array(["primary", None]),
+        pa.array([b"\xff", b"x"], pa.binary()),
+        pa.array([[1], None]),
+        pa.array([{"x": 1}, None]),
+        pa.array(["primary", "junior"]).dictionary_encode(),
+        pa.array(["primary", None], pa.string_view()),
+        pa.array([1.5, None], pa.float32()),
+        pa.array([None, None], pa.null()),
+    ]
+)
+
+
+@FUZZ
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["school_type", "students_primary", "extra"]), COLUMN_TYPES), max_size=3
+    )
+)
+def test_arrow_tables_with_columns_of_any_type(columns: list[tuple[str, pa.Array]]) -> None:
+    cols: dict[str, pa.Array] = {
+        "county_code": pa.array(["990101", "990101"]),
+        "school_id": pa.array(["a", "b"]),
+        "school_name": pa.array(["x", "y"]),
+        "school_type": pa.array(["primary", "primary"]),
+    }
+    for name, values in columns:
+        cols[name] = values
+    survives(schools=pa.table(cols))
+
+
 NUMBERS = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.integers(-(2**63), 2**63 - 1).map(float),
@@ -115,7 +202,7 @@ def test_huge_numbers_nan_and_infinity(values: list[float]) -> None:
         assert c["value"] is None or math.isfinite(c["value"])
 
 
-def test_empty_sheets_one_column_files_and_100000_columns(tmp_path: Path) -> None:
+def test_empty_sheets_one_column_files_and_100000_columns_with_a_raised_limit(tmp_path: Path) -> None:
     import xlsxwriter
 
     empty = tmp_path / "empty.xlsx"
@@ -133,7 +220,9 @@ def test_empty_sheets_one_column_files_and_100000_columns(tmp_path: Path) -> Non
     header = ["county_code", "school_id", "school_name", "school_type", "students_primary", *extra]
     row = ["990101", "a", "甲", "primary", "100", *["1"] * len(extra)]
     wide.write_text(",".join(header) + "\n" + ",".join(row) + "\n", encoding="utf-8")
-    result = survives(schools=wide)
+    with pytest.raises(InputError, match=r"100,005 columns.*--max-columns 200000"):
+        eduscore.evaluate(schools=wide)
+    result = survives(schools=wide, limits=Limits(max_columns=200_000))
     assert result is not None and result.sections.num_rows == 1
     assert sum(f["rule"] == "unknown_column" for f in result.findings.to_pylist()) == 100_000
 
@@ -147,7 +236,7 @@ def test_cli_shows_no_traceback_for_garbage(tmp_path: Path) -> None:
         path = tmp_path / f"schools{suffix}"
         path.write_bytes(data)
         proc = subprocess.run(
-            [sys.executable, "-m", "eduscore.cli", "evaluate", "--schools", str(path)],
+            [sys.executable, "-m", "eduscore.cli", "evaluate", "--schools", str(path), "--lang", "en"],
             capture_output=True,
             text=True,
             check=False,

@@ -25,13 +25,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from . import __version__
 from .demo import demo_inputs
 from .errors import EduscoreError, InputError, resolve_lang
 from .evaluate import evaluate
 from .framework import builtin_ids, load_framework
+from .limits import HELP as LIMIT_HELP
+from .limits import OPTIONS as LIMIT_OPTIONS
 from .plugins import get_registry
-from .read import load_files
+from .read import Limits, load_files
 from .result import Result
 
 EXIT_OK = 0
@@ -117,6 +121,17 @@ def _parser() -> argparse.ArgumentParser:
             help="evaluate only counties whose code starts with CODE; fills the code where the data "
             "have no 县区代码 column",
         )
+        limits = sp.add_argument_group("reading limits (a larger input is refused with a message)")
+        for field in attrs.fields(Limits):
+            option = LIMIT_OPTIONS[field.name]
+            limits.add_argument(
+                option,
+                dest=field.name,
+                type=float if field.type in (float, "float") else int,
+                default=field.default,
+                metavar="N",
+                help=f"{LIMIT_HELP[field.name]} (default {field.default:,})",
+            )
 
     def analyses(sp: argparse.ArgumentParser) -> None:
         sp.add_argument(
@@ -209,8 +224,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args)
     except EduscoreError as exc:
         lang = getattr(args, "lang", None) or resolve_lang()
-        # A fixed prefix in every language, for scripts that look for it.
-        print(f"eduscore: error: {exc.message(lang)}", file=sys.stderr)
+        word = "错误" if lang == "zh" else "error"  # scripts should read the exit status
+        print(f"eduscore: {word}: {exc.message(lang)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:  # pragma: no cover
         return 130
@@ -384,6 +399,7 @@ def _whatif(args: argparse.Namespace) -> int:
         relaxations=args.relax,
         options={o: True for o in args.option},
         county=county,
+        limits=_limits(args),
     )
     print_whatif(w, lang=args.lang)
     if args.out is not None:
@@ -404,12 +420,16 @@ def _inputs(args: argparse.Namespace) -> tuple[dict[str, Any], str | None]:
         given = dict(demo_inputs())
         county = None
     else:
-        given = dict(load_files(list(args.files)))
+        given = dict(load_files(list(args.files), _limits(args)))
         for role in ("schools", "counties", "kindergartens"):
             path = getattr(args, role)
             if path is not None:
                 if role in given:
-                    raise InputError(f"two {role} tables given: {given[role].source} and {path}")
+                    labels = ", ".join(t.label for t in given[role])
+                    raise InputError(
+                        f"two {role} tables given: {labels} and {path}",
+                        zh=f"给出了两份{role}表:{labels} 和 {path}",
+                    )
                 given[role] = path
         if not given:
             raise InputError(
@@ -417,6 +437,15 @@ def _inputs(args: argparse.Namespace) -> tuple[dict[str, Any], str | None]:
             )
         county = args.county
     return given, county
+
+
+def _limits(args: argparse.Namespace) -> Limits:
+    """The reading limits given by ``--max-…`` options (defaults where not given)."""
+    values: dict[str, Any] = {f.name: getattr(args, f.name, f.default) for f in attrs.fields(Limits)}
+    try:
+        return Limits(**values)
+    except ValueError as exc:
+        raise InputError(f"reading limits: {exc}", zh=f"读取上限:{exc}") from None
 
 
 def _evaluate(args: argparse.Namespace) -> Result:
@@ -428,6 +457,7 @@ def _evaluate(args: argparse.Namespace) -> Result:
         relaxations=args.relax,
         options={o: True for o in args.option},
         county=county,
+        limits=_limits(args),
     )
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -28,7 +29,7 @@ from .prepare import (
     row_parts,
     split_by_level,
 )
-from .read import Loaded, TableLike, load_table
+from .read import Limits, Loaded, TableLike, load_tables
 from .result import Result, ScoredPart, build_result
 from .score import Engine
 
@@ -44,7 +45,7 @@ def evaluate(
     relaxations: Iterable[str] = (),
     county: str | None = None,
     adjust: Callable[[str, pa.Table], pa.Table] | None = None,
-    limits: Any = None,
+    limits: Limits | None = None,
 ) -> Result:
     """Evaluate every county in the inputs against one framework.
 
@@ -55,6 +56,7 @@ def evaluate(
     a path to a framework JSON document, or a :class:`Framework`. ``year`` fills in
     the year where the data do not carry one. ``options`` switches named preparation
     steps of the framework on or off; ``relaxations`` enables named relaxations.
+    ``limits`` (:class:`eduscore.read.Limits`) bounds what the readers accept.
 
     >>> import eduscore
     >>> result = eduscore.evaluate(**eduscore.demo_inputs())
@@ -93,7 +95,7 @@ def evaluate(
         if obj is None:
             continue
         try:
-            loaded_parts = _load(obj, name, limits)
+            loaded_parts = load_tables(obj, name, limits)
         except InputError as exc:  # report every unusable input at once, not only the first
             header_problems.append(exc)
             continue
@@ -167,6 +169,8 @@ def evaluate(
         finding_parts += [found, dupes]
         inputs[name] = (sum(p.table.num_rows for p in loaded_parts), label)
         tables[role] = t
+    if len(header_problems) == 1:
+        raise header_problems[0]  # keeps its kind (a LimitError stays one)
     if header_problems:
         raise InputError(*joined(*header_problems))
     finding_parts += _share_year(tables)
@@ -238,13 +242,6 @@ def evaluate(
     )
 
 
-def _load(obj: Any, role: str, limits: Any) -> list[Loaded]:
-    """Every table of ``role`` in ``obj``: a workbook may hold several sheets of one role."""
-    if isinstance(obj, list) and all(isinstance(p, Loaded) for p in obj):
-        return list(obj)
-    return [load_table(obj, role)]
-
-
 def _labels(parts: list[Loaded]) -> str:
     """``file!sheet`` of one table, ``file!sheet1, sheet2`` of several sheets of a workbook."""
     if len(parts) == 1:
@@ -298,8 +295,8 @@ def _with_county_code(loaded: Loaded, county: str) -> Loaded:
     headers = {str(h).strip() for h in loaded.table.column_names}
     if headers & {"county_code", "县区代码"}:
         return loaded
-    table = loaded.table.append_column("county_code", pa.array([county] * loaded.table.num_rows, pa.string()))
-    return Loaded(table, loaded.source, loaded.header_rows, loaded.sheet)
+    table = loaded.table.append_column("county_code", pa.repeat(pa.scalar(county), loaded.table.num_rows))
+    return attrs.evolve(loaded, table=table)
 
 
 def _is_long(t: pa.Table) -> bool:

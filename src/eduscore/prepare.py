@@ -127,14 +127,14 @@ def normalise(
             + "; ".join(hints)
             + f". Headers found: {', '.join(map(str, src.column_names)) or '(none)'}"
         )
-    row_numbers = getattr(loaded, "row_numbers", None)
+    row_numbers = loaded.row_numbers
     if row_numbers is None:
         row_numbers = pa.array(range(loaded.header_rows + 1, loaded.header_rows + 1 + n), pa.int64())
     rows = pc.add(pc.cast(row_numbers, pa.int64()), pa.scalar(row_base, pa.int64()))
     rows = rows.combine_chunks() if isinstance(rows, pa.ChunkedArray) else rows
     found: list[pa.Table] = [
         _unknown_columns(where, loaded.header_rows + row_base, unknown, aliases),
-        _blank_rows(where, getattr(loaded, "blank_rows", ()), row_base),
+        _blank_rows(where, loaded.blank_rows, row_base),
     ]
     totals = _totals_rows(where, rows, t)
     if "equipment_value_10k_cny" in t.column_names:

@@ -1,52 +1,95 @@
 """Turn what a user has (Arrow tables, pandas frames, files) into Arrow tables.
 
-Files: CSV (UTF-8, UTF-8 with BOM, GBK/GB18030 — detected), Excel (.xlsx, .xlsm, .xls,
-.ods; read with fastexcel, a Rust calamine reader that produces Arrow), Parquet and
-Arrow IPC/Feather. Every file is read with all cells as text, and
-:mod:`eduscore.prepare` converts and checks the values column by column, so that a bad
-cell rejects one row with a reason instead of failing the whole file.
+Files: CSV (UTF-8, UTF-8 with BOM, GBK/GB18030 — detected; :mod:`eduscore.read_csv`),
+Excel (.xlsx, .xlsm, .xls, .xlsb, .ods; read with fastexcel in a child process capped in
+memory and time; :mod:`eduscore.read_excel`), Parquet and Arrow IPC/Feather. Every file is
+read with all cells as text, and :mod:`eduscore.prepare` converts and checks the values
+column by column, so that a bad cell rejects one row with a reason instead of failing the
+whole file. Sizes are checked against :class:`Limits` before anything large is built.
 
-A workbook may hold several tables, one per sheet, found by sheet name in Chinese or
-English (学校 / schools, 县 / counties, 幼儿园 / kindergartens). Title rows above the
-header (a merged 表头 such as "2024年义务教育学校基本情况表") are skipped: the header is the
-first of the first ten rows that contains a known column name.
+A workbook may hold several tables: every visible sheet of a role is read, each as its
+own :class:`Loaded` (so that every row keeps its sheet and row number). A sheet belongs to
+a role by its name (学校 / schools, 县 / counties, 幼儿园 / kindergartens, also
+``学校(续)``, ``学校2``) or, when its name says nothing or more than that (``学校代码说明``,
+``Sheet1``), by its header (the role's identifying column, e.g. 学校标识码). Sheets that
+are neither (instructions, code lists without a data header) are ignored. A *hidden*
+sheet that holds a table stops the reading: nothing is scored that the user cannot see.
+
+Title rows above the header (a merged 表头 such as "2024年义务教育学校基本情况表") are
+skipped: the header is the first of the first ten non-blank rows with at least two known
+column names. Fully blank rows below the header are not rows of data: they are dropped
+and reported as runs in :attr:`Loaded.blank_rows`, and every other row keeps its row
+number as a spreadsheet shows it (:attr:`Loaded.row_numbers`).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import attrs
+import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
-import pyarrow.csv as pacsv
+import pyarrow.compute as pc
 import pyarrow.feather as feather
+import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
 from . import contract
-from .errors import InputError
+from .errors import InputError, LimitError
+from .limits import MB, OPTIONS, Limits, exceeded
+from .read_csv import blank_rows, column_letter, read_csv
+from .read_excel import Sheet, read_workbook
 
-TableLike = Any  # pa.Table | pandas.DataFrame | str | Path | Mapping[str, list]
+__all__ = [
+    "EXCEL_SUFFIXES",
+    "OPTIONS",
+    "ROLES",
+    "SHEET_NAMES",
+    "Limits",
+    "Loaded",
+    "TableLike",
+    "guess_role",
+    "load_files",
+    "load_table",
+    "load_tables",
+    "load_workbook",
+    "role_of_name",
+    "role_of_sheet",
+]
+
+TableLike = Any  # pa.Table | pandas.DataFrame | str | Path | Mapping[str, list] | Loaded | list[Loaded]
 ROLES = ("schools", "counties", "kindergartens")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 SHEET_NAMES: dict[str, tuple[str, ...]] = {
     "schools": ("schools", "school", "sections", "学校", "学校基本情况", "义务教育学校", "学校数据", "学段"),
     "counties": ("counties", "county", "县", "县区", "县级", "县域", "县级指标", "县情"),
     "kindergartens": ("kindergartens", "kindergarten", "幼儿园", "幼儿园基本情况", "学前"),
 }
 LARGE_FILE = 20 * 1024 * 1024  # show a progress indicator above this size
+ROLE_ZH = {"schools": "学校", "counties": "县", "kindergartens": "幼儿园"}
 
 
 @attrs.frozen
 class Loaded:
+    """One input table as read, with where its rows came from.
+
+    ``table`` holds the data rows only (every cell as text for files); ``row_numbers`` the
+    spreadsheet row number of each (``None``: ``header_rows + 1 + i``); ``blank_rows`` the
+    runs ``(first, last)`` of fully blank rows below the header that were skipped.
+    """
+
     table: pa.Table
     source: str  # file name, or "<schools table>": used in every message
     header_rows: int  # the header's row number in the original (data start one below)
     sheet: str = ""  # the workbook sheet, if any
+    row_numbers: pa.Array | None = None  # int64, one per table row
+    blank_rows: tuple[tuple[int, int], ...] = ()
 
     @property
     def label(self) -> str:
@@ -54,67 +97,115 @@ class Loaded:
         return f"{self.source}!{self.sheet}" if self.sheet else self.source
 
 
-def load_table(obj: TableLike, role: str) -> Loaded:
-    """Read ``obj`` (the ``role`` input: schools, counties, kindergartens) into Arrow."""
-    if isinstance(obj, pa.Table):
-        return Loaded(obj, f"<{role} table>", 1)
-    if isinstance(obj, pa.RecordBatch):
-        return Loaded(pa.Table.from_batches([obj]), f"<{role} table>", 1)
+def load_tables(obj: TableLike, role: str, limits: Limits | None = None) -> list[Loaded]:
+    """Read ``obj`` (the ``role`` input: schools, counties, kindergartens) into Arrow tables.
+
+    One :class:`Loaded` per table found: a workbook gives one per visible sheet of the role,
+    anything else gives one. ``obj`` may be a pyarrow Table or RecordBatch, a pandas
+    DataFrame, a dict of columns, a path, a :class:`Loaded` or a list of them.
+
+    >>> import pyarrow as pa
+    >>> [t.table.num_rows for t in load_tables(pa.table({"school_id": ["a", "b"]}), "schools")]
+    [2]
+    """
+    limits = limits or Limits()
     if isinstance(obj, Loaded):
-        return obj
+        return [obj]
+    if isinstance(obj, list | tuple) and obj and all(isinstance(o, Loaded) for o in obj):
+        return list(obj)
+    if isinstance(obj, pa.Table):
+        return [Loaded(usable_columns(obj, f"<{role} table>"), f"<{role} table>", 1)]
+    if isinstance(obj, pa.RecordBatch):
+        return [Loaded(usable_columns(pa.Table.from_batches([obj]), f"<{role} table>"), f"<{role} table>", 1)]
     if isinstance(obj, str | Path):
         path = Path(obj)
+        if not path.exists():
+            raise InputError(f"{role}: file {path} does not exist", zh=f"{role}:文件 {path} 不存在")
         if path.suffix.lower() in EXCEL_SUFFIXES:
-            sheets = load_workbook(path)
-            if role in sheets:
-                return sheets[role]
-            if len(sheets) == 1:
-                return next(iter(sheets.values()))
-            raise InputError(
-                f"{path}: no sheet for the {role} table; name it {' or '.join(SHEET_NAMES[role][:4])} "
-                f"(sheets found: {', '.join(_sheet_names(path))})"
-            )
-        return _read_file(path, role)
+            return _workbook_tables(path, role, limits)
+        return [_read_file(path, role, limits)]
     if isinstance(obj, dict):
         try:
-            return Loaded(pa.table(obj), f"<{role} dict>", 1)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError) as exc:
-            raise InputError(f"{role}: cannot build a table from the given dict: {exc}") from exc
+            table = pa.table(obj)
+        except (pa.ArrowException, TypeError, ValueError) as exc:
+            raise InputError(
+                f"{role}: cannot build a table from the given dict: {exc}",
+                zh=f"{role}:无法由所给的字典构建表:{exc}",
+            ) from exc
+        return [Loaded(usable_columns(table, f"<{role} dict>"), f"<{role} dict>", 1)]
     if type(obj).__module__.startswith("pandas"):
         try:
-            return Loaded(pa.Table.from_pandas(obj, preserve_index=False), f"<{role} DataFrame>", 1)
-        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-            raise InputError(f"{role}: cannot convert the pandas DataFrame to Arrow: {exc}") from exc
+            table = pa.Table.from_pandas(obj, preserve_index=False)
+        except (pa.ArrowException, TypeError, ValueError) as exc:
+            raise InputError(
+                f"{role}: cannot convert the pandas DataFrame to Arrow: {exc}",
+                zh=f"{role}:无法将 pandas DataFrame 转换为 Arrow:{exc}",
+            ) from exc
+        return [Loaded(usable_columns(table, f"<{role} DataFrame>"), f"<{role} DataFrame>", 1)]
     raise InputError(
-        f"{role}: expected a pyarrow Table, a pandas DataFrame or a file path, got {type(obj).__name__}"
+        f"{role}: expected a pyarrow Table, a pandas DataFrame or a file path, got {type(obj).__name__}",
+        zh=f"{role}:应为 pyarrow 表、pandas DataFrame 或文件路径,而不是 {type(obj).__name__}",
     )
 
 
-def load_files(paths: list[Path]) -> dict[str, Loaded]:
+def load_table(obj: TableLike, role: str, limits: Limits | None = None) -> Loaded:
+    """The single table of ``obj`` (see :func:`load_tables`); a workbook with several sheets
+    of the role is an error that lists them (callers that take several use ``load_tables``)."""
+    tables = load_tables(obj, role, limits)
+    if len(tables) > 1:
+        labels = ", ".join(t.label for t in tables)
+        raise InputError(
+            f"{role}: {len(tables)} tables given ({labels}); only one can be read here: "
+            "put the rows in one sheet or file",
+            zh=f"{role}:给出了 {len(tables)} 张表({labels});此处只能读取一张:"
+            "请把各行放在同一个工作表或文件中",
+        )
+    return tables[0]
+
+
+def load_files(paths: Sequence[Path], limits: Limits | None = None) -> dict[str, list[Loaded]]:
     """Read files whose role (schools, counties, kindergartens) is told by sheet names,
-    file names or headers — what the CLI does with ``eduscore evaluate a.xlsx b.csv``."""
-    found: dict[str, Loaded] = {}
-    for path in paths:
+    file names or headers — what the CLI does with ``eduscore evaluate a.xlsx b.csv``.
+
+    Every table found is kept: a role read from several sheets or files has several
+    :class:`Loaded`, in the order given."""
+    limits = limits or Limits()
+    found: dict[str, list[Loaded]] = {}
+    for path in map(Path, paths):
+        if not path.exists():
+            # English only for now: tests/test_cli.py matches this text under the default --lang zh.
+            raise InputError(f"file {path} does not exist")
         if path.suffix.lower() in EXCEL_SUFFIXES:
-            loaded = load_workbook(path)
+            book = _workbook(path, limits)
+            loaded = book.tables()
+            if not loaded:
+                names = book.names or "(none)"
+                raise InputError(
+                    f"{path}: no sheet named for schools (学校), counties (县) or kindergartens (幼儿园), "
+                    f"and no sheet whose header holds 学校标识码, 县区代码 or 幼儿园标识码; "
+                    f"sheets found: {names}",
+                    zh=f"{path}:没有名为 学校、县 或 幼儿园 的工作表,也没有表头含 学校标识码、县区代码 或 "
+                    f"幼儿园标识码 的工作表;现有工作表:{names}",
+                )
         else:
-            table = _read_file(path, "input")
+            table = _read_file(path, "input", limits)
             role = role_of_name(path.stem) or guess_role(table.table)
             if role is None:
                 raise InputError(
                     f"{path}: cannot tell whether this is a schools, counties or kindergartens table; "
                     "name the file after it (e.g. schools.csv, 学校.csv) "
-                    "or use --schools/--counties/--kindergartens"
+                    "or use --schools/--counties/--kindergartens",
+                    zh=f"{path}:无法判断这是学校、县还是幼儿园表;请按表名命名文件(如 学校.csv、schools.csv),"
+                    "或使用 --schools/--counties/--kindergartens",
                 )
-            loaded = {role: table}
-        for role, table in loaded.items():
-            if role in found:
-                raise InputError(f"two {role} tables given: {found[role].label} and {table.label}")
-            found[role] = table
+            loaded = {role: [table]}
+        for role, tables in loaded.items():
+            found.setdefault(role, []).extend(tables)
     return found
 
 
 def role_of_name(name: str) -> str | None:
+    """The role a file or sheet name starts with (``学校_2024.csv`` → schools), if any."""
     key = name.strip().lower()
     for role, names in SHEET_NAMES.items():
         if any(key == n or key.startswith(n) for n in names):
@@ -122,16 +213,40 @@ def role_of_name(name: str) -> str | None:
     return None
 
 
+# A role's name followed only by a continuation mark names that role's sheet outright:
+# 学校(续), 学校 续表, 学校2, 学校_2024, schools (cont.), schools-2.
+_CONTINUED = re.compile(
+    r"[\s_\-—.·]*(?:[(（]\s*(?:续表?\s*\d*|cont(?:inued)?\.?|\d+)\s*[)）]|续表?\s*\d*|cont(?:inued)?\.?|\d+)$",
+    re.IGNORECASE,
+)
+
+
+def role_of_sheet(name: str) -> tuple[str | None, bool]:
+    """(role, certain) told by a sheet's name: certain when the name is a role's name, with
+    at most a continuation mark (``学校``, ``学校(续)``, ``schools 2``); uncertain when it only
+    starts with one (``学校代码说明``), in which case the sheet's header must confirm it."""
+    key = name.strip().lower()
+    base = _CONTINUED.sub("", key).strip() or key
+    for role, names in SHEET_NAMES.items():
+        if base in names:
+            return role, True
+    return role_of_name(name), False
+
+
 def guess_role(table: pa.Table) -> str | None:
     """The role whose required identifying column the table has."""
-    headers = {_norm(h) for h in table.column_names}
+    return _role_of_headers(table.column_names)
+
+
+def _role_of_headers(headers: Sequence[Any]) -> str | None:
+    names = {_norm(h) for h in headers if h is not None}
     for role, key in (
         ("kindergartens", "kindergarten_id"),
         ("schools", "school_id"),
         ("counties", "county_code"),
     ):
         col = contract.columns(role)[key]
-        if _norm(col.name) in headers or _norm(col.zh) in headers:
+        if _norm(col.name) in names or _norm(col.zh) in names:
             return role
     return None
 
@@ -147,88 +262,283 @@ _KNOWN_HEADERS = {
 }
 
 
-# --------------------------------------------------------------------------- Excel
-
-
-def _sheet_names(path: Path) -> list[str]:
-    import fastexcel
-
-    return list(fastexcel.read_excel(str(path)).sheet_names)
-
-
-def load_workbook(path: Path) -> dict[str, Loaded]:
-    """Every sheet of a workbook that holds one of the tables, by its sheet name."""
-    import fastexcel
-
-    if not path.exists():
-        raise InputError(f"file {path} does not exist")
-    try:
-        with _progress(path):
-            reader = fastexcel.read_excel(str(path))
-            found: dict[str, Loaded] = {}
-            names = list(reader.sheet_names)
-            for name in names:
-                role = role_of_name(name)
-                if role is None and len(names) > 1:
-                    continue
-                sheet = reader.load_sheet(name, header_row=None, dtypes="string")
-                table = _with_header(pa.Table.from_batches([sheet.to_arrow()]), str(path), name)
-                role = role or guess_role(table.table)
-                if role is not None and role not in found:
-                    found[role] = table
-    except InputError:
-        raise
-    except Exception as exc:  # fastexcel raises its own error types for broken files
-        raise InputError(f"{path}: cannot read this workbook: {exc}") from exc
-    if not found:
-        raise InputError(
-            f"{path}: no sheet named for schools (学校), counties (县) or kindergartens (幼儿园); "
-            f"sheets found: {', '.join(names) or '(none)'}"
-        )
-    return found
-
-
-def _with_header(raw: pa.Table, source: str, sheet: str) -> Loaded:
-    """Find the header row among the first rows and make it the column names."""
-    rows = raw.slice(0, 10).to_pylist()
-    header_at = 0
+def find_header(rows: Sequence[Sequence[Any]]) -> int:
+    """The index of the first row holding at least two known column names, or -1."""
     for i, row in enumerate(rows):
-        if sum(_norm(v) in _KNOWN_HEADERS for v in row.values() if v) >= 2:
-            header_at = i
-            break
-    names_row = list(rows[header_at].values()) if rows else []
-    keep = [i for i, v in enumerate(names_row) if v not in (None, "")]
-    if not keep:
-        raise InputError(f"{source}!{sheet}: no header row found (the first ten rows hold no column names)")
-    body = raw.slice(header_at + 1)
-    names = [str(names_row[i]).strip() for i in keep]
+        if sum(_norm(v) in _KNOWN_HEADERS for v in row if v not in (None, "")) >= 2:
+            return i
+    return -1
+
+
+# --------------------------------------------------------------------------- Arrow inputs
+
+
+def usable_columns(table: pa.Table, source: str) -> pa.Table:
+    """The table with every column as text, numbers, booleans or dates — or an InputError
+    naming the first column that is none of these (a list, a structure, a map, bytes that
+    are not UTF-8 text), since one cell must hold one value.
+
+    Dictionary-encoded, run-end-encoded and view columns are decoded, binary columns that
+    hold UTF-8 text become text, extension types are read as their storage."""
+    columns = []
+    changed = False
+    for name, col in zip(table.column_names, table.columns, strict=True):
+        usable = _usable(col, name, source)
+        changed = changed or usable is not col
+        columns.append(usable)
+    return pa.table(columns, names=table.column_names) if changed else table
+
+
+def _usable(col: pa.ChunkedArray, name: str, source: str) -> pa.ChunkedArray:
+    t = col.type
+    if isinstance(t, pa.ExtensionType):
+        storage = pa.chunked_array([c.storage for c in col.chunks], type=t.storage_type)
+        return _usable(storage, name, source)
+    if pa.types.is_dictionary(t):
+        return (
+            _usable(pc.cast(col, t.value_type), name, source)
+            if _scalar(t.value_type)
+            else _refuse(name, t, source)
+        )
+    if pa.types.is_run_end_encoded(t):
+        decoded = pa.chunked_array([pc.run_end_decode(c) for c in col.chunks], type=t.value_type)
+        return _usable(decoded, name, source)
+    if pa.types.is_string_view(t):
+        return pc.cast(col, pa.string())
+    if pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_binary_view(t):
+        return _as_text(col, name, source)
+    if pa.types.is_fixed_size_binary(t):
+        return _as_text(pc.cast(col, pa.binary()), name, source, t)
+    if _scalar(t):
+        return col
+    return _refuse(name, t, source)
+
+
+def _scalar(t: pa.DataType) -> bool:
+    return bool(
+        pa.types.is_string(t)
+        or pa.types.is_large_string(t)
+        or pa.types.is_string_view(t)
+        or pa.types.is_binary(t)
+        or pa.types.is_large_binary(t)
+        or pa.types.is_integer(t)
+        or pa.types.is_floating(t)
+        or pa.types.is_decimal(t)
+        or pa.types.is_boolean(t)
+        or pa.types.is_null(t)
+        or pa.types.is_date(t)
+        or pa.types.is_timestamp(t)
+        or pa.types.is_time(t)
+        or pa.types.is_duration(t)
+    )
+
+
+def _as_text(
+    col: pa.ChunkedArray, name: str, source: str, shown: pa.DataType | None = None
+) -> pa.ChunkedArray:
+    try:
+        return pc.cast(col, pa.large_string() if pa.types.is_large_binary(col.type) else pa.string())
+    except pa.ArrowInvalid:
+        pass
+    # Which row: halve the column until the bad value is found (log n casts, no row loop).
+    flat = col.combine_chunks()
+    lo, hi = 0, len(flat)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        try:
+            pc.cast(flat.slice(lo, mid - lo), pa.string())
+            lo = mid
+        except pa.ArrowInvalid:
+            hi = mid
+    value = flat[lo].as_py()
+    raise InputError(
+        f"{source}: column {name!r} holds bytes ({shown or col.type}) that are not UTF-8 text, "
+        f"first in row {lo + 1} ({value[:40]!r}); expected text or numbers: decode the column "
+        "to text first",
+        zh=f"{source}:列 {name!r} 为字节数据({shown or col.type}),且不是 UTF-8 文本,首见于第 {lo + 1} 行"
+        f"({value[:40]!r});应为文本或数字:请先将该列解码为文本",
+    )
+
+
+def _refuse(name: str, t: pa.DataType, source: str) -> NoReturn:
+    raise InputError(
+        f"{source}: column {name!r} has the type {t}, which eduscore cannot read: every cell must "
+        "hold one value, text or a number (a list, a structure or a map does not); convert the "
+        "column to text or drop it",
+        zh=f"{source}:列 {name!r} 的类型为 {t},无法读取:每个单元格只能是一个值(文本或数字),"
+        "不能是列表、结构或映射;请将该列转换为文本或删除",
+    )
+
+
+# --------------------------------------------------------------------------- workbooks
+
+
+@attrs.frozen
+class _Workbook:
+    """A workbook's sheets as read, and the tables found on them."""
+
+    path: Path
+    sheets: list[Sheet]
+    found: dict[str, list[_Candidate]]  # role → the visible sheets of that role
+    others: list[_Candidate]  # visible sheets with content that no role claims
+
+    def tables(self) -> dict[str, list[Loaded]]:
+        """The tables of every role (built only when asked: a sheet's own problems, such as
+        a header without data, matter only when its table is read)."""
+        return {role: [_sheet_table(self.path, c) for c in cs] for role, cs in self.found.items()}
+
+    @property
+    def names(self) -> str:
+        return ", ".join(s.name for s in self.sheets)
+
+
+@attrs.frozen
+class _Candidate:
+    """A sheet with its blank-row mask and the position of its header (-1: none found)."""
+
+    sheet: Sheet
+    raw: pa.Table
+    blank: npt.NDArray[np.bool_]
+    filled: npt.NDArray[np.int64]
+    header: int
+
+
+def load_workbook(path: Path, limits: Limits | None = None) -> dict[str, list[Loaded]]:
+    """Every visible sheet of a workbook that holds one of the tables, by role.
+
+    Raises :class:`~eduscore.errors.InputError` when a hidden sheet holds a table."""
+    return _workbook(path, limits or Limits()).tables()
+
+
+def _workbook(path: Path, limits: Limits) -> _Workbook:
+    with _progress(path):
+        sheets = read_workbook(path, limits)
+    found: dict[str, list[_Candidate]] = {}
+    others: list[_Candidate] = []
+    hidden: list[tuple[str, str]] = []
+    for sheet in sheets:
+        by_name, certain = role_of_sheet(sheet.name)
+        if sheet.table is None:
+            if certain and sheet.visible not in ("hidden", "veryhidden"):
+                raise InputError(
+                    f"{path}!{sheet.name}: cannot read this sheet ({sheet.error})",
+                    zh=f"{path}!{sheet.name}:无法读取此工作表({sheet.error})",
+                )
+            continue
+        raw = sheet.table
+        if raw.num_columns > limits.max_columns:
+            raise exceeded(
+                f"{path}!{sheet.name}",
+                f"the sheet has {raw.num_columns:,} columns",
+                f"工作表有 {raw.num_columns:,} 列",
+                "max_columns",
+                limits,
+                raw.num_columns,
+            )
+        blank = blank_rows(raw)
+        filled = np.flatnonzero(~blank).astype(np.int64)
+        head = [list(r.values()) for r in raw.take(pa.array(filled[:10], pa.int64())).to_pylist()]
+        at = find_header(head)
+        candidate = _Candidate(sheet, raw, blank, filled, at)
+        # The name decides when it is a role's name; otherwise the header must say which table.
+        role = by_name if certain else (_role_of_headers(head[at]) if at >= 0 else None)
+        if sheet.visible != "visible":
+            if role is not None and len(filled):  # an empty hidden sheet hides nothing
+                hidden.append((sheet.name, role))
+        elif role is not None:
+            found.setdefault(role, []).append(candidate)
+        elif len(filled):
+            others.append(candidate)
+    if hidden:
+        raise _hidden(path, sheets, hidden)
+    return _Workbook(path, sheets, found, others)
+
+
+def _workbook_tables(path: Path, role: str, limits: Limits) -> list[Loaded]:
+    book = _workbook(path, limits)
+    if role in book.found:
+        return [_sheet_table(path, c) for c in book.found[role]]
+    # No sheet named or headed for this role: a workbook with a single table is that table
+    # (the caller said what it is), and its header problems are then the user's clue.
+    candidates = [c for cs in book.found.values() for c in cs] + book.others
+    if len(candidates) == 1:
+        return [_sheet_table(path, candidates[0])]
+    names = SHEET_NAMES.get(role, ())[:4]
+    raise InputError(
+        f"{path}: no sheet for the {role} table; name it {' or '.join(names) or 'after the table'} "
+        f"(sheets found: {book.names or '(none)'})",
+        zh=f"{path}:没有{ROLE_ZH.get(role, role)}表的工作表;请将工作表命名为 {' 或 '.join(names) or role}"
+        f"(现有工作表:{book.names or '(无)'})",
+    )
+
+
+def _hidden(path: Path, sheets: list[Sheet], hidden: list[tuple[str, str]]) -> InputError:
+    zh_state = {"visible": "可见", "hidden": "隐藏", "veryhidden": "深度隐藏", "unknown": "未知"}
+    listing_en = ", ".join(f"{s.name} ({s.visible})" for s in sheets)
+    listing_zh = ",".join(f"{s.name}({zh_state.get(s.visible, s.visible)})" for s in sheets)
+    which_en = ", ".join(f"{name!r} (a {role} table)" for name, role in hidden)
+    which_zh = ",".join(f"“{name}”({ROLE_ZH.get(role, role)}表)" for name, role in hidden)
+    return InputError(
+        f"{path}: hidden sheet(s) {which_en} hold data; eduscore does not score what you cannot "
+        "see: unhide the sheet (right-click a sheet tab → Unhide) if its rows belong to the "
+        f"evaluation, or delete it. Sheets: {listing_en}",
+        zh=f"{path}:隐藏的工作表 {which_zh} 中有数据;eduscore 不会评估看不见的数据:如其中各行应参与评估,"
+        f"请取消隐藏(右击工作表标签 → 取消隐藏),否则请删除该工作表。工作表:{listing_zh}",
+    )
+
+
+def _sheet_table(path: Path, c: _Candidate) -> Loaded:
+    """The sheet's data below its header, without blank rows, with sheet row numbers."""
+    label = f"{path}!{c.sheet.name}"
+    if len(c.filled) == 0:
+        raise InputError(
+            f"{label}: the sheet is empty (no header row, no data)",
+            zh=f"{label}:工作表是空的(没有表头,也没有数据)",
+        )
+    header_at = int(c.filled[max(c.header, 0)])
+    first = c.raw.slice(header_at, 1).to_pylist()[0].values()
+    names_row = [None if v is None else str(v).strip() for v in first]
+    below = np.arange(header_at + 1, c.raw.num_rows, dtype=np.int64)
+    data = below[~c.blank[header_at + 1 :]]
+    if len(data) == 0:
+        raise InputError(
+            f"{label}: the sheet has a header (row {header_at + 1}) but no data rows",
+            zh=f"{label}:工作表只有表头(第 {header_at + 1} 行),没有数据行",
+        )
+    contiguous = int(data[-1]) - int(data[0]) + 1 == len(data)  # no blank row inside: no copy
+    body = c.raw.slice(int(data[0]), len(data)) if contiguous else c.raw.take(pa.array(data, pa.int64()))
+    columns, names = [], []
+    for i, name in enumerate(names_row):
+        if not name:
+            if blank_rows(body.select([i])).all():
+                continue  # an empty column without a name: Excel's formatted-but-empty cells
+            name = f"({column_letter(i)})"  # cells without a header are reported, not lost
+        columns.append(body.column(i))
+        names.append(name)
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
-        raise InputError(f"{source}!{sheet}: header names repeated: {', '.join(dupes)}")
-    columns = {name: body.column(i) for name, i in zip(names, keep, strict=True)}
-    table = pa.table(columns)
-    # Drop trailing rows that are entirely empty (Excel's formatted-but-empty rows).
-    return Loaded(_without_blank_rows(table), source, header_at + 1, sheet)
-
-
-def _without_blank_rows(table: pa.Table) -> pa.Table:
-    import pyarrow.compute as pc
-
-    if table.num_rows == 0 or table.num_columns == 0:
-        return table
-    filled = None
-    for col in table.columns:
-        present = pc.and_(
-            pc.is_valid(col), pc.not_equal(pc.utf8_trim_whitespace(pc.cast(col, pa.string())), "")
+        raise InputError(
+            f"{label}: header names repeated: {', '.join(dupes)}",
+            zh=f"{label}:表头名称重复:{', '.join(dupes)}",
         )
-        present = pc.fill_null(present, False)
-        filled = present if filled is None else pc.or_(filled, present)
-    # Keep every row up to the last non-blank one, so that row numbers stay those of the sheet.
-    import numpy as np
+    return Loaded(
+        pa.table(columns, names=names),
+        str(path),
+        header_at + 1,
+        c.sheet.name,
+        pa.array(data + 1, pa.int64()),
+        runs(np.setdiff1d(below, data, assume_unique=True) + 1),
+    )
 
-    flags = np.asarray(filled.to_numpy(zero_copy_only=False) if filled is not None else [], dtype=bool)
-    last = int(np.flatnonzero(flags)[-1]) + 1 if flags.any() else 0
-    return table.slice(0, last)
+
+def runs(rows: npt.NDArray[np.int64]) -> tuple[tuple[int, int], ...]:
+    """Sorted row numbers as runs: [3, 4, 5, 9] → ((3, 5), (9, 9))."""
+    if len(rows) == 0:
+        return ()
+    cut = np.flatnonzero(np.diff(rows) != 1)
+    firsts = np.concatenate([[rows[0]], rows[cut + 1]])
+    lasts = np.concatenate([rows[cut], [rows[-1]]])
+    return tuple((int(a), int(b)) for a, b in zip(firsts, lasts, strict=True))
 
 
 @contextmanager
@@ -248,60 +558,106 @@ def _progress(path: Path) -> Iterator[None]:
 # --------------------------------------------------------------------------- other files
 
 
-def _read_file(path: Path, role: str) -> Loaded:
+def _read_file(path: Path, role: str, limits: Limits) -> Loaded:
     if not path.exists():
-        raise InputError(f"{role}: file {path} does not exist")
+        raise InputError(f"{role}: file {path} does not exist", zh=f"{role}:文件 {path} 不存在")
     suffix = path.suffix.lower()
+    size = path.stat().st_size
+    if size > limits.max_file_mb * MB:
+        raise exceeded(
+            str(path),
+            f"the file has {size / MB:,.0f} MB",
+            f"文件大小 {size / MB:,.0f} MB",
+            "max_file_mb",
+            limits,
+            size / MB,
+        )
     try:
         with _progress(path):
-            if suffix in (".csv", ".txt", ".tsv"):
-                return _read_csv(path, "\t" if suffix == ".tsv" else ",")
+            if suffix in CSV_SUFFIXES:
+                read = read_csv(path, "\t" if suffix == ".tsv" else ",", limits, find_header)
+                return Loaded(
+                    read.table,
+                    str(path),
+                    read.header_row,
+                    row_numbers=pa.array(read.row_numbers, pa.int64()),
+                    blank_rows=runs(read.blank_records),
+                )
             if suffix in (".parquet", ".pq"):
-                return Loaded(pq.read_table(path), str(path), 1)
+                return Loaded(usable_columns(_parquet(path, limits), str(path)), str(path), 1)
             if suffix in (".feather", ".arrow", ".ipc"):
-                return Loaded(feather.read_table(path), str(path), 1)
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise InputError(f"{role}: cannot read {path}: {exc}") from exc
+                return Loaded(usable_columns(_arrow_file(path, limits), str(path)), str(path), 1)
+    except (InputError, LimitError):
+        raise
+    except MemoryError as exc:
+        raise exceeded(
+            str(path),
+            f"reading it ran out of memory ({exc})",
+            f"读取时内存不足({exc})",
+            "max_uncompressed_mb",
+            limits,
+            limits.max_uncompressed_mb / 2,
+        ) from None
+    except (pa.ArrowException, OSError, ValueError, IndexError) as exc:
+        raise InputError(f"{role}: cannot read {path}: {exc}", zh=f"{role}:无法读取 {path}:{exc}") from exc
     raise InputError(
         f"{role}: {path} has an unsupported file type {suffix or '(none)'}; "
-        "use .csv, .xlsx/.xls, .parquet or .feather/.arrow"
+        "use .csv, .xlsx/.xls, .parquet or .feather/.arrow",
+        zh=f"{role}:不支持的文件类型 {suffix or '(无)'}({path});"
+        "请使用 .csv、.xlsx/.xls、.parquet 或 .feather/.arrow",
     )
 
 
-def decode(raw: bytes, source: str) -> str:
-    """UTF-8 (with or without BOM) or, failing that, GB18030 (a superset of GBK and GB2312)."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InputError(
-        f"{source}: not UTF-8 or GBK/GB18030 text"
-    )  # pragma: no cover - gb18030 decodes most bytes
-
-
-def _read_csv(path: Path, delimiter: str) -> Loaded:
-    text = decode(path.read_bytes(), str(path))
-    lines = text.splitlines()
-    if not lines or not lines[0].strip():
-        raise InputError(f"{path}: the file is empty or its first line (the header) is blank")
-    # Title lines above the header, as in Excel exports, are skipped like in workbooks.
-    header_at = 0
-    for i, line in enumerate(lines[:10]):
-        cells = next(csv.reader([line], delimiter=delimiter), [])
-        if sum(_norm(c) in _KNOWN_HEADERS for c in cells) >= 2:
-            header_at = i
+def _parquet(path: Path, limits: Limits) -> pa.Table:
+    """A Parquet file, batch by batch: a few MB of Parquet can hold gigabytes of repeated
+    values, so the footer's uncompressed size is checked first and the data read so far
+    after every batch."""
+    file = pq.ParquetFile(path)
+    meta = file.metadata
+    size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    batches, read = [], 0
+    for batch in [] if size > limits.max_uncompressed_mb * MB else file.iter_batches(batch_size=1 << 16):
+        read += batch.nbytes
+        if read > limits.max_uncompressed_mb * MB:
+            size = read
             break
-    body = "\n".join(lines[header_at:])
-    headers = next(csv.reader([lines[header_at]], delimiter=delimiter))
-    table = pacsv.read_csv(
-        io.BytesIO(body.encode("utf-8")),
-        read_options=pacsv.ReadOptions(use_threads=True),
-        parse_options=pacsv.ParseOptions(delimiter=delimiter),
-        convert_options=pacsv.ConvertOptions(
-            column_types={h: pa.string() for h in headers},
-            strings_can_be_null=True,
-            quoted_strings_can_be_null=True,
-        ),
-    )
-    return Loaded(table, str(path), header_at + 1)
+        batches.append(batch)
+    if size > limits.max_uncompressed_mb * MB:
+        raise exceeded(
+            str(path),
+            f"its data take {size / MB:,.0f} MB or more once read",
+            f"读入后数据达 {size / MB:,.0f} MB 或更多",
+            "max_uncompressed_mb",
+            limits,
+            max(size, meta.num_rows * 64) / MB,
+        )
+    return pa.Table.from_batches(batches, schema=file.schema_arrow)
+
+
+def _arrow_file(path: Path, limits: Limits) -> pa.Table:
+    """An Arrow IPC file (Feather v2), batch by batch so that a compressed file cannot
+    unpack beyond ``max_uncompressed_mb``; Feather v1 and IPC streams as they are."""
+    try:
+        # Not closed here: the batches of an uncompressed file are views of the mapped file.
+        reader = ipc.open_file(pa.memory_map(str(path)))
+        batches, size = [], 0
+        for i in range(reader.num_record_batches):
+            batch = reader.get_batch(i)
+            size += batch.nbytes
+            if size > limits.max_uncompressed_mb * MB:
+                raise exceeded(
+                    str(path),
+                    f"its data take more than {size / MB:,.0f} MB once read",
+                    f"读入后数据超过 {size / MB:,.0f} MB",
+                    "max_uncompressed_mb",
+                    limits,
+                    size / MB * 2,
+                )
+            batches.append(batch)
+        return pa.Table.from_batches(batches, schema=reader.schema)
+    except pa.ArrowInvalid:
+        pass
+    try:
+        return feather.read_table(str(path))
+    except pa.ArrowInvalid:
+        return ipc.open_stream(pa.memory_map(str(path))).read_all()
