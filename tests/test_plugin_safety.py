@@ -700,3 +700,20 @@ def test_the_documented_example_builds_a_wheel_that_loads_its_rule_set(tmp_path:
     assert "example-province 0.1.0  [loaded]" in listing.stdout
     assert "rule set: example-province-quality-balance v0.1.0 (quality-balance-2017, 98)" in listing.stdout
     assert "problems:" not in listing.stdout
+
+
+def test_a_declared_relaxation_is_shown_on_the_checks_it_loosens(register_plugin: Register) -> None:
+    """Relaxing is allowed only aloud: every check it touches says which rule set relaxed
+    what, old → new, and a check it does not touch says nothing."""
+    doc = rule_set(
+        set=[patch("sports_area_per_student", relaxes=True, threshold={"by_level": {"primary": 6.5}})]
+    )
+    register_plugin(RuleSetPlugin(doc), "relaxing")
+    schools = table([school("a", "970101", **{**AT_THRESHOLD_PRIMARY, "sports_area_m2": 7000.0})])
+    r = eduscore.evaluate(schools=schools, year=2024)
+    checks = {c["check_id"]: c for c in r.checks.to_pylist()}
+    six = checks["school_six_of_seven"]
+    assert six["relaxed_by"] == "test-province: sports_area_per_student threshold (primary) 7.5 → 6.5"
+    assert checks["cv.sports_area_per_student.primary"]["relaxed_by"] is None  # a CV reads no threshold
+    assert checks["school_size"]["relaxed_by"] is None
+    assert six["status"] == "pass"  # 7.0 m² per pupil meets the relaxed 6.5

@@ -161,6 +161,7 @@ def _check_rows(
             "spec": const(""),
             "rule_set": const("national"),
             "rule_set_version": const(version),
+            "relaxed_by": const(None),
         },
         schema=CHECK_SCHEMA,
     )

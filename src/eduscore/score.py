@@ -85,6 +85,9 @@ CHECK_SCHEMA = pa.schema(
         ("spec", pa.string()),
         ("rule_set", pa.string()),
         ("rule_set_version", pa.string()),
+        # Declared relaxations behind this check (its rule's or its indicators'): a rule set
+        # may loosen a national rule only by saying so, and the result says it too.
+        ("relaxed_by", pa.string()),
     ]
 )
 
@@ -656,9 +659,24 @@ class Engine:
                 "spec": const(rule.source.spec),
                 "rule_set": const(rule.rule_set),
                 "rule_set_version": const(rule.rule_set_version),
+                "relaxed_by": const(self._relaxed_by(rule)),
             },
             schema=CHECK_SCHEMA,
         )
+
+    def _relaxed_by(self, rule: Rule) -> str | None:
+        """'rule set: target change; …' for the declared relaxations of ``rule`` and of the
+        indicators it reads, or None."""
+        items: list[Rule | Indicator] = [rule]
+        if rule.kind not in ("dispersion_limit", "composite_dispersion"):  # a CV reads no threshold
+            known = {i.id: i for i in self.fw.indicators}
+            items += [known[i] for i in rule.indicators if i in known]
+        said = [
+            f"{r.get('rule_set', '?')}: {r.get('target', '?')} {r.get('change', '')}".strip()
+            for item in items
+            for r in item.origin.get("relaxations", ())
+        ]
+        return "; ".join(dict.fromkeys(said)) or None
 
     # ----------------------------------------------------------------- run
 
