@@ -19,23 +19,26 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import attrs
 
 from . import __version__
 from .demo import demo_inputs
-from .errors import EduscoreError, InputError, resolve_lang
+from .errors import EduscoreError, InputError, OutputError, resolve_lang
 from .evaluate import evaluate
 from .framework import builtin_ids, load_framework
 from .limits import HELP as LIMIT_HELP
 from .limits import OPTIONS as LIMIT_OPTIONS
 from .plugins import get_registry
 from .read import Limits, load_files
+from .report.files import output_folder, published, write_text
+from .report.text import json_text, visible
 from .result import Result
 
 EXIT_OK = 0
@@ -217,7 +220,15 @@ def _tolerant_streams() -> None:
                 reconfigure(errors="backslashreplace")
 
 
+def say(text: object = "", file: IO[str] | None = None) -> None:
+    """Print a line of the CLI's own output. Messages quote file names, school names and
+    cell values, so control characters are shown visibly, never sent to the terminal."""
+    print(visible(str(text), multiline=True), file=file if file is not None else sys.stdout)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return its exit status (for use from Python and tests;
+    the ``eduscore`` program is :func:`entry`)."""
     _tolerant_streams()
     args = _parser().parse_args(argv)
     try:
@@ -225,19 +236,47 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EduscoreError as exc:
         lang = getattr(args, "lang", None) or resolve_lang()
         word = "错误" if lang == "zh" else "error"  # scripts should read the exit status
-        print(f"eduscore: {word}: {exc.message(lang)}", file=sys.stderr)
+        say(f"eduscore: {word}: {exc.message(lang)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:  # pragma: no cover
         return 130
     except Exception as exc:  # a bug, not bad input: say so plainly
         if args.debug:
             traceback.print_exc()
-        print(
+        say(
             f"eduscore: internal error: {type(exc).__name__}: {exc}\n"
             "This is a bug in eduscore, not in your data; please report it (run with --debug for details).",
             file=sys.stderr,
         )
         return EXIT_INTERNAL
+
+
+def entry() -> None:  # pragma: no cover - exercised through subprocesses
+    """The ``eduscore`` program: :func:`main`, then exit without interpreter finalisation.
+
+    Native thread pools (Arrow's CPU and I/O pools, used by the threaded CSV reader;
+    jemalloc's background threads) are torn down by C++ static destructors at process
+    exit; under load a worker can still be joinable then, and ``std::thread``'s
+    destructor calls ``std::terminate`` ("terminate called without an active
+    exception", SIGABRT, exit status -6) after eduscore has finished and printed
+    everything (apache/arrow#34314). Every file is complete and closed by now (each
+    one was renamed into place), so once the output streams are flushed there is
+    nothing left for finalisation to do: ``os._exit`` ends the process with eduscore's
+    own status and skips the teardown that can abort.
+    """
+    try:
+        code = main()
+    except SystemExit as exc:  # argparse: --help, --version, a usage error (already printed)
+        if isinstance(exc.code, str):
+            say(exc.code, file=sys.stderr)
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (eduscore … | head): nothing to flush to
+            if stream is sys.stdout and code == EXIT_OK:
+                code = 120  # what CPython itself returns when stdout cannot be flushed at exit
+    os._exit(code)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -247,7 +286,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "frameworks":
         for fid in builtin_ids():
             fw = load_framework(fid)
-            print(f"{fw.id:24} v{fw.version}  {fw.document['number']}  {fw.name.zh} / {fw.name.en}")
+            say(f"{fw.id:24} v{fw.version}  {fw.document['number']}  {fw.name.zh} / {fw.name.en}")
         return EXIT_OK
     if args.command == "show":
         from .report.show import print_framework
@@ -258,7 +297,7 @@ def _run(args: argparse.Namespace) -> int:
         from .report.template import write_template
 
         path = write_template(args.out, args.framework, county=args.county, year=args.year)
-        print(f"Wrote {path}: fill in the sheets and run  eduscore evaluate {path}")
+        say(f"Wrote {path}: fill in the sheets and run  eduscore evaluate {path}")
         return EXIT_OK
     if args.command == "whatif":
         return _whatif(args)
@@ -273,7 +312,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "explain":
         from .report.explain import explain
 
-        print(
+        say(
             explain(
                 result, args.check, county=args.county, year=args.year, school=args.school, lang=args.lang
             )
@@ -286,13 +325,12 @@ def _run(args: argparse.Namespace) -> int:
     if args.out is not None:
         formats = args.format or DEFAULT_FORMATS
         written = write_outputs(result, args.out, formats, args.lang)
-        print()
+        say()
         for fmt, path in zip(formats, written, strict=True):
-            print(f"Wrote {fmt}: {path}")
+            say(f"Wrote {fmt}: {path}")
     if args.json is not None:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(result.to_json(), encoding="utf-8")
-        print(f"Wrote {args.json}")
+        write_text(args.json, json_text(result.to_json()))
+        say(f"Wrote {args.json}")
     if args.fail_on_not_certified and set(result.verdicts.column("verdict").to_pylist()) - {"certified"}:
         return EXIT_NOT_CERTIFIED
     return EXIT_OK
@@ -305,7 +343,6 @@ def _plan(args: argparse.Namespace, result: Result) -> int:
     print_plan(result, lang=args.lang)
     if args.out is not None:
         a = result.analyses()
-        args.out.mkdir(parents=True, exist_ok=True)
         tables = {"margins": a.margins, "risks": a.risks}
         if a.plan is not None:
             tables |= {
@@ -317,15 +354,16 @@ def _plan(args: argparse.Namespace, result: Result) -> int:
             }
         if a.decomposition is not None:
             tables["decomposition"] = a.decomposition
-        print()
-        for name, table in tables.items():
-            path = args.out / f"{name}.csv"
-            write_csv_bom(table, path)
-            print(f"Wrote {path}")
-        for fmt, path in zip(
-            ("html", "xlsx"), write_outputs(result, args.out, ("html", "xlsx"), args.lang), strict=True
-        ):
-            print(f"Wrote {fmt}: {path}")
+        # The plan's tables and reports are one run's files: staged and published together.
+        with output_folder(args.out) as staging:
+            for name, table in tables.items():
+                write_csv_bom(table, staging / f"{name}.csv")
+            reports = _render(result, staging, ("html", "xlsx"), args.lang)
+        say()
+        for name in tables:
+            say(f"Wrote {args.out / f'{name}.csv'}")
+        for fmt, path in zip(("html", "xlsx"), reports, strict=True):
+            say(f"Wrote {fmt}: {published(path, staging, args.out)}")
     return EXIT_OK
 
 
@@ -403,12 +441,13 @@ def _whatif(args: argparse.Namespace) -> int:
     )
     print_whatif(w, lang=args.lang)
     if args.out is not None:
-        args.out.mkdir(parents=True, exist_ok=True)
-        print()
-        for name, table in (("verdicts", w.verdicts), ("flips", w.first_flips())):
-            path = args.out / f"{name}.csv"
-            write_csv_bom(table, path)
-            print(f"Wrote {path}")
+        tables = {"verdicts": w.verdicts, "flips": w.first_flips()}
+        with output_folder(args.out) as staging:
+            for name, table in tables.items():
+                write_csv_bom(table, staging / f"{name}.csv")
+        say()
+        for name in tables:
+            say(f"Wrote {args.out / f'{name}.csv'}")
     return EXIT_OK
 
 
@@ -416,7 +455,7 @@ def _inputs(args: argparse.Namespace) -> tuple[dict[str, Any], str | None]:
     given: dict[str, Any]
     if args.command == "demo" or getattr(args, "demo", False):
         if args.command == "demo":
-            print("Demo data: a SYNTHETIC county (示例县, code 990101), invented for illustration.\n")
+            say("Demo data: a SYNTHETIC county (示例县, code 990101), invented for illustration.\n")
         given = dict(demo_inputs())
         county = None
     else:
@@ -464,12 +503,37 @@ def _evaluate(args: argparse.Namespace) -> Result:
 def write_outputs(
     result: Result, out: Path, formats: Sequence[str] = ("json", "csv", "parquet"), lang: str = "zh"
 ) -> list[Path]:
-    """Write the result with the named renderers (built-in or from plugins)."""
+    """Write the result into the folder ``out`` with the named renderers (built-in or
+    from plugins) and return the paths they wrote.
+
+    The renderers write into a staging folder inside ``out``; the files are then moved
+    into ``out`` together, under the folder's lock (:mod:`eduscore.report.files`): a
+    run never mixes its files with another's, a symlink in ``out`` is replaced, never
+    written through, and an unwritable ``out`` is an :class:`~eduscore.errors.OutputError`.
+    """
     renderers = get_registry().renderers()
     unknown = [f for f in formats if f not in renderers]
     if unknown:
         raise InputError(f"unknown output format(s) {', '.join(unknown)}; known: {', '.join(renderers)}")
-    return [renderers[f].function(result, out, lang) for f in formats]
+    with output_folder(out) as staging:
+        written = _render(result, staging, formats, lang)
+    return [published(path, staging, out) for path in written]
+
+
+def _render(result: Result, folder: Path, formats: Sequence[str], lang: str) -> list[Path]:
+    """Run the renderers into ``folder``; an OS error of a plugin's renderer is an
+    :class:`OutputError` naming its format, like the built-in ones'."""
+    renderers = get_registry().renderers()
+    written = []
+    for fmt in formats:
+        try:
+            written.append(renderers[fmt].function(result, folder, lang))
+        except OSError as exc:
+            raise OutputError(
+                f"output format {fmt}: cannot write its file: {exc}",
+                zh=f"输出格式 {fmt}:无法写入文件:{exc}",
+            ) from None
+    return written
 
 
 def print_plugins() -> None:
@@ -479,17 +543,17 @@ def print_plugins() -> None:
     lang = resolve_lang()
     for info in registry.plugins():
         reason = (info.reason_zh or info.reason) if lang == "zh" else info.reason
-        print(f"{info.name} {info.version}  [{info.status}]" + (f"  {reason}" if reason else ""))
+        say(f"{info.name} {info.version}  [{info.status}]" + (f"  {reason}" if reason else ""))
         if info.frameworks:
-            print(f"    frameworks: {', '.join(info.frameworks)}")
+            say(f"    frameworks: {', '.join(info.frameworks)}")
         if info.jurisdictions:
-            print(f"    jurisdictions: {', '.join(info.jurisdictions)}")
+            say(f"    jurisdictions: {', '.join(info.jurisdictions)}")
         for rs in info.rule_sets:
-            print(f"    rule set: {rs}")
+            say(f"    rule set: {rs}")
         if info.preparation_steps:
-            print(f"    preparation steps: {', '.join(info.preparation_steps)}")
+            say(f"    preparation steps: {', '.join(info.preparation_steps)}")
         if info.renderers:
-            print(f"    renderers: {', '.join(info.renderers)}")
+            say(f"    renderers: {', '.join(info.renderers)}")
     problems = [info.message(lang) for info in registry.problems()]
     for collect in (registry.frameworks, registry.rule_sets, registry.preparation_steps, registry.renderers):
         try:
@@ -497,10 +561,10 @@ def print_plugins() -> None:
         except EduscoreError as exc:
             problems.append(exc.message(lang))
     if problems:
-        print("\n问题:" if lang == "zh" else "\nproblems:")
+        say("\n问题:" if lang == "zh" else "\nproblems:")
         for problem in problems:
-            print("  - " + problem.replace("\n", "\n    "))
+            say("  - " + problem.replace("\n", "\n    "))
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    entry()

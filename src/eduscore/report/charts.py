@@ -1,6 +1,8 @@
 """Charts as inline SVG: no JavaScript, no network, opens anywhere, prints cleanly.
 
-All text put into a chart is escaped; the charts take plain numbers and labels.
+All text put into a chart is escaped; the charts take plain numbers and labels. A
+NaN or an infinity is drawn as missing (a grey "—", no dot, no line): it never reaches
+an SVG coordinate.
 """
 
 from __future__ import annotations
@@ -13,6 +15,10 @@ PASS, FAIL, WARN, GREY = "#2e7d32", "#c62828", "#ef6c00", "#9e9e9e"
 FONT = (
     "'Noto Sans CJK SC','Source Han Sans SC','PingFang SC','Microsoft YaHei','WenQuanYi Micro Hei',sans-serif"
 )
+
+
+def _finite(x: float | None) -> float | None:
+    return x if x is not None and math.isfinite(x) else None
 
 
 def _svg(width: int, height: int, body: list[str], title: str) -> str:
@@ -28,11 +34,16 @@ def cv_bars(rows: Sequence[tuple[str, float | None, float | None]], title: str) 
 
     ``rows``: (label, cv, limit). A missing CV is drawn as a grey "—".
     """
+    rows = [(label, _finite(cv), _finite(limit)) for label, cv, limit in rows]
     label_w, bar_w, row_h = 300, 360, 26
     top = 28
     height = top + row_h * len(rows) + 30
-    finite = [v for _, cv, lim in rows for v in (cv, lim) if v is not None and math.isfinite(v)]
-    scale_max = max([0.1, *finite]) * 1.15
+    largest = max([0.1, *(v for _, cv, lim in rows for v in (cv, lim) if v is not None)])
+
+    def share(v: float) -> float:
+        """Where ``v`` lies along the bar: divided before multiplied, so never infinite."""
+        return v / largest / 1.15
+
     x0 = label_w
     body = [f'<text x="0" y="16" font-size="14" font-weight="bold">{escape(title)}</text>']
     for i, (label, cv, limit) in enumerate(rows):
@@ -45,13 +56,14 @@ def cv_bars(rows: Sequence[tuple[str, float | None, float | None]], title: str) 
             body.append(f'<text x="{x0 + 6}" y="{y + 17}" font-size="12" fill="{GREY}">—</text>')
         else:
             ok = limit is None or cv <= limit * (1 + 1e-9)
-            w = bar_w * cv / scale_max
+            w = max(0.0, bar_w * share(cv))  # an SVG width is never negative
             body.append(
                 f'<rect class="bar" x="{x0}" y="{y + 4}" width="{w:.1f}" height="{row_h - 8}" fill="{PASS if ok else FAIL}"/>'
             )
-            body.append(f'<text x="{x0 + w + 4:.1f}" y="{y + 17}" font-size="11">{cv:.3f}</text>')
+            shown = f"{cv:.3f}" if abs(cv) < 1e6 else f"{cv:.3g}"
+            body.append(f'<text x="{x0 + w + 4:.1f}" y="{y + 17}" font-size="11">{shown}</text>')
         if limit is not None:
-            lx = x0 + bar_w * limit / scale_max
+            lx = x0 + bar_w * share(limit)
             body.append(
                 f'<line x1="{lx:.1f}" x2="{lx:.1f}" y1="{y + 1}" y2="{y + row_h - 1}" stroke="{FAIL}" stroke-width="2"/>'
             )
@@ -70,21 +82,28 @@ def strip_plot(
 
     ``points``: (value, students, label). Labels become tooltips (escaped).
     """
+    threshold = _finite(threshold)
+    points = [(v, s if math.isfinite(s) else 0.0, label) for v, s, label in points if math.isfinite(v)]
     width, height, pad = 640, 110, 40
-    values = [v for v, _, _ in points if math.isfinite(v)]
-    lo = min([*values, threshold if threshold is not None else math.inf, 0.0])
-    hi = max([*values, threshold if threshold is not None else -math.inf, 1e-9]) * 1.05
+    values = [v for v, _, _ in points]
+    # Positions are computed on values scaled into [-1, 1], so that even the largest
+    # finite values (a per-student value of 1e308) give finite coordinates.
+    scale = max([1.0, *(abs(v) for v in values), abs(threshold) if threshold is not None else 0.0])
+    lo = min([*values, threshold if threshold is not None else math.inf, 0.0]) / scale
+    hi = max([*values, threshold if threshold is not None else -math.inf, 1e-9]) / scale * 1.05
     span = hi - lo or 1.0
 
     def x(v: float) -> float:
-        return pad + (width - 2 * pad) * (v - lo) / span
+        return pad + (width - 2 * pad) * (v / scale - lo) / span
 
     biggest = max([p for _, p, _ in points] + [1.0])
     body = [f'<text x="0" y="14" font-size="13" font-weight="bold">{escape(title)}</text>']
     body.append(f'<line x1="{pad}" x2="{width - pad}" y1="70" y2="70" stroke="#777"/>')
     for tick in range(5):
-        v = lo + span * tick / 4
-        body.append(f'<text x="{x(v):.1f}" y="92" font-size="10" text-anchor="middle">{v:,.3g}</text>')
+        value = (lo + span * tick / 4) * scale
+        label = f"{value:,.3g}" if math.isfinite(value) else "—"
+        tick_x = pad + (width - 2 * pad) * tick / 4
+        body.append(f'<text x="{tick_x:.1f}" y="92" font-size="10" text-anchor="middle">{label}</text>')
     if threshold is not None:
         tx = x(threshold)
         body.append(
@@ -94,8 +113,6 @@ def strip_plot(
             f'<text x="{tx:.1f}" y="24" font-size="10" text-anchor="middle" fill="{FAIL}">{threshold:,.4g}</text>'
         )
     for v, students, label in points:
-        if not math.isfinite(v):
-            continue
         r = 3 + 9 * math.sqrt(max(students, 0) / biggest)
         color = (
             PASS

@@ -19,7 +19,9 @@ from .. import __version__
 from ..framework import CONFIDENCE_LABELS
 from ..result import Result
 from .charts import FONT, cv_bars, ratio_color, strip_plot
+from .files import write_text
 from .planning import PlanningView
+from .text import visible
 from .view import ReportView, accounting_line, number
 
 CSS = f"""
@@ -68,7 +70,9 @@ def render_html(result: Result, lang: str = "zh") -> str:
         + "; ".join(escape(accounting_line(a, lang)) for a in result.accounting.to_pylist())
         + "</footer></main></body></html>"
     )
-    return "\n".join(parts)
+    # Escaping made the text inert as HTML; this pass shows the control characters
+    # that escaping leaves (an ESC, a right-to-left override) in the whole page.
+    return visible("\n".join(parts), multiline=True)
 
 
 def _county(
@@ -280,7 +284,4 @@ def _tables(view: ReportView, result: Result) -> str:
 
 
 def write_html(result: Result, out: Path, lang: str = "zh") -> Path:
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / "report.html"
-    path.write_text(render_html(result, lang), encoding="utf-8")
-    return path
+    return write_text(out / "report.html", render_html(result, lang))

@@ -5,15 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..result import Result
+from .files import write_text
+from .text import visible
 from .view import ReportView, accounting_line, number
 
 
 def cell(text: object) -> str:
-    """Text from the inputs, made inert in Markdown: escaped markup, no raw HTML, one line."""
+    """Text from the inputs, made inert in Markdown: escaped markup, no raw HTML, one
+    line, control characters shown (:func:`~eduscore.report.text.visible`)."""
     s = "" if text is None else str(text)
     for ch in ("\\", "|", "*", "_", "`", "[", "]", "<", ">", "#"):
         s = s.replace(ch, "\\" + ch)
-    return s.replace("\r", " ").replace("\n", " ")
+    return visible(s.replace("\r\n", " ").replace("\r", " ").replace("\n", " "))
 
 
 def render_markdown(result: Result, lang: str = "zh") -> str:
@@ -78,11 +81,10 @@ def render_markdown(result: Result, lang: str = "zh") -> str:
         out += ["", f"## {w['findings']}", "", "| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
         for row in view.finding_rows():
             out.append("| " + " | ".join(cell(v) for v in row) + " |")
-    return "\n".join(out) + "\n"
+    # Every value went through cell(); this pass covers what did not (framework texts
+    # from plugins, numbers) so that no control character reaches the file.
+    return visible("\n".join(out) + "\n", multiline=True)
 
 
 def write_markdown(result: Result, out: Path, lang: str = "zh") -> Path:
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / "report.md"
-    path.write_text(render_markdown(result, lang), encoding="utf-8")
-    return path
+    return write_text(out / "report.md", render_markdown(result, lang))

@@ -5,6 +5,7 @@ each). The rows come from :meth:`eduscore.Result.analyses`."""
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from html import escape
 from typing import Any
@@ -13,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..result import Result
-from .view import ReportView, number
+from .view import ReportView, number, percent
 
 WORDS = {
     "zh": {
@@ -108,8 +109,9 @@ def resource_label(row: dict[str, Any], lang: str, key: str = "resource") -> str
     return name.replace("_", " ")
 
 
-def _pct(x: float | None) -> str:
-    return "—" if x is None else f"{x * 100:+.1f} %"
+def _share(x: float | None) -> str:
+    """An unsigned whole percentage (37 %); missing, NaN and infinity as "—"."""
+    return "—" if x is None or not math.isfinite(x) else f"{x * 100:.0f} %"
 
 
 def _table(tag: str, title: str, css: str, heads: list[str], rows: list[list[str]], num: set[int]) -> str:
@@ -273,8 +275,8 @@ class PlanningView:
                     f"{escape(str(r['school_name'] or ''))} {escape(v.level(r['level']) if r['level'] else '')}",
                     number(r["value"]),
                     f"{escape(str(r['comparator']))} {number(r['threshold'])}",
-                    _pct(r["relative_margin"]),
-                    _pct(r["flip_growth"]),
+                    percent(r["relative_margin"]),
+                    percent(r["flip_growth"]),
                     escape(f"{number(r['flip_units'])} {r['units']}" if r["flip_units"] is not None else "—"),
                 ]
                 for r in risks
@@ -296,7 +298,7 @@ class PlanningView:
                     escape(v.level(d["level"])),
                     escape(v.indicator_name(d["indicator"])),
                     str(d["n_groups"]),
-                    "—" if d["between_share"] is None else f"{d['between_share'] * 100:.0f} %",
+                    _share(d["between_share"]),
                     number(d["theil"], 4),
                     number(d["theil_within"], 4),
                     number(d["theil_between"], 4),

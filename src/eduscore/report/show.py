@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from ..framework import Framework, Threshold, load_framework
 from ..overlay import effective_framework
+from .console import SafeConsole
 
 
 def describe_threshold(th: Threshold | None, comparator: str | None) -> str:
@@ -26,7 +26,7 @@ def print_framework(
     framework: str, county: str | None = None, year: int | None = None, lang: str = "zh"
 ) -> None:
     fw = framework_for(framework, county, year)
-    console = Console(highlight=False)
+    console = SafeConsole(highlight=False)
     console.print(
         f"[bold]{escape(fw.name.get(lang))}[/bold] — {escape(fw.document['number'])} ({fw.id} v{fw.version})"
     )

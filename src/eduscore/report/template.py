@@ -16,7 +16,9 @@ from .. import contract
 from ..contract import ENUM_LABELS, Column
 from ..framework import Framework
 from ..needs import raw_inputs
+from .files import atomic_path, close_workbook
 from .show import framework_for
+from .text import xlsx_text
 
 _YES_NO = ["是", "否"]
 
@@ -45,8 +47,16 @@ def write_template(
     path: Path, framework: str = "quality-balance-2017", county: str | None = None, year: int | None = None
 ) -> Path:
     fw = framework_for(framework, county, year)
+    with atomic_path(path) as tmp:
+        _write_template(fw, tmp)
+    return path
+
+
+def _write_template(fw: Framework, path: Path) -> None:
+    """The workbook; every text goes through :func:`xlsx_text`, since plugins supply
+    labels and notes (xlsxwriter writes a control character in a drop-down list as
+    invalid XML)."""
     needs = raw_inputs(fw)
-    path.parent.mkdir(parents=True, exist_ok=True)
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False})
     head = book.add_format(
         {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"}
@@ -85,16 +95,16 @@ def write_template(
         ws.set_row(0, 48)
         ws.freeze_panes(1, 2)
         for i, col in enumerate(cols):
-            ws.write_string(0, i, col.zh, required if col.required else head)
+            ws.write_string(0, i, xlsx_text(col.zh), required if col.required else head)
             note = f"{col.name} · {col.type}" + (" · required 必填" if col.required else "")
             if col.type == "rate":
                 note += " · 比例: 0.85 或 85%"
             if col.note:
                 note += f" · {col.note}"
-            ws.write_comment(0, i, note, {"x_scale": 1.6})
+            ws.write_comment(0, i, xlsx_text(note), {"x_scale": 1.6})
             ws.set_column(i, i, max(10, min(28, len(col.zh) * 2)), text if col.type in ("str",) else None)
             if col.type == "enum":
-                labels = [v for v in ENUM_LABELS.get(col.name, {c: c for c in col.enum}).values()]
+                labels = [xlsx_text(v) for v in ENUM_LABELS.get(col.name, {c: c for c in col.enum}).values()]
                 ws.data_validation(
                     1,
                     i,
@@ -142,6 +152,5 @@ def write_template(
         "本模板的列由评估办法自动生成 / columns generated from the framework document.",
     ]
     for r, line in enumerate(lines):
-        info.write_string(r, 0, line)
-    book.close()
-    return path
+        info.write_string(r, 0, xlsx_text(line))
+    close_workbook(book, path)

@@ -5,19 +5,19 @@ from __future__ import annotations
 
 from typing import IO, Any
 
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from ..result import Result
-from .view import ReportView, accounting_line, localise, number
+from .console import SafeConsole
+from .view import ReportView, accounting_line, localise, number, percent
 
 _STYLE = {"certified": "bold green", "not_certified": "bold red", "incomplete": "bold yellow"}
 
 
 def print_report(result: Result, lang: str = "zh", file: IO[str] | None = None, max_rows: int = 12) -> None:
-    console = Console(file=file, highlight=False, soft_wrap=False)
+    console = SafeConsole(file=file, highlight=False, soft_wrap=False)
     view = ReportView(result, lang)
     w = view.words
     fw = result.framework
@@ -101,7 +101,7 @@ def print_plan(result: Result, lang: str = "zh", file: IO[str] | None = None, ma
     other failing checks and the nearest risks."""
     from .planning import WORDS, PlanningView, resource_label
 
-    console = Console(file=file, highlight=False, soft_wrap=False)
+    console = SafeConsole(file=file, highlight=False, soft_wrap=False)
     view = ReportView(result, lang)
     pv = PlanningView(result, view)
     w = WORDS[lang]
@@ -169,13 +169,13 @@ def print_plan(result: Result, lang: str = "zh", file: IO[str] | None = None, ma
                 name = r["name_zh"] if lang == "zh" else r["name_en"]
                 where = f" {r['school_name']}" if r["school_name"] else ""
                 growth = (
-                    f"; {w['flip_growth']} {r['flip_growth'] * 100:+.1f} %"
+                    f"; {w['flip_growth']} {percent(r['flip_growth'])}"
                     if r["flip_growth"] is not None
                     else ""
                 )
                 console.print(
-                    f"  - {escape(str(name))}{escape(where)}: {number(r['value'])} {r['comparator']} "
-                    f"{number(r['threshold'])} ({w['margin']} {r['relative_margin'] * 100:+.1f} %{escape(growth)})"
+                    f"  - {escape(str(name))}{escape(where)}: {number(r['value'])} {escape(str(r['comparator']))} "
+                    f"{number(r['threshold'])} ({w['margin']} {percent(r['relative_margin'])}{escape(growth)})"
                 )
 
 
@@ -189,11 +189,11 @@ _LEVEL_LABELS = {
 
 def print_whatif(w: Any, lang: str = "zh", file: IO[str] | None = None, max_rows: int = 15) -> None:
     """Verdict per projected year and the first checks to flip, per county."""
-    console = Console(file=file, highlight=False, soft_wrap=False)
+    console = SafeConsole(file=file, highlight=False, soft_wrap=False)
     view = ReportView(w.baseline, lang)
     zh = lang == "zh"
     rates = ", ".join(
-        f"{_LEVEL_LABELS[k][0 if zh else 1]} {v * 100:+.1f} %"
+        f"{_LEVEL_LABELS[k][0 if zh else 1]} {percent(v)}"
         for k, v in w.growth.items()
         if (k == "preschool") == (w.baseline.framework.unit != "sections") and (k != "senior" or v)
     )

@@ -126,7 +126,8 @@ _RESOURCE_UNITS = {
 
 
 def number(x: float | None, digits: int = 3) -> str:
-    """Numbers as a statistician writes them: 0.452, 4.2, 2,153, 1,234,567."""
+    """Numbers as a statistician writes them: 0.452, 4.2, 2,153, 1,234,567; missing,
+    NaN and infinity as "—"."""
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return "—"
     if x == 0:
@@ -159,6 +160,13 @@ _REASONS_ZH = (
         "缺少数据:{1}",
     ),
 )
+
+
+def percent(x: float | None) -> str:
+    """A share as a signed percentage (+4.2 %); missing, NaN and infinity as "—"."""
+    if x is None or not math.isfinite(x):
+        return "—"
+    return f"{x * 100:+.1f} %"
 
 
 def localise(reason: str | None, lang: str) -> str:
@@ -394,7 +402,7 @@ class ReportView:
                     resource = match.group(1)
                     k = float(match.group(2) or 1)
                     resource_gap = gap * n / k
-                    if ind is not None and ind.round_up:
+                    if ind is not None and ind.round_up and math.isfinite(resource_gap):
                         resource_gap = math.ceil(resource_gap - 1e-9)
         else:
             rule = next((r for r in self.fw.rules if r.id == row["check_id"]), None)

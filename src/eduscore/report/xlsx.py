@@ -9,11 +9,14 @@ input columns), the margins of every check and the within/between decomposition;
 excluded and rejected rows; the row accounting.
 
 Text from the inputs is always written as text: a school named "=HYPERLINK(...)" or
-"+86 …" stays a string, never a formula.
+"+86 …" stays a string, never a formula; its control characters are shown visibly, and
+a literal ``_x001B_`` stays those seven characters (Excel would decode it to ESC).
+NaN and infinity are written as "—", never as a number Excel cannot hold.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +25,18 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from ..contract import LEVEL_NAMES
 from ..result import Result
+from .files import atomic_path, close_workbook
 from .planning import PlanningView
+from .text import xlsx_text
 from .view import ReportView, accounting_line, localise
 
 SECTIONS_SHEET = "分校数据 Schools"
 CV_SHEET = "差异系数 CV"
+
+
+def finite(x: Any) -> bool:
+    """Whether ``x`` is a number Excel can hold (not NaN, not ±infinity)."""
+    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
 
 
 class _Writer:
@@ -45,24 +55,28 @@ class _Writer:
         self.green = self.book.add_format({"bg_color": "#C8E6C9"})
 
     def cell(self, ws: Any, row: int, col: int, value: Any, fmt: Any = None) -> None:
-        """Numbers as numbers, everything else as inert text, missing as blank."""
+        """Numbers as numbers, NaN and infinity as "—", everything else as inert text
+        (:func:`xlsx_text`), missing as blank. Every cell of the workbook goes through here."""
         if value is None:
             return
         if isinstance(value, bool):
             ws.write_boolean(row, col, value, fmt)
         elif isinstance(value, int | float):
-            ws.write_number(row, col, value, fmt)
+            if finite(value):
+                ws.write_number(row, col, value, fmt)
+            else:
+                ws.write_string(row, col, "—", fmt)
         elif isinstance(value, list):
-            ws.write_string(row, col, "\n".join(str(v) for v in value), fmt or self.wrap)
+            ws.write_string(row, col, "\n".join(xlsx_text(v) for v in value), fmt or self.wrap)
         else:
-            ws.write_string(row, col, str(value), fmt)
+            ws.write_string(row, col, xlsx_text(value), fmt)
 
     def sheet(
         self, name: str, headers: list[str], rows: list[list[Any]], widths: list[int] | None = None
     ) -> Any:
         ws = self.book.add_worksheet(name)
         for c, h in enumerate(headers):
-            ws.write_string(0, c, h, self.bold)
+            self.cell(ws, 0, c, h, self.bold)
         for r, row in enumerate(rows, start=1):
             for c, v in enumerate(row):
                 self.cell(ws, r, c, v)
@@ -75,8 +89,13 @@ class _Writer:
 
 
 def write_xlsx(result: Result, out: Path, lang: str = "zh") -> Path:
-    out.mkdir(parents=True, exist_ok=True)
     path = out / "report.xlsx"
+    with atomic_path(path) as tmp:
+        _write_book(result, tmp, lang)
+    return path
+
+
+def _write_book(result: Result, path: Path, lang: str) -> None:
     view = ReportView(result, lang)
     w = _Writer(path)
     fw = result.framework
@@ -235,8 +254,7 @@ def write_xlsx(result: Result, out: Path, lang: str = "zh") -> Path:
         ],
         [14, 36, 8, 8, 10, 10, 10, 70],
     )
-    w.book.close()
-    return path
+    close_workbook(w.book, path)
 
 
 def _in_scope_rows(result: Result) -> list[dict[str, Any]]:
@@ -300,7 +318,7 @@ def _cv_sheet(
         head += [f"{name} 均值 mean", f"{name} 差异系数 CV"]
     head += ["差异系数上限 limit", "未达标指标 failing CVs"]
     for c, h in enumerate(head):
-        ws.write_string(0, c, h, w.bold)
+        w.cell(ws, 0, c, h, w.bold)
     ws.set_row(0, 60)
     ws.freeze_panes(1, 4)
     disp = {
@@ -312,11 +330,10 @@ def _cv_sheet(
     for (county, year, level), (first, last) in sorted(
         blocks.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0, kv[0][2] != "primary")
     ):
-        ws.write_string(r, 0, county)
-        if year is not None:
-            ws.write_number(r, 1, year)
-        ws.write_string(r, 2, LEVEL_NAMES.get(level, level))
-        ws.write_number(r, 3, last - first + 1)
+        w.cell(ws, r, 0, county)
+        w.cell(ws, r, 1, year)
+        w.cell(ws, r, 2, LEVEL_NAMES.get(level, level))
+        w.cell(ws, r, 3, last - first + 1)
         weights = f"{sheet}!${students_col}${first}:${students_col}${last}"
         failing = []
         limit = None
@@ -325,9 +342,10 @@ def _cv_sheet(
             col = xl_col_to_name(6 + k)  # indicator columns start at G in the schools sheet
             values = f"{sheet}!${col}${first}:${col}${last}"
             mean_cell = xl_rowcol_to_cell(r, 4 + 2 * k)
-            if d is None or d["cv"] is None:
-                ws.write_string(r, 4 + 2 * k, "—")
-                ws.write_string(r, 5 + 2 * k, view.status(d["status"] if d else "not_assessed"))
+            if d is None or not finite(d["cv"]) or not finite(d["mean"]):
+                # No formula over values Excel cannot hold: its cached result would be NaN.
+                w.cell(ws, r, 4 + 2 * k, "—")
+                w.cell(ws, r, 5 + 2 * k, view.status(d["status"] if d else "not_assessed"))
                 continue
             ws.write_formula(
                 r, 4 + 2 * k, f"=SUMPRODUCT({weights},{values})/SUM({weights})", w.num, d["mean"]
@@ -339,12 +357,11 @@ def _cv_sheet(
                 w.num,
                 d["cv"],
             )
-            limit = d.get("limit") if d.get("limit") is not None else limit
+            limit = d.get("limit") if finite(d.get("limit")) else limit
             if d["status"] == "fail":
                 failing.append(view.indicator_name(ind))
-        if limit is not None:
-            ws.write_number(r, 4 + 2 * len(indicators), limit)
-        ws.write_string(r, 5 + 2 * len(indicators), "、".join(failing))
+        w.cell(ws, r, 4 + 2 * len(indicators), limit)
+        w.cell(ws, r, 5 + 2 * len(indicators), "、".join(failing))
         if limit is not None:
             cv_cols = [5 + 2 * k for k in range(len(indicators))]
             for c in cv_cols:
@@ -373,7 +390,7 @@ def _matrix_sheet(w: _Writer, result: Result, view: ReportView) -> None:
         head += [f"{ind.name.zh} 数值", "标准", "达标比 ratio", "差距 gap"]
     head += [f"{fw.rule(s).name.zh}" for s in six]
     for c, h in enumerate(head):
-        ws.write_string(0, c, h, w.bold)
+        w.cell(ws, 0, c, h, w.bold)
     ws.set_row(0, 60)
     ws.freeze_panes(1, 3)
     rows = _in_scope_rows(result)
@@ -389,7 +406,7 @@ def _matrix_sheet(w: _Writer, result: Result, view: ReportView) -> None:
             w.cell(ws, r, base, c.get("value"), w.num)
             w.cell(ws, r, base + 1, c.get("threshold"), w.num)
             w.cell(ws, r, base + 2, c.get("ratio"), w.num)
-            if c.get("value") is not None and c.get("threshold") is not None:
+            if finite(c.get("value")) and finite(c.get("threshold")):
                 gap = (
                     c["threshold"] - c["value"]
                     if c["comparator"] in (">=", ">")
