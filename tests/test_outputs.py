@@ -239,17 +239,19 @@ def test_control_characters_never_reach_the_terminal_or_a_file(tmp_path: Path) -
     for name in ("report.md", "report.html", *(p.name for p in out.glob("*.csv"))):
         text = (out / name).read_text("utf-8-sig")
         assert not CONTROL.search(text), name
-    for name in ("report.md", "report.html", "sections.csv"):  # Markdown escapes the "]"
+    # The readers clean names (a notice), and the findings quote the raw value: it is
+    # shown in every report (Markdown escapes the "]").
+    for name in ("report.md", "report.html", "findings.csv"):
         assert re.search(r"␛\\?\]0;pwned", (out / name).read_text("utf-8-sig")), name
     assert xlsx_problems(out / "report.xlsx") == []
-    # JSON keeps the names exactly, as Parquet does (they are the record of the run),
+    # JSON keeps the values exactly, as Parquet does (they are the record of the run),
     # but holds them as \uXXXX escapes, so that `cat result.json` shows nothing live.
-    exact = set(pq.read_table(out / "sections.parquet").column("school_name").to_pylist())
-    assert any("\x1b" in str(n) for n in exact) and any("\u202e" in str(n) for n in exact)
+    exact = pq.read_table(out / "findings.parquet").column("value").to_pylist()
+    assert any("\x1b" in str(v) for v in exact) and any("\u202e" in str(v) for v in exact)
     for path in (out / "result.json", tmp_path / "r.json"):
         raw = path.read_text("utf-8")
         assert not CONTROL.search(raw), path
-        assert {s.get("school_name") for s in json.loads(raw)["sections"]} == exact
+        assert [f["value"] for f in json.loads(raw)["findings"]] == exact
 
 
 def test_control_characters_are_shown_in_every_renderer_of_the_api(tmp_path: Path) -> None:
@@ -268,6 +270,10 @@ def test_control_characters_are_shown_in_every_renderer_of_the_api(tmp_path: Pat
     assert xlsx_problems(tmp_path / "report.xlsx") == []
     stored = pq.read_table(tmp_path / "sections.parquet").column("school_name").to_pylist()
     assert ESCAPES[0] in stored  # Parquet is data: the value exactly
+    from eduscore.report.explain import explain
+
+    text = explain(result, "school_six_of_seven", lang="en")
+    assert "␛]0;pwned" in text and not CONTROL.search(text)
 
 
 def _named(result: eduscore.Result, names: list[str]) -> eduscore.Result:
@@ -291,7 +297,7 @@ def test_messages_show_control_characters_of_paths_and_names(tmp_path: Path, lan
         "--lang", lang,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    assert not CONTROL.search(proc.stdout) and "␛]0;pwned" in proc.stdout
+    assert not CONTROL.search(proc.stdout)
 
 
 def test_safe_console_keeps_rich_colours_and_styled_spans() -> None:
@@ -382,8 +388,10 @@ def test_every_writer_copes_with_nan_and_infinity(tmp_path: Path, lang: str) -> 
         assert explain(result, check, lang=lang)
 
 
-def test_a_tiny_student_count_gives_reports_not_a_crash(tmp_path: Path) -> None:
-    """1e-300 students make per-student values overflow to infinity (and CVs NaN)."""
+def test_overflowing_numbers_give_reports_not_a_crash(tmp_path: Path) -> None:
+    """Numbers from the inputs that overflow: a student count of 1e-300 (per-student
+    values of 1e306 and more; the readers now round it to 0), and prices of 1e308 per
+    unit, which make the plan's costs infinite (the XLSX writer raised)."""
     schools = hostile_schools(tmp_path, [], students="1e-300")
     out = tmp_path / "out"
     proc = cli("evaluate", schools, demo_path("counties.csv"), "--out", out,
@@ -391,8 +399,17 @@ def test_a_tiny_student_count_gives_reports_not_a_crash(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert xlsx_problems(out / "report.xlsx") == []
     _strict_json((out / "result.json").read_text("utf-8"))
-    plan = cli("plan", schools, demo_path("counties.csv"), "--out", tmp_path / "plan")
+    resources = ["sports_area_m2", "equipment_value_cny", "teaching_aux_area_m2", "teachers_above_degree",
+                 "backbone_teachers", "pe_arts_teachers", "multimedia_classrooms"]  # fmt: skip
+    costs = tmp_path / "costs.json"
+    costs.write_text(json.dumps(dict.fromkeys(resources, 1e308)), encoding="utf-8")
+    plan = cli("plan", "--demo", "--costs", costs, "--out", tmp_path / "plan")
     assert plan.returncode == 0, plan.stderr
+    assert xlsx_problems(tmp_path / "plan" / "report.xlsx") == []
+    totals = csv_cells(tmp_path / "plan" / "plan_totals.csv")
+    assert not {"inf", "-inf", "nan"} & set(totals)
+    page = (tmp_path / "plan" / "report.html").read_text("utf-8")
+    assert not re.search(r"\b(?:nan|inf)\b", page, re.I)
 
 
 # --------------------------------------------------------------------------- output paths
@@ -614,20 +631,53 @@ def test_concurrent_runs_into_one_folder_never_mix_their_files(tmp_path: Path) -
 
 @pytest.mark.slow
 def test_error_exit_after_arrow_work_is_never_an_abort(tmp_path: Path) -> None:
-    """``plan --costs`` with a bad price: an error after a threaded CSV read. Once, under
-    load, the interpreter aborted at exit ("terminate called without an active
-    exception", status -6); the CLI now exits without native teardown."""
+    """``plan --costs`` with a bad price: an error after threaded CSV reads and Arrow
+    compute. Before the CLI exited without interpreter finalisation, about one run in
+    thirty under load aborted after printing its message ("terminate called without an
+    active exception", status -6): native thread pools torn down at exit. Three
+    streams of runs share one CPU to make that load."""
+    from concurrent.futures import ThreadPoolExecutor
+
     costs = tmp_path / "costs.csv"
     costs.write_text("resource,cost\nsports_area_m2,abc\n", encoding="utf-8")
     pin = ["taskset", "-c", "0"] if shutil.which("taskset") else []
-    command = [*pin, sys.executable, "-m", "eduscore.cli", "plan", "--demo", "--costs", str(costs)]
-    codes = []
-    for _ in range(30):
-        proc = subprocess.run(command, capture_output=True, text=True, check=False)
-        codes.append(proc.returncode)
-        assert "terminate called" not in proc.stderr, proc.stderr
-        assert "price 'abc' is not a number" in proc.stderr
-    assert set(codes) == {2}, codes
+    inputs = [["--schools", str(demo_path("schools.csv"))], ["--demo"]]
+
+    def run(k: int) -> tuple[int, str]:
+        command = [sys.executable, "-m", "eduscore.cli", "plan", *inputs[k % 2], "--costs", str(costs)]
+        proc = subprocess.run([*pin, *command], capture_output=True, text=True, check=False)
+        return proc.returncode, proc.stderr
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        runs = list(pool.map(run, range(36)))
+    aborted = [(code, err) for code, err in runs if code != 2 or "terminate called" in err]
+    assert aborted == [], aborted[:2]
+    assert all("price 'abc' is not a number" in err for _, err in runs)
+
+
+def test_the_program_skips_interpreter_finalisation(tmp_path: Path) -> None:
+    """The structural fix behind the stress test above, checked deterministically: once
+    the output is flushed, ``python -m eduscore.cli`` (and the ``eduscore`` script) end
+    the process without running exit handlers, where native pools are torn down."""
+    costs = tmp_path / "costs.csv"
+    costs.write_text("resource,cost\nsports_area_m2,abc\n", encoding="utf-8")
+
+    def probe(*args: str | Path) -> subprocess.CompletedProcess[str]:
+        code = (
+            "import atexit, runpy, sys\n"
+            "atexit.register(lambda: print('FINALISED', flush=True))\n"
+            f"sys.argv = ['eduscore', *{[str(a) for a in args]!r}]\n"
+            "runpy.run_module('eduscore.cli', run_name='__main__')\n"
+        )
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+
+    failed = probe("plan", "--demo", "--costs", costs)
+    assert failed.returncode == 2 and "price 'abc' is not a number" in failed.stderr, failed.stderr
+    assert "FINALISED" not in failed.stdout
+    done = probe("demo", "--out", tmp_path, "--format", "md")
+    assert done.returncode == 0 and "FINALISED" not in done.stdout
+    # stdout is a pipe (block-buffered): every line arrived, so it was flushed first.
+    assert done.stdout.rstrip().endswith(f"Wrote md: {tmp_path / 'report.md'}")
 
 
 def test_exit_status_survives_the_exit_path(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 
 from ..errors import InputError
 from ..result import Result
+from .text import visible
 from .view import ReportView, number
 
 
@@ -94,7 +95,8 @@ def explain(
             f"value {number(check['value'], 6)}  {check['comparator']} {number(check['threshold'])}"
             f"  → {view.status(check['status'])}" + (f"  ({check['reason']})" if check["reason"] else "")
         )
-    return "\n".join(lines)
+    # School names and reasons come from the inputs: shown, never sent to a terminal live.
+    return visible("\n".join(lines), multiline=True)
 
 
 def _explain_cv(
