@@ -24,7 +24,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 import attrs
 
@@ -251,18 +251,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
-def entry() -> None:  # pragma: no cover - exercised through subprocesses
+def entry() -> NoReturn:  # pragma: no cover - exercised through subprocesses
     """The ``eduscore`` program: :func:`main`, then exit without interpreter finalisation.
 
     Native thread pools (Arrow's CPU and I/O pools, used by the threaded CSV reader;
     jemalloc's background threads) are torn down by C++ static destructors at process
-    exit; under load a worker can still be joinable then, and ``std::thread``'s
-    destructor calls ``std::terminate`` ("terminate called without an active
-    exception", SIGABRT, exit status -6) after eduscore has finished and printed
-    everything (apache/arrow#34314). Every file is complete and closed by now (each
-    one was renamed into place), so once the output streams are flushed there is
-    nothing left for finalisation to do: ``os._exit`` ends the process with eduscore's
-    own status and skips the teardown that can abort.
+    exit; a worker still joinable then makes ``std::thread``'s destructor call
+    ``std::terminate`` ("terminate called without an active exception", SIGABRT,
+    exit status -6) after eduscore has finished and printed everything
+    (apache/arrow#34314). Under load, ``plan --costs`` with a bad price did so a few
+    times in a few hundred runs. Every file is complete and closed by now (each one
+    was renamed into place), so once the output streams are flushed there is nothing
+    left for finalisation to do: ``os._exit`` ends the process with eduscore's own
+    status and skips the teardown that can abort.
     """
     try:
         code = main()
