@@ -421,7 +421,8 @@ def test_out_naming_an_existing_file_exits_2_naming_it(tmp_path: Path, lang: str
     blocker.write_text("not a folder")
     proc = cli("demo", "--out", blocker, "--lang", lang, "-q")
     assert proc.returncode == 2, proc.stderr
-    assert f"eduscore: error: {blocker}" in proc.stderr
+    word = "错误" if lang == "zh" else "error"
+    assert f"eduscore: {word}: {blocker}" in proc.stderr
     assert ("文件夹" if lang == "zh" else "a file is in the way of a folder") in proc.stderr
     assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr
     assert blocker.read_text() == "not a folder"
