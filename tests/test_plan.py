@@ -12,6 +12,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import eduscore
+from eduscore.score import THRESHOLD_TOLERANCE
 from eduscore.errors import InputError
 from eduscore.plan import make_plan, resources, water_fill, weighted_cv
 from eduscore.testing.strategies import schools_tables
@@ -213,7 +214,8 @@ def test_whole_teachers_within_one_per_receiving_school_of_the_integer_optimum(
     )
     added = np.array([gaps[f"S{i}"]["for_cv"] if f"S{i}" in gaps else 0.0 for i in range(len(schools))])
     assume(_cv(k / n * 100, n) > limit)
-    assert _cv((k + added) / n * 100, n) <= limit
+    # At the limit up to rounding is at the limit: the engine compares with this tolerance.
+    assert _cv((k + added) / n * 100, n) <= limit * (1 + THRESHOLD_TOLERANCE)
     grid = np.array(list(itertools.product(range(0, 13), repeat=len(schools))), dtype=float)
     y = (k[None, :] + grid) / n[None, :] * 100
     mean = (y * n).sum(axis=1) / n.sum()
