@@ -12,9 +12,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import eduscore
-from eduscore.score import THRESHOLD_TOLERANCE
 from eduscore.errors import InputError
 from eduscore.plan import make_plan, resources, water_fill, weighted_cv
+from eduscore.score import THRESHOLD_TOLERANCE
 from eduscore.testing.strategies import schools_tables
 from helpers import AT_THRESHOLD_PRIMARY, school, table
 
