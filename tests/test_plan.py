@@ -161,7 +161,7 @@ def test_water_fill_is_no_worse_than_brute_force(schools: list[tuple[int, float]
     assume(_cv(x, w) > limit)
     _, new = water_fill(np.zeros(len(x), dtype=np.int64), x, w, np.array([limit]), 1)
     ours = float(np.sum((new - x) * w))
-    assert _cv(new, w) <= limit
+    assert _cv(new, w) <= limit * (1 + THRESHOLD_TOLERANCE)
     assert np.all(new >= x)
     # Brute force over a grid of per-school rises: every feasible grid point costs at
     # least as much as the water-filling (which is the exact optimum).

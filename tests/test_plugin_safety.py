@@ -717,3 +717,11 @@ def test_a_declared_relaxation_is_shown_on_the_checks_it_loosens(register_plugin
     assert checks["cv.sports_area_per_student.primary"]["relaxed_by"] is None  # a CV reads no threshold
     assert checks["school_size"]["relaxed_by"] is None
     assert six["status"] == "pass"  # 7.0 m² per pupil meets the relaxed 6.5
+    from io import StringIO
+
+    from eduscore.report.terminal import print_report
+
+    for lang, title in (("zh", "规则集声明放宽的项目"), ("en", "Rules relaxed by a rule set")):
+        out = StringIO()
+        print_report(r, lang=lang, file=out)
+        assert title in out.getvalue() and "7.5 → 6.5" in out.getvalue()

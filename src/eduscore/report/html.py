@@ -137,7 +137,13 @@ def _county(
             f"<td class='num'>{escape(threshold)}</td>"
             f"<td class='conf'>[{escape(ch['confidence'])}]</td><td>{escape(cite)}"
             + (f"<br><small>spec {escape(ch['spec'])}</small>" if ch["spec"] else "")
-            + f"</td><td>{escape(ch['rule_set'])} {escape(ch['rule_set_version'])}</td></tr>"
+            + f"</td><td>{escape(ch['rule_set'])} {escape(ch['rule_set_version'])}"
+            + (
+                f"<br><small class='relaxed'>⚠ {escape(ch['relaxed_by'])}</small>"
+                if ch.get("relaxed_by")
+                else ""
+            )
+            + "</td></tr>"
         )
     out.append("</table></div>")
     out.append(_distributions(view, county))

@@ -48,6 +48,9 @@ def render_markdown(result: Result, lang: str = "zh") -> str:
                 f"{ch['comparator']} {number(ch['threshold'])} | [{ch['confidence']}] | {cell(source)} |"
             )
         out.append("")
+        relaxed = view.relaxed(county)
+        if relaxed:
+            out += [f"**{w['relaxed']}**", "", *(f"- {cell(line)}" for line in relaxed), ""]
         if county.failing:
             out += [f"### {w['failing_sections']}", ""]
             out += [

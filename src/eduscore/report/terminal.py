@@ -75,6 +75,11 @@ def print_report(result: Result, lang: str = "zh", file: IO[str] | None = None, 
                 )
             if len(unknown) > max_rows:
                 console.print(f"  … {len(unknown) - max_rows}")
+        relaxed = view.relaxed(county)
+        if relaxed:
+            console.print(Text(f"{w['relaxed']}:", style="magenta"))
+            for line in relaxed:
+                console.print(f"  - {escape(line)}")
     found = result.findings.to_pylist()
     if found:
         console.print(Text(f"\n{w['findings']}:", style="bold"))

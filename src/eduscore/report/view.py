@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 import pyarrow.compute as pc
 
+from .. import integrity
 from ..contract import LEVEL_NAMES
 from ..framework import Framework
 from ..plan import SIMPLE_FORMULA
@@ -74,9 +75,10 @@ WORDS: dict[str, dict[str, Any]] = {
         "severity": {
             "error": "错误(该行不采用)",
             "warning": "警告(该行仍采用)",
-            "notice": "提示(非数据行,已忽略)",
+            "notice": "提示(已自动处理)",
         },
         "rule_set": "规则来源",
+        "relaxed": "规则集声明放宽的项目",
         "grade": "等级",
         "synthetic": "",
     },
@@ -108,9 +110,10 @@ WORDS: dict[str, dict[str, Any]] = {
         "severity": {
             "error": "error (row not used)",
             "warning": "warning (row kept)",
-            "notice": "notice (not a data row, dropped)",
+            "notice": "notice (handled automatically)",
         },
         "rule_set": "Rule set",
+        "relaxed": "Rules relaxed by a rule set (declared)",
         "grade": "Grade",
         "synthetic": "",
     },
@@ -142,6 +145,17 @@ def number(x: float | None, digits: int = 3) -> str:
 
 
 _REASONS_ZH = (
+    (
+        re.compile(r"^(\d+) rejected input row\(s\), not scored: (.+?) — fix them .*$"),
+        "{0} 行输入数据未采用,未计入评估:{1} — 请按“数据问题”修正后重新评估",
+    ),
+    (
+        re.compile(
+            r"^(\d+) plugin\(s\) failed, so rules that may govern this county were not applied \((.+)\) — .*$"
+        ),
+        "{0} 个插件加载失败,可能适用于本县的省市规则未能应用({1});请修复或卸载该插件,"
+        "或用 EDUSCORE_DISABLE_PLUGINS 明确停用",
+    ),
     (re.compile(r"^(\d+) school sections fail$"), "{0} 个学校(学段)未达标"),
     (re.compile(r"^(\d+) kindergartens fail$"), "{0} 所幼儿园未达标"),
     (re.compile(r"^(\d+) school sections lack data$"), "{0} 个学校(学段)缺少数据"),
@@ -177,6 +191,8 @@ def localise(reason: str | None, lang: str) -> str:
         m = pattern.match(reason)
         if m:
             text = template.format(*m.groups())
+            text = text.replace(" (county code unreadable)", "(县区代码无法识别)").replace(" row ", " 第 ")
+            text = re.sub(r", … \((\d+) in all\)", r" 等,共 \1 行", text)
             return text.replace("; a missed one is below 85% of its threshold", ";有一项低于标准的85%")
     return reason
 
@@ -325,8 +341,19 @@ class ReportView:
         ids = {c["check_id"] for c in county.checks}
         return out + [r for r in county.reasons if r.split(":", 1)[0] not in ids]
 
+    def relaxed(self, county: CountyView) -> list[str]:
+        """The checks of ``county`` that a rule set's declared relaxation loosened, one line
+        each: a certified verdict that leans on a relaxation says so."""
+        return [
+            f"{self.check_name(ch)} ({ch['check_id']}): {ch['relaxed_by']}"
+            for ch in county.checks
+            if ch.get("relaxed_by")
+        ]
+
     def group_name(self, group: str) -> str:
         label = self.fw.groups.get(group)
+        if label is None and group == integrity.GROUP:
+            return integrity.GROUP_NAME[self.lang]
         return label.get(self.lang) if label else group
 
     def check_name(self, row: dict[str, Any]) -> str:

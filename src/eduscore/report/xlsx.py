@@ -148,6 +148,7 @@ def _write_book(result: Result, path: Path, lang: str) -> None:
             ch["clause"],
             ch["rule_set"],
             ch["rule_set_version"],
+            ch.get("relaxed_by") or "",
         ]
         for c in counties
         for ch in c.checks
@@ -170,9 +171,10 @@ def _write_book(result: Result, path: Path, lang: str) -> None:
             "条款 clause",
             "规则来源 rule set",
             "版本",
+            "声明放宽 relaxed by",
         ],
         check_rows,
-        [10, 7, 30, 40, 12, 10, 12, 6, 12, 30, 6, 28, 24, 20, 8],
+        [10, 7, 30, 40, 12, 10, 12, 6, 12, 30, 6, 28, 24, 20, 8, 30],
     )
     blocks = _sections_sheet(w, result, fw)
     _cv_sheet(w, result, view, blocks)
