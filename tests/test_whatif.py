@@ -270,3 +270,10 @@ def test_cli_whatif(tmp_path: Path) -> None:
     assert proc.returncode == 0 and "没有检查项发生变化" in proc.stdout
     proc = cli("whatif", "--demo", "--growth", "fast")
     assert proc.returncode == 2 and "not a rate" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("rate", [1e300, float("inf"), -1.0, 1.5])
+def test_an_absurd_growth_rate_is_bad_input_not_a_crash(rate: float) -> None:
+    with pytest.raises(InputError, match="growth rate") as err:
+        whatif(**eduscore.demo_inputs(), growth=rate, years=2)
+    assert "增长率" in err.value.message("zh")

@@ -94,9 +94,17 @@ def _rates(growth: float | Mapping[str, float]) -> dict[str, float]:
     else:
         rates = dict.fromkeys(_LEVEL_COLUMNS, float(growth))
     for lv, r in rates.items():
-        if not math.isfinite(r) or r <= -1.0:
-            raise InputError(f"growth rate of {lv}: {r!r} (expected a rate above −1, e.g. 0.03 for 3 %)")
+        # Above +100 % a year no projection is meant (and 1e300 overflows the counts).
+        if not math.isfinite(r) or r <= -1.0 or r > _MAX_GROWTH:
+            raise InputError(
+                f"growth rate of {lv}: {r!r} (expected a yearly rate above −100 % and at most "
+                f"+{_MAX_GROWTH:.0%}, e.g. 0.03 for 3 %)",
+                zh=f"{lv} 的增长率 {r!r} 不合理(应为高于 −100%、不超过 +{_MAX_GROWTH:.0%} 的年增长率,如 0.03 即 3%)",
+            )
     return rates
+
+
+_MAX_GROWTH = 1.0
 
 
 def _scaled(table: pa.Table, columns: Sequence[str], factor: float) -> pa.Table:
