@@ -485,3 +485,41 @@ def test_a_failed_plugin_keeps_every_county_from_certification(tmp_path: Path) -
     )
     assert blocked.returncode == 0, blocked.stderr
     assert json.loads(out.read_text("utf-8"))["verdicts"][0]["verdict"] == "certified"
+
+
+def _base_a() -> list[dict[str, Any]]:
+    """Not certified on one CV alone: primary sports area too unequal (CV ≈ 0.51)."""
+    rows = passing.schools()
+    rows[0]["sports_area_m2"] = 36000
+    rows[1]["sports_area_m2"] = 11200
+    return rows
+
+
+def test_a_copied_row_with_an_empty_year_is_a_duplicate_not_a_second_school(tmp_path: Path) -> None:
+    rows = _base_a()
+    assert verdict(evaluate(tmp_path, rows)) == "not_certified"
+    copy = dict(rows[0], year="")
+    r = evaluate(tmp_path, [*rows, copy])
+    assert verdict(r) == "not_certified"
+    assert [f["rule"] for f in r.findings.to_pylist() if f["table"] == "schools"] == ["duplicate_id"]
+
+
+def test_a_county_row_without_a_year_twice_is_one_county(tmp_path: Path) -> None:
+    s = write_csv(passing.schools(), tmp_path / "学校.csv", ZH)
+    c = write_csv([passing.county(), dict(passing.county(), year="")], tmp_path / "县.csv", ZH_COUNTIES)
+    r = eduscore.evaluate(schools=s, counties=c)
+    assert r.verdicts.num_rows == 1
+    assert "duplicate_id" in r.findings.column("rule").to_pylist()
+
+
+def test_the_county_option_keeps_rows_whose_county_code_cannot_be_read(tmp_path: Path) -> None:
+    rows = passing.schools()
+    rows[0]["sports_area_m2"] = 100.0  # this school fails ...
+    rows[0]["county_code"] = ""  # ... and its code is gone
+    s, c = files(tmp_path, rows)
+    assert verdict(eduscore.evaluate(schools=s, counties=c, county="990101")) == "incomplete"
+    rows[0]["county_code"] = "330482"  # a real other county: not ours, unused
+    s, c = files(tmp_path, rows)
+    r = eduscore.evaluate(schools=s, counties=c, county="990101")
+    assert verdict(r) == "certified"
+    assert r.accounting.column("unused").to_pylist()[0] == 1

@@ -86,6 +86,7 @@ def evaluate(
     filtered: dict[str, int] = {}
     read_parts: list[tuple[str, str]] = []  # (source, sheet) of every table read, by part number
     row_counties: list[pa.Table] = []  # every data row's county, to charge rejected rows to it
+    staged: dict[str, tuple[pa.Table, pa.Table]] = {}  # role → (table, findings) before dropping
     if county is not None and not re.fullmatch(r"\d{2}(\d{2}(\d{2})?)?", county):
         raise InputError(
             f"--county {county!r}: give a GB/T 2260 code or prefix of 2, 4 or 6 digits, e.g. 330482",
@@ -141,39 +142,37 @@ def evaluate(
         )
         found = validate.concat(found_parts)
         if county is not None:
-            keep = pc.fill_null(pc.starts_with(t.column("county_code"), county), False)
+            # Rows of other counties are unused; a row whose county code cannot be read
+            # stays (and is rejected): it may belong to the county asked for.
+            code = t.column("county_code")
+            unreadable = pc.invert(pc.fill_null(pc.match_substring_regex(code, r"^\d{6}$"), False))
+            keep = pc.or_(pc.fill_null(pc.starts_with(code, county), False), unreadable)
             kept_rows = pc.filter(t.column("_row"), keep)
             whole = pc.is_in(found.column("column"), pa.array(["(header)", "(row)"]))
             found = found.filter(pc.or_(whole, pc.is_in(found.column("row"), kept_rows)))
             filtered[name] = t.num_rows - int(pc.sum(pc.cast(keep, pa.int64())).as_py() or 0)
             t = t.filter(keep)
-        keys = {
-            "schools": ["school_id", "year"],
-            "sections": ["school_id", "level", "year"],
-            "counties": ["county_code", "year"],
-            "kindergartens": ["kindergarten_id", "year"],
-        }[role]
-        # Duplicates are found among all data rows (a second row with the same id is reported
-        # even when the first one is rejected for another reason), totals rows aside.
-        t = _with_year(t, year)
-        row_counties.append(integrity.row_counties(t, role))
-        totals = found.filter(pc.equal(found.column("rule"), "totals_row"))
-        t, dupes = reject_duplicates(
-            drop_rejected(t, totals),
-            keys,
-            validate.Where(role, loaded_parts[0].source, loaded_parts[0].sheet),
-        )
-        t = drop_rejected(t, found)
-        if adjust is not None:
-            t = adjust(role, t)
-        finding_parts += [found, dupes]
+        staged[role] = (_with_year(t, year), found)
         inputs[name] = (sum(p.table.num_rows for p in loaded_parts), label)
-        tables[role] = t
     if len(header_problems) == 1:
         raise header_problems[0]  # keeps its kind (a LimitError stays one)
     if header_problems:
         raise InputError(*joined(*header_problems))
-    finding_parts += _share_year(tables)
+    # Years are shared before duplicates are looked for: a copied row whose year cell is
+    # empty is the same school in the same year, not a second school.
+    no_year = validate.concat(_share_year(staged))
+    finding_parts.append(no_year)
+    for role, (t, found) in staged.items():
+        row_counties.append(integrity.row_counties(t, role))
+        totals = found.filter(pc.equal(found.column("rule"), "totals_row"))
+        # Duplicates are found among all data rows (a second row with the same id is
+        # reported even when the first one is rejected for another reason), totals aside.
+        t, dupes = reject_duplicates(drop_rejected(t, totals), _KEYS[role], validate.Where(role, ""))
+        t = drop_rejected(drop_rejected(t, found), no_year.filter(pc.equal(no_year.column("table"), role)))
+        if adjust is not None:
+            t = adjust(role, t)
+        finding_parts += [found, dupes]
+        tables[role] = t
     finding_parts.append(_counties_without_facts(tables))
     # Units: school sections (split from the wide form) or kindergartens.
     if fw.unit == "sections":
@@ -337,29 +336,29 @@ def _counties_without_facts(tables: dict[str, pa.Table]) -> pa.Table:
     )
 
 
-def _share_year(tables: dict[str, pa.Table]) -> list[pa.Table]:
+def _share_year(staged: dict[str, tuple[pa.Table, pa.Table]]) -> list[pa.Table]:
     """A table without years takes the single year of the others, if there is exactly one.
 
     When the data hold several years, a row without one cannot be placed: it is rejected
     (``required_empty`` on ``year``) rather than forming a county-year of its own while
-    its county's real year is judged without it. Returns those findings."""
+    its county's real year is judged without it. Returns those findings; the tables of
+    ``staged`` get their years filled in place."""
     years: set[float] = set()
-    for t in tables.values():
+    for t, _ in staged.values():
         years |= {y for y in pc.unique(t.column("year")).to_pylist() if y is not None}
     if len(years) == 1:
         (only,) = years
-        for name, t in tables.items():
-            tables[name] = t.set_column(
-                t.column_names.index("year"), "year", pc.fill_null(t.column("year"), only)
-            )
+        for name, (t, found) in staged.items():
+            filled = t.set_column(t.column_names.index("year"), "year", pc.fill_null(t.column("year"), only))
+            staged[name] = (filled, found)
         return []
-    found = []
+    out = []
     if len(years) > 1:
-        for name, t in tables.items():
+        for name, (t, _) in staged.items():
             missing = pc.is_null(t.column("year"))
             if not pc.any(missing).as_py():
                 continue
-            found.append(
+            out.append(
                 validate.findings(
                     validate.Where(name, ""),
                     t.column("_row"),
@@ -370,8 +369,15 @@ def _share_year(tables: dict[str, pa.Table]) -> list[pa.Table]:
                     f"年份 year: 数据含 {len(years)} 个年份,此行未填 / the data hold {len(years)} years",
                 )
             )
-            tables[name] = t.filter(pc.invert(missing))
-    return found
+    return out
+
+
+_KEYS = {
+    "schools": ["school_id", "year"],
+    "sections": ["school_id", "level", "year"],
+    "counties": ["county_code", "year"],
+    "kindergartens": ["kindergarten_id", "year"],
+}
 
 
 def _add_key(t: pa.Table) -> pa.Table:
