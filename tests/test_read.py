@@ -671,3 +671,26 @@ def test_findings_name_the_spreadsheet_row_after_blank_and_multiline_rows(
     assert proc.returncode == 0, proc.stderr
     bad = [f for f in json.loads(out.read_text("utf-8"))["findings"] if f["rule"] == "not_a_number"]
     assert [f["row"] for f in bad] == [expected]
+
+
+def test_a_visible_table_sheet_that_no_role_claims_stops_the_run(tmp_path: Path) -> None:
+    """Sheets 学校 and 城区学校 (header without 学校标识码): the second would be skipped."""
+    other = ["县代码", "学校名称", "学校类型", "小学在校生数"]
+    path = book(
+        tmp_path / "学校.xlsx",
+        [
+            ("学校", [HEADER, row(1)], "visible"),
+            ("城区学校", [other, ["990101", "乙", "小学", 100]], "visible"),
+        ],
+    )
+    with pytest.raises(InputError) as err:
+        load_tables(path, "schools")
+    assert "城区学校" in str(err.value) and "城区学校" in err.value.message("zh")
+    proc = cli("evaluate", str(path), "-q")
+    assert proc.returncode == 2 and "城区学校" in proc.stderr
+
+
+def test_a_csv_is_routed_by_its_id_column_before_its_name(tmp_path: Path) -> None:
+    path = tmp_path / "县直学校.csv"
+    path.write_text(f"{H}\n990101,A,甲,小学,100\n", encoding="utf-8")
+    assert list(load_files([path])) == ["schools"]

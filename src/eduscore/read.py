@@ -189,7 +189,10 @@ def load_files(paths: Sequence[Path], limits: Limits | None = None) -> dict[str,
                 )
         else:
             table = _read_file(path, "input", limits)
-            role = role_of_name(path.stem) or guess_role(table.table)
+            # The header's id column decides over the file name (县直学校.csv is a schools
+            # table); a county code alone, which every table has, does not.
+            by_header, by_name = guess_role(table.table), role_of_name(path.stem)
+            role = by_header if by_header in ("schools", "kindergartens") else (by_name or by_header)
             if role is None:
                 raise InputError(
                     f"{path}: cannot tell whether this is a schools, counties or kindergartens table; "
@@ -451,7 +454,27 @@ def _workbook(path: Path, limits: Limits) -> _Workbook:
             others.append(candidate)
     if hidden:
         raise _hidden(path, sheets, hidden)
+    # A visible sheet with a table header that no role claims would be skipped silently
+    # when other sheets are read: its rows (a district's schools, say) would vanish.
+    headed = [c for c in others if c.header >= 0]
+    if headed and (found or len(headed) > 1):
+        raise _unclaimed(path, sheets, headed)
     return _Workbook(path, sheets, found, others)
+
+
+def _unclaimed(path: Path, sheets: list[Sheet], headed: list[_Candidate]) -> InputError:
+    names = ", ".join(repr(c.sheet.name) for c in headed)
+    every = ", ".join(s.name for s in sheets)
+    return InputError(
+        f"{path}: sheet(s) {names} hold a table (their header has known column names) but eduscore "
+        "cannot tell which one: name each 学校, 县 or 幼儿园 (a continuation as 学校(续)), or give it the "
+        "id column (学校标识码 / 县区代码 / 幼儿园标识码), or delete it — its rows would otherwise not be "
+        f"read (sheets: {every})",
+        zh=f"{path}:工作表 {names} 含有数据表(表头有可识别的列名),但无法判断是哪一张表:"
+        "请将其命名为 学校、县 或 幼儿园(续表可命名为 学校(续)),"
+        "或加上标识列(学校标识码 / 县区代码 / 幼儿园标识码),或删除该工作表,"
+        f"否则其中的行不会被读取(工作表:{every})",
+    )
 
 
 def _workbook_tables(path: Path, role: str, limits: Limits) -> list[Loaded]:
