@@ -523,3 +523,26 @@ def test_the_county_option_keeps_rows_whose_county_code_cannot_be_read(tmp_path:
     r = eduscore.evaluate(schools=s, counties=c, county="990101")
     assert verdict(r) == "certified"
     assert r.accounting.column("unused").to_pylist()[0] == 1
+
+
+def test_a_school_with_an_id_is_never_a_totals_row_whatever_its_name(tmp_path: Path) -> None:
+    rows = passing.schools()
+    rows[0]["sports_area_m2"] = 100.0
+    rows[0]["school_name"] = "合计"
+    rows[0]["county_name"] = "小计"
+    r = evaluate(tmp_path, rows)
+    assert verdict(r) == "not_certified"
+    subtotal = {k: "" for k in rows[0]} | {
+        "county_code": "990101",
+        "school_name": "东湖镇小计",
+        "students_primary": 5000,
+    }
+    r = evaluate(tmp_path, [*passing.schools(), subtotal])
+    assert verdict(r) == "certified"
+    assert [f["rule"] for f in r.findings.to_pylist() if f["table"] == "schools"] == ["totals_row"]
+
+
+def test_a_county_row_with_its_code_is_the_county_whatever_its_name(tmp_path: Path) -> None:
+    s = write_csv(passing.schools(), tmp_path / "学校.csv", ZH)
+    c = write_csv([dict(passing.county(), county_name="全县合计")], tmp_path / "县.csv", ZH_COUNTIES)
+    assert verdict(eduscore.evaluate(schools=s, counties=c)) == "certified"

@@ -258,13 +258,28 @@ def _unknown_columns(
     )
 
 
-_TOTAL_WORDS = r"合\s*计|总\s*计|小\s*计|全县合计|全县总计|全区合计|共\s*计|total|totals|sum|grand total"
-_TOTALS = rf"^\s*({_TOTAL_WORDS})\s*[:：]?\s*$"
+_TOTAL_WORDS = r"合\s*计|总\s*计|小\s*计|共\s*计|total|totals|sum|grand total|subtotal"
+# 合计, 全县合计, 东湖镇小计, Total: — a cell that ends in a totals word.
+_TOTALS = rf"^.{{0,20}}?({_TOTAL_WORDS})\s*[:：]?\s*$"
+_OWN_ID = {"schools": "school_id", "sections": "school_id", "kindergartens": "kindergarten_id"}
 
 
 def _totals_rows(where: validate.Where, rows: pa.Array, t: pa.Table) -> pa.Table:
-    """Rows whose identifying text says 合计/总计/total are totals, not schools or counties:
-    one finding per such row, on the column where the word stands."""
+    """Rows whose identifying text says 合计/小计/total are totals, not schools or counties:
+    one finding per such row, on the column where the word stands.
+
+    Only a row without an id of its own is a totals row: a school with an id (or a county
+    with a six-digit code) stays a school or a county whatever its name says — dropping a
+    complete school because its name reads 合计 would silently change the verdict."""
+    own = _OWN_ID.get(where.table, "county_code")
+    if own in t.column_names:
+        text = pc.utf8_trim_whitespace(pc.cast(t.column(own), pa.string()))
+        valid_id = (
+            pc.match_substring_regex(text, r"^\d{6}$") if own == "county_code" else pc.not_equal(text, "")
+        )
+        anonymous = pc.invert(pc.fill_null(valid_id, False))
+    else:
+        anonymous = pa.chunked_array([pa.repeat(pa.scalar(True), t.num_rows)], pa.bool_())
     parts, any_hit = [], None
     for name in (
         "county_code",
@@ -278,6 +293,7 @@ def _totals_rows(where: validate.Where, rows: pa.Array, t: pa.Table) -> pa.Table
             continue
         text = pc.cast(t.column(name), pa.string())
         hit = pc.fill_null(pc.match_substring_regex(text, _TOTALS, ignore_case=True), False)
+        hit = pc.and_(hit, anonymous)
         fresh = hit if any_hit is None else pc.and_(hit, pc.invert(any_hit))
         parts.append(validate.findings(where, rows, name, t.column(name), fresh, "totals_row"))
         any_hit = hit if any_hit is None else pc.or_(any_hit, hit)
