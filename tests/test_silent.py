@@ -546,3 +546,14 @@ def test_a_county_row_with_its_code_is_the_county_whatever_its_name(tmp_path: Pa
     s = write_csv(passing.schools(), tmp_path / "学校.csv", ZH)
     c = write_csv([dict(passing.county(), county_name="全县合计")], tmp_path / "县.csv", ZH_COUNTIES)
     assert verdict(eduscore.evaluate(schools=s, counties=c)) == "certified"
+
+
+def test_a_mistyped_year_does_not_move_a_school_out_of_its_county(tmp_path: Path) -> None:
+    rows = passing.schools()
+    rows[0]["sports_area_m2"] = 100.0
+    rows[0]["year"] = 2023
+    r = evaluate(tmp_path, rows)
+    assert r.verdicts.column("year").to_pylist() == [2024]
+    assert verdict(r) == "incomplete"
+    (f,) = [f for f in r.findings.to_pylist() if f["rule"] == "county_year_without_facts"]
+    assert (f["row"], f["value"]) == (2, "2023")

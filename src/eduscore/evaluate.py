@@ -160,7 +160,7 @@ def evaluate(
         raise InputError(*joined(*header_problems))
     # Years are shared before duplicates are looked for: a copied row whose year cell is
     # empty is the same school in the same year, not a second school.
-    no_year = validate.concat(_share_year(staged))
+    no_year = validate.concat([*_share_year(staged), _counties_without_facts(staged)])
     finding_parts.append(no_year)
     for role, (t, found) in staged.items():
         row_counties.append(integrity.row_counties(t, role))
@@ -173,7 +173,6 @@ def evaluate(
             t = adjust(role, t)
         finding_parts += [found, dupes]
         tables[role] = t
-    finding_parts.append(_counties_without_facts(tables))
     # Units: school sections (split from the wide form) or kindergartens.
     if fw.unit == "sections":
         unit_table = "schools"
@@ -311,29 +310,53 @@ def _with_year(t: pa.Table, year: int | None) -> pa.Table:
     return t
 
 
-def _counties_without_facts(tables: dict[str, pa.Table]) -> pa.Table:
-    """A warning on the first row of each county code that the units carry but the
-    counties table (when one is given) does not: often a mistyped code."""
-    counties = tables.get("counties")
-    role = next((r for r in ("schools", "sections", "kindergartens") if r in tables), None)
-    if counties is None or role is None or counties.num_rows == 0:
+def _counties_without_facts(staged: dict[str, tuple[pa.Table, pa.Table]]) -> pa.Table:
+    """Unit rows whose county has no row in the counties table (when one is given).
+
+    A code that the counties table lacks altogether gets a warning on its first row (a
+    mistyped code? its county items are all not assessed). A code the table has, but not
+    for the row's year, is an error on every such row: a school with a mistyped year would
+    otherwise drop out of its county's real year and form a county-year of its own."""
+    counties = staged.get("counties")
+    role = next((r for r in ("schools", "sections", "kindergartens") if r in staged), None)
+    if counties is None or role is None or counties[0].num_rows == 0:
         return validate.empty()
-    units = tables[role]
-    orphan = pc.invert(
-        pc.fill_null(pc.is_in(units.column("county_code"), counties.column("county_code")), True)
-    )
-    if not pc.any(orphan).as_py():
-        return validate.empty()
-    firsts = units.filter(orphan).group_by("county_code", use_threads=False).aggregate([("_row", "min")])
-    n = firsts.num_rows
-    return validate.findings(
-        validate.Where(role, ""),
-        firsts.column("_row_min"),
-        "county_code",
-        firsts.column("county_code"),
-        pa.array([True] * n),
-        "county_without_facts",
-    )
+    units, facts = staged[role][0], counties[0]
+    code = units.column("county_code")
+    known_code = pc.fill_null(pc.is_in(code, facts.column("county_code")), True)
+    out = []
+    orphan = pc.invert(known_code)
+    if pc.any(orphan).as_py():
+        firsts = units.filter(orphan).group_by("county_code", use_threads=False).aggregate([("_row", "min")])
+        n = firsts.num_rows
+        out.append(
+            validate.findings(
+                validate.Where(role, ""),
+                firsts.column("_row_min"),
+                "county_code",
+                firsts.column("county_code"),
+                pa.array([True] * n),
+                "county_without_facts",
+            )
+        )
+    year_text = pc.fill_null(pc.cast(pc.cast(units.column("year"), pa.int64()), pa.string()), "")
+    fact_years = pc.fill_null(pc.cast(pc.cast(facts.column("year"), pa.int64()), pa.string()), "")
+    key = pc.binary_join_element_wise(code, year_text, "|")
+    fact_keys = pc.binary_join_element_wise(facts.column("county_code"), fact_years, "|")
+    other_year = pc.and_(known_code, pc.invert(pc.fill_null(pc.is_in(key, fact_keys), True)))
+    other_year = pc.and_(other_year, pc.is_valid(units.column("year")))
+    if pc.any(other_year).as_py():
+        out.append(
+            validate.findings(
+                validate.Where(role, ""),
+                units.column("_row"),
+                "year",
+                pc.cast(pc.cast(units.column("year"), pa.int64()), pa.string()),
+                other_year,
+                "county_year_without_facts",
+            )
+        )
+    return validate.concat(out)
 
 
 def _share_year(staged: dict[str, tuple[pa.Table, pa.Table]]) -> list[pa.Table]:

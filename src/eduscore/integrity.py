@@ -186,7 +186,11 @@ def integrity_checks(
             pc.is_null(charged.column("year")),
             pc.fill_null(pc.equal(charged.column("year"), charged.column("key_year")), True),
         )
-        charged = charged.filter(same_year).select(["_county", "_row", "where"])
+        # A row whose year is none of its county's years (a mistyped year, rejected for
+        # it) is charged to every year of its county: it belongs to one of them.
+        placed = pc.unique(pc.filter(charged.column("_row"), same_year))
+        astray = pc.invert(pc.is_in(charged.column("_row"), placed))
+        charged = charged.filter(pc.or_(same_year, astray)).select(["_county", "_row", "where"])
         unread = rejected.filter(pc.is_null(rejected.column("county_code")))
         if unread.num_rows:
             unread_where = pc.filter(where, pc.is_null(rejected.column("county_code")))

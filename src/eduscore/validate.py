@@ -162,6 +162,12 @@ RULES: dict[str, ValidationRule] = {
             "no row of the counties table has this county code, so its county items are not assessed: "
             "is the code mistyped?",
         ),
+        _r(
+            "county_year_without_facts",
+            "error",
+            "县表中有该县,但没有这一年份的行:年份是否填错?",
+            "the counties table has this county, but not for this year: is the year mistyped?",
+        ),
         _notice(
             "text_cleaned",
             "已规范化:全角字符、不可见字符或控制字符已转换或删除",
