@@ -557,3 +557,16 @@ def test_a_mistyped_year_does_not_move_a_school_out_of_its_county(tmp_path: Path
     assert verdict(r) == "incomplete"
     (f,) = [f for f in r.findings.to_pylist() if f["rule"] == "county_year_without_facts"]
     assert (f["row"], f["value"]) == (2, "2023")
+
+
+def test_a_level_with_no_pupils_but_its_own_teachers_is_an_error(tmp_path: Path) -> None:
+    rows = passing.schools()
+    rows[4]["students_primary"] = 0  # the nine-year school keeps its primary teachers and classes
+    r = evaluate(tmp_path, rows)
+    assert verdict(r) == "incomplete"
+    assert "staff_without_pupils" in r.findings.column("rule").to_pylist()
+    for k in ("teachers", "classes", "teachers_above_degree", "backbone_teachers", "pe_arts_teachers"):
+        rows[4][f"{k}_primary"] = 0
+    r = evaluate(tmp_path, rows)
+    (f,) = [f for f in r.findings.to_pylist() if f["table"] == "schools"]
+    assert (f["rule"], f["severity"]) == ("spanning_school_one_level", "warning")

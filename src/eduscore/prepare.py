@@ -443,6 +443,56 @@ def _levels_not_taught(where: validate.Where, rows: pa.Array, t: pa.Table, table
                     where, rows, column, t.column(column), mask, "level_not_taught", *_type_detail(level)
                 )
             )
+    if table == "schools":
+        out += _levels_without_pupils(where, rows, t, stype)
+    return out
+
+
+def _levels_without_pupils(
+    where: validate.Where, rows: pa.Array, t: pa.Table, stype: pa.ChunkedArray
+) -> list[pa.Table]:
+    """A level reported with 0 pupils has no section: its teachers and classes, if any are
+    reported, would vanish with it and the shared stock go to the other level — an error.
+    A school of two levels with no pupils at all in one of them is probably mistyped (its
+    size cap is higher): a warning."""
+    out = []
+    for level in ("primary", "junior"):
+        students = f"students_{level}"
+        if students not in t.column_names:
+            continue
+        zero = pc.fill_null(pc.equal(t.column(students), 0.0), False)
+        staff = None
+        for name in ("teachers", "classes", "teachers_above_degree", "backbone_teachers", "pe_arts_teachers"):
+            column = f"{name}_{level}"
+            if column in t.column_names:
+                some = pc.fill_null(pc.greater(t.column(column), 0.0), False)
+                staff = some if staff is None else pc.or_(staff, some)
+        if staff is not None:
+            out.append(
+                validate.findings(
+                    where,
+                    rows,
+                    students,
+                    t.column(students),
+                    pc.and_(zero, staff),
+                    "staff_without_pupils",
+                    f"{contract.LEVEL_NAMES[level]}学段在校生数为0,却填有该学段的教师或班级数",
+                    f"0 {level} pupils, yet {level} teachers or classes are reported",
+                )
+            )
+        spans = pc.fill_null(pc.is_in(stype, pa.array(["nine_year", "twelve_year"])), False)
+        out.append(
+            validate.findings(
+                where,
+                rows,
+                students,
+                t.column(students),
+                pc.and_(pc.and_(zero, spans), pc.invert(staff) if staff is not None else zero),
+                "spanning_school_one_level",
+                f"{contract.LEVEL_NAMES[level]}学段没有学生:学校类型是否应为单一学段?",
+                f"no {level} pupils: should the type be a single-level school?",
+            )
+        )
     return out
 
 

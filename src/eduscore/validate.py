@@ -163,6 +163,20 @@ RULES: dict[str, ValidationRule] = {
             "is the code mistyped?",
         ),
         _r(
+            "staff_without_pupils",
+            "error",
+            "某学段学生数为0却填有该学段的教师或班级:该学段会被略去,请核对",
+            "a level with 0 pupils but its own teachers or classes: the level would drop out, "
+            "check the counts",
+        ),
+        _r(
+            "spanning_school_one_level",
+            "warning",
+            "一贯制学校有一个学段没有学生(规模上限按一贯制学校计):请核对学校类型",
+            "a school of two levels with no pupils in one of them (its size cap is the higher one): "
+            "check the school type",
+        ),
+        _r(
             "county_year_without_facts",
             "error",
             "县表中有该县,但没有这一年份的行:年份是否填错?",
