@@ -567,6 +567,7 @@ def test_a_level_with_no_pupils_but_its_own_teachers_is_an_error(tmp_path: Path)
     assert "staff_without_pupils" in r.findings.column("rule").to_pylist()
     for k in ("teachers", "classes", "teachers_above_degree", "backbone_teachers", "pe_arts_teachers"):
         rows[4][f"{k}_primary"] = 0
+    rows[4]["mid_senior_title_teachers_primary"] = 0
     r = evaluate(tmp_path, rows)
     (f,) = [f for f in r.findings.to_pylist() if f["table"] == "schools"]
     assert (f["rule"], f["severity"]) == ("spanning_school_one_level", "warning")
