@@ -571,3 +571,22 @@ def test_a_level_with_no_pupils_but_its_own_teachers_is_an_error(tmp_path: Path)
     r = evaluate(tmp_path, rows)
     (f,) = [f for f in r.findings.to_pylist() if f["table"] == "schools"]
     assert (f["rule"], f["severity"]) == ("spanning_school_one_level", "warning")
+
+
+def test_a_long_form_school_total_cannot_contradict_its_sections() -> None:
+    """A nine-year school of 1,450 + 1,160 pupils is over the 2,500 cap whatever total is typed."""
+    sections = pa.table(
+        {
+            "county_code": ["990101"] * 2,
+            "school_id": ["a", "a"],
+            "school_name": ["甲", "甲"],
+            "school_type": ["nine_year"] * 2,
+            "level": ["primary", "junior"],
+            "students": [1450, 1160],
+            "school_students": [2400, 2400],
+        }
+    )
+    r = eduscore.evaluate(schools=sections, counties=table([passing.county()]))
+    size = [c for c in r.checks.to_pylist() if c["check_id"] == "school_size"]
+    assert size[0]["status"] == "fail"
+    assert "derived_column_ignored" in r.findings.column("rule").to_pylist()

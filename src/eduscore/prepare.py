@@ -132,8 +132,17 @@ def normalise(
         row_numbers = pa.array(range(loaded.header_rows + 1, loaded.header_rows + 1 + n), pa.int64())
     rows = pc.add(pc.cast(row_numbers, pa.int64()), pa.scalar(row_base, pa.int64()))
     rows = rows.combine_chunks() if isinstance(rows, pa.ChunkedArray) else rows
+    derived = [n for n in ("school_students", "school_classes") if table == "sections" and n in names]
     found: list[pa.Table] = [
         _unknown_columns(where, loaded.header_rows + row_base, unknown, aliases),
+        validate.findings(
+            where,
+            pa.array([loaded.header_rows + row_base] * len(derived), pa.int64()),
+            "(header)",
+            pa.array(derived, pa.string()),
+            pa.array([True] * len(derived), pa.bool_()),
+            "derived_column_ignored",
+        ),
         _blank_rows(where, loaded.blank_rows, row_base),
     ]
     totals = _totals_rows(where, rows, t)
@@ -939,7 +948,9 @@ def long_sections(sections: pa.Table) -> pa.Table:
     year_text = pc.fill_null(pc.cast(_col(sections, "year"), pa.string()), "")
     school_key = pc.binary_join_element_wise(cols["school_id"], year_text, "|")
     for derived, base in (("school_students", "students"), ("school_classes", "classes")):
-        if derived in cols or base not in cols:
+        # Always the sum of the sections: a school total typed in beside them could contradict
+        # them (2,400 pupils for sections of 2,610 passes the 2,500 cap). normalise warns.
+        if base not in cols:
             continue
         keyed = pa.table({"key": school_key, base: sections.column(base)})
         sums = keyed.group_by("key", use_threads=False).aggregate(

@@ -156,6 +156,12 @@ RULES: dict[str, ValidationRule] = {
         _r("class_size_implausible", "warning", "最大班额超过100人,请核对", "largest class above 100: check"),
         _r("unknown_column", "warning", "无法识别的列,未使用", "unrecognised column, not used"),
         _r(
+            "derived_column_ignored",
+            "warning",
+            "此列由各学段数据计算得出,所填数值未采用",
+            "this column is computed from the sections; the values given are not used",
+        ),
+        _r(
             "county_without_facts",
             "warning",
             "县区代码在县表中没有对应行:该县的县级指标均未评估。代码是否填错?",
