@@ -257,6 +257,7 @@ def test_counts_are_whole_numbers_and_commas_only_group_thousands(
 ) -> None:
     rows = passing.schools()
     rows[0]["students_primary"] = value
+    rows[0]["classes_primary"] = 45  # room for 1,850 pupils in classes of at most 43
     r = evaluate(tmp_path, rows)
     rules = [f["rule"] for f in r.findings.to_pylist() if f["column"] == "students_primary"]
     if rule is None:
@@ -590,3 +591,33 @@ def test_a_long_form_school_total_cannot_contradict_its_sections() -> None:
     size = [c for c in r.checks.to_pylist() if c["check_id"] == "school_size"]
     assert size[0]["status"] == "fail"
     assert "derived_column_ignored" in r.findings.column("rule").to_pylist()
+
+
+@pytest.mark.parametrize(
+    ("table_name", "column", "value", "rule"),
+    [
+        ("county", "monitoring_level_min", 5, "out_of_range"),
+        ("county", "civil_servant_avg_pay", 13.5, "unusual_value"),
+        ("school", "max_class_size_primary", 5, "class_size_below_average"),
+    ],
+)
+def test_impossible_and_unusual_values_are_findings(
+    tmp_path: Path, table_name: str, column: str, value: float, rule: str
+) -> None:
+    rows, county = passing.schools(), passing.county()
+    (rows[0] if table_name == "school" else county)[column] = value
+    s = write_csv(rows, tmp_path / "学校.csv", ZH)
+    c = write_csv([county], tmp_path / "县.csv", ZH_COUNTIES)
+    r = eduscore.evaluate(schools=s, counties=c)
+    (f,) = [f for f in r.findings.to_pylist() if f["column"] == column]
+    assert f["rule"] == rule
+    assert verdict(r) != "certified" if f["severity"] == "error" else f["severity"] == "warning"
+
+
+def test_yuan_under_a_wan_yuan_header_is_pointed_at(tmp_path: Path) -> None:
+    rows = passing.schools()
+    for r in rows:
+        r["equipment_value_10k_cny"] = r.pop("equipment_value_cny")  # 元 figures under 万元
+    r = evaluate(tmp_path, rows)
+    warned = {f["row"] for f in r.findings.to_pylist() if f["rule"] == "unusual_indicator"}
+    assert warned == {2, 3, 4, 5, 6}

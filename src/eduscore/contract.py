@@ -43,6 +43,11 @@ class Column:
     required: bool = False
     enum: tuple[str, ...] = ()
     note: str = ""
+    #: Values outside this range are impossible (an error): a monitoring level of 5.
+    valid: tuple[float, float] | None = None
+    #: Values outside this range are possible but suspicious (a warning): a yearly pay of
+    #: 13.5 is 万元 typed into a 元 column.
+    usual: tuple[float, float] | None = None
 
     @property
     def kind(self) -> Literal["number", "text", "bool"]:
@@ -142,9 +147,9 @@ COUNTIES: tuple[Column, ...] = (
     Column("school_layout", "bool", "学校布局合理"),
     Column("unified_standards", "bool", "城乡统一标准"),
     Column("small_school_funding", "bool", "小规模学校按100人拨付公用经费"),
-    Column("special_ed_funding_per_student", "float", "特殊教育生均公用经费(元)"),
-    Column("teacher_avg_pay", "float", "教师平均工资收入(元)"),
-    Column("civil_servant_avg_pay", "float", "当地公务员平均工资收入(元)"),
+    Column("special_ed_funding_per_student", "float", "特殊教育生均公用经费(元)", usual=(500, 200_000)),
+    Column("teacher_avg_pay", "float", "教师平均工资收入(元)", usual=(10_000, 1_000_000)),
+    Column("civil_servant_avg_pay", "float", "当地公务员平均工资收入(元)", usual=(10_000, 1_000_000)),
     Column("performance_pay_set", "bool", "绩效工资核定到位"),
     Column("training_360h_completion", "rate", "五年360学时培训完成率"),
     Column("staffing_pooling", "bool", "县级统筹分配编制岗位"),
@@ -163,7 +168,7 @@ COUNTIES: tuple[Column, ...] = (
     Column("moral_education_culture", "bool", "德育与校园文化"),
     Column("curriculum", "bool", "课程开齐开足"),
     Column("no_excess_burden", "bool", "无过重课业负担"),
-    Column("monitoring_level_min", "int", "国家质量监测最低等级(1-4)"),
+    Column("monitoring_level_min", "int", "国家质量监测最低等级(1-4)", valid=(1, 4)),
     Column("monitoring_difference_rate", "float", "国家质量监测校际差异率"),
     Column("social_recognition", "rate", "社会认可度"),
     Column("veto_exam_admission", "bool", "存在考试招生(一票否决)"),
@@ -174,7 +179,7 @@ COUNTIES: tuple[Column, ...] = (
     Column("veto_falsification", "bool", "存在弄虚作假(一票否决)"),
     Column("veto_tutoring_governance", "bool", "校外培训治理不力(一票否决)"),
     # basic-balance-2012
-    Column("government_work_score", "float", "政府推进工作得分(0-100)"),
+    Column("government_work_score", "float", "政府推进工作得分(0-100)", valid=(0, 100)),
     Column("public_satisfaction", "rate", "公众满意度"),
     Column("provincial_standard_met", "bool", "学校达到省定办学基本标准"),
     # preschool-2020

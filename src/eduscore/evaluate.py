@@ -209,6 +209,7 @@ def evaluate(
     _check_names(effective.values(), options or {}, relaxations)
     steps = get_registry().preparation_steps()
     parts: list[ScoredPart] = []
+    unusual: list[pa.Table] = []
     missing: set[str] = set()
     for key, fw_c in effective.items():
         counties_c = frame.filter(pc.equal(frame.column("_chain"), key)) if chains else frame
@@ -223,12 +224,15 @@ def evaluate(
         units_c = apply_scope(units_c, fw_c)
         scored = Engine(fw_c, tuple(relaxations)).run(units_c, counties_c)
         parts.append(ScoredPart(fw_c, scored, counties_c))
+        unusual.append(integrity.unusual_indicators(scored.units, fw_c, unit_table))
     problems = get_registry().problems()
     checks = integrity.integrity_checks(rejected, frame, problems, fw.version)
     return build_result(
         fw,
         parts=parts,
-        findings=validate.concat([findings, integrity.plugin_findings(problems)]),
+        findings=validate.concat(
+            [findings, _displayed(validate.concat(unusual), read_parts), integrity.plugin_findings(problems)]
+        ),
         extra_checks=checks,
         inputs=inputs,
         unused=unused,

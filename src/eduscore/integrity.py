@@ -27,6 +27,7 @@ from .prepare import display_rows, row_parts
 from .score import CHECK_SCHEMA
 
 if TYPE_CHECKING:
+    from .framework import Framework
     from .plugins import PluginInfo
 
 KIND = "input_integrity"
@@ -286,3 +287,50 @@ def plugin_findings(plugin_problems: Sequence[PluginInfo]) -> pa.Table:
         pa.array([p.message("zh") for p in plugin_problems], pa.string()),
         pa.array([p.message("en") for p in plugin_problems], pa.string()),
     )
+
+
+#: An indicator value this many times its (minimum) threshold is more likely a unit slip
+#: (元 under a 万元 header: × 10,000) than a school that rich.
+UNUSUAL_FACTOR = 50.0
+
+
+def unusual_indicators(units: pa.Table, fw: Framework, table: str) -> pa.Table:
+    """A warning for each unit whose indicator value is over :data:`UNUSUAL_FACTOR` times its
+    minimum threshold: such a value passes silently, and is nearly always a unit mistake."""
+    parts = []
+    levels = units.column("level") if "level" in units.column_names else None
+    for ind in fw.indicators:
+        if ind.threshold is None or ind.comparator not in (">=", ">") or ind.id not in units.column_names:
+            continue
+        th = ind.threshold
+        if th.formula or th.by_school_type:
+            continue
+        limit: pa.Array | pa.ChunkedArray | pa.Scalar
+        if th.by_level and levels is not None:
+            limit = pa.scalar(None, pa.float64())
+            for level, v in th.by_level.items():
+                limit = pc.if_else(pc.equal(levels, level), pa.scalar(float(v)), limit)
+            if th.value is not None:
+                limit = pc.fill_null(limit, float(th.value))
+        elif th.value is not None:
+            limit = pa.scalar(float(th.value))
+        else:
+            continue
+        value = units.column(ind.id)
+        high = pc.fill_null(pc.greater(value, pc.multiply(limit, UNUSUAL_FACTOR)), False)
+        high = pc.and_(high, pc.fill_null(pc.greater(limit, 0.0), False))
+        if not pc.any(high).as_py():
+            continue
+        parts.append(
+            validate.findings(
+                validate.Where(table, ""),
+                units.column("_row"),
+                ind.id,
+                value,
+                high,
+                "unusual_indicator",
+                f"{ind.name.zh} 超过标准的 {UNUSUAL_FACTOR:.0f} 倍:单位是否有误(元/万元)?",
+                f"{ind.name.en} over {UNUSUAL_FACTOR:.0f} times its threshold: a unit mistake (元/万元)?",
+            )
+        )
+    return validate.concat(parts)

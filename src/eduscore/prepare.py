@@ -351,6 +351,26 @@ def _cross_checks(where: validate.Where, rows: pa.Array, t: pa.Table, table: str
                     "class_size_implausible",
                 )
             )
+            pupils, classes = col(f"students{suffix}"), col(f"classes{suffix}")
+            if pupils is not None and classes is not None:
+                # The largest class holds at least the average: 600 pupils in 14 classes
+                # cannot have a largest class of 5 (a typo that passes the class-size rule).
+                # A margin of 20 %: enrolment may count pupils taught outside classes (送教上门).
+                fewer = pc.less(pc.multiply(biggest, classes), pc.multiply(pupils, 0.8))
+                fewer = pc.and_(fewer, pc.greater(classes, 0.0))
+                out.append(
+                    validate.findings(
+                        where,
+                        rows,
+                        f"max_class_size{suffix}",
+                        biggest,
+                        fewer,
+                        "class_size_below_average",
+                        pc.binary_join_element_wise(
+                            pc.cast(pupils, pa.string()), pc.cast(classes, pa.string()), " ÷ "
+                        ),
+                    )
+                )
     if table in ("schools", "sections"):
         out += _levels_not_taught(where, rows, t, table)
     if table == "schools":
@@ -590,12 +610,20 @@ def _convert(
         out = pc.or_(pc.and_(over, pc.invert(looks)), pc.fill_null(pc.less(values, 0.0), False))
         problems.append((out, "rate_out_of_range", None))
     elif col.name == "year" or col.name.endswith("_year"):
-        lo, hi = _YEARS
-        odd = pc.fill_null(pc.or_(pc.less(values, lo), pc.greater(values, hi)), False)
-        problems.append((odd, "year_out_of_range", f"{lo}–{hi}"))
+        first, last = _YEARS
+        odd = pc.fill_null(pc.or_(pc.less(values, first), pc.greater(values, last)), False)
+        problems.append((odd, "year_out_of_range", f"{first}–{last}"))
     else:
         problems.append((pc.fill_null(pc.less(values, 0.0), False), "negative", None))
         problems.append((pc.fill_null(pc.greater(values, _MAX_PLAUSIBLE), False), "implausible_value", None))
+    if col.valid is not None:
+        lo, hi = float(col.valid[0]), float(col.valid[1])
+        outside = pc.fill_null(pc.or_(pc.less(values, lo), pc.greater(values, hi)), False)
+        problems.append((outside, "out_of_range", f"{lo:g}–{hi:g}"))
+    if col.usual is not None:
+        lo, hi = float(col.usual[0]), float(col.usual[1])
+        odd = pc.fill_null(pc.or_(pc.less(values, lo), pc.greater(values, hi)), False)
+        problems.append((odd, "unusual_value", f"{lo:,.0f}–{hi:,.0f}"))
     if col.type == "int":
         fraction = pc.abs(pc.subtract(values, pc.round(values)))
         problems.append(
@@ -603,7 +631,7 @@ def _convert(
         )
     bad_any = None
     for mask, rule, _ in problems:
-        if validate.RULES[rule].severity == "notice":
+        if validate.RULES[rule].severity != "error":  # notices and warnings keep the value
             continue
         bad_any = mask if bad_any is None else pc.or_(bad_any, mask)
     # A rejected cell never reaches the engine as a number.

@@ -109,6 +109,27 @@ RULES: dict[str, ValidationRule] = {
         ),
         _r("year_out_of_range", "error", "年份超出合理范围", "year out of range", cell=True),
         _r("implausible_value", "error", "数值大得不合理", "implausibly large value", cell=True),
+        _r("out_of_range", "error", "超出该项的取值范围", "outside the range this item can take", cell=True),
+        _r(
+            "unusual_value",
+            "warning",
+            "数值异常,请核对(单位是否为元而非万元?)",
+            "an unusual value: check it (the unit: 元, not 万元?)",
+            cell=True,
+        ),
+        _r(
+            "unusual_indicator",
+            "warning",
+            "指标值远超标准,请核对单位与数值",
+            "an indicator far above its threshold: check the unit and the value",
+        ),
+        _r(
+            "class_size_below_average",
+            "error",
+            "最大班额远小于平均班额(学生数÷班级数)",
+            "the largest class is far smaller than the average class (pupils ÷ classes)",
+            cell=True,
+        ),
         _r(
             "level_not_taught",
             "error",
