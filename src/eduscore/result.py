@@ -450,6 +450,7 @@ def _apply_modifiers(verdicts: pa.Table, parts: list[ScoredPart]) -> pa.Table:
             code = pc.utf8_slice_codeunits(verdicts.column("_county"), 0, int(mod["group_prefix"]))
             year = pc.list_element(pc.split_pattern(verdicts.column("_county"), "|"), 1)
             group = pc.binary_join_element_wise(code, year, "|")
+            verdicts = _unknown_neighbours(verdicts, mine, group, mod)
             failed = pc.and_(mine, pc.equal(verdicts.column("verdict"), "not_certified"))
             bad_groups = pc.unique(pc.filter(group, failed))
             hit = pc.and_(mine, pc.and_(pc.is_in(group, bad_groups), pc.invert(failed)))
@@ -474,6 +475,45 @@ def _apply_modifiers(verdicts: pa.Table, parts: list[ScoredPart]) -> pa.Table:
                 )
             )
     return verdicts
+
+
+def _unknown_neighbours(
+    verdicts: pa.Table, mine: pa.ChunkedArray, group: pa.ChunkedArray, mod: Mapping[str, Any]
+) -> pa.Table:
+    """Under an all-or-nothing rule a county is certified only if every county of its group
+    is: while one of them is incomplete, the others cannot be known to pass either."""
+    verdict = verdicts.column("verdict")
+    unknown = pc.and_(mine, pc.equal(verdict, "incomplete"))
+    groups = pc.unique(pc.filter(group, unknown))
+    hit = pc.and_(mine, pc.and_(pc.is_in(group, groups), pc.equal(verdict, "certified")))
+    if not pc.any(hit).as_py():
+        return verdicts
+    area = "city" if mod["group_prefix"] == 4 else "province"
+    note = (
+        f"{mod['id']}: another county of the same {area} is incomplete this year, so this one cannot be known"
+    )
+    return (
+        verdicts.set_column(
+            verdicts.column_names.index("verdict"),
+            "verdict",
+            pc.if_else(hit, pa.scalar("incomplete"), verdict),
+        )
+        .set_column(
+            verdicts.column_names.index("verdict_zh"),
+            "verdict_zh",
+            pc.if_else(hit, pa.scalar(_VERDICT_ZH["incomplete"]), verdicts.column("verdict_zh")),
+        )
+        .set_column(
+            verdicts.column_names.index("reasons"),
+            "reasons",
+            _append_reason(verdicts.column("reasons"), hit, note),
+        )
+        .set_column(
+            verdicts.column_names.index("grade"),
+            "grade",
+            pc.if_else(hit, pa.scalar(None, pa.string()), verdicts.column("grade")),
+        )
+    )
 
 
 def _append_reason(reasons: pa.ChunkedArray, mask: pa.ChunkedArray, note: str) -> pa.Array:

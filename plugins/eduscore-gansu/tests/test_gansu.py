@@ -63,3 +63,39 @@ def test_one_failing_county_fails_its_whole_city_that_year() -> None:
     assert verdicts["620102"]["verdict"] == "not_certified"  # passes alone, fails with its city
     assert any(x.startswith("gansu_city_all_or_nothing") for x in verdicts["620102"]["reasons"])
     assert verdicts["620201"]["verdict"] == "certified"  # another city
+
+
+def test_an_incomplete_county_leaves_its_city_incomplete_too() -> None:
+    """While one county of the city cannot be assessed, the others cannot be known to pass."""
+    codes = ["620102", "620103"]
+    kg = pa.table(
+        {
+            "county_code": codes,
+            "kindergarten_id": ["a", "b"],
+            "kindergarten_name": ["甲", "乙"],
+            "category": ["public"] * 2,
+            "children": [500, 500],
+            "full_time_teachers": [40] * 2,
+            "certified_teachers": [40] * 2,
+            "head_certified": [True] * 2,
+            "classes": [17] * 2,
+            "classes_oversize": [0] * 2,
+            "design_year": [2010] * 2,
+        }
+    )
+    facts = {k: v[:2] for k, v in FACTS.items()} | {"funding": [True, None]}
+    counties = pa.table(
+        {
+            "county_code": codes,
+            "year": [2024] * 2,
+            "population_3_5": [520, 520],
+            "social_recognition": [0.9] * 2,
+            "veto_falsification": [False] * 2,
+            **facts,
+        }
+    )
+    r = eduscore.evaluate(kindergartens=kg, counties=counties, framework="preschool-2020")
+    verdicts = {v["county_code"]: v for v in r.verdicts.to_pylist()}
+    assert verdicts["620103"]["verdict"] == "incomplete"
+    assert verdicts["620102"]["verdict"] == "incomplete"
+    assert any("is incomplete this year" in x for x in verdicts["620102"]["reasons"])
