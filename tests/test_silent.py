@@ -621,3 +621,46 @@ def test_yuan_under_a_wan_yuan_header_is_pointed_at(tmp_path: Path) -> None:
     r = evaluate(tmp_path, rows)
     warned = {f["row"] for f in r.findings.to_pylist() if f["rule"] == "unusual_indicator"}
     assert warned == {2, 3, 4, 5, 6}
+
+
+def test_a_province_whose_plugin_is_not_installed_is_not_certified_on_national_rules(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from eduscore import plugins
+
+    bare = plugins.Registry(discover=False)  # eduscore alone: no province plugin installed
+    monkeypatch.setattr(plugins, "_registry", lambda: bare)
+    rows, county = passing.schools("330482"), passing.county("330482")
+    s = write_csv(rows, tmp_path / "学校.csv", ZH)
+    c = write_csv([county], tmp_path / "县.csv", ZH_COUNTIES)
+    r = eduscore.evaluate(schools=s, counties=c)
+    assert verdict(r) == "incomplete"
+    (check,) = [c for c in r.checks.to_pylist() if c["check_id"].startswith("inputs.rule_sets")]
+    assert (
+        check["check_id"] == "inputs.rule_sets.zhejiang"
+        and "pip install eduscore-zhejiang" in check["reason"]
+    )
+    monkeypatch.setenv("EDUSCORE_DISABLE_PLUGINS", "zhejiang")  # national rules only, on purpose
+    r = eduscore.evaluate(schools=s, counties=c)
+    assert verdict(r) == "certified"
+    other = eduscore.evaluate(schools=files(tmp_path)[0], counties=files(tmp_path)[1])
+    assert verdict(other) == "certified"  # 990101: no province plugin concerns it
+
+
+def test_a_plugin_switched_off_on_purpose_is_named_in_the_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from eduscore import plugins
+
+    monkeypatch.setenv("EDUSCORE_DISABLE_PLUGINS", "zhejiang")
+    plugins.reset_registry()
+    try:
+        s = write_csv(passing.schools("330482"), tmp_path / "学校.csv", ZH)
+        c = write_csv([passing.county("330482")], tmp_path / "县.csv", ZH_COUNTIES)
+        r = eduscore.evaluate(schools=s, counties=c)
+        assert verdict(r) == "certified"  # national rules only, as asked
+        (f,) = [f for f in r.findings.to_pylist() if f["rule"] == "plugin_switched_off"]
+        assert f["value"] == "zhejiang" and f["severity"] == "notice"
+    finally:
+        monkeypatch.delenv("EDUSCORE_DISABLE_PLUGINS")
+        plugins.reset_registry()

@@ -225,13 +225,25 @@ def evaluate(
         scored = Engine(fw_c, tuple(relaxations)).run(units_c, counties_c)
         parts.append(ScoredPart(fw_c, scored, counties_c))
         unusual.append(integrity.unusual_indicators(scored.units, fw_c, unit_table))
-    problems = get_registry().problems()
-    checks = integrity.integrity_checks(rejected, frame, problems, fw.version)
+    registry = get_registry()
+    problems = registry.problems()
+    checks = pa.concat_tables(
+        [
+            integrity.integrity_checks(rejected, frame, problems, fw.version),
+            integrity.missing_rule_set_checks(frame, registry.missing_rule_sets(fw.id), fw.version),
+        ]
+    )
+    off = [(p.name, p.message("zh"), p.message("en")) for p in registry.switched_off()]
     return build_result(
         fw,
         parts=parts,
         findings=validate.concat(
-            [findings, _displayed(validate.concat(unusual), read_parts), integrity.plugin_findings(problems)]
+            [
+                findings,
+                _displayed(validate.concat(unusual), read_parts),
+                integrity.plugin_findings(problems),
+                integrity.switched_off_findings(off),
+            ]
         ),
         extra_checks=checks,
         inputs=inputs,

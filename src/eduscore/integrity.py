@@ -28,13 +28,14 @@ from .score import CHECK_SCHEMA
 
 if TYPE_CHECKING:
     from .framework import Framework
-    from .plugins import PluginInfo
+    from .plugins import KnownRuleSet, PluginInfo
 
 KIND = "input_integrity"
 GROUP = "inputs"
 GROUP_NAME = {"zh": "数据完整性", "en": "Input integrity"}
 REJECTED_ID = "inputs.rejected_rows"
 PLUGINS_ID = "inputs.plugins"
+RULE_SETS_ID = "inputs.rule_sets"
 _SHOWN = 5  # rejected rows named in a reason; the findings list them all
 _CODE = r"^\d{6}$"
 
@@ -270,6 +271,62 @@ def integrity_checks(
     if not parts:
         return CHECK_SCHEMA.empty_table()
     return pa.concat_tables(parts)
+
+
+def missing_rule_set_checks(frame: pa.Table, missing: Sequence[KnownRuleSet], version: str) -> pa.Table:
+    """``inputs.rule_sets.<plugin>`` on every county in the jurisdiction of a province or city
+    rule set of the eduscore project that is not installed: judged by national rules only,
+    such a county is not certified until the plugin is installed or switched off on purpose."""
+    parts = []
+    by_plugin: dict[str, list[KnownRuleSet]] = {}
+    for k in missing:
+        by_plugin.setdefault(k.plugin, []).append(k)
+    codes = frame.column("county_code")
+    for plugin, known in by_plugin.items():
+        hit = None
+        for k in known:
+            mine = pc.fill_null(pc.starts_with(codes, k.jurisdiction), False)
+            hit = mine if hit is None else pc.or_(hit, mine)
+        keys = pc.filter(frame.column("_county"), hit)
+        if not len(keys):
+            continue
+        first = known[0]
+        where = ", ".join(k.jurisdiction for k in known)
+        text = (
+            f"{first.place_en} ({where}) has rules of its own for this framework in the plugin {plugin!r} "
+            f"({first.distribution}), which is not installed, so this county was judged by national rules "
+            f"only — install it (pip install {first.distribution}), or switch it off on purpose with "
+            f"EDUSCORE_DISABLE_PLUGINS={plugin}"
+        )
+        parts.append(
+            _check_rows(
+                pc.unique(keys),
+                f"{RULE_SETS_ID}.{plugin}",
+                (f"适用{first.place_zh}的评估规则", f"the rules of {first.place_en} applied"),
+                pa.repeat(pa.scalar(1.0), len(pc.unique(keys))),
+                pa.repeat(pa.scalar(text), len(pc.unique(keys))),
+                version,
+            )
+        )
+    return pa.concat_tables(parts) if parts else CHECK_SCHEMA.empty_table()
+
+
+def switched_off_findings(names: Sequence[tuple[str, str, str]]) -> pa.Table:
+    """A notice for each plugin switched off on purpose, ``(name, why_zh, why_en)``: its rules
+    are not applied, and the result says so."""
+    if not names:
+        return validate.empty()
+    k = len(names)
+    return validate.findings(
+        validate.Where("plugins", "(installed plugins)"),
+        pa.array([0] * k, pa.int64()),
+        "(plugin)",
+        pa.array([n for n, _, _ in names], pa.string()),
+        pa.array([True] * k),
+        "plugin_switched_off",
+        pa.array([zh for _, zh, _ in names], pa.string()),
+        pa.array([en for _, _, en in names], pa.string()),
+    )
 
 
 def plugin_findings(plugin_problems: Sequence[PluginInfo]) -> pa.Table:

@@ -492,6 +492,37 @@ class Registry:
     def renderers(self) -> dict[str, Renderer]:
         return self._unique("eduscore_renderers", Renderer)
 
+    def missing_rule_sets(self, framework: str) -> list[KnownRuleSet]:
+        """The project's rule sets of ``framework`` whose jurisdiction no registered rule set
+        covers, and whose plugin the user did not switch off (``EDUSCORE_DISABLE_PLUGINS``, or
+        left out of ``EDUSCORE_PLUGINS``): a county there would be judged by national rules
+        only, without its province's — an evaluation must say so.
+
+        >>> [k.plugin for k in Registry(discover=False).missing_rule_sets("preschool-2020")]
+        ['henan', 'hunan', 'gansu', 'liaoning']
+        """
+        off = set(_names(ENV_BLOCK) or set())
+        allow = _names(ENV_ALLOW)
+        covered = {(rs.framework, rs.jurisdiction) for rs in self._rule_sets_quietly()}
+        return [
+            k
+            for k in known_rule_sets()
+            if k.framework == framework
+            and (k.framework, k.jurisdiction) not in covered
+            and k.plugin not in off
+            and (allow is None or k.plugin in allow)
+        ]
+
+    def _rule_sets_quietly(self) -> list[RuleSet]:
+        try:
+            return self.rule_sets()
+        except PluginError:  # a conflict is raised where rule sets are used, not here
+            return []
+
+    def switched_off(self) -> list[PluginInfo]:
+        """Plugins the user switched off on purpose: blocked, or left out of the allow-list."""
+        return [i for i in self.plugins() if i.status in (BLOCKED, NOT_ALLOWED)]
+
     def plugins(self) -> list[PluginInfo]:
         """Every plugin seen: loaded (or empty) ones with what they provide, then refused,
         failed, blocked and not allowed ones with why. Never raises (a conflict between
@@ -564,6 +595,41 @@ def _short(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+@attrs.frozen
+class KnownRuleSet:
+    """A rule set of the eduscore project's own province and city plugins (``plugins/`` in
+    its repository): which plugin and distribution provide it, for which framework and
+    jurisdiction (``known_plugins.json``)."""
+
+    plugin: str
+    distribution: str
+    framework: str
+    jurisdiction: str
+    place_zh: str
+    place_en: str
+
+
+@functools.cache
+def known_rule_sets() -> tuple[KnownRuleSet, ...]:
+    """The project's rule sets, whether installed or not."""
+    import json
+    from importlib import resources
+
+    doc = json.loads((resources.files("eduscore") / "known_plugins.json").read_text(encoding="utf-8"))
+    return tuple(
+        KnownRuleSet(
+            p["name"],
+            p["distribution"],
+            rs["framework"],
+            rs["jurisdiction"],
+            p["place"]["zh"],
+            p["place"]["en"],
+        )
+        for p in doc["plugins"]
+        for rs in p["rule_sets"]
+    )
+
+
 def _check_names(allow: set[str] | None, block: set[str], installed: list[str]) -> None:
     """An unknown name in the allow- or block-list is an error, never a silent no-op: a
     misspelt ``EDUSCORE_PLUGINS=zhejaing`` would otherwise judge Zhejiang by national
@@ -573,9 +639,13 @@ def _check_names(allow: set[str] | None, block: set[str], installed: list[str]) 
     if BUILTIN in block:
         problems_en.append(f"{ENV_BLOCK} lists {BUILTIN!r}: eduscore's built-in plugin cannot be blocked")
         problems_zh.append(f"{ENV_BLOCK} 列出了 {BUILTIN!r}:eduscore 的内置插件不能禁用")
+    # The project's own plugins may be named without being installed: blocking one says
+    # "judge its province by national rules, on purpose".
+    project = {k.plugin for k in known_rule_sets()}
+    candidates = sorted(set(installed) | project)
     for variable, names in ((ENV_ALLOW, allow or set()), (ENV_BLOCK, block)):
-        for name in sorted(names - set(installed) - {BUILTIN}):
-            hint = difflib.get_close_matches(name, installed, n=1)
+        for name in sorted(names - set(installed) - {BUILTIN} - project):
+            hint = difflib.get_close_matches(name, candidates, n=1)
             near = f" (did you mean {hint[0]!r}?)" if hint else ""
             near_zh = f"(是否应为 {hint[0]!r}?)" if hint else ""
             known = ", ".join(installed) or "none"

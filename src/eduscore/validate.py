@@ -225,6 +225,11 @@ RULES: dict[str, ValidationRule] = {
             "空行已跳过(不是数据行)",
             "blank rows skipped (they are not rows of data)",
         ),
+        _notice(
+            "plugin_switched_off",
+            "插件已按设置停用,其省市规则未应用",
+            "a plugin switched off on purpose: its province or city rules are not applied",
+        ),
         _r(
             "plugin_failed",
             "error",
