@@ -664,3 +664,14 @@ def test_a_plugin_switched_off_on_purpose_is_named_in_the_result(
     finally:
         monkeypatch.delenv("EDUSCORE_DISABLE_PLUGINS")
         plugins.reset_registry()
+
+
+def test_the_same_figure_in_yuan_and_wan_yuan_must_agree(tmp_path: Path) -> None:
+    rows = passing.schools()
+    for r in rows:
+        r["equipment_value_10k_cny"] = r["equipment_value_cny"] / 10_000
+    rows[2]["equipment_value_10k_cny"] = 1
+    r = evaluate(tmp_path, rows)
+    assert verdict(r) == "incomplete"
+    (f,) = [f for f in r.findings.to_pylist() if f["rule"] == "conflicting_values"]
+    assert f["row"] == 4

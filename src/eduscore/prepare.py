@@ -154,7 +154,27 @@ def normalise(
         cny = pc.multiply(number.clean_values(), 10_000.0)
         if "equipment_value_cny" in t.column_names:
             own = _parse_number(t.column("equipment_value_cny")).clean_values()
-            cny = pc.coalesce(own, cny)
+            # Both given and different: which one is right cannot be told.
+            differ = pc.greater(pc.abs(pc.subtract(own, cny)), pc.multiply(pc.abs(own), 0.005))
+            found.append(
+                validate.findings(
+                    where,
+                    rows,
+                    "equipment_value_cny",
+                    t.column("equipment_value_cny"),
+                    pc.fill_null(differ, False),
+                    "conflicting_values",
+                    pc.binary_join_element_wise(
+                        pa.scalar("教学仪器设备值(万元) = "), pc.cast(raw, pa.string()), ""
+                    ),
+                    pc.binary_join_element_wise(
+                        pa.scalar("equipment_value_10k_cny = "), pc.cast(raw, pa.string()), ""
+                    ),
+                )
+            )
+            cny = pc.if_else(
+                pc.fill_null(differ, False), pa.scalar(None, pa.float64()), pc.coalesce(own, cny)
+            )
             t = t.drop_columns(["equipment_value_cny"])
         t = t.drop_columns(["equipment_value_10k_cny"]).append_column("equipment_value_cny", cny)
     for name in t.column_names:

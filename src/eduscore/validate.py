@@ -118,6 +118,13 @@ RULES: dict[str, ValidationRule] = {
             cell=True,
         ),
         _r(
+            "conflicting_values",
+            "error",
+            "同一数据以两种单位填写且不一致(元与万元)",
+            "the same figure given in two units that disagree (元 and 万元)",
+            cell=True,
+        ),
+        _r(
             "unusual_indicator",
             "warning",
             "指标值远超标准,请核对单位与数值",
