@@ -691,3 +691,73 @@ def test_exit_status_survives_the_exit_path(tmp_path: Path) -> None:
     usage = cli("demo", "--no-such-option")
     assert usage.returncode == 2 and "usage:" in usage.stderr
     assert cli("--version").returncode == 0
+
+
+def test_json_to_a_named_pipe_or_a_link_writes_through_never_replaces(tmp_path: Path) -> None:
+    """--json names a file the user chose: /dev/null, a FIFO or a link is written into
+    (renaming over /dev/null as root would replace the device)."""
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "eduscore.cli",
+            "demo",
+            "-q",
+            "--json",
+            str(fifo),
+            "--out",
+            str(tmp_path / "o"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    reader.join(timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert fifo.is_fifo() and json.loads(got[0])["verdicts"]
+    real = tmp_path / "real.json"
+    real.write_text("old", encoding="utf-8")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "eduscore.cli",
+            "demo",
+            "-q",
+            "--json",
+            str(link),
+            "--out",
+            str(tmp_path / "o"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert link.is_symlink() and json.loads(real.read_text("utf-8"))["verdicts"]
+    devnull = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "eduscore.cli",
+            "demo",
+            "-q",
+            "--json",
+            os.devnull,
+            "--out",
+            str(tmp_path / "o"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert devnull.returncode == 0 and Path(os.devnull).is_char_device()

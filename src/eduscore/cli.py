@@ -330,7 +330,7 @@ def _run(args: argparse.Namespace) -> int:
         for fmt, path in zip(formats, written, strict=True):
             say(f"Wrote {fmt}: {path}")
     if args.json is not None:
-        write_text(args.json, json_text(result.to_json()))
+        write_text(args.json, json_text(result.to_json()), named=True)
         say(f"Wrote {args.json}")
     if args.fail_on_not_certified and set(result.verdicts.column("verdict").to_pylist()) - {"certified"}:
         return EXIT_NOT_CERTIFIED

@@ -93,23 +93,39 @@ def ensure_folder(folder: Path) -> Path:
     return folder
 
 
-def write_text(path: Path, text: str) -> Path:
-    """Write ``text`` (UTF-8) to ``path`` atomically (:func:`atomic_path`).
+def write_text(path: Path, text: str, *, named: bool = False) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically (:func:`atomic_path`; ``named``: a path
+    the user named, see there).
 
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> write_text(folder / "a.txt", "whole").read_text()
     'whole'
     """
-    with atomic_path(path) as tmp:
+    with atomic_path(path, named=named) as tmp:
         tmp.write_bytes(text.encode("utf-8"))
     return path
 
 
 @contextlib.contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
+def atomic_path(path: Path, *, named: bool = False) -> Iterator[Path]:
     """A temporary path beside ``path`` for a writer that wants a file name (xlsxwriter,
-    Parquet); renamed to ``path`` when the block succeeds, removed otherwise."""
+    Parquet); renamed to ``path`` when the block succeeds, removed otherwise.
+
+    ``named``: the user named this very path (``--json FILE``, ``template -o FILE``). A
+    link there is then followed, as any program writing to a named file does, and a
+    target that is not a regular file — ``/dev/null``, a FIFO, ``/dev/stdout`` — is written
+    into, never replaced (renaming over ``/dev/null`` as root would replace the device).
+    Inside an output folder (``named`` false) a link is replaced, never followed."""
+    if named:
+        target = Path(os.path.realpath(path))
+        mode = _lstat_mode(target)
+        if mode is not None and not stat.S_ISREG(mode):
+            if stat.S_ISDIR(mode):
+                raise output_error(path, IsADirectoryError(errno.EISDIR, "is a directory", str(path)))
+            yield target  # a device or pipe: written in place
+            return
+        path = target
     folder = ensure_folder(path.parent)
     tmp = folder / f".{path.name}.{secrets.token_hex(6)}.tmp"
     try:

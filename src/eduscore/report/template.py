@@ -47,7 +47,7 @@ def write_template(
     path: Path, framework: str = "quality-balance-2017", county: str | None = None, year: int | None = None
 ) -> Path:
     fw = framework_for(framework, county, year)
-    with atomic_path(path) as tmp:
+    with atomic_path(path, named=True) as tmp:
         _write_template(fw, tmp)
     return path
 
