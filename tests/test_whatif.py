@@ -277,3 +277,13 @@ def test_an_absurd_growth_rate_is_bad_input_not_a_crash(rate: float) -> None:
     with pytest.raises(InputError, match="growth rate") as err:
         whatif(**eduscore.demo_inputs(), growth=rate, years=2)
     assert "增长率" in err.value.message("zh")
+
+
+def test_a_growth_argument_argparse_mangles_is_bad_input() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "eduscore.cli", "whatif", "--demo", "--growth=--", "--lang", "en"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2 and "is not a rate" in proc.stderr

@@ -371,7 +371,12 @@ def _plan(args: argparse.Namespace, result: Result) -> int:
 def parse_growth(values: Sequence[str]) -> float | dict[str, float]:
     """``["0.03"]`` → 0.03; ``["primary=5%", "junior=0.02"]`` → per level."""
 
-    def rate(text: str, what: str) -> float:
+    def rate(text: object, what: object) -> float:
+        if not isinstance(text, str):  # argparse hands "--growth=--" over as a list
+            raise InputError(
+                f"--growth {what!r} is not a rate (e.g. 0.03 or 3%)",
+                zh=f"--growth {what!r} 不是增长率(如 0.03 或 3%)",
+            )
         t = text.strip()
         try:
             return float(t[:-1]) / 100 if t.endswith("%") else float(t)
@@ -382,7 +387,7 @@ def parse_growth(values: Sequence[str]) -> float | dict[str, float]:
         return 0.0
     per: dict[str, float] = {}
     for v in values:
-        if "=" in v:
+        if isinstance(v, str) and "=" in v:
             level, _, r = v.partition("=")
             per[level.strip()] = rate(r, v)
         elif len(values) == 1:
