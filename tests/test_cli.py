@@ -148,6 +148,8 @@ def test_a_filled_in_template_evaluates_without_edits(tmp_path: Path) -> None:
             value = {"bool": "是", "rate": "100%", "float": 9000, "int": 2000}.get(col.type)
         if col.name.startswith("veto_"):
             value = "否"
+        if col.valid is not None:  # a monitoring level is 1-4
+            value = col.valid[1]
         counties.cell(row=2, column=i, value=value)
     book.save(path)
     proc = cli("evaluate", str(path), "--json", str(tmp_path / "r.json"), "-q")

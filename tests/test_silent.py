@@ -675,3 +675,43 @@ def test_the_same_figure_in_yuan_and_wan_yuan_must_agree(tmp_path: Path) -> None
     assert verdict(r) == "incomplete"
     (f,) = [f for f in r.findings.to_pylist() if f["rule"] == "conflicting_values"]
     assert f["row"] == 4
+
+
+@pytest.mark.parametrize(("text", "rule"), [("#DIV/0!", "spreadsheet_error"), ("#N/A", "spreadsheet_error")])
+def test_a_spreadsheet_error_in_a_csv_cell_is_a_finding(tmp_path: Path, text: str, rule: str) -> None:
+    rows = passing.schools()
+    rows[1]["sports_area_m2"] = text
+    r = evaluate(tmp_path, rows)
+    assert [f["rule"] for f in r.findings.to_pylist() if f["column"] == "sports_area_m2"] == [rule]
+    assert verdict(r) == "incomplete"
+
+
+@pytest.mark.parametrize("text", ["NA", "n/a", "-", "无", "null"])
+def test_a_missing_marker_is_missing_not_an_error(tmp_path: Path, text: str) -> None:
+    rows = passing.schools()
+    rows[1]["sports_area_m2"] = text
+    r = evaluate(tmp_path, rows)
+    assert [f for f in r.findings.to_pylist() if f["column"] == "sports_area_m2"] == []
+    assert verdict(r) == "incomplete"  # not assessed: the area is missing
+
+
+def test_an_error_cell_in_a_workbook_is_a_finding(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    rows = passing.schools()
+    path = tmp_path / "学校.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    names = list(dict.fromkeys(k for row in rows for k in row))
+    for sheet, data, headers in (("学校", rows, ZH), ("县", [passing.county()], ZH_COUNTIES)):
+        ws = book.add_worksheet(sheet)
+        cols = list(dict.fromkeys(k for row in data for k in row))
+        ws.write_row(0, 0, [headers.get(n, n) for n in cols])
+        for i, row in enumerate(data, start=1):
+            ws.write_row(i, 0, [row.get(n) for n in cols])
+    col = names.index("sports_area_m2")
+    book.worksheets()[0].write_formula(2, col, "=1/0", None, "#DIV/0!")
+    book.close()
+    r = eduscore.evaluate(schools=path, counties=path)
+    (f,) = [f for f in r.findings.to_pylist() if f["rule"] == "spreadsheet_error"]
+    assert (f["row"], f["column"], f["value"]) == (3, "sports_area_m2", "#DIV/0!")
+    assert verdict(r) == "incomplete"

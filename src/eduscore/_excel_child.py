@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from typing import Any
 
 READ_FAILED = 3
 OUT_OF_MEMORY = 4
@@ -56,7 +57,8 @@ def main(argv: list[str]) -> int:
         for i, name in enumerate(reader.sheet_names):
             try:
                 sheet = reader.load_sheet(i, header_row=None, dtypes="string", skip_rows=0)
-                batch = sheet.to_arrow()
+                batch, errors = sheet.to_arrow_with_errors()
+                batch = _with_error_cells(batch, errors.errors if errors else [])
             except MemoryError:
                 raise
             except Exception as exc:  # one unreadable sheet (a chart sheet, say) is reported
@@ -76,6 +78,45 @@ def main(argv: list[str]) -> int:
         status = READ_FAILED
     _write(out, manifest)
     return status
+
+
+# calamine's names of spreadsheet error values, and how a spreadsheet shows them.
+_ERRORS = {
+    "Div0": "#DIV/0!",
+    "NA": "#N/A",
+    "Value": "#VALUE!",
+    "Ref": "#REF!",
+    "Name": "#NAME?",
+    "Num": "#NUM!",
+    "Null": "#NULL!",
+    "GettingData": "#GETTING_DATA",
+}
+
+
+def _with_error_cells(batch: Any, errors: list[Any]) -> Any:
+    """Put an error cell (a formula showing #DIV/0!, #N/A …) back as that text, so that it
+    becomes a finding instead of reading as an empty cell. Error cells are rare: the
+    columns holding one are rebuilt from Python lists, the others stay as they are."""
+    import pyarrow as pa
+
+    fixes: dict[int, dict[int, str]] = {}
+    for e in errors:
+        detail = str(getattr(e, "detail", ""))
+        start = detail.find("Error(")
+        if start < 0:
+            continue
+        name = detail[start + 6 : detail.find(")", start)]
+        row, col = e.position
+        fixes.setdefault(col, {})[row] = _ERRORS.get(name, f"#{name.upper()}")
+    if not fixes:
+        return batch
+    columns = list(batch.columns)
+    for col, cells in fixes.items():
+        values = columns[col].to_pylist()
+        for row, text in cells.items():
+            values[row] = text
+        columns[col] = pa.array(values, pa.string())
+    return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
 
 
 def _write(out: str, manifest: dict[str, object]) -> None:

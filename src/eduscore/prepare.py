@@ -182,7 +182,9 @@ def normalise(
         if col is None:
             continue
         original = src.column(names.index(name)) if name in names else t.column(name)
-        values, problems = _convert(t.column(name), col, name in percent, where)
+        column, spreadsheet_error = _markers(t.column(name))
+        values, problems = _convert(column, col, name in percent, where)
+        problems.append((spreadsheet_error, "spreadsheet_error", None))
         t = t.set_column(t.column_names.index(name), name, values)
         for mask, rule, detail in problems:
             found.append(validate.findings(where, rows, name, original, mask, rule, detail))
@@ -559,6 +561,26 @@ def _type_detail(level: str) -> tuple[str, str]:
 
 _MAX_PLAUSIBLE = 1e12  # no count, area or amount in yuan of one school or county comes near this
 _YEARS = (1949, 2100)
+
+
+# Cells that say "no value": read as missing (the checks that need them are not assessed).
+_MISSING_MARKERS = r"(?i)^\s*(na|n/a|n\.a\.|null|none|nan|-|—|－|/|／|无|空|缺)\s*$"
+# Spreadsheet error values (a formula that failed): not a value, and not a deliberate blank.
+_SPREADSHEET_ERRORS = r"(?i)^\s*#(div/0!|n/a|value!|ref!|name\?|num!|null!|getting_data|calc!|spill!)\s*$"
+
+
+def _markers(column: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
+    """Text cells that mark a missing value become missing; spreadsheet errors (#DIV/0!,
+    #N/A) become missing too, with a mask of them for a finding."""
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return column, _all(False, len(column))
+    # Markers are short: one cheap scan of lengths decides whether to look closer.
+    if not pc.any(pc.less_equal(pc.utf8_length(column), 16)).as_py():
+        return column, _all(False, len(column))
+    error = pc.fill_null(pc.match_substring_regex(column, _SPREADSHEET_ERRORS), False)
+    missing = pc.fill_null(pc.match_substring_regex(column, _MISSING_MARKERS), False)
+    cleaned = pc.if_else(pc.or_(error, missing), pa.scalar(None, column.type), column)
+    return cleaned, error
 
 
 def _convert(

@@ -400,6 +400,9 @@ def _parse(
                 ),
                 convert_options=pacsv.ConvertOptions(
                     column_types=dict.fromkeys(names, pa.string()),
+                    # Only an empty cell is empty here: "NA", "#N/A", "nan" are told apart
+                    # later (a missing marker, or a spreadsheet error that is a finding).
+                    null_values=[""],
                     strings_can_be_null=True,
                     quoted_strings_can_be_null=True,
                 ),

@@ -118,6 +118,13 @@ RULES: dict[str, ValidationRule] = {
             cell=True,
         ),
         _r(
+            "spreadsheet_error",
+            "error",
+            "单元格是表格公式的错误值(如 #DIV/0!、#N/A),不是数据:请修正公式",
+            "the cell holds a spreadsheet error (#DIV/0!, #N/A …), not a value: fix the formula",
+            cell=True,
+        ),
+        _r(
             "conflicting_values",
             "error",
             "同一数据以两种单位填写且不一致(元与万元)",

@@ -223,5 +223,5 @@ def _publish(staging: Path, folder: Path) -> None:
 def _lstat_mode(path: Path) -> int | None:
     try:
         return path.lstat().st_mode
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # absent, or under a file: not there
         return None
