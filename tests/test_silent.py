@@ -715,3 +715,14 @@ def test_an_error_cell_in_a_workbook_is_a_finding(tmp_path: Path) -> None:
     (f,) = [f for f in r.findings.to_pylist() if f["rule"] == "spreadsheet_error"]
     assert (f["row"], f["column"], f["value"]) == (3, "sports_area_m2", "#DIV/0!")
     assert verdict(r) == "incomplete"
+
+
+def test_a_row_shifted_by_an_unquoted_comma_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "学校.csv"
+    path.write_text(
+        "县区代码,学校标识码,学校名称,学校类型,小学在校生数\n990101,A,甲,乙,小学,100\n990101,B,丙,小学,200\n",
+        encoding="utf-8",
+    )
+    r = eduscore.evaluate(schools=path)
+    rules = {(f["rule"], f["row"]) for f in r.findings.to_pylist()}
+    assert ("cells_beyond_header", 2) in rules and not any(rule == "unknown_column" for rule, _ in rules)

@@ -107,7 +107,7 @@ def normalise(
         name = aliases.get(key, aliases.get(key.lower()))
         if name is None:
             name = str(header).strip()
-            if not name.startswith("_"):
+            if not name.startswith("_") and not _UNNAMED.match(name):
                 unknown.append(name)
         if is_percent:
             percent.add(name)
@@ -206,6 +206,7 @@ def normalise(
         bad = pc.invert(pc.match_substring_regex(code, r"^\d{6}$"))
         found.append(validate.findings(where, rows, "county_code", code, bad, "county_code_format"))
     found += _cross_checks(where, rows, t, table)
+    found += _cells_beyond_header(where, rows, t)
     t = t.append_column("_row", rows)
     everything = validate.concat(found)
     if totals.num_rows:
@@ -255,6 +256,25 @@ def _blank_rows(where: validate.Where, runs: Iterable[tuple[int, int]], row_base
         "blank_rows",
         f"{count}: {shown}{more}",
     )
+
+
+_UNNAMED = re.compile(r"^\([A-Z]{1,3}\)$")  # how the readers name cells under no header
+
+
+def _cells_beyond_header(where: validate.Where, rows: pa.Array, t: pa.Table) -> list[pa.Table]:
+    """A row with cells beyond the header's columns: an unquoted comma in a name shifts
+    every later cell of the row into the wrong column — the row cannot be trusted."""
+    out = []
+    seen = None
+    for name in t.column_names:
+        if not _UNNAMED.match(name):
+            continue
+        text = pc.utf8_trim_whitespace(pc.cast(t.column(name), pa.string()))
+        filled = pc.fill_null(pc.not_equal(text, ""), False)
+        fresh = filled if seen is None else pc.and_(filled, pc.invert(seen))
+        seen = filled if seen is None else pc.or_(seen, filled)
+        out.append(validate.findings(where, rows, name, t.column(name), fresh, "cells_beyond_header"))
+    return out
 
 
 def _did_you_mean(col: contract.Column, headers: list[str]) -> str | None:

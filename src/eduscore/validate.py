@@ -118,6 +118,13 @@ RULES: dict[str, ValidationRule] = {
             cell=True,
         ),
         _r(
+            "cells_beyond_header",
+            "error",
+            "此行的单元格比表头多(名称中未加引号的逗号会使其后各列错位):该行不采用",
+            "the row has more cells than the header (an unquoted comma in a name shifts the cells "
+            "after it): the row is not used",
+        ),
+        _r(
             "spreadsheet_error",
             "error",
             "单元格是表格公式的错误值(如 #DIV/0!、#N/A),不是数据:请修正公式",
