@@ -397,6 +397,6 @@ def test_terminal_report_fits_a_narrow_terminal(tmp_path: Path) -> None:
 
     proc = cli("demo", "--out", str(tmp_path), env={"COLUMNS": "60"})
     assert proc.returncode == 0, proc.stderr
-    report = [line for line in proc.stdout.splitlines() if not line.startswith(("Demo data", "Wrote"))]
+    report = [line for line in proc.stdout.splitlines() if not line.startswith(("演示数据", "已写入"))]
     assert report and max(cell_len(line) for line in report) <= 60
     assert "\x1b[" not in proc.stdout  # no colour codes when not a terminal

@@ -675,7 +675,7 @@ def test_the_program_skips_interpreter_finalisation(tmp_path: Path) -> None:
     failed = probe("plan", "--demo", "--costs", costs)
     assert failed.returncode == 2 and "price 'abc' is not a number" in failed.stderr, failed.stderr
     assert "FINALISED" not in failed.stdout
-    done = probe("demo", "--out", tmp_path, "--format", "md")
+    done = probe("demo", "--out", tmp_path, "--format", "md", "--lang", "en")
     assert done.returncode == 0 and "FINALISED" not in done.stdout
     # stdout is a pipe (block-buffered): every line arrived, so it was flushed first.
     assert done.stdout.rstrip().endswith(f"Wrote md: {tmp_path / 'report.md'}")
@@ -684,7 +684,7 @@ def test_the_program_skips_interpreter_finalisation(tmp_path: Path) -> None:
 def test_exit_status_survives_the_exit_path(tmp_path: Path) -> None:
     """The program's own exit path (flush, then exit without finalisation) keeps every
     status and every line of output."""
-    ok = cli("demo", "--out", tmp_path, "--format", "md")
+    ok = cli("demo", "--out", tmp_path, "--format", "md", "--lang", "en")
     assert ok.returncode == 0 and ok.stdout.rstrip().endswith(f"Wrote md: {tmp_path / 'report.md'}")
     assert cli("demo", "-q", "--out", tmp_path, "--fail-on-not-certified").returncode == 3
     assert cli("evaluate").returncode == 2

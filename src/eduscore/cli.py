@@ -80,7 +80,10 @@ def _parser() -> argparse.ArgumentParser:
             help="enable a named preparation option (repeatable)",
         )
         sp.add_argument(
-            "--lang", choices=("zh", "en"), default="zh", help="language of the reports (default zh)"
+            "--lang",
+            choices=("zh", "en"),
+            default=None,
+            help="language of the reports and messages (default: EDUSCORE_LANG, else the locale; zh)",
         )
 
     def outputs(sp: argparse.ArgumentParser, default_out: str | None) -> None:
@@ -199,7 +202,7 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("framework")
     show.add_argument("--county", metavar="CODE", help="after the overlays that apply to this county")
     show.add_argument("--year", type=int)
-    show.add_argument("--lang", choices=("zh", "en"), default="zh")
+    show.add_argument("--lang", choices=("zh", "en"), default=None)
     ex = sub.add_parser("explain", help="show how a number of the result was derived")
     ex.add_argument("check", help="check id, e.g. cv.sports_area_per_student.primary or school_six_of_seven")
     inputs(ex)
@@ -231,6 +234,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     the ``eduscore`` program is :func:`entry`)."""
     _tolerant_streams()
     args = _parser().parse_args(argv)
+    if hasattr(args, "lang"):
+        args.lang = resolve_lang(args.lang)
     try:
         return _run(args)
     except EduscoreError as exc:
@@ -298,7 +303,13 @@ def _run(args: argparse.Namespace) -> int:
         from .report.template import write_template
 
         path = write_template(args.out, args.framework, county=args.county, year=args.year)
-        say(f"Wrote {path}: fill in the sheets and run  eduscore evaluate {path}")
+        run = evaluate_command(path, args.framework)
+        lang = resolve_lang(None)
+        say(
+            f"已写入 {path}:填好各表后运行  {run}"
+            if lang == "zh"
+            else f"Wrote {path}: fill in the sheets, then  {run}"
+        )
         return EXIT_OK
     if args.command == "whatif":
         return _whatif(args)
@@ -326,15 +337,30 @@ def _run(args: argparse.Namespace) -> int:
     if args.out is not None:
         formats = args.format or DEFAULT_FORMATS
         written = write_outputs(result, args.out, formats, args.lang)
-        say()
-        for fmt, path in zip(formats, written, strict=True):
-            say(f"Wrote {fmt}: {path}")
+        if not args.quiet:
+            say()
+            for fmt, path in zip(formats, written, strict=True):
+                say(wrote(args.lang, path, fmt))
     if args.json is not None:
         write_text(args.json, json_text(result.to_json()), named=True)
-        say(f"Wrote {args.json}")
+        if not args.quiet:
+            say(wrote(args.lang, args.json))
     if args.fail_on_not_certified and set(result.verdicts.column("verdict").to_pylist()) - {"certified"}:
         return EXIT_NOT_CERTIFIED
     return EXIT_OK
+
+
+def wrote(lang: str, path: object, what: str = "") -> str:
+    """'Wrote html: report.html' in the user's language."""
+    if lang == "zh":
+        return f"已写入 {what}:{path}" if what else f"已写入:{path}"
+    return f"Wrote {what}: {path}" if what else f"Wrote {path}"
+
+
+def evaluate_command(path: Path, framework: str) -> str:
+    """The command that evaluates a filled template (naming its framework unless default)."""
+    default = _parser().parse_args(["evaluate"]).framework
+    return f"eduscore evaluate {path}" + (f" --framework {framework}" if framework != default else "")
 
 
 def _plan(args: argparse.Namespace, result: Result) -> int:
@@ -362,9 +388,9 @@ def _plan(args: argparse.Namespace, result: Result) -> int:
             reports = _render(result, staging, ("html", "xlsx"), args.lang)
         say()
         for name in tables:
-            say(f"Wrote {args.out / f'{name}.csv'}")
+            say(wrote(args.lang, args.out / f"{name}.csv"))
         for fmt, path in zip(("html", "xlsx"), reports, strict=True):
-            say(f"Wrote {fmt}: {published(path, staging, args.out)}")
+            say(wrote(args.lang, published(path, staging, args.out), fmt))
     return EXIT_OK
 
 
@@ -453,7 +479,7 @@ def _whatif(args: argparse.Namespace) -> int:
                 write_csv_bom(table, staging / f"{name}.csv")
         say()
         for name in tables:
-            say(f"Wrote {args.out / f'{name}.csv'}")
+            say(wrote(args.lang, args.out / f"{name}.csv"))
     return EXIT_OK
 
 
@@ -461,7 +487,11 @@ def _inputs(args: argparse.Namespace) -> tuple[dict[str, Any], str | None]:
     given: dict[str, Any]
     if args.command == "demo" or getattr(args, "demo", False):
         if args.command == "demo":
-            say("Demo data: a SYNTHETIC county (示例县, code 990101), invented for illustration.\n")
+            say(
+                "演示数据:合成的示例县(代码 990101,SYNTHETIC),数字均为虚构。\n"
+                if args.lang == "zh"
+                else "Demo data: a SYNTHETIC county (示例县, code 990101), invented for illustration.\n"
+            )
         given = dict(demo_inputs())
         county = None
     else:

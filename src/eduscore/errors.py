@@ -66,7 +66,13 @@ def joined(*errors: EduscoreError) -> tuple[str, str]:
 
 def resolve_lang(explicit: str | None = None) -> str:
     """The user's language: ``explicit`` (``--lang``), else ``EDUSCORE_LANG``, else the
-    locale (Chinese when it names zh, otherwise English)."""
+    locale — English when it names another language (``en_US.UTF-8``), Chinese when it
+    names Chinese or none at all (``C``, ``POSIX``, unset: eduscore's readers are Chinese
+    bureaus first).
+
+    >>> resolve_lang("en"), resolve_lang("zh-CN")
+    ('en', 'zh')
+    """
     for candidate in (explicit, os.environ.get(ENV_LANG)):
         if candidate:
             code = candidate.strip().lower()[:2]
@@ -75,9 +81,16 @@ def resolve_lang(explicit: str | None = None) -> str:
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(var)
         if value:
-            return "zh" if value.lower().startswith("zh") else "en"
+            return _of_locale(value)
     try:
         current = locale.getlocale()[0] or ""
     except ValueError:  # pragma: no cover - a malformed locale setting
         current = ""
-    return "zh" if current.lower().startswith("zh") else "en"
+    return _of_locale(current)
+
+
+def _of_locale(name: str) -> str:
+    base = name.split(".")[0].split("@")[0].lower()
+    if base in ("", "c", "posix") or base.startswith("zh"):
+        return "zh"
+    return "en"

@@ -147,7 +147,8 @@ def _write_template(fw: Framework, path: Path) -> None:
         "   Leave unknown values empty, never 0: they are reported as not assessed.",
         "4. 红色表头为必填列。表头批注给出英文列名与类型。",
         "   Red headers are required; each header's comment gives the column name and type.",
-        "5. 运行 / run:  eduscore evaluate 本文件.xlsx --out 报告",
+        "5. 运行 / run:  eduscore evaluate 本文件.xlsx --out 报告"
+        + (f" --framework {fw.id}" if fw.id != "quality-balance-2017" else ""),
         "",
         "本模板的列由评估办法自动生成 / columns generated from the framework document.",
     ]
