@@ -448,7 +448,7 @@ def _broken_plugin(site: Path) -> dict[str, str]:
 
 
 def test_a_failed_plugin_keeps_every_county_from_certification(tmp_path: Path) -> None:
-    env = _broken_plugin(tmp_path / "site")
+    env = _broken_plugin(tmp_path / "site") | {"EDUSCORE_LANG": "en"}
     s, c = files(tmp_path)
     out = tmp_path / "r.json"
     proc = subprocess.run(
@@ -726,3 +726,16 @@ def test_a_row_shifted_by_an_unquoted_comma_says_so(tmp_path: Path) -> None:
     r = eduscore.evaluate(schools=path)
     rules = {(f["rule"], f["row"]) for f in r.findings.to_pylist()}
     assert ("cells_beyond_header", 2) in rules and not any(rule == "unknown_column" for rule, _ in rules)
+
+
+def test_one_bad_cell_of_the_county_row_leaves_only_that_value_missing(tmp_path: Path) -> None:
+    county = dict(passing.county(), rotation_backbone_share="25")  # a percentage without %
+    s = write_csv(passing.schools(), tmp_path / "学校.csv", ZH)
+    c = write_csv([county], tmp_path / "县.csv", ZH_COUNTIES)
+    r = eduscore.evaluate(schools=s, counties=c)
+    assert verdict(r) == "incomplete"
+    not_assessed = [c["check_id"] for c in r.checks.to_pylist() if c["status"] == "not_assessed"]
+    assert not_assessed == ["teacher_rotation.backbone", "inputs.rejected_rows"]
+    (f,) = [f for f in r.findings.to_pylist() if f["rule"] == "looks_like_percentage"]
+    assert f["severity"] == "error" and not f["rejects_row"] and "其余数据照常评估" in f["message_zh"]
+    assert r.accounting.column("rejected").to_pylist() == [0, 0]

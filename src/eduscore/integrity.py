@@ -58,11 +58,10 @@ def row_counties(t: pa.Table, table: str) -> pa.Table:
 
 
 def rejected_rows(findings: pa.Table, rows: pa.Table, parts: Sequence[tuple[str, str]]) -> pa.Table:
-    """The data rows rejected by an error (totals rows aside), with their county code (null
-    when it cannot be read), year and where they are: one row per rejected input row."""
-    errors = findings.filter(
-        pc.and_(findings.column("rejects_row"), pc.equal(findings.column("severity"), "error"))
-    )
+    """The data rows with an error — rejected, or (a county row) kept with a value not read —
+    with their county code (null when it cannot be read), year and where they are: one
+    row per input row. Totals rows are notices, not errors."""
+    errors = findings.filter(pc.equal(findings.column("severity"), "error"))
     keys = errors.select(["table", "row"]).group_by(["table", "row"], use_threads=False).aggregate([])
     keys = keys.rename_columns(["table", "_row"])
     table = pc.if_else(pc.equal(keys.column("table"), "sections"), "schools", keys.column("table"))
@@ -235,7 +234,7 @@ def integrity_checks(
             )
             reasons = pc.binary_join_element_wise(
                 pc.cast(counts, pa.string()),
-                pa.scalar(" rejected input row(s), not scored: "),
+                pa.scalar(" input row(s) with errors (rejected, or a value not read): "),
                 listing,
                 more,
                 pa.scalar(" — fix them (see the findings) to complete the evaluation"),

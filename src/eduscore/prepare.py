@@ -214,6 +214,8 @@ def normalise(
         everything = everything.filter(pc.invert(pc.is_in(everything.column("row"), totals.column("row"))))
     if used is not None:
         everything = validate.downgrade_unused(everything, set(used))
+    if table == "counties":
+        everything = validate.keep_rows_for_cells(everything)
     return t, validate.concat([everything, totals])
 
 

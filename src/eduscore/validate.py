@@ -376,6 +376,32 @@ def downgrade_unused(found: pa.Table, used: set[str]) -> pa.Table:
     return out.set_column(out.column_names.index("reason"), "reason", out.column("message_en"))
 
 
+KEPT_ZH = "此值不采用,该县其余数据照常评估"
+KEPT_EN = "this value is not used; the county's other facts are"
+
+
+def keep_rows_for_cells(found: pa.Table) -> pa.Table:
+    """A county row holds every fact of its county: one bad cell must not drop them all
+    (37 checks "missing input" for one mistyped rate). A cell error there keeps the row and
+    leaves only that value missing — still an error, which keeps the county from being
+    certified (see :mod:`eduscore.integrity`)."""
+    if found.num_rows == 0:
+        return found
+    cell_rules = pa.array(sorted(r.id for r in RULES.values() if r.cell))
+    hit = pc.and_(pc.is_in(found.column("rule"), cell_rules), found.column("rejects_row"))
+    if not pc.any(hit).as_py():
+        return found
+    out = found.set_column(
+        found.column_names.index("rejects_row"),
+        "rejects_row",
+        pc.if_else(hit, pa.scalar(False), found.column("rejects_row")),
+    )
+    for name, suffix, sep in (("message_zh", KEPT_ZH, ";"), ("message_en", KEPT_EN, "; ")):
+        joined = pc.binary_join_element_wise(out.column(name), pa.scalar(suffix), sep)
+        out = out.set_column(out.column_names.index(name), name, pc.if_else(hit, joined, out.column(name)))
+    return out.set_column(out.column_names.index("reason"), "reason", out.column("message_en"))
+
+
 def rejecting(found: pa.Table) -> pa.Table:
     """The findings that reject their row."""
     return found.filter(found.column("rejects_row"))

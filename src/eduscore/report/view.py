@@ -146,8 +146,10 @@ def number(x: float | None, digits: int = 3) -> str:
 
 _REASONS_ZH = (
     (
-        re.compile(r"^(\d+) rejected input row\(s\), not scored: (.+?) — fix them .*$"),
-        "{0} 行输入数据未采用,未计入评估:{1} — 请按“数据问题”修正后重新评估",
+        re.compile(
+            r"^(\d+) input row\(s\) with errors \(rejected, or a value not read\): (.+?) — fix them .*$"
+        ),
+        "{0} 行输入数据有错误(该行未采用,或某值未采用):{1} — 请按“数据问题”修正后重新评估",
     ),
     (
         re.compile(
