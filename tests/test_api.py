@@ -116,9 +116,11 @@ def test_rates_written_as_percentages() -> None:
     social = {c["county_code"]: c for c in r.checks.to_pylist() if c["check_id"] == "social_recognition"}
     assert social["990101"]["value"] == pytest.approx(0.85) and social["990101"]["status"] == "pass"
     assert social["990102"]["value"] == pytest.approx(0.9)
-    rej = r.rejected.to_pylist()
-    assert len(rej) == 1 and rej[0]["value"] == "85" and "looks like a percentage" in rej[0]["reason"]
-    assert rej[0]["row"] == 4  # the header is row 1
+    # A county row keeps its other facts: the bad value is an error that is not read.
+    errors = [f for f in r.findings.to_pylist() if f["severity"] == "error"]
+    assert len(errors) == 1 and errors[0]["value"] == "85" and "looks like a percentage" in errors[0]["reason"]
+    assert errors[0]["row"] == 4  # the header is row 1
+    assert r.verdict("990103") == "incomplete"
 
 
 def test_missing_required_column_is_a_clear_error() -> None:

@@ -739,3 +739,12 @@ def test_one_bad_cell_of_the_county_row_leaves_only_that_value_missing(tmp_path:
     (f,) = [f for f in r.findings.to_pylist() if f["rule"] == "looks_like_percentage"]
     assert f["severity"] == "error" and not f["rejects_row"] and "其余数据照常评估" in f["message_zh"]
     assert r.accounting.column("rejected").to_pylist() == [0, 0]
+
+
+def test_a_preschool_workbook_evaluated_as_quality_balance_names_the_framework(tmp_path: Path) -> None:
+    k = tmp_path / "幼儿园.csv"
+    write_csv(passing.kindergartens(), k, {c.name: c.zh for c in contract.KINDERGARTENS})
+    c = write_csv([passing.county()], tmp_path / "县.csv", ZH_COUNTIES)
+    with pytest.raises(eduscore.InputError) as err:
+        eduscore.evaluate(kindergartens=k, counties=c)
+    assert "--framework" in str(err.value) and "preschool-2020" in err.value.message("zh")

@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 
 from . import integrity, validate
 from .errors import InputError, joined
-from .framework import Framework, InputColumn, load_framework
+from .framework import Framework, InputColumn, builtin_ids, load_framework
 from .needs import raw_inputs
 from .overlay import assign_chains, rule_sets_for, with_rule_sets
 from .plugins import get_registry
@@ -29,7 +29,7 @@ from .prepare import (
     row_parts,
     split_by_level,
 )
-from .read import Limits, Loaded, TableLike, load_tables
+from .read import ROLE_ZH, Limits, Loaded, TableLike, load_tables
 from .result import Result, ScoredPart, build_result
 from .score import Engine
 
@@ -65,9 +65,24 @@ def evaluate(
     """
     fw = load_framework(framework)
     given = {"schools": schools, "counties": counties, "kindergartens": kindergartens}
-    needed = {"counties", "schools" if fw.unit == "sections" else "kindergartens"}
+    unit_role = "schools" if fw.unit == "sections" else "kindergartens"
+    needed = {"counties", unit_role}
     if all(given[name] is None for name in needed):
-        raise InputError(f"{fw.id} needs {' and '.join(sorted(needed))}; nothing was given")
+        raise InputError(
+            f"{fw.id} needs {' and '.join(sorted(needed))}; nothing was given",
+            zh=f"{fw.id} 需要{'和'.join(ROLE_ZH[n] for n in sorted(needed))}表;没有给出",
+        )
+    other = "kindergartens" if unit_role == "schools" else "schools"
+    if given[unit_role] is None and given[other] is not None:
+        # A preschool workbook evaluated as quality balance would come out "incomplete" on
+        # every item, with its kindergartens unused: say which framework it is for.
+        fits = [f for f in builtin_ids() if load_framework(f).unit != fw.unit]
+        raise InputError(
+            f"{fw.id} reads a {unit_role} table, but the input has {other} and no {unit_role}: "
+            f"give the framework with --framework ({' or '.join(fits)})",
+            zh=f"{fw.id} 评估的是{ROLE_ZH[unit_role]}表,但输入只有{ROLE_ZH[other]}表:"
+            f"请用 --framework 指定评估办法({' 或 '.join(fits)})",
+        )
     finding_parts: list[pa.Table] = []
     header_problems: list[InputError] = []
     inputs: dict[str, tuple[int, str]] = {}
