@@ -118,7 +118,9 @@ def test_rates_written_as_percentages() -> None:
     assert social["990102"]["value"] == pytest.approx(0.9)
     # A county row keeps its other facts: the bad value is an error that is not read.
     errors = [f for f in r.findings.to_pylist() if f["severity"] == "error"]
-    assert len(errors) == 1 and errors[0]["value"] == "85" and "looks like a percentage" in errors[0]["reason"]
+    assert (
+        len(errors) == 1 and errors[0]["value"] == "85" and "looks like a percentage" in errors[0]["reason"]
+    )
     assert errors[0]["row"] == 4  # the header is row 1
     assert r.verdict("990103") == "incomplete"
 

@@ -748,3 +748,29 @@ def test_a_preschool_workbook_evaluated_as_quality_balance_names_the_framework(t
     with pytest.raises(eduscore.InputError) as err:
         eduscore.evaluate(kindergartens=k, counties=c)
     assert "--framework" in str(err.value) and "preschool-2020" in err.value.message("zh")
+
+
+def test_cli_manners_files_after_options_format_without_out_and_a_closed_pipe(tmp_path: Path) -> None:
+    demo = Path(eduscore.__file__).parent / "demo"
+    schools, counties = str(demo / "schools.csv"), str(demo / "counties.csv")
+    after = cli("explain", "cv.sports_area_per_student.primary", "--county", "990101", schools, counties)
+    assert after.returncode == 0 and "0.116974" in after.stdout, after.stderr
+    bad = cli("explain", "cv.sports_area_per_student.primary", "--county", "990101", schools, "--nope")
+    assert bad.returncode == 2 and "--nope" in bad.stderr
+    no_out = cli("evaluate", schools, counties, "--format", "md", "--lang", "en")
+    assert no_out.returncode == 2 and "--format needs --out" in no_out.stderr
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "eduscore.cli", "demo", "--out", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()  # `eduscore demo | head -1`
+    err = proc.stderr.read().decode()
+    assert proc.wait() == 0 and "Traceback" not in err and "internal error" not in err
+    assert {p.name for p in tmp_path.iterdir() if not p.name.startswith(".")} == {
+        "report.html",
+        "report.xlsx",
+        "result.json",
+    }

@@ -22,7 +22,7 @@ import contextlib
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
@@ -233,7 +233,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit status (for use from Python and tests;
     the ``eduscore`` program is :func:`entry`)."""
     _tolerant_streams()
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, rest = parser.parse_known_args(argv)
+    # Files may come after options too (explain ID --county C 学校.csv 县.csv): argparse
+    # leaves them over once an option has been read.
+    strays = [r for r in rest if r.startswith("-") or not hasattr(args, "files")]
+    if strays:
+        parser.error(f"unrecognized arguments: {' '.join(strays)}")
+    if rest:
+        args.files = [*args.files, *map(Path, rest)]
     if hasattr(args, "lang"):
         args.lang = resolve_lang(args.lang)
     try:
@@ -245,6 +253,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:  # pragma: no cover
         return 130
+    except BrokenPipeError:  # the reader went away (eduscore … | head): nothing is wrong
+        return EXIT_OK
+    except SystemExit as exc:
+        # rich answers a broken pipe with SystemExit(1) after pointing stdout at devnull;
+        # nothing of eduscore's own raises SystemExit once the arguments are parsed.
+        return EXIT_OK if exc.code == 1 else int(exc.code or 0) if not isinstance(exc.code, str) else 1
     except Exception as exc:  # a bug, not bad input: say so plainly
         if args.debug:
             traceback.print_exc()
@@ -333,7 +347,15 @@ def _run(args: argparse.Namespace) -> int:
     if not args.quiet:
         from .report.terminal import print_report
 
-        print_report(result, lang=args.lang)
+        with _reader_may_leave():
+            print_report(result, lang=args.lang)
+    if args.format and args.out is None:
+        raise InputError(
+            "--format needs --out FOLDER (where to write the reports)",
+            zh="--format 需要用 --out 指定输出文件夹",
+        )
+    if args.out is not None and not str(args.out).strip():
+        raise InputError("--out is empty: give a folder", zh="--out 为空:请给出文件夹")
     if args.out is not None:
         formats = args.format or DEFAULT_FORMATS
         written = write_outputs(result, args.out, formats, args.lang)
@@ -348,6 +370,20 @@ def _run(args: argparse.Namespace) -> int:
     if args.fail_on_not_certified and set(result.verdicts.column("verdict").to_pylist()) - {"certified"}:
         return EXIT_NOT_CERTIFIED
     return EXIT_OK
+
+
+@contextlib.contextmanager
+def _reader_may_leave() -> Iterator[None]:
+    """``eduscore evaluate … | head``: when the reader of the terminal report goes away, the
+    report files are still written (rich answers a broken pipe with SystemExit(1))."""
+    try:
+        yield
+    except BrokenPipeError:
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except SystemExit as exc:
+        if exc.code != 1:
+            raise
 
 
 def wrote(lang: str, path: object, what: str = "") -> str:
