@@ -694,3 +694,11 @@ def test_a_csv_is_routed_by_its_id_column_before_its_name(tmp_path: Path) -> Non
     path = tmp_path / "县直学校.csv"
     path.write_text(f"{H}\n990101,A,甲,小学,100\n", encoding="utf-8")
     assert list(load_files([path])) == ["schools"]
+
+
+def test_a_csv_renamed_to_xlsx_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "学校.xlsx"
+    path.write_text(f"{H}\n990101,A,甲,小学,100\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_tables(path, "schools")
+    assert "a CSV?" in str(err.value) and ".csv" in err.value.message("zh")

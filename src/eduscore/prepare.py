@@ -253,10 +253,11 @@ def _blank_rows(where: validate.Where, runs: Iterable[tuple[int, int]], row_base
         where,
         pa.array([runs[0][0] + row_base], pa.int64()),
         "(row)",
-        pa.array([f"{count} rows: {shown}{more}"], pa.string()),
+        pa.array([f"{shown}{more}"], pa.string()),
         pa.array([True]),
         "blank_rows",
-        f"{count}: {shown}{more}",
+        f"共 {count} 行(第 {shown}{more} 行)",
+        f"{count} row{'s' if count != 1 else ''} ({shown}{more})",
     )
 
 

@@ -19,6 +19,7 @@ imports), the same for every workbook.
 
 from __future__ import annotations
 
+import codecs
 import html
 import json
 import os
@@ -77,9 +78,31 @@ def read_workbook(path: Path, limits: Limits) -> list[Sheet]:
             zh=f"{path}:这是以 {path.suffix} 命名的网页或 XML 文件,不是工作簿;"
             "请用 Excel 打开后另存为 .xlsx,或导出为 CSV",
         )
+    if not head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")) and _looks_like_text(head):
+        # Neither a zip (xlsx, ods) nor an OLE file (xls): a CSV renamed, most often.
+        raise InputError(
+            f"{path}: this is a text file (a CSV?) named {path.suffix}, not a workbook; "
+            "rename it to .csv, or open it in Excel and save it as .xlsx",
+            zh=f"{path}:这是以 {path.suffix} 命名的文本文件(CSV?),不是工作簿;请改名为 .csv,"
+            "或用 Excel 打开后另存为 .xlsx",
+        )
     if path.suffix.lower() in ZIPPED:
         check_zip(path, limits)
     return _in_child(path, limits)
+
+
+def _looks_like_text(head: bytes) -> bool:
+    """Whether the first bytes read as text (UTF-8 or GB18030, no control bytes but
+    tabs and line ends): a workbook's first bytes never do."""
+    if not head:
+        return False
+    for encoding in ("utf-8", "gb18030"):
+        try:  # the 512 bytes may end inside a character
+            text = codecs.getincrementaldecoder(encoding)().decode(head, final=False)
+        except UnicodeDecodeError:
+            continue
+        return all(ch.isprintable() or ch in "\t\r\n" for ch in text)
+    return False
 
 
 # --------------------------------------------------------------------------- checks before reading
