@@ -275,7 +275,9 @@ def _labels(parts: list[Loaded]) -> str:
     """``file!sheet`` of one table, ``file!sheet1, sheet2`` of several sheets of a workbook."""
     if len(parts) == 1:
         return parts[0].label
-    return f"{parts[0].source}!{', '.join(p.sheet for p in parts)}"
+    if len({p.source for p in parts}) == 1 and all(p.sheet for p in parts):
+        return f"{parts[0].source}!{', '.join(p.sheet for p in parts)}"
+    return ", ".join(p.label for p in parts)  # several files of one table
 
 
 def _displayed(findings: pa.Table, parts: list[tuple[str, str]]) -> pa.Table:

@@ -663,6 +663,11 @@ def api_mismatch(plugin: object) -> str:
     if declared is None:
         return f"it does not declare EDUSCORE_API_VERSION (this eduscore offers API version {API_VERSION})"
     if declared != API_VERSION:
+        if str(declared).strip() == str(API_VERSION):
+            return (
+                f"it declares EDUSCORE_API_VERSION = {declared!r}, text; write the number "
+                f"EDUSCORE_API_VERSION = {API_VERSION}"
+            )
         return f"it needs eduscore plugin API version {declared!r}; this eduscore offers {API_VERSION}"
     return ""
 
