@@ -143,11 +143,13 @@ def threshold_expression(
     return expr, None
 
 
-def _labels(kinds: Mapping[str, str]) -> dict[str, str]:
+def _labels(kinds: Mapping[str, str], fw: Framework | None = None) -> dict[str, str]:
     labels: dict[str, str] = {}
     for table in ("sections", "counties", "kindergartens"):
         for col in contract.TABLES[table]:
             labels.setdefault(col.name, col.zh)
+    for declared in fw.inputs if fw is not None else ():  # a rule set's own columns
+        labels.setdefault(declared.name, declared.zh)
     # A derived column is asked for by the raw columns a user fills in (小学班级数 …).
     for derived in DERIVED_COLUMNS:
         labels[derived] = raw_label(derived)
@@ -210,7 +212,7 @@ class Engine:
         self.unit_kinds = fw.column_kinds(fw.unit)
         self.unit_cols = Columns(self.unit_kinds)
         self.county_cols = Columns(fw.column_kinds("counties") | {"year": "number"})
-        self.labels = _labels(self.unit_kinds | fw.column_kinds("counties"))
+        self.labels = _labels(self.unit_kinds | fw.column_kinds("counties"), fw)
         enabled = set(relaxations)
         self.relaxations = [r for r in fw.rules_of("relaxation") if r.enabled or r.id in enabled]
 
