@@ -164,8 +164,15 @@ def test_a_misspelt_allow_list_fails_the_cli_instead_of_judging_by_national_rule
         check=False,
     )
     assert run.returncode != 0
-    # The demo reports in Chinese by default: the suggestion is there either way.
-    assert "'zhejaing'" in run.stderr and "是否应为 'zhejiang'" in run.stderr
+    assert "'zhejaing'" in run.stderr and "did you mean 'zhejiang'" in run.stderr
+    zh = subprocess.run(
+        [sys.executable, "-m", "eduscore.cli", "demo"],
+        capture_output=True,
+        text=True,
+        env={**env, "EDUSCORE_PLUGINS": "zhejaing", "EDUSCORE_LANG": "zh"},
+        check=False,
+    )
+    assert zh.returncode != 0 and "是否应为 'zhejiang'" in zh.stderr
 
 
 # --------------------------------------------------------------------------- 1. refused by name
@@ -175,6 +182,7 @@ def test_a_misspelt_allow_list_fails_the_cli_instead_of_judging_by_national_rule
 def test_a_plugin_whose_hook_raises_is_refused_by_name_and_the_others_keep_working(
     hook: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    monkeypatch.setenv("EDUSCORE_LANG", "en")
     install(monkeypatch, good=RuleSetPlugin(STRICTER), broken=raising(hook))
     registry = Registry()
     info = next(i for i in registry.plugins() if i.name == "broken")
@@ -356,8 +364,9 @@ def test_a_failing_plugin_does_not_take_down_the_commands(tmp_path: Path) -> Non
 
 
 def test_two_rule_sets_claiming_the_same_county_and_years_are_an_error(
-    register_plugin: Register, capsys: pytest.CaptureFixture[str]
+    register_plugin: Register, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("EDUSCORE_LANG", "en")
     register_plugin(RuleSetPlugin(rule_set("first-97", effective={"from": 2020, "until": 2024})), "first")
     register_plugin(RuleSetPlugin(rule_set("second-97", effective={"from": 2024, "until": None})), "second")
     registry = eduscore.get_registry()
