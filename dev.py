@@ -3,6 +3,7 @@
 
     python3 dev.py demo    # create .venv, install eduscore, evaluate the bundled demo county
     python3 dev.py test    # create .venv, install eduscore[test,dev], run ruff, mypy and pytest
+    python3 dev.py test --all   # the same, with the slow brute-force and fuzz tests (what CI runs)
 
 Everything is installed into ``.venv`` beside this file by pip, from the project's
 own ``pyproject.toml``; the virtual environment is re-synced whenever that file changes.
@@ -76,7 +77,10 @@ def main(argv: list[str]) -> None:
         _run(BIN / "ruff", "check", "src", "tests", "plugins", "docs", "benchmarks", "dev.py")
         _run(BIN / "ruff", "format", "--check", "src", "tests", "plugins", "docs", "benchmarks", "dev.py")
         _run(BIN / "mypy")
-        _run(PY, "-m", "pytest", *rest)
+        # Every core; the slow brute-force, fuzz and stress tests only with --all (CI).
+        selection = [] if "--all" in rest else ["-m", "not slow"]
+        rest = [a for a in rest if a != "--all"]
+        _run(PY, "-m", "pytest", "-n", "auto", *selection, *rest)
 
 
 if __name__ == "__main__":

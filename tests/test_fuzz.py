@@ -83,6 +83,7 @@ def test_truncated_files(tmp_path_factory: pytest.TempPathFactory, suffix: str, 
     survives(schools=path)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.text(max_size=300), st.sampled_from(["utf-16", "latin-1", "utf-8", "gb18030", "big5"]))
 def test_text_in_any_encoding(tmp_path_factory: pytest.TempPathFactory, text: str, encoding: str) -> None:
@@ -93,6 +94,7 @@ def test_text_in_any_encoding(tmp_path_factory: pytest.TempPathFactory, text: st
     survives(schools=path)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.lists(st.tuples(st.integers(0, 10**9), st.integers(0, 255)), min_size=1, max_size=8))
 def test_a_workbook_with_damaged_bytes(
@@ -186,6 +188,7 @@ NUMBERS = st.one_of(
 )
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.lists(NUMBERS, min_size=8, max_size=8))
 def test_huge_numbers_nan_and_infinity(values: list[float]) -> None:
@@ -202,6 +205,7 @@ def test_huge_numbers_nan_and_infinity(values: list[float]) -> None:
         assert c["value"] is None or math.isfinite(c["value"])
 
 
+@pytest.mark.slow
 def test_empty_sheets_one_column_files_and_100000_columns_with_a_raised_limit(tmp_path: Path) -> None:
     import xlsxwriter
 

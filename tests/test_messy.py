@@ -64,6 +64,7 @@ MESS = st.sampled_from(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(schools_tables(max_schools=15), st.data())
 def test_accounting_holds_on_generated_messy_tables(schools: pa.Table, data: st.DataObject) -> None:

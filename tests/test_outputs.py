@@ -592,6 +592,7 @@ def _verdicts(out: Path) -> tuple[str, str, str] | None:
     return from_json, from_csv, from_md
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="the folder lock is POSIX flock")
 def test_concurrent_runs_into_one_folder_never_mix_their_files(tmp_path: Path) -> None:
     """Two processes write different results into one folder, many times. Whenever a

@@ -108,6 +108,7 @@ def test_prices_choose_the_cheapest_way_to_six_of_seven() -> None:
     assert gaps["teachers_above_degree_per_100"]["addition"] == 2.0
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(schools_tables(min_schools=1, max_schools=12, missing=False), st.data())
 def test_six_of_seven_choice_is_the_cheapest_of_all_choices(schools: pa.Table, data: st.DataObject) -> None:
@@ -150,6 +151,7 @@ def test_water_fill_worked_example() -> None:
     assert _cv(new, np.array([100.0, 100.0])) <= 0.25
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(st.tuples(st.integers(20, 2000), st.floats(0.5, 20.0)), min_size=2, max_size=4),
@@ -179,6 +181,7 @@ def test_water_fill_is_no_worse_than_brute_force(schools: list[tuple[int, float]
     assert best <= ours + float(w.sum()) * (steps[1] - steps[0]) + 1e-6
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.tuples(st.integers(30, 400), st.integers(0, 12)), min_size=2, max_size=4))
 def test_whole_teachers_within_one_per_receiving_school_of_the_integer_optimum(

@@ -148,6 +148,7 @@ def test_margins_worked_example_and_signs() -> None:
     assert all(o >= safest_risk - 1e-12 for o in others if o is not None)
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None)
 @given(schools_tables(max_schools=12, missing=False), st.floats(0.001, 0.3))
 def test_margin_growth_predicts_the_whatif(schools: pa.Table, growth: float) -> None:

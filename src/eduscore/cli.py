@@ -225,8 +225,11 @@ def _tolerant_streams() -> None:
 
 def say(text: object = "", file: IO[str] | None = None) -> None:
     """Print a line of the CLI's own output. Messages quote file names, school names and
-    cell values, so control characters are shown visibly, never sent to the terminal."""
-    print(visible(str(text), multiline=True), file=file if file is not None else sys.stdout)
+    cell values, so control characters are shown visibly, never sent to the terminal.
+    When the reader has gone away (``eduscore demo | head -1``) the rest of the output is
+    dropped and the run goes on: the report files are still written."""
+    with _reader_may_leave():
+        print(visible(str(text), multiline=True), file=file if file is not None else sys.stdout)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
