@@ -6,7 +6,7 @@
 Every measurement runs in a fresh process, so that its peak resident memory (VmHWM) is
 its own. It prints:
 
-1. the cost of reading a workbook in a capped child process (``eduscore.read``) against
+1. the cost of reading a workbook in a capped child process (``eduscore.inputs.read``) against
    fastexcel called directly in the same process, on a 10-row and a 200,000-row workbook;
 2. reading a large CSV of the national synthetic schools: eduscore against
    ``pyarrow.csv.read_csv`` (the floor: what eduscore calls, without record numbers) and
@@ -33,7 +33,7 @@ def hwm():
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
 import pyarrow as pa, pyarrow.csv as pacsv
-from eduscore.read import load_table
+from eduscore.inputs.read import load_table
 if mode == "fastexcel":
     import fastexcel
 def run():

@@ -108,7 +108,7 @@ CHILD = """
 import json, sys, time, gc
 import pyarrow.parquet as pq
 import eduscore
-from eduscore.synthetic import national
+from eduscore.synthetic import national  # noqa: E402
 mode, scale = sys.argv[1], float(sys.argv[2])
 fw = eduscore.load_framework("quality-balance-2017")
 if mode == "resources":  # the baselines' work: per-section values, six-of-seven, the CVs
@@ -314,7 +314,7 @@ def main() -> None:
 def reading(schools: pa.Table, repeat: int) -> None:
     import xlsxwriter
 
-    from eduscore.read import load_table
+    from eduscore.inputs.read import load_table
 
     rows = schools.to_pylist()
     with tempfile.TemporaryDirectory() as tmp:

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import eduscore
-from eduscore.analysis import decompose
+from eduscore.planning.analysis import decompose
 from eduscore.testing import schools_tables
 
 

@@ -12,8 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 
 import eduscore
-from eduscore import contract
-from eduscore.framework import load_schema
+from eduscore.model import contract
+from eduscore.model.framework import load_schema
 from helpers import AT_THRESHOLD_PRIMARY, school, table
 
 

@@ -23,8 +23,8 @@ import pytest
 import xlsxwriter
 
 from eduscore.errors import LimitError
-from eduscore.limits import physical_memory
-from eduscore.read import Limits, load_tables
+from eduscore.inputs.limits import physical_memory
+from eduscore.inputs.read import Limits, load_tables
 
 CAP = 3 * 1024**3
 # The CLI under a memory cap set by the process itself (no preexec_fn: the test process has threads).
@@ -275,11 +275,12 @@ def test_a_sheet_wider_than_the_column_limit_is_refused(tmp_path: Path) -> None:
 
 def test_the_process_limit_is_never_exceeded_by_the_child() -> None:
     """The child's cap is max_memory_mb, or the caller's own hard limit when lower."""
-    from eduscore.read_excel import memory_cap
+    from eduscore.inputs.read_excel import memory_cap
 
     assert memory_cap(Limits(max_memory_mb=100)) == 100 * 1024 * 1024
     code = (
-        "import resource; from eduscore.read_excel import memory_cap; from eduscore.read import Limits; "
+        "import resource; from eduscore.inputs.read_excel import memory_cap; "
+        "from eduscore.inputs.read import Limits; "
         f"resource.setrlimit(resource.RLIMIT_AS, ({CAP}, {CAP})); "
         "print(memory_cap(Limits(max_memory_mb=100_000)))"
     )

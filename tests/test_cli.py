@@ -17,8 +17,8 @@ import pyarrow.csv as pacsv
 import pytest
 
 import eduscore
-from eduscore import contract
-from eduscore.framework import load_schema
+from eduscore.model import contract
+from eduscore.model.framework import load_schema
 from eduscore.report.html import render_html
 from eduscore.report.markdown import render_markdown
 from eduscore.report.xlsx import CV_SHEET, write_xlsx

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from eduscore.dispersion import weighted_dispersion
+from eduscore.engine.dispersion import weighted_dispersion
 from reference import weighted_cv
 
 students = st.integers(min_value=0, max_value=5000)
@@ -154,7 +154,7 @@ def test_zero_student_sections_carry_no_weight(pairs: list[tuple[float, int]]) -
 
 
 def test_dense_codes_give_a_missing_key_its_own_group() -> None:
-    from eduscore.dispersion import dense_codes
+    from eduscore.engine.dispersion import dense_codes
 
     for column in (
         pa.chunked_array([["a", None], ["b", "a", None]]),

@@ -9,28 +9,28 @@ from pathlib import Path
 
 import pytest
 
-from eduscore.reference_doc import reference
+from eduscore.report.reference import reference
 
 ROOT = Path(__file__).resolve().parents[1]
 MODULES = [
     "eduscore",
-    "eduscore.formula",
-    "eduscore.framework",
-    "eduscore.evaluate",
+    "eduscore.model.formula",
+    "eduscore.model.framework",
+    "eduscore.engine.evaluate",
     "eduscore.testing",
-    "eduscore.grading",
-    "eduscore.overlay",
-    "eduscore.analysis",
-    "eduscore.plan",
-    "eduscore.margins",
-    "eduscore.whatif",
+    "eduscore.engine.grading",
+    "eduscore.plugins.overlay",
+    "eduscore.planning.analysis",
+    "eduscore.planning.plan",
+    "eduscore.planning.margins",
+    "eduscore.planning.whatif",
 ]
 
 
 def test_indicator_reference_is_generated_from_the_documents() -> None:
     committed = (ROOT / "docs" / "indicators.md").read_text("utf-8")
     assert committed == reference(), (
-        "docs/indicators.md is stale: run python -m eduscore.reference_doc > docs/indicators.md"
+        "docs/indicators.md is stale: run python -m eduscore.report.reference > docs/indicators.md"
     )
 
 
@@ -63,7 +63,7 @@ def test_readme_quick_start_has_exactly_the_two_commands() -> None:
 
 
 def test_every_validation_rule_is_documented() -> None:
-    from eduscore.validate import RULES
+    from eduscore.inputs.validate import RULES
 
     page = (ROOT / "docs" / "validation.md").read_text("utf-8")
     for rule in RULES.values():

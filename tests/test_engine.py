@@ -262,12 +262,9 @@ def test_long_form_equals_wide_form() -> None:
             "multimedia_classrooms",
         )
     ]
-    from eduscore.framework import load_framework
-    from eduscore.prepare import (
-        normalise,
-        split_by_level,  # the long form a user would hand in
-    )
-    from eduscore.read import load_table
+    from eduscore.inputs.prepare import normalise, split_by_level
+    from eduscore.inputs.read import load_table
+    from eduscore.plugins.catalog import load_framework
 
     schools, _ = normalise(load_table(eduscore.demo_inputs()["schools"], "schools"), "schools")
     sections = split_by_level(schools, load_framework("quality-balance-2017"))

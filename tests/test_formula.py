@@ -11,8 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from eduscore.errors import FormulaError
-from eduscore.formula import Columns, compile_formula, names, parse
-from eduscore.score import evaluate_expression
+from eduscore.model.formula import Columns, compile_formula, evaluate_expression, names, parse
 
 COLS = Columns(
     {"students": "number", "teachers": "number", "school_type": "text", "ok": "bool", "year": "number"}
@@ -114,7 +113,7 @@ expr_text = st.recursive(
 
 
 def slow(text: str, row: dict[str, float | None]) -> float | None:
-    from eduscore.formula import Binary, Name, Num
+    from eduscore.model.formula import Binary, Name, Num
 
     def ev(node: object) -> float | None:
         if isinstance(node, Num):
@@ -175,7 +174,7 @@ def test_formula_limits_raise_formula_errors_not_recursion(text: str, needle: st
 
 
 def test_formulas_within_the_limits_still_work() -> None:
-    from eduscore.formula import MAX_FORMULA_DEPTH, MAX_FORMULA_NESTING
+    from eduscore.model.formula import MAX_FORMULA_DEPTH, MAX_FORMULA_NESTING
 
     nested = "(" * MAX_FORMULA_NESTING + "students" + ")" * MAX_FORMULA_NESTING
     assert run(nested, TABLE)[0] == 100.0

@@ -13,7 +13,7 @@ import pytest
 
 import eduscore
 from eduscore.errors import FrameworkError
-from eduscore.framework import framework_from_dict, load_schema
+from eduscore.model.framework import framework_from_dict, load_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -261,7 +261,7 @@ def test_a_parsed_document_nested_too_deeply_is_refused() -> None:
 
 
 def test_a_document_larger_than_the_limit_is_refused_unread(tmp_path: Path) -> None:
-    from eduscore.framework import MAX_DOCUMENT_BYTES
+    from eduscore.model.framework import MAX_DOCUMENT_BYTES
 
     path = tmp_path / "big.json"
     path.write_text('{"id": "' + "x" * MAX_DOCUMENT_BYTES + '"}', "utf-8")

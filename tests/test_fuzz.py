@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 
 import eduscore
 from eduscore.errors import EduscoreError, InputError
-from eduscore.framework import framework_from_dict
-from eduscore.read import Limits
+from eduscore.inputs.read import Limits
+from eduscore.model.framework import framework_from_dict
 from helpers import AT_THRESHOLD_PRIMARY, school, table
 
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

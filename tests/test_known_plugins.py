@@ -1,4 +1,4 @@
-"""The list of the project's province plugins (``src/eduscore/known_plugins.json``), which
+"""The list of the project's province plugins (``src/eduscore/plugins/known_plugins.json``), which
 lets eduscore say when a county's province rules are not installed, equals ``plugins/``."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import json
 import tomllib
 from pathlib import Path
 
-from eduscore.plugins import known_rule_sets
+from eduscore.plugins.registry import known_rule_sets
 
 PLUGINS = Path(__file__).parents[1] / "plugins"
 

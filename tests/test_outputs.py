@@ -32,10 +32,11 @@ import pyarrow.parquet as pq
 import pytest
 
 import eduscore
-from eduscore.cli import write_outputs
 from eduscore.demo import demo_path
-from eduscore.hookspecs import hookimpl
-from eduscore.records import Renderer
+from eduscore.model.records import Renderer
+from eduscore.plugins.hookspecs import hookimpl
+from eduscore.report.context import RenderContext
+from eduscore.report.formats import write_outputs
 
 FORMATS = ("json", "csv", "parquet", "md", "html", "xlsx")
 
@@ -186,7 +187,7 @@ def test_plan_and_whatif_csvs_never_start_a_formula(tmp_path: Path, command: str
 
 
 def test_write_csv_bom_neutralises_dictionary_and_list_columns(tmp_path: Path) -> None:
-    from eduscore.builtin import write_csv_bom
+    from eduscore.report.formats import write_csv_bom
 
     table = pa.table(
         {
@@ -334,11 +335,11 @@ def _salt(table: pa.Table) -> pa.Table:
     return table
 
 
-def salted_result() -> eduscore.Result:
+def salted_result(lang: str = "zh") -> RenderContext:
     """The demo result with NaN and ±inf in every float cell of every table, and of the
     analyses the reports show (plan, margins, risks, decomposition)."""
     result = eduscore.evaluate(**eduscore.demo_inputs())
-    a = result.analyses()
+    a = eduscore.analyse(result)
     assert a.plan is not None and a.decomposition is not None
     plan = attrs.evolve(
         a.plan, **{k: _salt(getattr(a.plan, k)) for k in ("gaps", "cv", "checks", "schools", "sections")}
@@ -346,7 +347,8 @@ def salted_result() -> eduscore.Result:
     analyses = attrs.evolve(
         a, plan=plan, margins=_salt(a.margins), risks=_salt(a.risks), decomposition=_salt(a.decomposition)
     )
-    salted = attrs.evolve(result, **{name: _salt(t) for name, t in result.tables().items()})
+    tables = {name: _salt(t) for name, t in result.tables().items()}
+    salted = RenderContext(attrs.evolve(result, **tables), lang)
     salted._analyses = analyses
     return salted
 
@@ -360,8 +362,9 @@ def _strict_json(text: str) -> Any:
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_every_writer_copes_with_nan_and_infinity(tmp_path: Path, lang: str) -> None:
-    result = salted_result()
-    written = write_outputs(result, tmp_path, FORMATS, lang)
+    context = salted_result(lang)
+    result = context.result
+    written = write_outputs(context, tmp_path, FORMATS)
     assert len(written) == len(FORMATS)
     _strict_json((tmp_path / "result.json").read_text("utf-8"))
     for path in tmp_path.glob("*.csv"):
@@ -519,14 +522,14 @@ def test_a_symlink_in_the_output_folder_is_replaced_not_written_through(tmp_path
 
 
 def test_plugin_renderers_never_write_through_a_symlink(register_plugin: Any, tmp_path: Path) -> None:
-    def render_note(result: eduscore.Result, out: Path, lang: str) -> Path:
+    def render_note(context: Any, out: Path) -> Path:
         (out / "notes").mkdir(exist_ok=True)
-        (out / "notes" / "note.txt").write_text(str(result.verdicts.num_rows))
+        (out / "notes" / "note.txt").write_text(str(context.result.verdicts.num_rows))
         (out / "note.txt").write_text("top")
         return out / "notes" / "note.txt"
 
     class Notes:
-        EDUSCORE_API_VERSION = 1
+        EDUSCORE_API_VERSION = 2
 
         @hookimpl
         def eduscore_renderers(self) -> Iterator[Renderer]:
@@ -554,7 +557,7 @@ WRITER = textwrap.dedent(
     import sys
     from pathlib import Path
     import eduscore
-    from eduscore.cli import write_outputs
+    from eduscore.report.formats import write_outputs
 
     out, which, rounds = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
     if which == "demo":

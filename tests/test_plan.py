@@ -12,9 +12,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import eduscore
+from eduscore.engine.score import THRESHOLD_TOLERANCE
 from eduscore.errors import InputError
-from eduscore.plan import make_plan, resources, water_fill, weighted_cv
-from eduscore.score import THRESHOLD_TOLERANCE
+from eduscore.planning.plan import make_plan, resources, water_fill, weighted_cv
 from eduscore.testing.strategies import schools_tables
 from helpers import AT_THRESHOLD_PRIMARY, school, table
 
@@ -287,5 +287,5 @@ def test_costs_must_name_every_resource() -> None:
 
 def test_preschool_has_no_resource_plan_but_margins() -> None:
     result = eduscore.evaluate(**eduscore.demo_inputs(), framework="preschool-2020")
-    analyses = result.analyses()
+    analyses = eduscore.analyse(result)
     assert analyses.plan is None and analyses.margins.num_rows > 0

@@ -26,20 +26,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import eduscore
-from eduscore import plugins as plugins_module
 from eduscore.cli import print_plugins
 from eduscore.errors import FrameworkError
-from eduscore.framework import Framework, framework_from_dict, framework_to_dict, load_framework
-from eduscore.hookspecs import hookimpl
-from eduscore.overlay import (
-    applicable_rule_sets,
-    apply_rule_set,
-    effective_framework,
-    relaxations_between,
-    with_rule_sets,
-)
-from eduscore.plugins import HOOK_RECORDS, PluginError, Registry
-from eduscore.records import RuleSet
+from eduscore.model.framework import Framework, framework_from_dict, framework_to_dict
+from eduscore.model.records import RuleSet
+from eduscore.plugins import registry as plugins_module
+from eduscore.plugins.catalog import applicable_rule_sets, effective_framework, load_framework, with_rule_sets
+from eduscore.plugins.hookspecs import hookimpl
+from eduscore.plugins.overlay import apply_rule_set, relaxations_between
+from eduscore.plugins.registry import HOOK_RECORDS, PluginError, Registry
 from eduscore.testing.conformance import RuleSetConformance
 from helpers import AT_THRESHOLD_PRIMARY, school, table
 
@@ -72,7 +67,7 @@ def patch(target: str, relaxes: bool = False, **fields: Any) -> dict[str, Any]:
 
 
 class RuleSetPlugin:
-    EDUSCORE_API_VERSION = 1
+    EDUSCORE_API_VERSION = 2
 
     def __init__(self, *docs: dict[str, Any]) -> None:
         self.docs = docs
@@ -89,7 +84,7 @@ def raising(hook: str) -> object:
     def boom(self: object) -> list[object]:
         raise RuntimeError("boom")
 
-    return type("Broken", (), {"EDUSCORE_API_VERSION": 1, hook: hookimpl(boom)})()
+    return type("Broken", (), {"EDUSCORE_API_VERSION": 2, hook: hookimpl(boom)})()
 
 
 def yielding(hook: str, *records: object) -> object:
@@ -98,7 +93,7 @@ def yielding(hook: str, *records: object) -> object:
     def produce(self: object) -> list[object]:
         return list(records)
 
-    return type("Plugin", (), {"EDUSCORE_API_VERSION": 1, hook: hookimpl(produce)})()
+    return type("Plugin", (), {"EDUSCORE_API_VERSION": 2, hook: hookimpl(produce)})()
 
 
 STRICTER = rule_set(
@@ -215,7 +210,7 @@ def test_every_kind_of_broken_plugin_is_a_problem_but_switched_off_ones_are_not(
     class Nothing:
         """Built without its JSON: the hook is there, the documents are not."""
 
-        EDUSCORE_API_VERSION = 1
+        EDUSCORE_API_VERSION = 2
 
         @hookimpl
         def eduscore_rule_sets(self) -> list[RuleSet]:
@@ -320,8 +315,8 @@ def test_a_failing_plugin_does_not_take_down_the_commands(tmp_path: Path) -> Non
     site = tmp_path / "site"
     (site / "eduscore_test_broken").mkdir(parents=True)
     (site / "eduscore_test_broken" / "__init__.py").write_text(
-        "from eduscore.hookspecs import hookimpl\n"
-        "EDUSCORE_API_VERSION = 1\n\n"
+        "from eduscore.plugins.hookspecs import hookimpl\n"
+        "EDUSCORE_API_VERSION = 2\n\n"
         "@hookimpl\n"
         "def eduscore_rule_sets():\n"
         "    raise ValueError('the province file is missing')\n"

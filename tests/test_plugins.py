@@ -18,11 +18,12 @@ import pyarrow.compute as pc
 import pytest
 
 import eduscore
-from eduscore import hookspecs
-from eduscore.cli import write_outputs
-from eduscore.hookspecs import hookimpl
-from eduscore.plugins import PluginError, Registry
-from eduscore.records import FrameworkDoc, PreparationStep, Renderer, RuleSet
+from eduscore.model.records import FrameworkDoc, PreparationStep, Renderer, RuleSet
+from eduscore.plugins import hookspecs
+from eduscore.plugins.hookspecs import hookimpl
+from eduscore.plugins.registry import PluginError, Registry
+from eduscore.report.context import RenderContext
+from eduscore.report.formats import write_outputs
 from eduscore.synthetic import national
 from helpers import AT_THRESHOLD_PRIMARY, school, table
 
@@ -46,7 +47,7 @@ def rule_set(**changes: Any) -> dict[str, Any]:
 
 
 class RuleSetPlugin:
-    EDUSCORE_API_VERSION = 1
+    EDUSCORE_API_VERSION = 2
 
     def __init__(self, *docs: dict[str, Any]) -> None:
         self.docs = docs
@@ -69,7 +70,7 @@ def test_hook_eduscore_frameworks(register_plugin: Register) -> None:
     raw = json.loads((resources.files("eduscore") / "frameworks" / "preschool-2020.json").read_text("utf-8"))
 
     class Frameworks:
-        EDUSCORE_API_VERSION = 1
+        EDUSCORE_API_VERSION = 2
 
         @hookimpl
         def eduscore_frameworks(self) -> Iterator[FrameworkDoc]:
@@ -90,7 +91,7 @@ def test_hook_eduscore_frameworks(register_plugin: Register) -> None:
 
 def test_duplicate_ids_are_rejected_naming_both_plugins(register_plugin: Register) -> None:
     class Clash:
-        EDUSCORE_API_VERSION = 1
+        EDUSCORE_API_VERSION = 2
 
         def __init__(self, framework_id: str) -> None:
             self.framework_id = framework_id
@@ -230,7 +231,7 @@ def test_hook_eduscore_preparation_steps(register_plugin: Register) -> None:
         return units.set_column(i, "teaching_aux_area_m2", pc.divide(units.column(i), 2.0))
 
     class Steps:
-        EDUSCORE_API_VERSION = 1
+        EDUSCORE_API_VERSION = 2
 
         @hookimpl
         def eduscore_preparation_steps(self) -> Iterator[PreparationStep]:
@@ -274,14 +275,14 @@ def test_hook_eduscore_preparation_steps(register_plugin: Register) -> None:
 
 
 def test_hook_eduscore_renderers(register_plugin: Register, tmp_path: Path) -> None:
-    def render_count(result: eduscore.Result, out: Path, lang: str) -> Path:
+    def render_count(context: RenderContext, out: Path) -> Path:
         out.mkdir(parents=True, exist_ok=True)
         path = out / "count.txt"
-        path.write_text(str(result.verdicts.num_rows))
+        path.write_text(str(context.result.verdicts.num_rows))
         return path
 
     class Renderers:
-        EDUSCORE_API_VERSION = 1
+        EDUSCORE_API_VERSION = 2
 
         @hookimpl
         def eduscore_renderers(self) -> Iterator[Renderer]:
@@ -297,7 +298,7 @@ def test_hook_eduscore_renderers(register_plugin: Register, tmp_path: Path) -> N
 
 def test_a_misspelt_hook_fails_loudly() -> None:
     class Typo:
-        EDUSCORE_API_VERSION = 1
+        EDUSCORE_API_VERSION = 2
 
         @hookimpl
         def eduscore_rule_set(self) -> list[RuleSet]:  # missing the final "s"
@@ -308,7 +309,7 @@ def test_a_misspelt_hook_fails_loudly() -> None:
 
 
 @pytest.mark.parametrize(
-    ("version", "needle"), [(None, "does not declare"), (2, "needs eduscore plugin API version 2")]
+    ("version", "needle"), [(None, "does not declare"), (1, "needs eduscore plugin API version 1")]
 )
 def test_an_incompatible_plugin_is_refused_by_name(version: int | None, needle: str) -> None:
     class Old:

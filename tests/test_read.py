@@ -24,9 +24,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import eduscore
-from eduscore import read_csv
 from eduscore.errors import InputError, LimitError
-from eduscore.read import Limits, Loaded, load_files, load_table, load_tables, role_of_sheet
+from eduscore.inputs import read_csv
+from eduscore.inputs.read import Limits, Loaded, load_files, load_table, load_tables, role_of_sheet
 
 HEADER = ["县区代码", "学校标识码", "学校名称", "学校类型", "小学在校生数"]
 H = ",".join(HEADER)
@@ -642,7 +642,7 @@ def test_limits_must_be_positive() -> None:
     assert proc.returncode == 2 and "reading limits" in proc.stderr and "Traceback" not in proc.stderr
 
 
-@pytest.mark.parametrize("module", ["eduscore.read", "eduscore.limits"])
+@pytest.mark.parametrize("module", ["eduscore.inputs.read", "eduscore.inputs.limits"])
 def test_docstring_examples(module: str) -> None:
     import doctest
     import importlib

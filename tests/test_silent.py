@@ -24,9 +24,9 @@ from hypothesis import strategies as st
 
 import eduscore
 import passing
-from eduscore import contract
-from eduscore.framework import load_framework
-from eduscore.needs import raw_inputs
+from eduscore.model import contract
+from eduscore.model.needs import raw_inputs
+from eduscore.plugins.catalog import load_framework
 from helpers import table
 
 ZH = {c.name: c.zh for c in contract.SCHOOLS} | {"equipment_value_10k_cny": "教学仪器设备值(万元)"}
@@ -433,8 +433,8 @@ def _broken_plugin(site: Path) -> dict[str, str]:
     """A real installed distribution whose rule-set hook raises (on ``PYTHONPATH``)."""
     (site / "eduscore_test_broken").mkdir(parents=True)
     (site / "eduscore_test_broken" / "__init__.py").write_text(
-        "from eduscore.hookspecs import hookimpl\n"
-        "EDUSCORE_API_VERSION = 1\n\n"
+        "from eduscore.plugins.hookspecs import hookimpl\n"
+        "EDUSCORE_API_VERSION = 2\n\n"
         "@hookimpl\n"
         "def eduscore_rule_sets():\n"
         "    raise ValueError('the province file is missing')\n"
@@ -626,7 +626,7 @@ def test_yuan_under_a_wan_yuan_header_is_pointed_at(tmp_path: Path) -> None:
 def test_a_province_whose_plugin_is_not_installed_is_not_certified_on_national_rules(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from eduscore import plugins
+    from eduscore.plugins import registry as plugins
 
     bare = plugins.Registry(discover=False)  # eduscore alone: no province plugin installed
     monkeypatch.setattr(plugins, "_registry", lambda: bare)
@@ -650,7 +650,7 @@ def test_a_province_whose_plugin_is_not_installed_is_not_certified_on_national_r
 def test_a_plugin_switched_off_on_purpose_is_named_in_the_result(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from eduscore import plugins
+    from eduscore.plugins import registry as plugins
 
     monkeypatch.setenv("EDUSCORE_DISABLE_PLUGINS", "zhejiang")
     plugins.reset_registry()

@@ -17,8 +17,8 @@ import openpyxl
 import pytest
 
 import passing
-from eduscore import contract
-from eduscore.overlay import effective_framework
+from eduscore.model import contract
+from eduscore.plugins.catalog import effective_framework
 
 CASES = [
     ("quality-balance-2017", None),

@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 
 import eduscore
 from eduscore.errors import InputError
-from eduscore.margins import margins, nearest_risks
+from eduscore.planning.margins import margins, nearest_risks
+from eduscore.planning.whatif import compare_years, whatif
 from eduscore.testing.strategies import schools_tables
-from eduscore.whatif import compare_years, whatif
 from helpers import AT_THRESHOLD_PRIMARY, school, table
 
 

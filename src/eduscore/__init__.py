@@ -7,19 +7,23 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from eduscore._version import __version__
+from eduscore.demo import demo_inputs
+from eduscore.engine.evaluate import evaluate
+from eduscore.errors import EduscoreError, FormulaError, FrameworkError, InputError
+from eduscore.model.framework import Framework, Indicator, Rule
+from eduscore.planning.analysis import analyse, decompose
+from eduscore.planning.margins import margins
+from eduscore.planning.plan import make_plan
+from eduscore.planning.whatif import compare_years, whatif
+from eduscore.plugins.catalog import applicable_rule_sets, builtin_ids, effective_framework, load_framework
+from eduscore.plugins.registry import add_builtin_part, get_registry
+from eduscore.report import formats as _formats
+from eduscore.result import Result
 
-from .analysis import analyse, decompose
-from .demo import demo_inputs
-from .errors import EduscoreError, FormulaError, FrameworkError, InputError
-from .evaluate import evaluate
-from .framework import Framework, Indicator, Rule, builtin_ids, load_framework
-from .margins import margins
-from .overlay import applicable_rule_sets, effective_framework
-from .plan import make_plan
-from .plugins import get_registry
-from .result import Result
-from .whatif import compare_years, whatif
+# The composition root: the report layer's output formats join the built-in plugin here,
+# so the plugin layer below never imports the report layer above it.
+add_builtin_part(_formats)
 
 
 def frameworks() -> list[str]:

@@ -28,18 +28,20 @@ from typing import IO, Any, NoReturn
 
 import attrs
 
-from . import __version__
-from .demo import demo_inputs
-from .errors import EduscoreError, InputError, OutputError, resolve_lang
-from .evaluate import evaluate
-from .framework import builtin_ids, load_framework
-from .limits import HELP as LIMIT_HELP
-from .limits import OPTIONS as LIMIT_OPTIONS
-from .plugins import get_registry
-from .read import Limits, load_files
-from .report.files import output_folder, published, write_text
-from .report.text import json_text, visible
-from .result import Result
+from eduscore._version import __version__
+from eduscore.demo import demo_inputs
+from eduscore.engine.evaluate import evaluate
+from eduscore.errors import EduscoreError, InputError, resolve_lang
+from eduscore.inputs.limits import HELP as LIMIT_HELP
+from eduscore.inputs.limits import OPTIONS as LIMIT_OPTIONS
+from eduscore.inputs.read import Limits, load_files
+from eduscore.plugins.catalog import builtin_ids, load_framework
+from eduscore.plugins.registry import get_registry
+from eduscore.report.context import RenderContext
+from eduscore.report.files import output_folder, published, write_text
+from eduscore.report.formats import render_into, write_outputs
+from eduscore.report.text import json_text, visible
+from eduscore.result import Result
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -312,12 +314,12 @@ def _run(args: argparse.Namespace) -> int:
             say(f"{fw.id:24} v{fw.version}  {fw.document['number']}  {fw.name.zh} / {fw.name.en}")
         return EXIT_OK
     if args.command == "show":
-        from .report.show import print_framework
+        from eduscore.report.show import print_framework
 
         print_framework(args.framework, county=args.county, year=args.year, lang=args.lang)
         return EXIT_OK
     if args.command == "template":
-        from .report.template import write_template
+        from eduscore.report.template import write_template
 
         path = write_template(args.out, args.framework, county=args.county, year=args.year)
         run = evaluate_command(path, args.framework)
@@ -332,14 +334,16 @@ def _run(args: argparse.Namespace) -> int:
         return _whatif(args)
     result = _evaluate(args)
     costs = getattr(args, "costs", None)
-    result.analysis_options = {
-        "costs": read_costs(costs) if costs is not None else None,
-        "by": getattr(args, "group_by", None),
-    }
+    context = RenderContext(
+        result,
+        args.lang,
+        costs=read_costs(costs) if costs is not None else None,
+        by=getattr(args, "group_by", None),
+    )
     if args.command == "plan":
-        return _plan(args, result)
+        return _plan(args, context)
     if args.command == "explain":
-        from .report.explain import explain
+        from eduscore.report.explain import explain
 
         say(
             explain(
@@ -348,7 +352,7 @@ def _run(args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     if not args.quiet:
-        from .report.terminal import print_report
+        from eduscore.report.terminal import print_report
 
         with _reader_may_leave():
             print_report(result, lang=args.lang)
@@ -361,7 +365,7 @@ def _run(args: argparse.Namespace) -> int:
         raise InputError("--out is empty: give a folder", zh="--out 为空:请给出文件夹")
     if args.out is not None:
         formats = args.format or DEFAULT_FORMATS
-        written = write_outputs(result, args.out, formats, args.lang)
+        written = write_outputs(context, args.out, formats)
         if not args.quiet:
             say()
             for fmt, path in zip(formats, written, strict=True):
@@ -402,13 +406,13 @@ def evaluate_command(path: Path, framework: str) -> str:
     return f"eduscore evaluate {path}" + (f" --framework {framework}" if framework != default else "")
 
 
-def _plan(args: argparse.Namespace, result: Result) -> int:
-    from .builtin import write_csv_bom
-    from .report.terminal import print_plan
+def _plan(args: argparse.Namespace, context: RenderContext) -> int:
+    from eduscore.report.formats import write_csv_bom
+    from eduscore.report.terminal import print_plan
 
-    print_plan(result, lang=args.lang)
+    print_plan(context)
     if args.out is not None:
-        a = result.analyses()
+        a = context.analyses()
         tables = {"margins": a.margins, "risks": a.risks}
         if a.plan is not None:
             tables |= {
@@ -424,7 +428,7 @@ def _plan(args: argparse.Namespace, result: Result) -> int:
         with output_folder(args.out) as staging:
             for name, table in tables.items():
                 write_csv_bom(table, staging / f"{name}.csv")
-            reports = _render(result, staging, ("html", "xlsx"), args.lang)
+            reports = render_into(context, staging, ("html", "xlsx"))
         say()
         for name in tables:
             say(wrote(args.lang, args.out / f"{name}.csv"))
@@ -477,7 +481,7 @@ def read_costs(path: Path) -> dict[str, float]:
             raise InputError(f"{path}: expected a JSON object {{resource: price}}")
         items = list(data.items())
     else:
-        from .read import load_table
+        from eduscore.inputs.read import load_table
 
         t = load_table(path, "costs").table
         if t.num_columns < 2:
@@ -493,9 +497,9 @@ def read_costs(path: Path) -> dict[str, float]:
 
 
 def _whatif(args: argparse.Namespace) -> int:
-    from .builtin import write_csv_bom
-    from .report.terminal import print_whatif
-    from .whatif import whatif
+    from eduscore.planning.whatif import whatif
+    from eduscore.report.formats import write_csv_bom
+    from eduscore.report.terminal import print_whatif
 
     given, county = _inputs(args)
     w = whatif(
@@ -573,42 +577,6 @@ def _evaluate(args: argparse.Namespace) -> Result:
         county=county,
         limits=_limits(args),
     )
-
-
-def write_outputs(
-    result: Result, out: Path, formats: Sequence[str] = ("json", "csv", "parquet"), lang: str = "zh"
-) -> list[Path]:
-    """Write the result into the folder ``out`` with the named renderers (built-in or
-    from plugins) and return the paths they wrote.
-
-    The renderers write into a staging folder inside ``out``; the files are then moved
-    into ``out`` together, under the folder's lock (:mod:`eduscore.report.files`): a
-    run never mixes its files with another's, a symlink in ``out`` is replaced, never
-    written through, and an unwritable ``out`` is an :class:`~eduscore.errors.OutputError`.
-    """
-    renderers = get_registry().renderers()
-    unknown = [f for f in formats if f not in renderers]
-    if unknown:
-        raise InputError(f"unknown output format(s) {', '.join(unknown)}; known: {', '.join(renderers)}")
-    with output_folder(out) as staging:
-        written = _render(result, staging, formats, lang)
-    return [published(path, staging, out) for path in written]
-
-
-def _render(result: Result, folder: Path, formats: Sequence[str], lang: str) -> list[Path]:
-    """Run the renderers into ``folder``; an OS error of a plugin's renderer is an
-    :class:`OutputError` naming its format, like the built-in ones'."""
-    renderers = get_registry().renderers()
-    written = []
-    for fmt in formats:
-        try:
-            written.append(renderers[fmt].function(result, folder, lang))
-        except OSError as exc:
-            raise OutputError(
-                f"output format {fmt}: cannot write its file: {exc}",
-                zh=f"输出格式 {fmt}:无法写入文件:{exc}",
-            ) from None
-    return written
 
 
 def print_plugins() -> None:

@@ -52,7 +52,7 @@ class LimitError(InputError):
     """An input exceeds a safety limit (size, cells, line length, nesting depth).
 
     The message names the limit and how to raise it (a CLI option or a keyword of
-    :class:`eduscore.read.Limits`)."""
+    :class:`eduscore.inputs.read.Limits`)."""
 
 
 class OutputError(EduscoreError):

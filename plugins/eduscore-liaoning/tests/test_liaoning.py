@@ -6,7 +6,7 @@ import pyarrow as pa
 import pytest
 
 import eduscore
-from eduscore.grading import grade
+from eduscore.engine.grading import grade
 from eduscore.testing.conformance import RuleSetConformance
 
 

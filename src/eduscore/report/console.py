@@ -17,7 +17,7 @@ from rich.console import Console, ConsoleOptions, RenderableType
 from rich.segment import Segment
 from rich.text import Text
 
-from .text import visible
+from eduscore.report.text import visible
 
 
 def _safe_text(text: Text) -> Text:

@@ -13,10 +13,10 @@ from typing import Any
 
 import pyarrow.compute as pc
 
-from ..errors import InputError
-from ..result import Result
-from .text import visible
-from .view import ReportView, number
+from eduscore.errors import InputError
+from eduscore.report.text import visible
+from eduscore.report.view import ReportView, number
+from eduscore.result import Result
 
 
 def _pick_county(result: Result, county: str | None, year: int | None) -> tuple[str, int | None]:

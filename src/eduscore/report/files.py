@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..errors import OutputError
+from eduscore.errors import OutputError
 
 LOCK_NAME = ".eduscore.lock"
 STAGING_PREFIX = ".eduscore-staging-"

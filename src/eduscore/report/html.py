@@ -15,14 +15,15 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
-from ..framework import CONFIDENCE_LABELS
-from ..result import Result
-from .charts import FONT, cv_bars, ratio_color, strip_plot
-from .files import write_text
-from .planning import PlanningView
-from .text import visible
-from .view import ReportView, accounting_line, number
+from eduscore._version import __version__
+from eduscore.model.framework import CONFIDENCE_LABELS
+from eduscore.report.charts import FONT, cv_bars, ratio_color, strip_plot
+from eduscore.report.context import RenderContext, context_of
+from eduscore.report.files import write_text
+from eduscore.report.planning import PlanningView
+from eduscore.report.text import visible
+from eduscore.report.view import ReportView, accounting_line, number
+from eduscore.result import Result
 
 CSS = f"""
 body{{font-family:{FONT};margin:0;color:#212121;background:#fafafa;line-height:1.45}}
@@ -46,7 +47,9 @@ def _status(view: ReportView, status: str | None) -> str:
     return f'<span class="s-{escape(status or "")}">{escape(view.status(status))}</span>'
 
 
-def render_html(result: Result, lang: str = "zh") -> str:
+def render_html(source: Result | RenderContext, lang: str | None = None) -> str:
+    context = context_of(source, lang)
+    result, lang = context.result, context.lang
     view = ReportView(result, lang)
     w = view.words
     fw = result.framework
@@ -60,7 +63,7 @@ def render_html(result: Result, lang: str = "zh") -> str:
         f"<code>{escape(fw.id)}</code> v{escape(fw.version)} · eduscore {escape(__version__)}</div></header><main>",
     ]
     sources: dict[tuple[str, str], set[str]] = defaultdict(set)
-    planning = PlanningView(result, view)
+    planning = PlanningView(context.analyses(), view)
     for county in view.counties():
         parts.append(_county(view, county, sources, planning))
     parts.append(_sources(view, sources))
@@ -289,5 +292,5 @@ def _tables(view: ReportView, result: Result) -> str:
     return "\n".join(out)
 
 
-def write_html(result: Result, out: Path, lang: str = "zh") -> Path:
-    return write_text(out / "report.html", render_html(result, lang))
+def write_html(source: Result | RenderContext, out: Path, lang: str | None = None) -> Path:
+    return write_text(out / "report.html", render_html(source, lang))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..result import Result
-from .files import write_text
-from .text import visible
-from .view import ReportView, accounting_line, number
+from eduscore.report.context import RenderContext, context_of
+from eduscore.report.files import write_text
+from eduscore.report.text import visible
+from eduscore.report.view import ReportView, accounting_line, number
+from eduscore.result import Result
 
 
 def cell(text: object) -> str:
@@ -19,7 +20,9 @@ def cell(text: object) -> str:
     return visible(s.replace("\r\n", " ").replace("\r", " ").replace("\n", " "))
 
 
-def render_markdown(result: Result, lang: str = "zh") -> str:
+def render_markdown(source: Result | RenderContext, lang: str | None = None) -> str:
+    context = context_of(source, lang)
+    result, lang = context.result, context.lang
     view = ReportView(result, lang)
     w = view.words
     fw = result.framework
@@ -41,11 +44,11 @@ def render_markdown(result: Result, lang: str = "zh") -> str:
         ]
         out += ["|---|---|---|---|---|---|"]
         for ch in county.checks:
-            source = " ".join(x for x in (ch["document"], ch["clause"]) if x)
+            cited = " ".join(x for x in (ch["document"], ch["clause"]) if x)
             out.append(
                 f"| {cell(view.check_name(ch))} (`{ch['check_id']}`) | {view.status(ch['status'])} | "
                 f"{cell(view.check_value(ch))} | "
-                f"{ch['comparator']} {number(ch['threshold'])} | [{ch['confidence']}] | {cell(source)} |"
+                f"{ch['comparator']} {number(ch['threshold'])} | [{ch['confidence']}] | {cell(cited)} |"
             )
         out.append("")
         relaxed = view.relaxed(county)
@@ -89,5 +92,5 @@ def render_markdown(result: Result, lang: str = "zh") -> str:
     return visible("\n".join(out) + "\n", multiline=True)
 
 
-def write_markdown(result: Result, out: Path, lang: str = "zh") -> Path:
-    return write_text(out / "report.md", render_markdown(result, lang))
+def write_markdown(source: Result | RenderContext, out: Path, lang: str | None = None) -> Path:
+    return write_text(out / "report.md", render_markdown(source, lang))

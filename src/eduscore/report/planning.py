@@ -1,7 +1,7 @@
 """Report sections beyond the verdict: the plan, the nearest risks, the decomposition.
 
 Shared by the HTML report (one block per county) and the XLSX workbook (one sheet
-each). The rows come from :meth:`eduscore.Result.analyses`."""
+each). The rows come from :meth:`eduscore.report.context.RenderContext.analyses`."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..result import Result
-from .view import ReportView, number, percent
+from eduscore.planning.analysis import Analyses
+from eduscore.report.view import ReportView, number, percent
 
 WORDS = {
     "zh": {
@@ -139,8 +139,7 @@ def _by_county(rows: list[dict[str, Any]]) -> dict[tuple[str, Any], list[dict[st
 class PlanningView:
     """The analyses of a result, grouped by county for the reports."""
 
-    def __init__(self, result: Result, view: ReportView) -> None:
-        a = result.analyses()
+    def __init__(self, a: Analyses, view: ReportView) -> None:
         self.a = a
         self.view = view
         self.w = WORDS[view.lang]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from rich.markup import escape
 from rich.table import Table
 
-from ..framework import Framework, Threshold, load_framework
-from ..overlay import effective_framework
-from .console import SafeConsole
+from eduscore.model.framework import Framework, Threshold
+from eduscore.plugins.catalog import effective_framework, load_framework
+from eduscore.report.console import SafeConsole
 
 
 def describe_threshold(th: Threshold | None, comparator: str | None) -> str:

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import xlsxwriter
 
-from .. import contract
-from ..contract import ENUM_LABELS, Column
-from ..framework import Framework
-from ..needs import raw_inputs
-from .files import atomic_path, close_workbook
-from .show import framework_for
-from .text import xlsx_text
+from eduscore.model import contract
+from eduscore.model.contract import ENUM_LABELS, Column
+from eduscore.model.framework import Framework
+from eduscore.model.needs import raw_inputs
+from eduscore.report.files import atomic_path, close_workbook
+from eduscore.report.show import framework_for
+from eduscore.report.text import xlsx_text
 
 _YES_NO = ["是", "否"]
 

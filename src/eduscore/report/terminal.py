@@ -9,9 +9,10 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from ..result import Result
-from .console import SafeConsole
-from .view import ReportView, accounting_line, localise, number, percent
+from eduscore.report.console import SafeConsole
+from eduscore.report.context import RenderContext, context_of
+from eduscore.report.view import ReportView, accounting_line, localise, number, percent
+from eduscore.result import Result
 
 _STYLE = {"certified": "bold green", "not_certified": "bold red", "incomplete": "bold yellow"}
 
@@ -101,14 +102,18 @@ def print_report(result: Result, lang: str = "zh", file: IO[str] | None = None, 
         console.print(f"  {escape(accounting_line(a, lang))}")
 
 
-def print_plan(result: Result, lang: str = "zh", file: IO[str] | None = None, max_rows: int = 12) -> None:
+def print_plan(
+    source: Result | RenderContext, lang: str | None = None, file: IO[str] | None = None, max_rows: int = 12
+) -> None:
     """What it takes to pass, per county: additions per school, CV remediation, totals,
     other failing checks and the nearest risks."""
-    from .planning import WORDS, PlanningView, resource_label
+    from eduscore.report.planning import WORDS, PlanningView, resource_label
 
     console = SafeConsole(file=file, highlight=False, soft_wrap=False)
+    context = context_of(source, lang)
+    result, lang = context.result, context.lang
     view = ReportView(result, lang)
-    pv = PlanningView(result, view)
+    pv = PlanningView(context.analyses(), view)
     w = WORDS[lang]
     if pv.a.plan is None:
         console.print(

@@ -14,11 +14,11 @@ from typing import Any
 import attrs
 import pyarrow.compute as pc
 
-from .. import integrity
-from ..contract import LEVEL_NAMES
-from ..framework import Framework
-from ..plan import SIMPLE_FORMULA
-from ..result import Result
+from eduscore.engine import integrity
+from eduscore.model.contract import LEVEL_NAMES
+from eduscore.model.framework import Framework
+from eduscore.planning.plan import SIMPLE_FORMULA
+from eduscore.result import Result
 
 STATUS = {
     "zh": {

@@ -23,12 +23,13 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-from ..contract import LEVEL_NAMES
-from ..result import Result
-from .files import atomic_path, close_workbook
-from .planning import PlanningView
-from .text import xlsx_text
-from .view import ReportView, accounting_line, localise
+from eduscore.model.contract import LEVEL_NAMES
+from eduscore.report.context import RenderContext, context_of
+from eduscore.report.files import atomic_path, close_workbook
+from eduscore.report.planning import PlanningView
+from eduscore.report.text import xlsx_text
+from eduscore.report.view import ReportView, accounting_line, localise
+from eduscore.result import Result
 
 SECTIONS_SHEET = "分校数据 Schools"
 CV_SHEET = "差异系数 CV"
@@ -88,14 +89,15 @@ class _Writer:
         return ws
 
 
-def write_xlsx(result: Result, out: Path, lang: str = "zh") -> Path:
+def write_xlsx(source: Result | RenderContext, out: Path, lang: str | None = None) -> Path:
     path = out / "report.xlsx"
     with atomic_path(path) as tmp:
-        _write_book(result, tmp, lang)
+        _write_book(context_of(source, lang), tmp)
     return path
 
 
-def _write_book(result: Result, path: Path, lang: str) -> None:
+def _write_book(context: RenderContext, path: Path) -> None:
+    result, lang = context.result, context.lang
     view = ReportView(result, lang)
     w = _Writer(path)
     fw = result.framework
@@ -226,7 +228,7 @@ def _write_book(result: Result, path: Path, lang: str) -> None:
         ],
         [30, 14, 7, 24, 16, 9, 22, 50, 50],
     )
-    for name, headers, rows, widths in PlanningView(result, view).sheets():
+    for name, headers, rows, widths in PlanningView(context.analyses(), view).sheets():
         w.sheet(name, headers, rows, widths)
     acc = result.accounting.to_pylist()
     w.sheet(

@@ -8,6 +8,6 @@
 
 from __future__ import annotations
 
-from .strategies import counties_tables, kindergartens_tables, schools_tables
+from eduscore.testing.strategies import counties_tables, kindergartens_tables, schools_tables
 
 __all__ = ["counties_tables", "kindergartens_tables", "schools_tables"]

@@ -14,7 +14,7 @@ The properties, stated exactly:
    applied after the rule sets of the wider jurisdictions above it, gives a framework
    that validates against ``schemas/framework.schema.json`` with every formula compiling;
    and it **relaxes nothing without saying so**: every change that makes a national or
-   inherited rule easier to meet (:func:`eduscore.overlay.relaxations_between`) and every
+   inherited rule easier to meet (:func:`eduscore.plugins.overlay.relaxations_between`) and every
    removal is declared with ``"relaxes": true`` (else the plugin is refused when loaded
    and this test fails with the reason).
 2. **Never raises, accounts for every row**: evaluating random valid tables for counties
@@ -47,12 +47,13 @@ import pyarrow.compute as pc
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from ..evaluate import evaluate
-from ..framework import framework_to_dict, load_framework
-from ..overlay import apply_rule_set, removed_ids, validate_rule_set, with_rule_sets
-from ..plugins import get_registry
-from ..records import RuleSet
-from .strategies import counties_tables, kindergartens_tables, schools_tables
+from eduscore.engine.evaluate import evaluate
+from eduscore.model.framework import framework_to_dict
+from eduscore.model.records import RuleSet
+from eduscore.plugins.catalog import load_framework, with_rule_sets
+from eduscore.plugins.overlay import apply_rule_set, removed_ids, validate_rule_set
+from eduscore.plugins.registry import get_registry
+from eduscore.testing.strategies import counties_tables, kindergartens_tables, schools_tables
 
 # Resources that are numerators of the national "≥" indicators, per level where counted per level.
 PER_LEVEL_RESOURCES = ("teachers_above_degree", "backbone_teachers", "pe_arts_teachers")

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from ..plugins import Registry, get_registry, reset_registry
+from eduscore.plugins.registry import Registry, get_registry, reset_registry
 
 
 @pytest.fixture
@@ -37,11 +37,9 @@ def register_plugin() -> Iterator[Callable[[object, str], None]]:
 
 
 def _clear_caches() -> None:
-    from ..framework import clear_framework_cache
-    from ..overlay import _with_rule_sets
+    from eduscore.plugins.catalog import clear_caches
 
-    clear_framework_cache()
-    _with_rule_sets.cache_clear()
+    clear_caches()
 
 
 __all__ = ["eduscore_registry", "register_plugin", "reset_registry"]

@@ -7,7 +7,7 @@ from typing import Any
 import pyarrow as pa
 from hypothesis import strategies as st
 
-from ..prepare import HAS_SENIOR, TYPE_LEVELS
+from eduscore.inputs.prepare import HAS_SENIOR, TYPE_LEVELS
 
 COUNTY_CODES = ("990101", "990102", "990103", "130102", "330482", "410101")
 OPTIONAL_COLUMNS = (

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from eduscore.hookspecs import hookimpl
-from eduscore.records import RuleSet, rule_sets_from_package
+from eduscore.plugins import RuleSet, hookimpl, rule_sets_from_package
 
-EDUSCORE_API_VERSION = 1
+EDUSCORE_API_VERSION = 2
 
 
 @hookimpl

@@ -384,7 +384,7 @@ def keep_rows_for_cells(found: pa.Table) -> pa.Table:
     """A county row holds every fact of its county: one bad cell must not drop them all
     (37 checks "missing input" for one mistyped rate). A cell error there keeps the row and
     leaves only that value missing — still an error, which keeps the county from being
-    certified (see :mod:`eduscore.integrity`)."""
+    certified (see :mod:`eduscore.engine.integrity`)."""
     if found.num_rows == 0:
         return found
     cell_rules = pa.array(sorted(r.id for r in RULES.values() if r.cell))

@@ -11,7 +11,7 @@ It serves three purposes: the template asks for exactly these columns
 (``eduscore template``), a bad value in a column *not* read is only a warning (the row
 is still scored), and a check that lacks an input names the raw columns to supply.
 
->>> from eduscore.framework import load_framework
+>>> from eduscore import load_framework
 >>> needs = raw_inputs(load_framework("quality-balance-2017"))
 >>> sorted(c for c in needs["schools"] if c.startswith("classes"))
 ['classes_junior', 'classes_primary']
@@ -22,10 +22,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from . import contract
-from .errors import FormulaError
-from .formula import names, parse
-from .framework import Framework
+from eduscore.errors import FormulaError
+from eduscore.model import contract
+from eduscore.model.formula import names, parse
+from eduscore.model.framework import Framework
 
 # Columns of the wide schools table that identify a row: always read.
 _IDENTITY = {

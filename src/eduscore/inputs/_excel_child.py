@@ -1,4 +1,4 @@
-"""The child process that reads a workbook (run as a script by :mod:`eduscore.read_excel`).
+"""The child process that reads a workbook (run as a script by :mod:`eduscore.inputs.read_excel`).
 
     python _excel_child.py WORKBOOK OUT_DIR MEMORY_BYTES
 

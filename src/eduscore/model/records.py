@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import pyarrow as pa
 
-from .framework import parse_document
+from eduscore.model.framework import parse_document
 
 if TYPE_CHECKING:
-    from .result import Result
+    from eduscore.report.context import RenderContext
 
 
 @attrs.frozen(eq=False)
@@ -104,13 +104,14 @@ class PreparationStep:
     plugin: str = ""
 
 
-RenderFunction = Callable[["Result", Path, str], Path]
+RenderFunction = Callable[["RenderContext", Path], Path]
 
 
 @attrs.frozen
 class Renderer:
-    """An output format (``eduscore_renderers``): ``function(result, folder, lang)`` writes the
-    result into ``folder`` (``lang``: "zh" or "en") and returns the path it wrote."""
+    """An output format (``eduscore_renderers``): ``function(context, folder)`` writes the
+    result of ``context`` (a :class:`~eduscore.report.context.RenderContext`: ``result``,
+    ``lang`` "zh" or "en", ``analyses()``) into ``folder`` and returns the path it wrote."""
 
     id: str
     suffix: str

@@ -3,7 +3,7 @@
 A framework document (JSON, validated by ``schemas/framework.schema.json``) carries
 every indicator and rule of one evaluation framework with its thresholds, its
 confidence tag and its source. The records here are frozen attrs values; the engine
-(:mod:`eduscore.score`) interprets them by rule *kind*, never by framework id.
+(:mod:`eduscore.engine.score`) interprets them by rule *kind*, never by framework id.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from typing import Any, Literal
 import attrs
 import jsonschema
 
-from . import contract
-from .errors import FormulaError, FrameworkError
-from .formula import Columns, Kind, compile_formula
+from eduscore.errors import FormulaError, FrameworkError
+from eduscore.model import contract
+from eduscore.model.formula import Columns, Kind, compile_formula
 
 Confidence = Literal["C", "S", "I"]
 RuleKind = Literal[
@@ -279,7 +279,7 @@ def _schema_dir() -> Path:
     packaged = Path(str(resources.files("eduscore"))) / "schemas"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parents[2] / "schemas"
+    return Path(__file__).resolve().parents[3] / "schemas"
 
 
 @functools.cache
@@ -340,7 +340,7 @@ def document_depth_problem(document: Any, what: str) -> None:
         stack.extend((child, depth + 1) for child in children)
 
 
-def _too_large(size: int, what: str) -> FrameworkError:
+def too_large_error(size: int, what: str) -> FrameworkError:
     return FrameworkError(
         f"{what} is {size:,} bytes, larger than the limit of {MAX_DOCUMENT_BYTES:,} bytes "
         "for a framework document or rule set",
@@ -354,7 +354,7 @@ def parse_document(text: str | bytes, what: str) -> Any:
     Raises :class:`FrameworkError` naming ``what`` and the limit; never ``RecursionError``.
     """
     if len(text) > MAX_DOCUMENT_BYTES:
-        raise _too_large(len(text), what)
+        raise too_large_error(len(text), what)
     try:
         document = json.loads(text)
     except RecursionError as exc:
@@ -591,6 +591,7 @@ def framework_to_dict(fw: Framework) -> dict[str, Any]:
     Built from the record's fields, not from ``fw.raw``, so that a framework changed with
     ``attrs.evolve`` keeps its changes when rule sets are applied to it.
 
+    >>> from eduscore import load_framework
     >>> fw = load_framework("preschool-2020")
     >>> again = framework_from_dict(framework_to_dict(fw))
     >>> again.rule("gross_enrollment_3yr") == fw.rule("gross_enrollment_3yr")
@@ -635,7 +636,7 @@ def framework_to_dict(fw: Framework) -> dict[str, Any]:
     return out
 
 
-def _near(name: str, known: list[str]) -> str:
+def did_you_mean(name: str, known: list[str]) -> str:
     hint = difflib.get_close_matches(name, known, n=1)
     return f" (did you mean {hint[0]!r}?)" if hint else ""
 
@@ -668,7 +669,9 @@ def check_framework(fw: Framework, origin: str = "<document>", *, steps: Sequenc
         formula(th.formula, f"{where} threshold", cols, "number")
         for t in th.by_school_type:
             if t not in contract.SCHOOL_TYPES:
-                problems.append(f"{where}: unknown school type {t!r}{_near(t, list(contract.SCHOOL_TYPES))}")
+                problems.append(
+                    f"{where}: unknown school type {t!r}{did_you_mean(t, list(contract.SCHOOL_TYPES))}"
+                )
 
     for ind in fw.indicators:
         formula(ind.formula, f"indicator {ind.id}", unit_cols, "number")
@@ -678,7 +681,7 @@ def check_framework(fw: Framework, origin: str = "<document>", *, steps: Sequenc
         over = Columns(fw.column_kinds(rule.over or fw.unit))
         for ref in rule.indicators:
             if ref not in indicator_ids:
-                problems.append(f"{where}: unknown indicator {ref!r}{_near(ref, indicator_ids)}")
+                problems.append(f"{where}: unknown indicator {ref!r}{did_you_mean(ref, indicator_ids)}")
         if rule.kind == "section_threshold":
             formula(rule.value, where, over, "number")
             formula(rule.applies_when, f"{where} applies_when", over, "bool")
@@ -695,7 +698,7 @@ def check_framework(fw: Framework, origin: str = "<document>", *, steps: Sequenc
             kind = county_cols(rule.column)
             problems.append(
                 f"{where}: column {rule.column!r} must be a yes/no county column"
-                + (f", it is {kind}" if kind else _near(rule.column, list(county_cols.candidates)))
+                + (f", it is {kind}" if kind else did_you_mean(rule.column, list(county_cols.candidates)))
             )
         if rule.kind in ("dispersion_limit", "composite_dispersion"):
             for level in rule.limit:
@@ -711,13 +714,15 @@ def check_framework(fw: Framework, origin: str = "<document>", *, steps: Sequenc
                 known = indicator_ids + section_threshold_ids
                 problems.append(
                     f"{where}: relaxation target {tgt.target!r} is neither an indicator "
-                    f"nor a section rule{_near(tgt.target, known)}"
+                    f"nor a section rule{did_you_mean(tgt.target, known)}"
                 )
             threshold(tgt.threshold, f"{where} target {tgt.target}", unit_cols)
-    known_steps = list(preparation_step_ids() if steps is None else steps)
-    for opt in fw.options:
+    # The registered preparation steps (eduscore.plugins.catalog passes them); None when
+    # a document is only parsed, outside any registry.
+    known_steps = list(steps) if steps is not None else []
+    for opt in fw.options if steps is not None else ():
         if opt.id not in known_steps:
-            problems.append(f"option {opt.id!r}: no such preparation step{_near(opt.id, known_steps)}")
+            problems.append(f"option {opt.id!r}: no such preparation step{did_you_mean(opt.id, known_steps)}")
     if fw.split is not None:
         for col in fw.split.shared:
             if col not in contract.columns("schools"):
@@ -728,55 +733,3 @@ def check_framework(fw: Framework, origin: str = "<document>", *, steps: Sequenc
             f"framework {fw.id!r} from {origin} has problems:\n  {body}",
             zh=f"框架 {fw.id!r}(来自 {origin})有问题:\n  {body}",
         )
-
-
-def preparation_step_ids() -> list[str]:
-    """Ids of the preparation steps the registered plugins provide (options refer to them)."""
-    from .plugins import get_registry
-
-    return sorted(get_registry().preparation_steps())
-
-
-def builtin_ids() -> list[str]:
-    """Ids of the frameworks the registered plugins provide (the built-in plugin: the national three)."""
-    from .plugins import get_registry
-
-    return sorted(get_registry().frameworks())
-
-
-@functools.cache
-def _registered(framework_id: str) -> Framework:
-    from .plugins import get_registry
-
-    doc = get_registry().frameworks()[framework_id]
-    return framework_from_dict(doc.document, f"{framework_id} (plugin {doc.plugin})")
-
-
-def clear_framework_cache() -> None:
-    _registered.cache_clear()
-
-
-def load_framework(framework: str | Path | Framework | Mapping[str, Any]) -> Framework:
-    """A framework by built-in id, by path to a JSON document, or from a parsed document.
-
-    >>> load_framework("quality-balance-2017").document["number"]
-    '教督〔2017〕6号'
-    """
-    if isinstance(framework, Framework):
-        return framework
-    if isinstance(framework, Mapping):
-        return framework_from_dict(framework)
-    text = str(framework)
-    if isinstance(framework, str) and text in builtin_ids():
-        return _registered(text)
-    path = Path(text)
-    if path.suffix.lower() == ".json" and path.exists():
-        what = f"framework document {path}"
-        size = path.stat().st_size
-        if size > MAX_DOCUMENT_BYTES:  # refuse before reading it into memory
-            raise _too_large(size, what)
-        return framework_from_dict(parse_document(path.read_bytes(), what), str(path))
-    raise FrameworkError(
-        f"unknown framework {text!r}{_near(text, builtin_ids())}; "
-        f"built-in frameworks: {', '.join(builtin_ids())}, or give the path of a .json document"
-    )

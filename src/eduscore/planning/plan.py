@@ -39,11 +39,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import contract
-from .dispersion import dense_codes, grouped_cv
-from .errors import InputError
-from .framework import Framework, Rule
-from .result import Result
+from eduscore.engine.dispersion import dense_codes, grouped_cv
+from eduscore.errors import InputError
+from eduscore.model import contract
+from eduscore.model.framework import Framework, Rule
+from eduscore.result import Result
 
 SIMPLE_FORMULA = re.compile(r"^\s*(\w+)\s*/\s*students\s*(?:\*\s*(\d+(?:\.\d+)?))?\s*$")
 _INT_COLUMNS = {c.name for c in (*contract.SCHOOLS, *contract.SECTIONS) if c.type == "int"}

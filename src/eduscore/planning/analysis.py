@@ -18,19 +18,17 @@ Computed for all counties at once with ``numpy.bincount`` over dense codes.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 import attrs
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .dispersion import dense_codes
-from .errors import InputError
-from .result import Result
-
-if TYPE_CHECKING:
-    from .plan import Plan
+from eduscore.engine.dispersion import dense_codes
+from eduscore.errors import InputError
+from eduscore.planning.margins import margins, nearest_risks
+from eduscore.planning.plan import Plan, make_plan, resources
+from eduscore.result import Result
 
 DECOMPOSITION_SCHEMA = pa.schema(
     [
@@ -177,9 +175,6 @@ def analyse(result: Result, costs: Mapping[str, float] | None = None, by: str | 
     >>> a.by, a.plan is not None
     ('education_group', True)
     """
-    from .margins import margins, nearest_risks
-    from .plan import make_plan, resources
-
     plan = make_plan(result, costs) if resources(result.framework) else None
     m = margins(result)
     group = by or default_grouping(result)

@@ -1,6 +1,6 @@
 """Generate the indicator and rule reference (``docs/indicators.md``) from the framework documents.
 
-    python -m eduscore.reference_doc > docs/indicators.md
+    python -m eduscore.report.reference > docs/indicators.md
 
 A test regenerates it and fails when the committed page is out of date, so the
 reference can never drift from the documents the engine actually runs.
@@ -8,8 +8,9 @@ reference can never drift from the documents the engine actually runs.
 
 from __future__ import annotations
 
-from .contract import LEVEL_NAMES
-from .framework import CONFIDENCE_LABELS, Framework, Rule, Threshold, builtin_ids, load_framework
+from eduscore.model.contract import LEVEL_NAMES
+from eduscore.model.framework import CONFIDENCE_LABELS, Framework, Rule, Threshold
+from eduscore.plugins.catalog import builtin_ids, load_framework
 
 
 def _threshold(th: Threshold | None, comparator: str | None) -> str:
@@ -129,7 +130,7 @@ def reference() -> str:
     return (
         "# Indicator and rule reference\n\n"
         "Generated from the framework documents in `src/eduscore/frameworks/` by "
-        "`python -m eduscore.reference_doc`; do not edit by hand.\n\n"
+        "`python -m eduscore.report.reference`; do not edit by hand.\n\n"
         f"Confidence tags:\n{tags}\n\n{body}\n"
     )
 

@@ -10,7 +10,7 @@ from typing import TypeVar
 
 import pluggy
 
-from .records import FrameworkDoc, PreparationStep, Renderer, RuleSet
+from eduscore.model.records import FrameworkDoc, PreparationStep, Renderer, RuleSet
 
 PROJECT = "eduscore"
 F = TypeVar("F", bound=Callable[..., object])

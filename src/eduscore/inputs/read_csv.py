@@ -38,8 +38,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from .errors import InputError
-from .limits import MB, Limits, exceeded
+from eduscore.errors import InputError
+from eduscore.inputs.limits import MB, Limits, exceeded
 
 CHUNK = 1 << 24  # bytes per scan step: the scan's memory is a few times this, whatever the file
 QUOTE, LF, CR = 0x22, 0x0A, 0x0D

@@ -13,14 +13,19 @@ from typing import Any
 import attrs
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as ds
 
-from . import contract
-from .dispersion import weighted_dispersion
-from .formula import Columns, Compiled, compile_formula
-from .framework import Framework, Indicator, Rule, Text, Threshold
-from .needs import DERIVED_COLUMNS, raw_label
-from .prepare import constant
+from eduscore.engine.dispersion import weighted_dispersion
+from eduscore.inputs.prepare import constant
+from eduscore.model import contract
+from eduscore.model.formula import (
+    Columns,
+    Compiled,
+    compile_formula,
+    evaluate_expression,
+    evaluate_expressions,
+)
+from eduscore.model.framework import Framework, Indicator, Rule, Text, Threshold
+from eduscore.model.needs import DERIVED_COLUMNS, raw_label
 
 STATUSES = ("pass", "fail", "not_assessed", "not_computable")
 _NULL_F = pa.scalar(None, pa.float64())
@@ -90,15 +95,6 @@ CHECK_SCHEMA = pa.schema(
         ("relaxed_by", pa.string()),
     ]
 )
-
-
-def evaluate_expressions(t: pa.Table, exprs: Mapping[str, pc.Expression]) -> pa.Table:
-    """Evaluate named Arrow expressions over ``t`` in one projection."""
-    return ds.dataset(t).to_table(columns=dict(exprs))
-
-
-def evaluate_expression(t: pa.Table, expr: pc.Expression) -> pa.ChunkedArray:
-    return evaluate_expressions(t, {"v": expr}).column("v")
 
 
 # Values within this relative distance of a threshold count as *at* it. Decimal

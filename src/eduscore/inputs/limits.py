@@ -18,7 +18,7 @@ import os
 
 import attrs
 
-from .errors import LimitError
+from eduscore.errors import LimitError
 
 
 @attrs.frozen

@@ -22,13 +22,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import validate
-from .prepare import display_rows, row_parts
-from .score import CHECK_SCHEMA
+from eduscore.engine.score import CHECK_SCHEMA
+from eduscore.inputs import validate
+from eduscore.inputs.prepare import display_rows, row_parts
 
 if TYPE_CHECKING:
-    from .framework import Framework
-    from .plugins import KnownRuleSet, PluginInfo
+    from eduscore.model.framework import Framework
+    from eduscore.plugins.registry import KnownRuleSet, PluginInfo
 
 KIND = "input_integrity"
 GROUP = "inputs"

@@ -23,11 +23,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .dispersion import dense_codes, rank_in_runs
-from .errors import InputError
-from .evaluate import evaluate
-from .read import TableLike, load_table
-from .result import Result
+from eduscore.engine.dispersion import dense_codes, rank_in_runs
+from eduscore.engine.evaluate import evaluate
+from eduscore.errors import InputError
+from eduscore.inputs.read import TableLike, load_table
+from eduscore.result import Result
 
 # Columns that count students (or children) of a level, and what they scale with.
 _LEVEL_COLUMNS = {

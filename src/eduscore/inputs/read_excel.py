@@ -37,9 +37,9 @@ import attrs
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
-from . import _excel_child
-from .errors import InputError, LimitError
-from .limits import MB, Limits, exceeded
+from eduscore.errors import InputError, LimitError
+from eduscore.inputs import _excel_child
+from eduscore.inputs.limits import MB, Limits, exceeded
 
 ZIPPED = (".xlsx", ".xlsm", ".xlsb", ".ods")
 CELL_BYTES = 32  # what the reader allocates per cell of a sheet's extent, filled or not

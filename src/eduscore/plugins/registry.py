@@ -24,6 +24,7 @@ import difflib
 import functools
 import os
 import sys
+import types
 from collections.abc import Iterator
 from importlib import metadata
 from typing import Any, TypeVar, cast
@@ -31,11 +32,13 @@ from typing import Any, TypeVar, cast
 import attrs
 import pluggy
 
-from . import hookspecs
-from .errors import EduscoreError, resolve_lang
-from .records import FrameworkDoc, PreparationStep, Renderer, RuleSet
+from eduscore.errors import EduscoreError, resolve_lang
+from eduscore.model.framework import Framework, framework_from_dict, schema_problems
+from eduscore.model.records import FrameworkDoc, PreparationStep, Renderer, RuleSet
+from eduscore.plugins import builtin, hookspecs
+from eduscore.plugins.overlay import validate_rule_set
 
-API_VERSION = 1
+API_VERSION = 2
 ENTRY_POINT_GROUP = "eduscore"
 ENV_ALLOW = "EDUSCORE_PLUGINS"
 ENV_BLOCK = "EDUSCORE_DISABLE_PLUGINS"
@@ -165,9 +168,7 @@ class Registry:
         self._records: dict[str, dict[str, tuple[Any, ...]]] = {}
         self._cache: dict[str, Any] = {}
         self._conflict: PluginError | None = None
-        from . import builtin
-
-        self._register(builtin, BUILTIN, _version("eduscore"))
+        self._register(_builtin_plugin(), BUILTIN, _version("eduscore"))
         problem = self._probe(BUILTIN)
         if problem:  # pragma: no cover - eduscore itself is broken
             raise PluginError(f"the built-in plugin is broken: {problem[0]}", zh=f"内置插件出错:{problem[1]}")
@@ -256,8 +257,6 @@ class Registry:
         """Call every hook of plugin ``name`` once and keep its records; on failure return
         why (English, Chinese) and keep nothing. Never raises: one broken plugin must not
         take down every command."""
-        from .framework import schema_problems
-
         records: dict[str, tuple[Any, ...]] = {}
         for hook, kind in HOOK_RECORDS.items():
             impls = [i for i in getattr(self.pm.hook, hook).get_hookimpls() if i.plugin_name == name]
@@ -315,9 +314,6 @@ class Registry:
         whole, and the check starts again without it — a county rule set is only judged
         on top of province rule sets that are themselves valid.
         """
-        from .framework import framework_from_dict
-        from .overlay import validate_rule_set
-
         live = set(live)
         failures: list[tuple[str, str, str]] = []
         while True:
@@ -471,6 +467,18 @@ class Registry:
     def frameworks(self) -> dict[str, FrameworkDoc]:
         return self._unique("eduscore_frameworks", FrameworkDoc)
 
+    def framework(self, framework_id: str) -> Framework:
+        """The registered framework ``framework_id``, parsed and validated once per registry."""
+        key = f"framework:{framework_id}"
+        if key not in self._cache:
+            doc = self.frameworks()[framework_id]
+            steps = sorted(self.preparation_steps())
+            self._cache[key] = framework_from_dict(
+                doc.document, f"{framework_id} (plugin {doc.plugin})", steps=steps
+            )
+        fw: Framework = self._cache[key]
+        return fw
+
     def rule_sets(self) -> list[RuleSet]:
         """All rule sets, validated, ordered from the least to the most specific jurisdiction.
 
@@ -615,7 +623,7 @@ def known_rule_sets() -> tuple[KnownRuleSet, ...]:
     import json
     from importlib import resources
 
-    doc = json.loads((resources.files("eduscore") / "known_plugins.json").read_text(encoding="utf-8"))
+    doc = json.loads((resources.files("eduscore.plugins") / "known_plugins.json").read_text(encoding="utf-8"))
     return tuple(
         KnownRuleSet(
             p["name"],
@@ -699,6 +707,30 @@ def get_registry() -> Registry:
 def reset_registry() -> None:
     """Forget the registry so that the next use rediscovers plugins (after changing the environment)."""
     _registry.cache_clear()
-    from .framework import clear_framework_cache
 
-    clear_framework_cache()
+
+# The parts of the built-in plugin: eduscore's own frameworks and preparation steps
+# (:mod:`eduscore.plugins.builtin`), and whatever the layers above add when eduscore is
+# imported (the output formats of :mod:`eduscore.report.formats`), so that this layer
+# never imports the ones above it.
+_BUILTIN_PARTS: list[object] = [builtin]
+
+
+def add_builtin_part(part: object) -> None:
+    """Add hook implementations to the built-in plugin (for eduscore's own layers)."""
+    if part not in _BUILTIN_PARTS:
+        _BUILTIN_PARTS.append(part)
+        reset_registry()
+
+
+def _builtin_plugin() -> object:
+    """One plugin object holding the hook implementations of every built-in part."""
+    hooks: dict[str, Any] = {}
+    for part in _BUILTIN_PARTS:
+        for name in dir(part):
+            if name.startswith("eduscore_") and callable(getattr(part, name)):
+                if name in hooks:  # pragma: no cover - eduscore's own parts never overlap
+                    raise PluginError(f"built-in hook {name} is implemented twice")
+                hooks[name] = getattr(part, name)
+    hooks["EDUSCORE_API_VERSION"] = builtin.EDUSCORE_API_VERSION
+    return types.SimpleNamespace(**hooks)

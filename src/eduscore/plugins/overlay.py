@@ -20,24 +20,18 @@ from __future__ import annotations
 
 import copy
 import difflib
-import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from .errors import FrameworkError
-from .framework import (
-    Framework,
+from eduscore.errors import FrameworkError
+from eduscore.model.framework import (
     Threshold,
     framework_from_dict,
-    framework_to_dict,
-    load_framework,
     schema_problems,
 )
-from .records import FrameworkDoc, RuleSet
+from eduscore.model.records import FrameworkDoc, RuleSet
 
 CHAIN_SEPARATOR = "+"
 # Comparators under which a higher threshold is stricter (+1) or looser (-1).
@@ -427,86 +421,3 @@ def validate_rule_set(
     for o in sorted(above, key=lambda o: len(o.jurisdiction)):
         doc = apply_rule_set(doc, o)
     framework_from_dict(apply_rule_set(doc, rs), what, steps=steps)
-
-
-def _rule_sets() -> list[RuleSet]:
-    from .plugins import get_registry
-
-    return get_registry().rule_sets()
-
-
-def rule_sets_for(framework: str) -> list[RuleSet]:
-    """Registered rule sets of ``framework``, least specific jurisdiction first."""
-    return [rs for rs in _rule_sets() if rs.framework == framework]
-
-
-def applicable_rule_sets(county_code: str, framework: str, year: int | None = None) -> list[RuleSet]:
-    """The rule sets governing one county in one year, in the order they apply."""
-    return [rs for rs in rule_sets_for(framework) if rs.applies(county_code, year)]
-
-
-def with_rule_sets(base: Framework, chain: Sequence[RuleSet]) -> Framework:
-    """``base`` with the rule sets of ``chain`` applied in order."""
-    return _with_rule_sets(base, tuple(chain))
-
-
-@functools.lru_cache(maxsize=256)
-def _with_rule_sets(base: Framework, chain: tuple[RuleSet, ...]) -> Framework:
-    if not chain:
-        return base
-    # Overlay the framework the caller holds, not the document it was first read from:
-    # a framework changed with attrs.evolve keeps its changes.
-    doc: Mapping[str, Any] = framework_to_dict(base)
-    for rs in chain:
-        doc = apply_rule_set(doc, rs)
-    label = " → ".join([base.id, *(f"{rs.id} ({rs.jurisdiction})" for rs in chain)])
-    return framework_from_dict(doc, label)
-
-
-def effective_framework(
-    county_code: str, framework: str | Framework = "quality-balance-2017", year: int | None = None
-) -> Framework:
-    """The framework that applies to one county after its province's, city's and own rules.
-
-    ``framework`` is an id or a :class:`Framework` (which is overlaid as it is, edits included).
-
-    >>> fw = effective_framework("990101", "quality-balance-2017", year=2024)
-    >>> fw.rule_sets   # no rule set governs the synthetic province 99
-    ()
-    """
-    base = load_framework(framework)
-    return with_rule_sets(base, applicable_rule_sets(county_code, base.id, year))
-
-
-def assign_chains(
-    counties: pa.Table, framework_id: str
-) -> tuple[pa.ChunkedArray, dict[str, tuple[RuleSet, ...]]]:
-    """Label every county row with the chain of rule sets that governs it.
-
-    Vectorised over counties: one pass per registered rule set of the framework (a few),
-    never a loop over counties. Returns the chain key per row ('' = national only) and
-    the rule sets of each key.
-    """
-    codes = counties.column("county_code")
-    years = counties.column("year")
-    key = (
-        pa.chunked_array([pa.repeat(pa.scalar(""), counties.num_rows)])
-        if counties.num_rows
-        else pa.chunked_array([], pa.string())
-    )
-    by_id = {}
-    for rs in rule_sets_for(framework_id):
-        hit = pc.fill_null(pc.starts_with(codes, rs.jurisdiction), False)
-        if rs.from_year is not None:
-            hit = pc.and_(hit, pc.fill_null(pc.greater_equal(years, rs.from_year), True))
-        if rs.until_year is not None:
-            hit = pc.and_(hit, pc.fill_null(pc.less_equal(years, rs.until_year), True))
-        joined = pc.binary_join_element_wise(key, pa.scalar(rs.id), CHAIN_SEPARATOR)
-        key = pc.if_else(hit, pc.if_else(pc.equal(key, ""), pa.scalar(rs.id), joined), key)
-        by_id[rs.id] = rs
-    chains = {
-        k: tuple(by_id[i] for i in k.split(CHAIN_SEPARATOR) if i)
-        for k in pc.unique(key).to_pylist()
-        if k is not None
-    }
-    return key, chains

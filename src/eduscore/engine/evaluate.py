@@ -11,13 +11,12 @@ import attrs
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import integrity, validate
-from .errors import InputError, joined
-from .framework import Framework, InputColumn, builtin_ids, load_framework
-from .needs import raw_inputs
-from .overlay import assign_chains, rule_sets_for, with_rule_sets
-from .plugins import get_registry
-from .prepare import (
+from eduscore.engine import integrity
+from eduscore.engine.assemble import ScoredPart, build_result
+from eduscore.engine.score import Engine
+from eduscore.errors import InputError, joined
+from eduscore.inputs import validate
+from eduscore.inputs.prepare import (
     add_missing_columns,
     apply_scope,
     display_rows,
@@ -29,9 +28,12 @@ from .prepare import (
     row_parts,
     split_by_level,
 )
-from .read import ROLE_ZH, Limits, Loaded, TableLike, load_tables
-from .result import Result, ScoredPart, build_result
-from .score import Engine
+from eduscore.inputs.read import ROLE_ZH, Limits, Loaded, TableLike, load_tables
+from eduscore.model.framework import Framework, InputColumn
+from eduscore.model.needs import raw_inputs
+from eduscore.plugins.catalog import assign_chains, builtin_ids, load_framework, rule_sets_for, with_rule_sets
+from eduscore.plugins.registry import get_registry
+from eduscore.result import Result
 
 
 def evaluate(
@@ -56,7 +58,7 @@ def evaluate(
     a path to a framework JSON document, or a :class:`Framework`. ``year`` fills in
     the year where the data do not carry one. ``options`` switches named preparation
     steps of the framework on or off; ``relaxations`` enables named relaxations.
-    ``limits`` (:class:`eduscore.read.Limits`) bounds what the readers accept.
+    ``limits`` (:class:`eduscore.inputs.read.Limits`) bounds what the readers accept.
 
     >>> import eduscore
     >>> result = eduscore.evaluate(**eduscore.demo_inputs())

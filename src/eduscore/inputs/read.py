@@ -1,9 +1,9 @@
 """Turn what a user has (Arrow tables, pandas frames, files) into Arrow tables.
 
-Files: CSV (UTF-8, UTF-8 with BOM, GBK/GB18030 — detected; :mod:`eduscore.read_csv`),
+Files: CSV (UTF-8, UTF-8 with BOM, GBK/GB18030 — detected; :mod:`eduscore.inputs.read_csv`),
 Excel (.xlsx, .xlsm, .xls, .xlsb, .ods; read with fastexcel in a child process capped in
-memory and time; :mod:`eduscore.read_excel`), Parquet and Arrow IPC/Feather. Every file is
-read with all cells as text, and :mod:`eduscore.prepare` converts and checks the values
+memory and time; :mod:`eduscore.inputs.read_excel`), Parquet and Arrow IPC/Feather. Every file is
+read with all cells as text, and :mod:`eduscore.inputs.prepare` converts and checks the values
 column by column, so that a bad cell rejects one row with a reason instead of failing the
 whole file. Sizes are checked against :class:`Limits` before anything large is built.
 
@@ -39,11 +39,11 @@ import pyarrow.feather as feather
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
-from . import contract
-from .errors import InputError, LimitError
-from .limits import MB, OPTIONS, Limits, exceeded
-from .read_csv import blank_rows, column_letter, read_csv
-from .read_excel import Sheet, read_workbook
+from eduscore.errors import InputError, LimitError
+from eduscore.inputs.limits import MB, OPTIONS, Limits, exceeded
+from eduscore.inputs.read_csv import blank_rows, column_letter, read_csv
+from eduscore.inputs.read_excel import Sheet, read_workbook
+from eduscore.model import contract
 
 __all__ = [
     "EXCEL_SUFFIXES",

@@ -25,9 +25,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .dispersion import dense_codes, rank_in_runs
-from .plan import _bools, _decoded, _lookup, _np, resources
-from .result import Result
+from eduscore.engine.dispersion import dense_codes, rank_in_runs
+from eduscore.planning.plan import _bools, _decoded, _lookup, _np, resources
+from eduscore.result import Result
 
 MARGIN_SCHEMA = pa.schema(
     [

@@ -17,11 +17,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import contract, validate
-from .errors import InputError
-from .formula import Columns, compile_formula
-from .framework import Framework
-from .read import Loaded
+from eduscore.errors import InputError
+from eduscore.inputs import validate
+from eduscore.inputs.read import Loaded
+from eduscore.model import contract
+from eduscore.model.formula import Columns, compile_formula, evaluate_expression
+from eduscore.model.framework import Framework
 
 # Which compulsory levels each school type teaches, and whether it has senior students.
 TYPE_LEVELS: dict[str, tuple[str, ...]] = {
@@ -1093,7 +1094,7 @@ def apply_scope(units: pa.Table, fw: Framework) -> pa.Table:
         if not rule.enabled or rule.when is None or rule.reason is None:
             continue
         expr = compile_formula(rule.when, cols, expect="bool").expression
-        hit = pc.fill_null(_evaluate(units, expr), False)
+        hit = pc.fill_null(evaluate_expression(units, expr), False)
         fresh = pc.and_(hit, pc.is_null(excluded_by))
         excluded_by = pc.if_else(fresh, pa.scalar(rule.id), excluded_by)
         reason_zh = pc.if_else(fresh, pa.scalar(rule.reason.zh), reason_zh)
@@ -1104,9 +1105,3 @@ def apply_scope(units: pa.Table, fw: Framework) -> pa.Table:
         .append_column("exclusion_reason_zh", reason_zh)
         .append_column("exclusion_reason_en", reason_en)
     )
-
-
-def _evaluate(t: pa.Table, expr: pc.Expression) -> pa.ChunkedArray:
-    from .score import evaluate_expression
-
-    return evaluate_expression(t, expr)

@@ -52,8 +52,9 @@ from typing import Literal
 import attrs
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as ds
 
-from .errors import FormulaError
+from eduscore.errors import FormulaError
 
 Kind = Literal["number", "text", "bool"]
 
@@ -726,3 +727,13 @@ def compile_formula(
         aggregates=tuple(compiler.aggregates),
         row_columns=frozenset(compiler.row_columns),
     )
+
+
+def evaluate_expressions(t: pa.Table, exprs: Mapping[str, pc.Expression]) -> pa.Table:
+    """Evaluate named Arrow expressions (compiled formulas) over ``t`` in one projection."""
+    return ds.dataset(t).to_table(columns=dict(exprs))
+
+
+def evaluate_expression(t: pa.Table, expr: pc.Expression) -> pa.ChunkedArray:
+    """Evaluate one Arrow expression (a compiled formula) over ``t``."""
+    return evaluate_expressions(t, {"v": expr}).column("v")

@@ -1,0 +1,462 @@
+"""Assembly: from the scores of every county to the :class:`~eduscore.result.Result`.
+
+Verdict aggregation (every check → a county's verdict, with its reasons), rule-set
+modifiers of the verdict (e.g. Gansu's all-or-nothing across neighbours), the dispersion
+table with its limits, the per-section table and the row accounting. Scoring logic lives
+here, next to the rule kinds; the result itself is data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from eduscore.engine.grading import grade_counts
+from eduscore.engine.score import Scored
+from eduscore.inputs.prepare import constant, display_rows, lists_from_long
+from eduscore.inputs.validate import rejecting
+from eduscore.model.framework import Framework
+from eduscore.result import NATIONAL, VERDICT_ZH, Result
+
+
+def _split_key(t: pa.Table) -> pa.Table:
+    """Replace the internal ``_county`` key by ``county_code`` and ``year`` columns."""
+    # Split only the distinct keys, then spread them back by dictionary index.
+    key = t.column("_county")
+    if pa.types.is_dictionary(key.type):
+        encoded = pa.table({"k": key}).unify_dictionaries().column("k").combine_chunks()
+    else:
+        encoded = key.combine_chunks().dictionary_encode()
+    parts = pc.split_pattern(encoded.dictionary, "|")
+    year_text = pc.list_element(parts, 1)
+    years = pc.cast(pc.if_else(pc.equal(year_text, ""), pa.scalar(None, pa.string()), year_text), pa.int64())
+    codes = pc.list_element(parts, 0)
+    code = (
+        pa.DictionaryArray.from_arrays(encoded.indices, codes)
+        if pa.types.is_dictionary(key.type)
+        else pc.take(codes, encoded.indices)
+    )
+    year = pc.take(years, encoded.indices)
+    rest = t.drop_columns(["_county"])
+    return pa.table({"county_code": code, "year": year, **{n: rest.column(n) for n in rest.column_names}})
+
+
+# --------------------------------------------------------------------------- assembly
+
+
+@attrs.frozen
+class ScoredPart:
+    """The scores of the counties that share one effective framework (one chain of rule sets)."""
+
+    framework: Framework
+    scored: Scored
+    counties: pa.Table
+
+
+def build_result(
+    fw: Framework,
+    *,
+    parts: list[ScoredPart],
+    findings: pa.Table,
+    inputs: Mapping[str, tuple[int, str]],
+    unused: Mapping[str, tuple[int, str]],
+    unit_table: str,
+    options: dict[str, bool],
+    filtered: Mapping[str, int] | None = None,
+    relaxations: tuple[str, ...],
+    missing_columns: list[str],
+    extra_checks: pa.Table | None = None,
+) -> Result:
+    """Assemble the result from the scored parts. ``extra_checks`` (in the engine's check
+    schema, e.g. the input-integrity checks) join the checks of the counties they name
+    before the verdicts are drawn."""
+    checks, verdicts, dispersion, sections, section_checks, units = [], [], [], [], [], []
+    for part in parts:
+        fw_c, scored = part.framework, part.scored
+        own = scored.checks
+        if extra_checks is not None and extra_checks.num_rows:
+            mine = extra_checks.filter(
+                pc.is_in(extra_checks.column("_county"), part.counties.column("_county"))
+            )
+            if mine.num_rows:
+                own = pa.concat_tables([own, mine.cast(own.schema)])
+        n = own.num_rows
+        part_checks = own.append_column("framework", constant(fw.id, n, pa.string())).append_column(
+            "framework_version", constant(fw.version, n, pa.string())
+        )
+        checks.append(part_checks)
+        verdicts.append(_verdicts(part_checks, part.counties.select(["_county", "county_name"]), fw_c))
+        dispersion.append(_with_descriptive_mean(_with_limits(scored.dispersion, part_checks), fw_c))
+        sections.append(_section_table(scored.units, scored.unit_rules, fw_c))
+        section_checks.append(scored.unit_checks)
+        units.append(scored.units.select(["_row", "in_scope"]))
+    all_verdicts = _apply_modifiers(_concat_all(verdicts), parts)
+    all_sections = _concat_all(sections)
+    all_units = _concat_all(units)
+    return Result(
+        framework=fw,
+        verdicts=_split_key(all_verdicts),
+        checks=_split_key(_concat_all(checks)),
+        dispersion=_split_key(_concat_all(dispersion)),
+        sections=_split_key(all_sections),
+        section_checks=_split_key(_concat_all(section_checks)),
+        excluded=_split_key(all_sections.filter(pc.invert(all_sections.column("in_scope")))),
+        findings=findings,
+        rejected=rejecting(findings),
+        accounting=_accounting(all_units, rejecting(findings), inputs, unused, unit_table, filtered or {}),
+        options=options,
+        relaxations=relaxations,
+        missing_columns=missing_columns,
+        rule_sets=tuple(dict(o) for p in parts for o in p.framework.rule_sets),
+    )
+
+
+def _concat_all(tables: list[pa.Table]) -> pa.Table:
+    if len(tables) == 1:
+        return tables[0]
+    return pa.concat_tables(tables, promote_options="permissive")
+
+
+_FAILED = pa.array(["fail"])
+_UNKNOWN = pa.array(["not_assessed", "not_computable"])
+
+
+def _verdicts(checks: pa.Table, names: pa.Table, fw: Framework) -> pa.Table:
+    """Verdict per county from its checks, by the framework's aggregation.
+
+    ``all_pass``: any failing check → not certified; otherwise any check not assessed →
+    incomplete; otherwise certified (a basic pass is not a pass). ``graded``: as above,
+    and a certified county gets the first grade band whose pass and basic-pass counts it
+    meets — below the lowest band it is not certified.
+    """
+    status = checks.column("status")
+    graded = fw.verdict.get("kind") == "graded"
+    t = checks.select(["_county"])
+    t = t.append_column("n_pass", pc.cast(pc.equal(status, "pass"), pa.int64()))
+    t = t.append_column("n_basic_pass", pc.cast(pc.equal(status, "basic_pass"), pa.int64()))
+    t = t.append_column("n_fail", pc.cast(pc.is_in(status, _FAILED), pa.int64()))
+    t = t.append_column("n_not_assessed", pc.cast(pc.is_in(status, _UNKNOWN), pa.int64()))
+    word = pc.if_else(
+        pc.equal(status, "fail"),
+        pa.scalar("fail"),
+        pc.if_else(
+            pc.equal(status, "basic_pass"),
+            pa.scalar("basic pass"),
+            pc.if_else(pc.equal(status, "pass"), pa.scalar(None, pa.string()), pa.scalar("not assessed")),
+        ),
+    )
+    text = pc.binary_join_element_wise(
+        checks.column("check_id"), word, pc.fill_null(checks.column("reason"), ""), ": "
+    )
+    t = t.append_column("reason", text)
+    sums = [(c, "sum") for c in ("n_pass", "n_basic_pass", "n_fail", "n_not_assessed")]
+    counts = t.group_by("_county", use_threads=False).aggregate(sums)
+    reasons = (
+        t.filter(pc.is_valid(t.column("reason")))
+        .group_by("_county", use_threads=False)
+        .aggregate([("reason", "list")])
+    )
+    out = names.join(counts, "_county", use_threads=False).sort_by("_county")
+    # Arrow joins cannot carry list columns: look the reason lists up by position instead.
+    where = pc.index_in(out.column("_county"), value_set=reasons.column("_county"))
+    out = out.append_column("reason_list", pc.take(reasons.column("reason_list"), where))
+    n_pass, n_basic, n_fail, n_na = (pc.fill_null(out.column(f"{c}_sum"), 0) for c, _ in sums)
+    items = fw.verdict.get("items") if graded else None
+    verdict, grade = grade_counts(
+        n_pass, n_basic, n_fail, n_na, fw.verdict["bands"] if graded else None, items
+    )
+    if items is not None:
+        # Say which part of the graded items this framework cannot see.
+        counted = pc.add(pc.add(pc.add(n_pass, n_basic), n_fail), n_na)
+        short = pc.and_(pc.less(counted, items), pc.equal(verdict, "incomplete"))
+        note = (
+            f"graded scoring counts {items} items; this framework defines fewer — the others are not assessed"
+        )
+        merged = _append_reason(out.column("reason_list"), short, note)
+        out = out.set_column(out.column_names.index("reason_list"), "reason_list", merged)
+    empty = pa.scalar([], pa.list_(pa.string()))
+    origin = fw.verdict.get("origin", {})
+    n = out.num_rows
+    return pa.table(
+        {
+            "_county": out.column("_county"),
+            "county_name": out.column("county_name"),
+            "verdict": verdict,
+            "verdict_zh": pc.if_else(
+                pc.equal(verdict, "certified"),
+                VERDICT_ZH["certified"],
+                pc.if_else(
+                    pc.equal(verdict, "not_certified"),
+                    VERDICT_ZH["not_certified"],
+                    VERDICT_ZH["incomplete"],
+                ),
+            ),
+            "grade": grade,
+            "reasons": pc.if_else(pc.is_null(out.column("reason_list")), empty, out.column("reason_list")),
+            "n_pass": n_pass,
+            "n_basic_pass": n_basic,
+            "n_fail": n_fail,
+            "n_not_assessed": n_na,
+            "aggregation": constant(str(fw.verdict.get("kind", "all_pass")), n, pa.string()),
+            "aggregation_rule_set": constant(str(origin.get("rule_set", NATIONAL)), n, pa.string()),
+        }
+    )
+
+
+def _apply_modifiers(verdicts: pa.Table, parts: list[ScoredPart]) -> pa.Table:
+    """Verdict modifiers such as Gansu's: a city's declared counties all fail in a year
+    if any one of them is not certified (``group_all_or_nothing``)."""
+    for part in parts:
+        for mod in part.framework.verdict_modifiers:
+            mine = pc.is_in(verdicts.column("_county"), part.counties.column("_county"))
+            code = pc.utf8_slice_codeunits(verdicts.column("_county"), 0, int(mod["group_prefix"]))
+            year = pc.list_element(pc.split_pattern(verdicts.column("_county"), "|"), 1)
+            group = pc.binary_join_element_wise(code, year, "|")
+            verdicts = _unknown_neighbours(verdicts, mine, group, mod)
+            failed = pc.and_(mine, pc.equal(verdicts.column("verdict"), "not_certified"))
+            bad_groups = pc.unique(pc.filter(group, failed))
+            hit = pc.and_(mine, pc.and_(pc.is_in(group, bad_groups), pc.invert(failed)))
+            if not pc.any(hit).as_py():
+                continue
+            area = "city" if mod["group_prefix"] == 4 else "province"
+            note = f"{mod['id']}: another county of the same {area} is not certified this year"
+            reasons = _append_reason(verdicts.column("reasons"), hit, note)
+            verdict = pc.if_else(hit, pa.scalar("not_certified"), verdicts.column("verdict"))
+            verdicts = (
+                verdicts.set_column(verdicts.column_names.index("verdict"), "verdict", verdict)
+                .set_column(
+                    verdicts.column_names.index("verdict_zh"),
+                    "verdict_zh",
+                    pc.if_else(hit, pa.scalar(VERDICT_ZH["not_certified"]), verdicts.column("verdict_zh")),
+                )
+                .set_column(verdicts.column_names.index("reasons"), "reasons", reasons)
+                .set_column(
+                    verdicts.column_names.index("grade"),
+                    "grade",
+                    pc.if_else(hit, pa.scalar(None, pa.string()), verdicts.column("grade")),
+                )
+            )
+    return verdicts
+
+
+def _unknown_neighbours(
+    verdicts: pa.Table, mine: pa.ChunkedArray, group: pa.ChunkedArray, mod: Mapping[str, Any]
+) -> pa.Table:
+    """Under an all-or-nothing rule a county is certified only if every county of its group
+    is: while one of them is incomplete, the others cannot be known to pass either."""
+    verdict = verdicts.column("verdict")
+    unknown = pc.and_(mine, pc.equal(verdict, "incomplete"))
+    groups = pc.unique(pc.filter(group, unknown))
+    hit = pc.and_(mine, pc.and_(pc.is_in(group, groups), pc.equal(verdict, "certified")))
+    if not pc.any(hit).as_py():
+        return verdicts
+    area = "city" if mod["group_prefix"] == 4 else "province"
+    note = (
+        f"{mod['id']}: another county of the same {area} is incomplete this year, so this one cannot be known"
+    )
+    return (
+        verdicts.set_column(
+            verdicts.column_names.index("verdict"),
+            "verdict",
+            pc.if_else(hit, pa.scalar("incomplete"), verdict),
+        )
+        .set_column(
+            verdicts.column_names.index("verdict_zh"),
+            "verdict_zh",
+            pc.if_else(hit, pa.scalar(VERDICT_ZH["incomplete"]), verdicts.column("verdict_zh")),
+        )
+        .set_column(
+            verdicts.column_names.index("reasons"),
+            "reasons",
+            _append_reason(verdicts.column("reasons"), hit, note),
+        )
+        .set_column(
+            verdicts.column_names.index("grade"),
+            "grade",
+            pc.if_else(hit, pa.scalar(None, pa.string()), verdicts.column("grade")),
+        )
+    )
+
+
+def _append_reason(reasons: pa.ChunkedArray, mask: pa.ChunkedArray, note: str) -> pa.Array:
+    """Append ``note`` to the reason lists of the rows where ``mask`` holds (vectorised)."""
+    lists = pc.fill_null(reasons, pa.scalar([], pa.list_(pa.string())))
+    rows = _plain(pc.cast(pc.indices_nonzero(_plain(pc.fill_null(mask, False))), pa.int64()))
+    return lists_from_long(
+        pa.concat_arrays([_plain(pc.cast(pc.list_parent_indices(lists), pa.int64())), rows]),
+        pa.concat_arrays([_plain(pc.list_flatten(lists)), constant(note, len(rows), pa.string())]),
+        len(lists),
+    )
+
+
+def _plain(x: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return x.combine_chunks() if isinstance(x, pa.ChunkedArray) else x
+
+
+def _with_limits(dispersion: pa.Table, checks: pa.Table) -> pa.Table:
+    """Attach each CV's limit and status from its check (kind dispersion_limit)."""
+    cv_checks = checks.filter(pc.equal(checks.column("kind"), "dispersion_limit"))
+    parts = pc.split_pattern(cv_checks.column("check_id"), ".")
+    ind = pc.list_element(parts, 1)
+    lookup = pa.table(
+        {
+            "_county": cv_checks.column("_county"),
+            "level": cv_checks.column("level"),
+            "indicator": ind,
+            "limit": cv_checks.column("threshold"),
+            "status": cv_checks.column("status"),
+            "reason": cv_checks.column("reason"),
+        }
+    )
+    if dispersion.num_rows == 0:
+        return (
+            dispersion.append_column("limit", pa.array([], pa.float64()))
+            .append_column("status", pa.array([], pa.string()))
+            .append_column("reason", pa.array([], pa.string()))
+        )
+    joined = dispersion.join(lookup, ["_county", "level", "indicator"], use_threads=False)
+    return joined.sort_by([("_county", "ascending"), ("level", "descending"), ("indicator", "ascending")])
+
+
+MEAN_OF_CVS = "mean_of_cvs"
+
+
+def _with_descriptive_mean(dispersion: pa.Table, fw: Framework) -> pa.Table:
+    """Counties often publish the mean of the single CVs (frameworks.md §1.2). Report it
+    as an ``info`` row per county × level — it never enters the verdict."""
+    tested = {i for r in fw.rules_of("dispersion_limit") if r.limit for i in r.indicators}
+    if not tested or dispersion.num_rows == 0:
+        return dispersion
+    mine = dispersion.filter(pc.is_in(dispersion.column("indicator"), pa.array(sorted(tested))))
+    agg = mine.group_by(["_county", "level"], use_threads=False).aggregate(
+        [
+            ("cv", "mean", pc.ScalarAggregateOptions(skip_nulls=False)),
+            ("n_sections", "max"),
+            ("n_missing", "max"),
+            ("students", "max"),
+        ]
+    )
+    n = agg.num_rows
+    rows = pa.table(
+        {
+            "_county": agg.column("_county"),
+            "level": agg.column("level"),
+            "indicator": constant(MEAN_OF_CVS, n, pa.string()),
+            "n_sections": agg.column("n_sections_max"),
+            "n_missing": agg.column("n_missing_max"),
+            "students": agg.column("students_max"),
+            "mean": pa.nulls(n, pa.float64()),
+            "sd": pa.nulls(n, pa.float64()),
+            "cv": agg.column("cv_mean"),
+            "limit": pa.nulls(n, pa.float64()),
+            "status": constant("info", n, pa.string()),
+            "reason": constant(
+                f"descriptive mean of the {len(tested)} CVs; not used for the verdict", n, pa.string()
+            ),
+        }
+    )
+    return pa.concat_tables([dispersion, rows.cast(dispersion.schema)]).sort_by(
+        [("_county", "ascending"), ("level", "descending"), ("indicator", "ascending")]
+    )
+
+
+_IDENTITY = (
+    "_county",
+    "county_name",
+    "school_id",
+    "school_name",
+    "school_type",
+    "level",
+    "section_id",
+    "kindergarten_id",
+    "kindergarten_name",
+    "category",
+    "ownership",
+    "location",
+    "education_group",
+    "unit_id",
+    "_row",
+    "students",
+    "children",
+    "split_share",
+    "estimated_columns",
+    "in_scope",
+    "excluded_by",
+    "exclusion_reason_zh",
+    "exclusion_reason_en",
+)
+
+
+def _section_table(units: pa.Table, unit_status: Mapping[str, pa.Table], fw: Framework) -> pa.Table:
+    cols = {name: units.column(name) for name in _IDENTITY if name in units.column_names}
+    if "_row" in cols:
+        cols["source_row"] = display_rows(cols.pop("_row"))
+    for ind in fw.indicators:
+        cols[ind.id] = units.column(ind.id)
+    kinds = {r.id: r.kind for r in fw.rules}
+    for rule_id, t in unit_status.items():
+        # unit_checks rows for one rule are in unit order (one per unit), so they align.
+        cols[f"{rule_id}__status"] = t.column("status")
+        if kinds[rule_id] == "count_met_with_floor":
+            cols[f"{rule_id}__met_count"] = pc.cast(t.column("value"), pa.int64())
+    return pa.table(cols)
+
+
+def _accounting(
+    units: pa.Table,
+    rejected: pa.Table,
+    inputs: Mapping[str, tuple[int, str]],
+    unused: Mapping[str, tuple[int, str]],
+    unit_table: str,
+    filtered: Mapping[str, int],
+) -> pa.Table:
+    rows = []
+    for table, (n, source) in inputs.items():
+        tables = ("schools", "sections") if table == "schools" else (table,)
+        rej = rejected.filter(pc.is_in(rejected.column("table"), pa.array(list(tables))))
+        n_rejected = (
+            rej.select(["source", "sheet", "row"]).group_by(["source", "sheet", "row"]).aggregate([]).num_rows
+        )
+        scored = excluded = 0
+        if table == unit_table and units.num_rows:
+            per_row = (
+                units.select(["_row", "in_scope"])
+                .group_by("_row", use_threads=False)
+                .aggregate([("in_scope", "any")])
+            )
+            scored = int(pc.sum(pc.cast(per_row.column("in_scope_any"), pa.int64())).as_py() or 0)
+            excluded = per_row.num_rows - scored
+        else:
+            scored = n - n_rejected - filtered.get(table, 0)
+        rows.append(
+            {
+                "table": table,
+                "source": source,
+                "rows": n,
+                "scored": scored,
+                "excluded": excluded,
+                "rejected": n_rejected,
+                "unused": filtered.get(table, 0),
+            }
+        )
+    for table, (n, source) in unused.items():
+        rows.append(
+            {
+                "table": table,
+                "source": source,
+                "rows": n,
+                "scored": 0,
+                "excluded": 0,
+                "rejected": 0,
+                "unused": n,
+            }
+        )
+    schema = pa.schema(
+        [("table", pa.string()), ("source", pa.string())]
+        + [(k, pa.int64()) for k in ("rows", "scored", "excluded", "rejected", "unused")]
+    )
+    return pa.Table.from_pylist(rows, schema=schema)

@@ -1,0 +1,48 @@
+"""What a renderer receives: the result, the language, and the analyses on request.
+
+A renderer's signature is ``function(context, folder) -> Path`` (plugin API version 2).
+New things a report may want (options, analyses) become attributes of the context, so
+the signature never has to change again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import attrs
+
+from eduscore.planning.analysis import Analyses, analyse
+from eduscore.result import Result
+
+
+@attrs.define
+class RenderContext:
+    """The result of an evaluation, as a report is asked to show it.
+
+    ``costs`` and ``by`` are the options of the analyses (``--costs``, ``--group-by``);
+    :meth:`analyses` computes the plan, the margins, the nearest risks and the
+    decomposition the first time a renderer asks, once for every renderer of a run.
+    """
+
+    result: Result
+    lang: str = "zh"
+    costs: Mapping[str, float] | None = None
+    by: str | None = None
+    _analyses: Analyses | None = attrs.field(default=None, init=False, eq=False, repr=False)
+
+    def analyses(self) -> Analyses:
+        """Plan, margins, nearest risks and decomposition (:func:`eduscore.analyse`)."""
+        if self._analyses is None:
+            self._analyses = analyse(self.result, costs=self.costs, by=self.by)
+        return self._analyses
+
+
+def context_of(source: Result | RenderContext, lang: str | None = None) -> RenderContext:
+    """A context for ``source``: itself, or a result with the default options."""
+    if isinstance(source, RenderContext):
+        if lang is None or lang == source.lang:
+            return source
+        other = RenderContext(source.result, lang, costs=source.costs, by=source.by)
+        other._analyses = source._analyses  # the analyses do not depend on the language
+        return other
+    return RenderContext(source, lang or "zh")
