@@ -2,7 +2,7 @@
 """One-file bootstrap for a fresh machine that has only Python 3.11+.
 
     python3 dev.py demo    # create .venv, install eduscore, evaluate the bundled demo county
-    python3 dev.py test    # create .venv, install eduscore[test,dev], run ruff, mypy and pytest
+    python3 dev.py test    # create .venv, install eduscore[test,dev], run ruff, mypy, lint-imports and pytest
     python3 dev.py test --all   # the same, with the slow brute-force and fuzz tests (what CI runs)
 
 Everything is installed into ``.venv`` beside this file by pip, from the project's
@@ -77,6 +77,7 @@ def main(argv: list[str]) -> None:
         _run(BIN / "ruff", "check", "src", "tests", "plugins", "docs", "benchmarks", "dev.py")
         _run(BIN / "ruff", "format", "--check", "src", "tests", "plugins", "docs", "benchmarks", "dev.py")
         _run(BIN / "mypy")
+        _run(BIN / "lint-imports")  # the floors: each layer imports only the layers below it
         # Every core; the slow brute-force, fuzz and stress tests only with --all (CI).
         selection = [] if "--all" in rest else ["-m", "not slow"]
         rest = [a for a in rest if a != "--all"]

@@ -229,14 +229,46 @@ def _check_value(r: eduscore.Result, check_id: str) -> float | None:
         ("社会认可度", "91.2%", 0.912),
         ("社会认可度", "0.912", 0.912),
         ("社会认可度", "９１．２％", 0.912),
-        ("社会认可度(%)", "0.912", 0.912),  # a cell formatted as 91.2 % holds 0.912
     ],
 )
 def test_a_percentage_is_read_once(tmp_path: Path, header: str, value: str, expected: float) -> None:
     r = _one_county_rates(tmp_path, header, value)
     assert _check_value(r, "social_recognition") == pytest.approx(expected)
-    if header.endswith("(%)") and not value.endswith("%") and float(value) <= 1:
-        assert "percent_header_fractions" in r.findings.column("rule").to_pylist()
+
+
+@pytest.mark.parametrize("value", ["1", "0.912", "0.5"])
+def test_one_value_of_at_most_1_under_a_percent_header_is_ambiguous(tmp_path: Path, value: str) -> None:
+    """Under 社会认可度(%), a lone 1 is 1 % or 100 %: not read (an error on the cell, the
+    county incomplete), never guessed into a pass."""
+    r = _one_county_rates(tmp_path, "社会认可度(%)", value)
+    assert _check_value(r, "social_recognition") is None
+    (f,) = [f for f in r.findings.to_pylist() if f["rule"] == "ambiguous_percent"]
+    assert f["severity"] == "error" and f["value"] == value
+    assert verdict(r) == "incomplete"
+
+
+def test_a_row_of_cells_formatted_as_percentages_is_read_as_fractions(tmp_path: Path) -> None:
+    """One county, every rate under a (%) header holding a fraction (cells formatted as
+    85 % hold 0.85): three or more such values, none above 1, are read as fractions."""
+    county = passing.county()
+    rates = [c for c in contract.COUNTIES if c.type == "rate" and c.name in county]
+    assert len(rates) >= 3
+    facts = {}
+    for k, v in county.items():
+        column = next((c for c in rates if c.name == k), None)
+        if column is None:
+            facts[ZH_COUNTIES.get(k, k)] = v
+        else:  # "92%" as a cell formatted as a percentage holds it: 0.92
+            facts[f"{column.zh}(%)"] = f"{float(str(v).rstrip('%')) / 100:g}"
+    path = tmp_path / "县.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(list(facts))
+        w.writerow(list(facts.values()))
+    r = eduscore.evaluate(schools=write_csv(passing.schools(), tmp_path / "学校.csv", ZH), counties=path)
+    assert verdict(r) == "certified", r.summary()
+    assert "percent_header_fractions" in r.findings.column("rule").to_pylist()
+    assert "ambiguous_percent" not in r.findings.column("rule").to_pylist()
 
 
 @pytest.mark.parametrize(

@@ -24,8 +24,10 @@ from eduscore.inputs.prepare import (
     long_sections,
     normalise,
     reject_duplicates,
+    reject_near_duplicates,
     row_key,
     row_parts,
+    school_facts_disagree,
     split_by_level,
 )
 from eduscore.inputs.read import ROLE_ZH, Limits, Loaded, TableLike, load_tables
@@ -104,6 +106,7 @@ def evaluate(
     read_parts: list[tuple[str, str]] = []  # (source, sheet) of every table read, by part number
     row_counties: list[pa.Table] = []  # every data row's county, to charge rejected rows to it
     staged: dict[str, tuple[pa.Table, pa.Table]] = {}  # role → (table, findings) before dropping
+    name_of: dict[str, str] = {}  # role → input name (sections come from the schools input)
     if county is not None and not re.fullmatch(r"\d{2}(\d{2}(\d{2})?)?", county):
         raise InputError(
             f"--county {county!r}: give a GB/T 2260 code or prefix of 2, 4 or 6 digits, e.g. 330482",
@@ -158,18 +161,8 @@ def evaluate(
             else normalised[0]
         )
         found = validate.concat(found_parts)
-        if county is not None:
-            # Rows of other counties are unused; a row whose county code cannot be read
-            # stays (and is rejected): it may belong to the county asked for.
-            code = t.column("county_code")
-            unreadable = pc.invert(pc.fill_null(pc.match_substring_regex(code, r"^\d{6}$"), False))
-            keep = pc.or_(pc.fill_null(pc.starts_with(code, county), False), unreadable)
-            kept_rows = pc.filter(t.column("_row"), keep)
-            whole = pc.is_in(found.column("column"), pa.array(["(header)", "(row)"]))
-            found = found.filter(pc.or_(whole, pc.is_in(found.column("row"), kept_rows)))
-            filtered[name] = t.num_rows - int(pc.sum(pc.cast(keep, pa.int64())).as_py() or 0)
-            t = t.filter(keep)
         staged[role] = (_with_year(t, year), found)
+        name_of[role] = name
         inputs[name] = (sum(p.table.num_rows for p in loaded_parts), label)
     if len(header_problems) == 1:
         raise header_problems[0]  # keeps its kind (a LimitError stays one)
@@ -178,6 +171,10 @@ def evaluate(
     # Years are shared before duplicates are looked for: a copied row whose year cell is
     # empty is the same school in the same year, not a second school.
     no_year = validate.concat([*_share_year(staged), _counties_without_facts(staged)])
+    if county is not None:
+        # Only now, so that a row whose county code the counties table lacks (a mistyped
+        # code: the school is lost to the county asked for) is still reported.
+        no_year = _only_county(staged, no_year, county, name_of, filtered)
     finding_parts.append(no_year)
     for role, (t, found) in staged.items():
         row_counties.append(integrity.row_counties(t, role))
@@ -185,6 +182,11 @@ def evaluate(
         # Duplicates are found among all data rows (a second row with the same id is
         # reported even when the first one is rejected for another reason), totals aside.
         t, dupes = reject_duplicates(drop_rejected(t, totals), _KEYS[role], validate.Where(role, ""))
+        t, near = reject_near_duplicates(t, role, validate.Where(role, ""))
+        differ = (
+            school_facts_disagree(t, validate.Where(role, "")) if role == "sections" else validate.empty()
+        )
+        dupes = validate.concat([dupes, near, differ])
         t = drop_rejected(drop_rejected(t, found), no_year.filter(pc.equal(no_year.column("table"), role)))
         if adjust is not None:
             t = adjust(role, t)
@@ -343,6 +345,33 @@ def _with_year(t: pa.Table, year: int | None) -> pa.Table:
     if year is not None:
         t = t.set_column(t.column_names.index("year"), "year", pc.fill_null(t.column("year"), float(year)))
     return t
+
+
+def _only_county(
+    staged: dict[str, tuple[pa.Table, pa.Table]],
+    no_year: pa.Table,
+    county: str,
+    name_of: dict[str, str],
+    filtered: dict[str, int],
+) -> pa.Table:
+    """Keep the rows of ``county`` (``--county``); rows of other counties are unused. A row
+    whose county code cannot be read stays (and is rejected): it may belong to the county
+    asked for. Findings about the whole sheet stay, and so does the warning on a code that
+    no county row has (a mistyped code takes a school out of the county asked for)."""
+    kept_all = []
+    for role, (t, found) in list(staged.items()):
+        code = t.column("county_code")
+        unreadable = pc.invert(pc.fill_null(pc.match_substring_regex(code, r"^\d{6}$"), False))
+        keep = pc.or_(pc.fill_null(pc.starts_with(code, county), False), unreadable)
+        kept_rows = pc.filter(t.column("_row"), keep)
+        kept_all.append(kept_rows)
+        whole = pc.is_in(found.column("column"), pa.array(["(header)", "(row)"]))
+        found = found.filter(pc.or_(whole, pc.is_in(found.column("row"), kept_rows)))
+        filtered[name_of[role]] = t.num_rows - int(pc.sum(pc.cast(keep, pa.int64())).as_py() or 0)
+        staged[role] = (t.filter(keep), found)
+    kept = pa.chunked_array(kept_all, pa.int64()) if kept_all else pa.chunked_array([], pa.int64())
+    orphan = pc.equal(no_year.column("rule"), "county_without_facts")
+    return no_year.filter(pc.or_(orphan, pc.is_in(no_year.column("row"), kept)))
 
 
 def _counties_without_facts(staged: dict[str, tuple[pa.Table, pa.Table]]) -> pa.Table:

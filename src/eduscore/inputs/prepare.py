@@ -145,6 +145,17 @@ def normalise(
             "derived_column_ignored",
         ),
         _blank_rows(where, loaded.blank_rows, row_base),
+        _blank_rows(where, loaded.hidden_rows, row_base, "hidden_rows"),
+        validate.findings(
+            where,
+            pa.array([r + row_base for r in loaded.above_header], pa.int64()),
+            "(row)",
+            pa.array([f"header row {loaded.header_rows}"] * len(loaded.above_header), pa.string()),
+            pa.array([True] * len(loaded.above_header), pa.bool_()),
+            "row_above_header",
+            f"表头在第 {loaded.header_rows} 行",
+            f"the header is row {loaded.header_rows}",
+        ),
     ]
     totals = _totals_rows(where, rows, t)
     if "equipment_value_10k_cny" in t.column_names:
@@ -178,13 +189,15 @@ def normalise(
             )
             t = t.drop_columns(["equipment_value_cny"])
         t = t.drop_columns(["equipment_value_10k_cny"]).append_column("equipment_value_cny", cny)
+    pooled = _fractions_in_percent_columns(t, percent, cols)
     for name in t.column_names:
         col = cols.get(name)
         if col is None:
             continue
         original = src.column(names.index(name)) if name in names else t.column(name)
-        column, spreadsheet_error = _markers(t.column(name))
-        values, problems = _convert(column, col, name in percent, where)
+        # For a yes/no question (是否发生…), 无 / 没有 answer "no"; elsewhere 无 marks a blank.
+        column, spreadsheet_error = _markers(t.column(name), none_is_no=col.type == "bool")
+        values, problems = _convert(column, col, name in percent, where, pooled)
         problems.append((spreadsheet_error, "spreadsheet_error", None))
         t = t.set_column(t.column_names.index(name), name, values)
         for mask, rule, detail in problems:
@@ -242,8 +255,10 @@ def row_parts(rows: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     return pc.shift_right(rows, pa.scalar(32, pa.int64()))
 
 
-def _blank_rows(where: validate.Where, runs: Iterable[tuple[int, int]], row_base: int) -> pa.Table:
-    """One notice for all blank rows of a sheet: how many, and where (the first runs)."""
+def _blank_rows(
+    where: validate.Where, runs: Iterable[tuple[int, int]], row_base: int, rule: str = "blank_rows"
+) -> pa.Table:
+    """One finding for all blank (or hidden) rows of a sheet: how many, and where."""
     runs = list(runs)
     if not runs:
         return validate.empty()
@@ -256,7 +271,7 @@ def _blank_rows(where: validate.Where, runs: Iterable[tuple[int, int]], row_base
         "(row)",
         pa.array([f"{shown}{more}"], pa.string()),
         pa.array([True]),
-        "blank_rows",
+        rule,
         f"共 {count} 行(第 {shown}{more} 行)",
         f"{count} row{'s' if count != 1 else ''} ({shown}{more})",
     )
@@ -313,9 +328,12 @@ def _unknown_columns(
     )
 
 
+# Under a (%) header, fewer non-zero values than this, all at most 1, are ambiguous.
+_FEW_FRACTIONS = 3
+
 _TOTAL_WORDS = r"合\s*计|总\s*计|小\s*计|共\s*计|total|totals|sum|grand total|subtotal"
 # 合计, 全县合计, 东湖镇小计, Total: — a cell that ends in a totals word.
-_TOTALS = rf"^.{{0,20}}?({_TOTAL_WORDS})\s*[:：]?\s*$"
+_TOTALS = rf"^.{{0,20}}?[(（\[【]?\s*({_TOTAL_WORDS})\s*[)）\]】]?\s*[:：]?\s*$"
 _OWN_ID = {"schools": "school_id", "sections": "school_id", "kindergartens": "kindergarten_id"}
 
 
@@ -323,14 +341,21 @@ def _totals_rows(where: validate.Where, rows: pa.Array, t: pa.Table) -> pa.Table
     """Rows whose identifying text says 合计/小计/total are totals, not schools or counties:
     one finding per such row, on the column where the word stands.
 
-    Only a row without an id of its own is a totals row: a school with an id (or a county
-    with a six-digit code) stays a school or a county whatever its name says — dropping a
+    Only a row without an id of its own (an empty id, or one that itself reads 小计) is a
+    totals row: a school with an id (or a county with a six-digit code) stays a school or a
+    county whatever its name says — dropping a
     complete school because its name reads 合计 would silently change the verdict."""
     own = _OWN_ID.get(where.table, "county_code")
     if own in t.column_names:
         text = pc.utf8_trim_whitespace(pc.cast(t.column(own), pa.string()))
+        # An id cell that itself reads 小计/合计/Total (a label merged across the id and name
+        # columns) is no id: the row is a totals row.
         valid_id = (
-            pc.match_substring_regex(text, r"^\d{6}$") if own == "county_code" else pc.not_equal(text, "")
+            pc.match_substring_regex(text, r"^\d{6}$")
+            if own == "county_code"
+            else pc.and_(
+                pc.not_equal(text, ""), pc.invert(pc.match_substring_regex(text, _TOTALS, ignore_case=True))
+            )
         )
         anonymous = pc.invert(pc.fill_null(valid_id, False))
     else:
@@ -593,7 +618,28 @@ _MISSING_MARKERS = r"(?i)^\s*(na|n/a|n\.a\.|null|none|nan|-|—|－|/|／|无|�
 _SPREADSHEET_ERRORS = r"(?i)^\s*#(div/0!|n/a|value!|ref!|name\?|num!|null!|getting_data|calc!|spill!)\s*$"
 
 
-def _markers(column: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
+def _fractions_in_percent_columns(
+    t: pa.Table, percent: set[str], cols: Mapping[str, contract.Column]
+) -> bool:
+    """Whether the bare numbers under all (%) rate headers of a sheet, pooled, are at
+    least three non-zero fractions (≤ 1) and nothing above 1: cells formatted as
+    percentages, which hold fractions."""
+    pooled = []
+    for name in percent:
+        col = cols.get(name)
+        if col is None or col.type != "rate" or name not in t.column_names:
+            continue
+        number = _parse_number(_markers(t.column(name))[0])
+        pooled.append(pc.filter(number.values, pc.invert(number.has_percent)).combine_chunks())
+    if not pooled:
+        return False
+    values = pa.concat_arrays(pooled)
+    if pc.any(pc.greater(values, 1.0)).as_py():
+        return False
+    return (pc.sum(pc.cast(pc.greater(values, 0.0), pa.int64())).as_py() or 0) >= _FEW_FRACTIONS
+
+
+def _markers(column: pa.ChunkedArray, none_is_no: bool = False) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
     """Text cells that mark a missing value become missing; spreadsheet errors (#DIV/0!,
     #N/A) become missing too, with a mask of them for a finding."""
     if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
@@ -602,13 +648,21 @@ def _markers(column: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.ChunkedArray]
     if not pc.any(pc.less_equal(pc.utf8_length(column), 16)).as_py():
         return column, _all(False, len(column))
     error = pc.fill_null(pc.match_substring_regex(column, _SPREADSHEET_ERRORS), False)
+    if none_is_no:
+        column = pc.if_else(
+            pc.fill_null(pc.match_substring_regex(column, r"^\s*(无|没有)\s*$"), False), "否", column
+        )
     missing = pc.fill_null(pc.match_substring_regex(column, _MISSING_MARKERS), False)
     cleaned = pc.if_else(pc.or_(error, missing), pa.scalar(None, column.type), column)
     return cleaned, error
 
 
 def _convert(
-    column: pa.ChunkedArray, col: contract.Column, percent: bool, where: validate.Where
+    column: pa.ChunkedArray,
+    col: contract.Column,
+    percent: bool,
+    where: validate.Where,
+    pooled_fractions: bool = False,
 ) -> tuple[pa.ChunkedArray, list[tuple[pa.ChunkedArray, str, pa.ChunkedArray | str | None]]]:
     """Convert one column to its contract type. Returns values and [(bad-mask, rule, detail)]."""
     if col.type == "str":
@@ -664,10 +718,19 @@ def _convert(
             if len(bare) and pc.count(bare).as_py() and pc.all(pc.less_equal(bare, 1.0)).as_py():
                 header_scale = 1.0
                 first = pc.and_(pc.is_valid(values), pc.invert(number.has_percent))
-                only_first = pc.equal(pc.cumulative_sum(pc.cast(first, pa.int64())), 1)
-                problems.append(
-                    (pc.fill_null(pc.and_(first, only_first), False), "percent_header_fractions", None)
-                )
+                # Fractions are told from percentages by many values, never by one or two:
+                # under (%), a lone 1 is 1 % or 100 %, and which decides a 10 % floor. A
+                # column of few values leans on the sheet's other (%) columns (one county's
+                # row of cells formatted as percentages: all fractions).
+                fractional = pc.fill_null(pc.and_(first, pc.greater(values, 0.0)), False)
+                few = (pc.sum(pc.cast(fractional, pa.int64())).as_py() or 0) < _FEW_FRACTIONS
+                if few and not pooled_fractions:
+                    problems.append((fractional, "ambiguous_percent", None))
+                else:
+                    only_first = pc.equal(pc.cumulative_sum(pc.cast(first, pa.int64())), 1)
+                    problems.append(
+                        (pc.fill_null(pc.and_(first, only_first), False), "percent_header_fractions", None)
+                    )
         scale = pc.if_else(number.has_percent, pa.scalar(100.0), pa.scalar(header_scale))
         values = pc.divide(values, scale)
         over = pc.fill_null(pc.greater(values, 1.0), False)
@@ -785,13 +848,20 @@ _GROUPED = r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$"
 
 def _parse_number(column: pa.ChunkedArray) -> _Number:
     """Parse numbers as a bureau writes them: full-width digits, a trailing %, thousands
-    grouping (1,850 — and only as grouping: 1,5 or 2,0,8,0 are not numbers)."""
+    grouping (1,850 — and only as grouping: 1,5 or 2,0,8,0 are not numbers). A true/false,
+    a duration, a date or a time is not a count (True is not one music room, and a duration
+    in seconds or milliseconds is no number of pupils): every such value is ``not_a_number``."""
+    t = column.type
     if (
-        pa.types.is_integer(column.type)
-        or pa.types.is_floating(column.type)
-        or pa.types.is_decimal(column.type)
-        or pa.types.is_boolean(column.type)
+        pa.types.is_boolean(t)
+        or pa.types.is_duration(t)
+        or pa.types.is_date(t)
+        or pa.types.is_time(t)
+        or pa.types.is_timestamp(t)
     ):
+        no = _all(False, len(column))
+        return _Number(pa.nulls(len(column), pa.float64()), pc.is_valid(column), no, no)
+    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
         values = pc.cast(column, pa.float64())
         nan = pc.fill_null(pc.invert(pc.is_finite(values)), False)
         no = _all(False, len(column))
@@ -885,6 +955,109 @@ def reject_duplicates(t: pa.Table, keys: list[str], where: validate.Where) -> tu
         where, t.column("_row"), key, t.column(key), dup, "duplicate_id", " + ".join(keys)
     )
     return t.filter(pc.invert(dup)), found
+
+
+_ID_PARTS = {
+    "schools": ("school_id", "school_name"),
+    "sections": ("school_id", "school_name"),
+    "kindergartens": ("kindergarten_id", "kindergarten_name"),
+}
+
+
+def id_key(ids: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """An id as people mistype it apart: ``9901010001.0``, ``09901010001``,
+    ``9.901010001E9``, ``990101-0001``, ``S12`` and ``s12`` all give one key."""
+    text = pc.utf8_lower(pc.cast(ids, pa.string()))
+    # Scientific notation of a whole number (a spreadsheet's view of a long id).
+    sci = pc.fill_null(pc.match_substring_regex(text, r"^\d(\.\d+)?e\+?\d+$"), False)
+    if pc.any(sci).as_py():
+        numbers = pc.cast(pc.if_else(sci, text, pa.scalar(None, pa.string())), pa.float64(), safe=False)
+        whole = pc.if_else(
+            pc.and_(pc.less(pc.abs(numbers), 2.0**53), pc.equal(pc.floor(numbers), numbers)),
+            pc.cast(pc.cast(numbers, pa.int64(), safe=False), pa.string()),
+            text,
+        )
+        text = pc.if_else(sci, whole, text)
+    text = pc.replace_substring_regex(text, r"\.0*$", "")  # 123.0 and 123.
+    text = pc.replace_substring_regex(text, r"[^0-9a-z\p{L}]", "")
+    return pc.replace_substring_regex(text, r"^0+(.)", r"\1")
+
+
+def name_key(names: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """A name without case, spaces or punctuation (already NFKC-folded on reading)."""
+    return pc.replace_substring_regex(pc.utf8_lower(pc.cast(names, pa.string())), r"[\s\p{P}\p{S}]", "")
+
+
+def reject_near_duplicates(t: pa.Table, role: str, where: validate.Where) -> tuple[pa.Table, pa.Table]:
+    """Rows of one county and year (and level, in long form) that are probably one school:
+
+    - ids equal but for their writing (:func:`id_key`): a duplicate id, the later row is
+      rejected (``similar_id``), as an exact duplicate would be;
+    - the same name under different ids: both rows are kept, with an error each
+      (``same_name``) that keeps the county from being certified until it is resolved,
+      since one school counted twice moves every coefficient of variation.
+    """
+    if role not in _ID_PARTS or t.num_rows < 2:
+        return t, validate.empty()
+    id_col, name_col = _ID_PARTS[role]
+    group = [c for c in ("county_code", "year", "level") if c in t.column_names]
+    if id_col not in t.column_names:
+        return t, validate.empty()
+    keyed = t.select([*group, "_row"]).append_column("_id", id_key(t.column(id_col)))
+    keyed = _filled(keyed, group)
+    firsts = keyed.group_by([*group, "_id"], use_threads=False).aggregate([("_row", "min")])
+    similar = pc.invert(pc.is_in(t.column("_row"), firsts.column("_row_min")))
+    found = [validate.findings(where, t.column("_row"), id_col, t.column(id_col), similar, "similar_id")]
+    t = t.filter(pc.invert(similar))
+    if name_col in t.column_names and t.num_rows > 1:
+        named = _filled(
+            t.select([*group, "_row"]).append_column("_name", name_key(t.column(name_col))), group
+        )
+        named = named.filter(pc.not_equal(named.column("_name"), ""))
+        counts = named.group_by([*group, "_name"], use_threads=False).aggregate([("_row", "count")])
+        twice = counts.filter(pc.greater(counts.column("_row_count"), 1))
+        if twice.num_rows:
+            hit = named.join(twice, [*group, "_name"], join_type="inner", use_threads=False)
+            mask = pc.is_in(t.column("_row"), hit.column("_row"))
+            found.append(
+                validate.findings(where, t.column("_row"), name_col, t.column(name_col), mask, "same_name")
+            )
+    return t, validate.concat(found)
+
+
+def school_facts_disagree(t: pa.Table, where: validate.Where) -> pa.Table:
+    """Long form (one row per section): what belongs to the whole school — its county, name,
+    type, ownership, music rooms, year built … — must read the same on each of its rows.
+    Where two sections of one school say different things, which one is right cannot be
+    told: an error on each of its rows, which are kept (the county cannot be certified)."""
+    if t.num_rows < 2 or "school_id" not in t.column_names:
+        return validate.empty()
+    shared = [c.name for c in (*contract.SCHOOL_IDENTITY, *contract.SCHOOL_FACTS)]
+    shared = [n for n in shared if n in t.column_names and n not in ("school_id", "year")]
+    year_text = pc.fill_null(pc.cast(_col(t, "year"), pa.string()), "")
+    key = pc.binary_join_element_wise(pc.fill_null(t.column("school_id"), ""), year_text, "|")
+    found = []
+    for name in shared:
+        values = pc.cast(t.column(name), pa.string())
+        keyed = pa.table({"key": key, "v": values})
+        distinct = keyed.group_by("key", use_threads=False).aggregate([("v", "count_distinct")])
+        split = distinct.filter(pc.greater(distinct.column("v_count_distinct"), 1)).column("key")
+        if len(split) == 0:
+            continue
+        mask = pc.and_(pc.is_in(key, split), pc.is_valid(values))
+        found.append(
+            validate.findings(where, t.column("_row"), name, t.column(name), mask, "school_facts_differ")
+        )
+    return validate.concat(found)
+
+
+def _filled(t: pa.Table, keys: Iterable[str]) -> pa.Table:
+    """Null keys filled, so that grouping treats them alike."""
+    for key in keys:
+        col = t.column(key)
+        blank = -1 if pa.types.is_integer(col.type) or pa.types.is_floating(col.type) else ""
+        t = t.set_column(t.column_names.index(key), key, pc.fill_null(col, pa.scalar(blank, col.type)))
+    return t
 
 
 # --------------------------------------------------------------------------- split

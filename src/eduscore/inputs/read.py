@@ -90,6 +90,10 @@ class Loaded:
     sheet: str = ""  # the workbook sheet, if any
     row_numbers: pa.Array | None = None  # int64, one per table row
     blank_rows: tuple[tuple[int, int], ...] = ()
+    #: Rows above the header that hold data (read as rows of the table, with a warning).
+    above_header: tuple[int, ...] = ()
+    #: Data rows hidden in Excel (by hand or by a filter): read and scored, with a warning.
+    hidden_rows: tuple[tuple[int, int], ...] = ()
 
     @property
     def label(self) -> str:
@@ -273,6 +277,20 @@ def find_header(rows: Sequence[Sequence[Any]]) -> int:
     return -1
 
 
+_NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?$")
+
+
+def data_like(row: Sequence[Any], header: Sequence[Any]) -> bool:
+    """Whether a row above the header holds data rather than a title: at least three filled
+    cells (and a third of the header's), two of them numbers. A title ("2024年义务教育学校
+    基本情况表"), a "填报单位:… 填报日期:…" line or a units row is none of these; a school's
+    row moved above the header by a sort is."""
+    filled = [str(v).strip() for v in row if v is not None and str(v).strip()]
+    named = sum(1 for v in header if v is not None and str(v).strip())
+    numbers = sum(1 for v in filled if _NUMBER.match(v))
+    return len(filled) >= max(3, named // 3) and numbers >= 2
+
+
 # --------------------------------------------------------------------------- Arrow inputs
 
 
@@ -419,6 +437,7 @@ def _workbook(path: Path, limits: Limits) -> _Workbook:
     found: dict[str, list[_Candidate]] = {}
     others: list[_Candidate] = []
     hidden: list[tuple[str, str]] = []
+    headless: list[str] = []
     for sheet in sheets:
         by_name, certain = role_of_sheet(sheet.name)
         if sheet.table is None:
@@ -445,6 +464,10 @@ def _workbook(path: Path, limits: Limits) -> _Workbook:
         candidate = _Candidate(sheet, raw, blank, filled, at)
         # The name decides when it is a role's name; otherwise the header must say which table.
         role = by_name if certain else (_role_of_headers(head[at]) if at >= 0 else None)
+        if role is None and at < 0 and _holds_data(raw, filled):
+            # Rows of numbers under no header eduscore knows (English or home-made column
+            # names, or no header at all): skipped without a word when other sheets are read.
+            headless.append(sheet.name)
         if sheet.visible != "visible":
             if role is not None and len(filled):  # an empty hidden sheet hides nothing
                 hidden.append((sheet.name, role))
@@ -454,12 +477,34 @@ def _workbook(path: Path, limits: Limits) -> _Workbook:
             others.append(candidate)
     if hidden:
         raise _hidden(path, sheets, hidden)
+    if headless and found:
+        raise _headless(path, sheets, headless)
     # A visible sheet with a table header that no role claims would be skipped silently
     # when other sheets are read: its rows (a district's schools, say) would vanish.
     headed = [c for c in others if c.header >= 0]
     if headed and (found or len(headed) > 1):
         raise _unclaimed(path, sheets, headed)
     return _Workbook(path, sheets, found, others)
+
+
+def _holds_data(raw: pa.Table, filled: npt.NDArray[np.int64]) -> bool:
+    """Whether a sheet without a known header has rows that look like data (a school's
+    figures), among its first 50 filled rows: an instructions sheet has none."""
+    rows = raw.take(pa.array(filled[:50], pa.int64())).to_pylist()
+    return any(data_like(list(r.values()), []) for r in rows)
+
+
+def _headless(path: Path, sheets: list[Sheet], names: list[str]) -> InputError:
+    which = ", ".join(repr(n) for n in names)
+    every = ", ".join(s.name for s in sheets)
+    return InputError(
+        f"{path}: sheet(s) {which} hold rows of figures under no header eduscore knows, so they "
+        "would not be read: give the sheet the template's headers (eduscore template) and name it "
+        f"学校, 县 or 幼儿园, or delete it or move it to another file (sheets: {every})",
+        zh=f"{path}:工作表 {which} 中有数据行,但没有可识别的表头,这些行不会被读取:请使用模板的表头"
+        "(eduscore template)并将工作表命名为 学校、县 或 幼儿园,"
+        f"或删除该工作表、移到其他文件(工作表:{every})",
+    )
 
 
 def _unclaimed(path: Path, sheets: list[Sheet], headed: list[_Candidate]) -> InputError:
@@ -523,6 +568,18 @@ def _sheet_table(path: Path, c: _Candidate) -> Loaded:
     names_row = [None if v is None else str(v).strip() for v in first]
     below = np.arange(header_at + 1, c.raw.num_rows, dtype=np.int64)
     data = below[~c.blank[header_at + 1 :]]
+    # Rows above the header that hold data (a sort moved the header down, or a row was
+    # typed above it) are rows of the table, read under the header's columns and flagged.
+    over = c.filled[c.filled < header_at]
+    above = np.array(
+        [
+            r
+            for r, row in zip(over, c.raw.take(pa.array(over, pa.int64())).to_pylist(), strict=True)
+            if data_like(list(row.values()), names_row)
+        ],
+        dtype=np.int64,
+    )
+    data = np.concatenate([above, data])
     if len(data) == 0:
         raise InputError(
             f"{label}: the sheet has a header (row {header_at + 1}) but no data rows",
@@ -551,6 +608,8 @@ def _sheet_table(path: Path, c: _Candidate) -> Loaded:
         c.sheet.name,
         pa.array(data + 1, pa.int64()),
         runs(np.setdiff1d(below, data, assume_unique=True) + 1),
+        tuple(int(r) + 1 for r in above),
+        runs(np.intersect1d(np.array(c.sheet.hidden_rows, dtype=np.int64), data + 1)),
     )
 
 
@@ -598,13 +657,14 @@ def _read_file(path: Path, role: str, limits: Limits) -> Loaded:
     try:
         with _progress(path):
             if suffix in CSV_SUFFIXES:
-                read = read_csv(path, "\t" if suffix == ".tsv" else ",", limits, find_header)
+                read = read_csv(path, "\t" if suffix == ".tsv" else ",", limits, find_header, data_like)
                 return Loaded(
                     read.table,
                     str(path),
                     read.header_row,
                     row_numbers=pa.array(read.row_numbers, pa.int64()),
                     blank_rows=runs(read.blank_records),
+                    above_header=tuple(int(r) for r in read.above_header),
                 )
             if suffix in (".parquet", ".pq"):
                 return Loaded(usable_columns(_parquet(path, limits), str(path)), str(path), 1)

@@ -54,6 +54,7 @@ class CsvTable:
     header_row: int  # 1-based record number of the header
     row_numbers: Ints  # record number (1-based) of each table row
     blank_records: Ints  # record numbers of the blank records below the header
+    above_header: Ints = attrs.field(factory=lambda: np.zeros(0, np.int64))  # data rows above it
 
 
 @attrs.frozen
@@ -65,12 +66,18 @@ class _Records:
 
 
 def read_csv(
-    path: Path, delimiter: str, limits: Limits, find_header: Callable[[list[list[str]]], int]
+    path: Path,
+    delimiter: str,
+    limits: Limits,
+    find_header: Callable[[list[list[str]]], int],
+    data_like: Callable[[list[str], list[str]], bool] = lambda row, header: False,
 ) -> CsvTable:
     """Read a CSV/TSV file with every cell as text.
 
     ``find_header`` gets the first (up to ten) records, split into cells, and returns the
     index of the header among them (-1: none; the first non-blank record is taken).
+    Records above the header for which ``data_like(cells, header)`` holds are read as rows
+    of the table too (and listed in ``above_header``).
     ``delimiter`` is a default: a file whose first lines hold tabs and no commas is read as
     tab-separated.
     """
@@ -85,7 +92,7 @@ def read_csv(
             size / MB,
         )
     with _as_utf8_or_gb18030(path) as (source, start, encoding):
-        return _read(source, start, encoding, str(path), delimiter, limits, find_header)
+        return _read(source, start, encoding, str(path), delimiter, limits, find_header, data_like)
 
 
 @contextmanager
@@ -135,6 +142,7 @@ def _read(
     delimiter: str,
     limits: Limits,
     find_header: Callable[[list[list[str]]], int],
+    data_like: Callable[[list[str], list[str]], bool],
 ) -> CsvTable:
     delimiter = _delimiter(path, start, delimiter)
     records = _scan(path, start, delimiter)
@@ -161,9 +169,11 @@ def _read(
     # Rows of data: the records below the header that hold anything at all (pyarrow skips
     # empty lines; rows of empty cells are dropped below, with the other blank rows).
     below = np.arange(header_at + 1, n, dtype=np.int64)
+    above = np.array([i for i in range(header_at) if data_like(cells[i], header)], dtype=np.int64)
     data = below[lengths[below] > 0]
-    if len(data):
-        table = _parse(path, records, data, header, encoding, source, delimiter, limits)
+    if len(data) or len(above):
+        table = _parse(path, records, data, header, encoding, source, delimiter, limits, above)
+        data = np.concatenate([above, data])
         blank = blank_rows(table)
         if blank.any():
             table, data = table.filter(pa.array(~blank)), data[~blank]
@@ -173,7 +183,8 @@ def _read(
             zh=f"{source}:文件只有表头(第 {header_at + 1} 行),没有数据行",
         )
     kept = data + 1
-    return CsvTable(table, header_at + 1, kept, np.setdiff1d(below + 1, kept, assume_unique=True))
+    skipped = np.setdiff1d(below + 1, kept, assume_unique=True)
+    return CsvTable(table, header_at + 1, kept, skipped, above + 1)
 
 
 def _check_width(source: str, index: int, width: int, limits: Limits, header: bool = False) -> None:
@@ -365,8 +376,10 @@ def _parse(
     source: str,
     delimiter: str,
     limits: Limits,
+    above: Ints | None = None,
 ) -> pa.Table:
-    """The cells of the ``data`` records, with the header's names.
+    """The cells of the ``data`` records (and of the records ``above`` the header, before
+    them), with the header's names.
 
     pyarrow reads the records with the usual number of cells (the most common among the
     first thousand); when it meets others (a row cut short, a trailing comma, an extra
@@ -376,7 +389,7 @@ def _parse(
     # A record must fit in one block; GB18030 grows by up to half when turned into UTF-8.
     block = int(min(max(1 << 20, 2 * longest + (1 << 16)), (1 << 31) - 1))
     sample = [len(_cells(t, delimiter)) for t in _texts(path, records, data[:1000], encoding)]
-    width = max(set(sample), key=lambda w: (sample.count(w), w == len(header)))
+    width = max(set(sample), key=lambda w: (sample.count(w), w == len(header))) if sample else len(header)
     names = [f"c{i}" for i in range(width)]
     others = 0
 
@@ -410,7 +423,11 @@ def _parse(
 
     try:
         try:
-            table = attempt(encoding)
+            table = (
+                attempt(encoding)
+                if len(data)
+                else pa.table({n: pa.array([], pa.string()) for n in names})  # only rows above
+            )
         except pa.ArrowInvalid as exc:
             if encoding != "utf8" or "UTF8" not in str(exc):
                 raise
@@ -432,6 +449,9 @@ def _parse(
         widest = int(np.argmax(counted[data]))
         _check_width(source, int(data[widest]), int(counted[data][widest]), limits)
         usual = counted[data] == width
+    if above is not None and len(above):  # read apart and put first, like unusual rows
+        data = np.concatenate([above, data])
+        usual = np.concatenate([np.zeros(len(above), dtype=bool), usual])
     if table.num_rows != int(usual.sum()):  # pragma: no cover - the scan and pyarrow disagree: a bug
         raise InputError(
             f"{source}: cannot match the rows read to the lines of the file "

@@ -54,6 +54,7 @@ class Sheet:
     visible: str  # "visible", "hidden", "veryhidden" (or "unknown" when unreadable)
     table: pa.Table | None  # None when the sheet could not be read (``error`` says why)
     error: str = ""
+    hidden_rows: tuple[int, ...] = ()  # sheet row numbers hidden (or filtered out) in Excel
 
 
 def read_workbook(path: Path, limits: Limits) -> list[Sheet]:
@@ -88,7 +89,55 @@ def read_workbook(path: Path, limits: Limits) -> list[Sheet]:
         )
     if path.suffix.lower() in ZIPPED:
         check_zip(path, limits)
-    return _in_child(path, limits)
+    sheets = _in_child(path, limits)
+    if path.suffix.lower() in ZIPPED:
+        hidden = hidden_rows(path)
+        sheets = [attrs.evolve(s, hidden_rows=hidden.get(s.name, ())) for s in sheets]
+    return sheets
+
+
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
+_HIDDEN = re.compile(rb'\bhidden\s*=\s*"(?:1|true)"')
+_ROW_NUMBER = re.compile(rb'\br\s*=\s*"(\d+)"')
+
+
+def hidden_rows(path: Path) -> dict[str, tuple[int, ...]]:
+    """{sheet name: row numbers} of the rows Excel hides (hidden by hand, or filtered out by
+    an AutoFilter), read from each worksheet's ``<row hidden="1">`` tags in a streaming
+    scan. Such rows are read and scored like any other, but the user cannot see them."""
+    out: dict[str, tuple[int, ...]] = {}
+    try:
+        book = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return out
+    with book:
+        for part, name in _sheet_parts(book).items():
+            rows: list[int] = []
+            try:
+                with book.open(part) as f:
+                    carry = b""
+                    while chunk := f.read(1 << 20):
+                        text = carry + chunk
+                        cut = text.rfind(b"<")
+                        body, carry = (text[:cut], text[cut:]) if cut > 0 else (text, b"")
+                        for tag in _ROW_TAG.finditer(body):
+                            if _HIDDEN.search(tag.group(1)):
+                                number = _ROW_NUMBER.search(tag.group(1))
+                                if number:
+                                    rows.append(int(number.group(1)))
+            except (
+                KeyError,
+                zipfile.BadZipFile,
+                OSError,
+                zlib.error,
+                EOFError,
+                NotImplementedError,
+                RuntimeError,
+            ):
+                continue
+            if rows:
+                out[name] = tuple(rows)
+    return out
 
 
 def _looks_like_text(head: bytes) -> bool:

@@ -230,16 +230,72 @@ RULES: dict[str, ValidationRule] = {
             "县表中有该县,但没有这一年份的行:年份是否填错?",
             "the counties table has this county, but not for this year: is the year mistyped?",
         ),
+        _r(
+            "similar_id",
+            "error",
+            "同县同年已有一行,其标识码与此行只差写法(如 .0、前导零、科学计数法、连字符、大小写):"
+            "视为同一学校的重复行,此行未采用",
+            "an earlier row of this county and year has the same id written differently (.0, "
+            "leading zeros, scientific notation, dashes, case): a duplicate of one school, this "
+            "row is not used",
+        ),
+        ValidationRule(
+            "same_name",
+            "error",
+            "同县同年(同学段)另有同名学校,标识码不同:是否重复填报?两行都已计入;核实前该县不能通过认定"
+            "(如确为两所学校,请在名称中区分,如加校区名)",
+            "another school of this county and year (and level) has the same name under a "
+            "different id: is it listed twice? Both rows are counted; the county cannot be "
+            "certified until this is resolved (if they are two schools, tell their names apart, "
+            "e.g. by campus)",
+            rejects=False,
+        ),
+        ValidationRule(
+            "school_facts_differ",
+            "error",
+            "同一学校的各学段行中,属于全校的信息(县区、名称、类型、专用教室、建校年份等)填写不一致:"
+            "无法判断哪一个正确;各行均已计入,核实前该县不能通过认定",
+            "the rows of one school's sections disagree on a fact of the whole school (county, "
+            "name, type, special rooms, year built…): which one is right cannot be told; the rows "
+            "are counted, and the county cannot be certified until this is resolved",
+            rejects=False,
+        ),
         _notice(
             "text_cleaned",
             "已规范化:全角字符、不可见字符或控制字符已转换或删除",
             "cleaned: full-width, invisible or control characters converted or removed",
+        ),
+        _r(
+            "ambiguous_percent",
+            "error",
+            "表头标明(%),而此值不大于1:无法确定是百分数还是比例(1 可能是 1%,也可能是 100%),"
+            "未读取;请写成百分数,如 85 或 85%",
+            "the header says (%) but the value is at most 1: it could be a percentage (1 is 1 %) "
+            "or a fraction (1 is 100 %), so it is not read; write it as a percentage, e.g. 85 or 85%",
+            cell=True,
         ),
         _notice(
             "percent_header_fractions",
             "表头标明(%),但此列的数都是不大于1的小数:按比例读取(如 0.85 即 85%)",
             "the header says (%) but every value of the column is a fraction: read as fractions "
             "(0.85 is 85%)",
+        ),
+        _r(
+            "row_above_header",
+            "warning",
+            "此行在表头之上却填有数据:已按表头各列作为数据行读取并评估;请核对表头是否在首行"
+            "(排序时未勾选“数据包含标题”会把表头移到中间)",
+            "this row lies above the header but holds data: it is read and scored as a row of the "
+            "table under the header's columns; check that the header is the first row (sorting "
+            "without “my data has headers” moves the header down)",
+        ),
+        ValidationRule(
+            "hidden_rows",
+            "warning",
+            "工作表中有隐藏的行(手动隐藏或被筛选掉):这些行已读取并参与评估;请取消隐藏或清除筛选后核对",
+            "the sheet has hidden rows (hidden by hand or filtered out): they are read and scored; "
+            "unhide them or clear the filter to check them",
+            rejects=False,
         ),
         _notice(
             "blank_rows",

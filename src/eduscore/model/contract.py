@@ -169,7 +169,7 @@ COUNTIES: tuple[Column, ...] = (
     Column("curriculum", "bool", "课程开齐开足"),
     Column("no_excess_burden", "bool", "无过重课业负担"),
     Column("monitoring_level_min", "int", "国家质量监测最低等级(1-4)", valid=(1, 4)),
-    Column("monitoring_difference_rate", "float", "国家质量监测校际差异率"),
+    Column("monitoring_difference_rate", "float", "国家质量监测校际差异率", usual=(0, 1)),
     Column("social_recognition", "rate", "社会认可度"),
     Column("veto_exam_admission", "bool", "存在考试招生(一票否决)"),
     Column("veto_illegal_school_choice", "bool", "存在违规择校(一票否决)"),
