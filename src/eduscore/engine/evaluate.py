@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 
 from eduscore.engine import integrity
 from eduscore.engine.assemble import ScoredPart, build_result
+from eduscore.engine.kinds import score
 from eduscore.engine.score import Engine
 from eduscore.errors import InputError, joined
 from eduscore.inputs import validate
@@ -241,7 +242,7 @@ def evaluate(
         counties_c, added_counties = add_missing_columns(counties_c, fw_c.column_kinds("counties"))
         missing |= set(added_units) | set(added_counties)
         units_c = apply_scope(units_c, fw_c)
-        scored = Engine(fw_c, tuple(relaxations)).run(units_c, counties_c)
+        scored = score(Engine(fw_c, tuple(relaxations)), units_c, counties_c)
         parts.append(ScoredPart(fw_c, scored, counties_c))
         unusual.append(integrity.unusual_indicators(scored.units, fw_c, unit_table))
     registry = get_registry()

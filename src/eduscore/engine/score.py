@@ -1,4 +1,7 @@
-"""The scoring engine: interprets a framework's rules by kind over Arrow tables.
+"""The scoring engine's shared parts: per-unit checks, thresholds, check rows.
+
+The rules are scored by kind (:mod:`eduscore.engine.kinds`: section rules in
+:mod:`.sections`, county rules in :mod:`.county`, dispersion rules in :mod:`.cv_rules`).
 
 Every function here works on whole tables — all counties, levels and sections at
 once — with projections, group-bys and joins. The loops are over the *rules* of a
@@ -21,15 +24,14 @@ from eduscore.model.formula import (
     Columns,
     Compiled,
     compile_formula,
-    evaluate_expression,
     evaluate_expressions,
 )
 from eduscore.model.framework import Framework, Indicator, Rule, Text, Threshold
 from eduscore.model.needs import DERIVED_COLUMNS, raw_label
 
 STATUSES = ("pass", "fail", "not_assessed", "not_computable")
-_NULL_F = pa.scalar(None, pa.float64())
-_NULL_S = pa.scalar(None, pa.string())
+NULL_F = pa.scalar(None, pa.float64())
+NULL_S = pa.scalar(None, pa.string())
 
 # The long per-unit table has ~16 rows per school section: its repeated texts are
 # dictionary-encoded (a few bytes per row instead of a string each).
@@ -53,7 +55,7 @@ SECTION_CHECK_SCHEMA = pa.schema(
 )
 
 
-def _label(value: str | None, n: int) -> pa.DictionaryArray:
+def label_array(value: str | None, n: int) -> pa.DictionaryArray:
     """``n`` copies of one text as a dictionary array (4 bytes a row); None gives nulls."""
     if value is None:
         return pa.DictionaryArray.from_arrays(pa.nulls(n, pa.int32()), pa.array([], pa.string()))
@@ -62,7 +64,7 @@ def _label(value: str | None, n: int) -> pa.DictionaryArray:
     )
 
 
-def _encoded(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray:
+def encoded(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray:
     encoded = pc.dictionary_encode(column)
     return encoded if isinstance(encoded, pa.ChunkedArray) else pa.chunked_array([encoded])
 
@@ -107,7 +109,7 @@ def _slack(threshold: Any) -> Any:
     return pc.multiply(pc.abs(threshold), THRESHOLD_TOLERANCE)
 
 
-_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
+COMPARE: dict[str, Callable[[Any, Any], Any]] = {
     ">=": lambda v, t: pc.greater_equal(v, pc.subtract(t, _slack(t))),
     ">": lambda v, t: pc.greater(v, pc.add(t, _slack(t))),
     "<=": lambda v, t: pc.less_equal(v, pc.add(t, _slack(t))),
@@ -117,7 +119,7 @@ _COMPARE: dict[str, Callable[[Any, Any], Any]] = {
 
 
 def _compare(value: pc.Expression, comparator: str, threshold: pc.Expression) -> pc.Expression:
-    return _COMPARE[comparator](value, threshold)
+    return COMPARE[comparator](value, threshold)
 
 
 def threshold_expression(
@@ -125,11 +127,11 @@ def threshold_expression(
 ) -> tuple[pc.Expression, Compiled | None]:
     """An expression giving each row its threshold (level / school type aware)."""
     if th is None:
-        return pc.scalar(_NULL_F), None
+        return pc.scalar(NULL_F), None
     if th.formula:
         compiled = compile_formula(th.formula, cols, rows=rows, expect="number", aggregate_prefix=prefix)
         return compiled.expression, compiled
-    expr: pc.Expression = pc.scalar(_NULL_F if th.value is None else pa.scalar(th.value, pa.float64()))
+    expr: pc.Expression = pc.scalar(NULL_F if th.value is None else pa.scalar(th.value, pa.float64()))
     for level, v in th.by_level.items():
         expr = pc.if_else(pc.equal(pc.field("level"), pc.scalar(level)), pc.scalar(float(v)), expr)
     for school_type, v in th.by_school_type.items():
@@ -152,7 +154,7 @@ def _labels(kinds: Mapping[str, str], fw: Framework | None = None) -> dict[str, 
     return {k: labels.get(k, k) for k in kinds}
 
 
-def _missing_reason(
+def missing_reason(
     compiled: Iterable[Compiled], labels: Mapping[str, str], units: str = "units"
 ) -> pc.Expression:
     """A text explaining why a formula's value is missing: a missing input or a zero divisor."""
@@ -165,7 +167,7 @@ def _missing_reason(
                 pc.if_else(
                     pc.is_null(pc.field(name)),
                     pc.scalar(f"missing input {name} ({labels.get(name, name)})"),
-                    pc.scalar(_NULL_S),
+                    pc.scalar(NULL_S),
                 )
             )
         for agg in c.aggregates:
@@ -174,7 +176,7 @@ def _missing_reason(
                 pc.if_else(
                     pc.is_null(pc.field(agg.column)),
                     pc.scalar(f"no {units} data, or some {units} lack {used}"),
-                    pc.scalar(_NULL_S),
+                    pc.scalar(NULL_S),
                 )
             )
         for div in c.divisions:
@@ -182,12 +184,25 @@ def _missing_reason(
                 pc.if_else(
                     pc.equal(div.denominator, pc.scalar(0.0)),
                     pc.scalar(f"division by zero: {div.text} = 0"),
-                    pc.scalar(_NULL_S),
+                    pc.scalar(NULL_S),
                 )
             )
     if not candidates:
         return pc.scalar("not computable")
     return pc.coalesce(*candidates, pc.scalar("not computable"))
+
+
+@attrs.define
+class Stage:
+    """What the rule kinds' handlers (:mod:`eduscore.engine.kinds`) read: the prepared units
+    and counties, each indicator's per-unit table, the per-unit statuses of the section
+    rules (filled first) and the dispersion table (computed before the county checks)."""
+
+    units: pa.Table
+    counties: pa.Table
+    by_indicator: dict[str, pa.Table] = attrs.field(factory=dict)
+    unit_rules: dict[str, pa.Table] = attrs.field(factory=dict)
+    dispersion: pa.Table | None = None
 
 
 @attrs.define
@@ -200,7 +215,9 @@ class Scored:
 
 
 class Engine:
-    """Scores one framework over prepared tables. Construct, then call :meth:`run`."""
+    """What every rule kind's handler shares when scoring one framework over prepared
+    tables: columns, labels, relaxations, and the building of check rows. The rules
+    themselves are scored by their kinds' handlers: :func:`eduscore.engine.kinds.score`."""
 
     def __init__(self, fw: Framework, relaxations: Sequence[str] = ()) -> None:
         self.fw = fw
@@ -217,7 +234,7 @@ class Engine:
     def _relaxed(
         self, target: str, value: pc.Expression, threshold: pc.Expression, compiled: list[Compiled]
     ) -> tuple[pc.Expression, pc.Expression, pc.Expression]:
-        applied: pc.Expression = pc.scalar(_NULL_S)
+        applied: pc.Expression = pc.scalar(NULL_S)
         for rule in self.relaxations:
             for tgt in rule.targets:
                 if tgt.target != target or rule.when is None:
@@ -234,7 +251,7 @@ class Engine:
                 applied = pc.if_else(when, pc.scalar(rule.id), applied)
         return value, threshold, applied
 
-    def _unit_check(
+    def unit_check(
         self,
         units: pa.Table,
         check_id: str,
@@ -254,7 +271,7 @@ class Engine:
             "value": value,
             "threshold": th_expr,
             "relaxation": relaxed,
-            "reason": _missing_reason(compiled, self.labels),
+            "reason": missing_reason(compiled, self.labels),
         }
         if applies_when is not None:
             exprs["applies"] = compile_formula(applies_when, self.unit_cols, expect="bool").expression
@@ -265,10 +282,10 @@ class Engine:
             met = pa.nulls(n, pa.bool_())
             ratio = pa.nulls(n, pa.float64())
         else:
-            met = _COMPARE[comparator](v, th)
+            met = COMPARE[comparator](v, th)
             # Ratio to the threshold, oriented so that 1 means "exactly at it" and less is worse.
             num, den = (v, th) if comparator in (">=", ">") else (th, v)
-            ratio = pc.if_else(pc.equal(den, 0.0), _NULL_F, pc.divide(num, den))
+            ratio = pc.if_else(pc.equal(den, 0.0), NULL_F, pc.divide(num, den))
             ratio = pc.if_else(pc.and_(pc.equal(num, 0.0), pc.equal(den, 0.0)), 1.0, ratio)
         status = pc.if_else(pc.is_null(v), "not_assessed", pc.if_else(met, "pass", "fail"))
         if comparator is None or threshold is None:
@@ -280,7 +297,7 @@ class Engine:
         else:
             # A threshold formula whose inputs are missing: the check cannot be assessed.
             status = pc.fill_null(status, "not_assessed")
-        reason = pc.if_else(pc.is_null(v), got.column("reason"), _NULL_S)
+        reason = pc.if_else(pc.is_null(v), got.column("reason"), NULL_S)
         if th_compiled is not None:
             reason = pc.if_else(pc.and_(pc.is_valid(v), pc.is_null(th)), got.column("reason"), reason)
         if "applies" in got.column_names:
@@ -291,7 +308,7 @@ class Engine:
             reason = pc.if_else(
                 pc.is_null(applies),
                 pa.scalar(f"cannot tell whether the rule applies ({applies_when})"),
-                pc.if_else(applies, reason, _NULL_S),
+                pc.if_else(applies, reason, NULL_S),
             )
         status = pc.if_else(units.column("in_scope"), status, "excluded")
         return pa.table(
@@ -299,216 +316,21 @@ class Engine:
                 "_county": self.ids["_county"],
                 "unit_id": self.ids["unit_id"],
                 "level": self.ids["level"],
-                "check_id": _label(check_id, n),
-                "kind": _label(kind, n),
+                "check_id": label_array(check_id, n),
+                "kind": label_array(kind, n),
                 "value": v,
                 "threshold": th,
-                "comparator": _label(comparator, n),
+                "comparator": label_array(comparator, n),
                 "met": met,
                 "ratio": ratio,
-                "status": _encoded(status),
+                "status": encoded(status),
                 "reason": reason,
                 "relaxation": got.column("relaxation"),
             },
             schema=SECTION_CHECK_SCHEMA,
         )
 
-    def _count_met(self, units: pa.Table, rule: Rule, by_indicator: Mapping[str, pa.Table]) -> pa.Table:
-        """count_met_with_floor: ≥ min_met thresholds met, every missed one at ≥ floor."""
-        assert rule.min_met is not None and rule.floor_ratio is not None
-        n = units.num_rows
-        listed = [by_indicator[i] for i in rule.indicators if self.fw.indicator(i).threshold is not None]
-        zero = constant(0, n, pa.int64())
-        met_count, miss_count, unknown, below = zero, zero, zero, constant(False, n, pa.bool_())
-        for t in listed:
-            met = t.column("met")
-            met_count = pc.add(met_count, pc.cast(pc.fill_null(met, False), pa.int64()))
-            miss_count = pc.add(miss_count, pc.cast(pc.fill_null(pc.invert(met), False), pa.int64()))
-            unknown = pc.add(unknown, pc.cast(pc.is_null(met), pa.int64()))
-            under_floor = _COMPARE["<"](t.column("ratio"), pa.scalar(rule.floor_ratio))
-            low = pc.and_(pc.fill_null(pc.invert(met), False), pc.fill_null(under_floor, False))
-            below = pc.or_(below, low)
-        allowed_misses = len(listed) - rule.min_met
-        fail = pc.or_(below, pc.greater(miss_count, allowed_misses))
-        status = pc.if_else(fail, "fail", pc.if_else(pc.greater(unknown, 0), "not_assessed", "pass"))
-        status = pc.if_else(units.column("in_scope"), status, "excluded")
-        reason = pc.if_else(
-            pc.equal(status, "fail"),
-            pc.binary_join_element_wise(
-                pc.cast(met_count, pa.string()),
-                pa.scalar(f" of {len(listed)} thresholds met"),
-                pc.if_else(
-                    below,
-                    pa.scalar(f"; a missed one is below {rule.floor_ratio:.0%} of its threshold"),
-                    pa.scalar(""),
-                ),
-                "",
-            ),
-            pc.if_else(
-                pc.equal(status, "not_assessed"), pa.scalar("some indicator values are missing"), _NULL_S
-            ),
-        )
-        return pa.table(
-            {
-                "_county": self.ids["_county"],
-                "unit_id": self.ids["unit_id"],
-                "level": self.ids["level"],
-                "check_id": _label(rule.id, n),
-                "kind": _label(rule.kind, n),
-                "value": pc.cast(met_count, pa.float64()),
-                "threshold": constant(float(rule.min_met), n, pa.float64()),
-                "comparator": _label(">=", n),
-                "met": pc.if_else(
-                    pc.equal(status, "pass"),
-                    True,
-                    pc.if_else(pc.equal(status, "fail"), False, pa.scalar(None, pa.bool_())),
-                ),
-                "ratio": pa.nulls(n, pa.float64()),
-                "status": _encoded(status),
-                "reason": reason,
-                "relaxation": pa.nulls(n, pa.string()),
-            },
-            schema=SECTION_CHECK_SCHEMA,
-        )
-
-    # ----------------------------------------------------------------- county level
-
-    def _section_rule_checks(self, mine: pa.Table, counties: pa.Table, rule: Rule) -> pa.Table:
-        """County check of a unit rule (``mine``: its rows): every in-scope, applicable unit must pass."""
-        # In-scope units count; of those, the ones the rule applies to must pass. In-scope
-        # units none of which the rule applies to (no kindergarten built since 2017) pass.
-        mine = mine.filter(pc.not_equal(mine.column("status"), "excluded"))
-        flags = mine.select(["_county"]).append_column("n", constant(1, mine.num_rows, pa.int64()))
-        for s in ("fail", "not_assessed"):
-            flags = flags.append_column(s, pc.cast(pc.equal(mine.column("status"), s), pa.int64()))
-        agg = flags.group_by("_county", use_threads=False).aggregate(
-            [("n", "sum"), ("fail", "sum"), ("not_assessed", "sum")]
-        )
-        agg = agg.set_column(
-            agg.column_names.index("_county"), "_county", pc.cast(agg.column("_county"), pa.string())
-        )
-        joined = counties.select(["_county"]).join(agg, "_county", use_threads=False)
-        n_fail = joined.column("fail_sum")
-        n_na = joined.column("not_assessed_sum")
-        unit_word = _unit_word(rule.over or self.fw.unit)
-        none = pc.is_null(joined.column("n_sum"))
-        status = pc.if_else(
-            none,
-            "not_assessed",
-            pc.if_else(
-                pc.greater(n_fail, 0), "fail", pc.if_else(pc.greater(n_na, 0), "not_assessed", "pass")
-            ),
-        )
-        reason = pc.if_else(
-            none,
-            pa.scalar(f"no in-scope {unit_word} to assess"),
-            pc.if_else(
-                pc.greater(n_fail, 0),
-                _counted(n_fail, f"{unit_word} fail"),
-                pc.if_else(pc.greater(n_na, 0), _counted(n_na, f"{unit_word} lack data"), _NULL_S),
-            ),
-        )
-        return self._check_rows(
-            joined.column("_county"),
-            rule,
-            rule.id,
-            None,
-            status,
-            pc.cast(n_fail, pa.float64()),
-            0.0,
-            "==",
-            reason,
-        )
-
-    def _county_checks(self, counties: pa.Table, units: pa.Table, rule: Rule) -> pa.Table:
-        over = rule.over or self.fw.unit
-        rows = Columns(self.fw.column_kinds(over))
-        prefix = f"__{rule.id.replace('.', '_')}_"
-        if rule.kind == "attestation" or (rule.kind == "prerequisite" and rule.column):
-            assert rule.column is not None
-            col = counties.column(rule.column)
-            status = pc.if_else(pc.is_null(col), "not_assessed", pc.if_else(col, "pass", "fail"))
-            reason = pc.if_else(
-                pc.is_null(col),
-                pa.scalar(f"missing input {rule.column} ({self.labels.get(rule.column, rule.column)})"),
-                pc.if_else(col, _NULL_S, pa.scalar(f"{rule.column} is false (not attested)")),
-            )
-            return self._check_rows(
-                counties.column("_county"),
-                rule,
-                rule.id,
-                None,
-                status,
-                pc.cast(col, pa.float64()),
-                1.0,
-                "==",
-                reason,
-            )
-        if rule.kind == "veto":
-            assert rule.when is not None
-            compiled = compile_formula(
-                rule.when, self.county_cols, rows=rows, expect="bool", aggregate_prefix=prefix
-            )
-            frame = self._with_aggregates(counties, units, [compiled], over)
-            got = evaluate_expressions(
-                frame,
-                {
-                    "hit": compiled.expression,
-                    "reason": _missing_reason([compiled], self.labels, _unit_word(over)),
-                },
-            )
-            hit = got.column("hit")
-            status = pc.if_else(pc.is_null(hit), "not_assessed", pc.if_else(hit, "fail", "pass"))
-            reason = pc.if_else(
-                pc.is_null(hit),
-                got.column("reason"),
-                pc.if_else(hit, pa.scalar(f"veto applies: {rule.when}"), _NULL_S),
-            )
-            return self._check_rows(
-                frame.column("_county"),
-                rule,
-                rule.id,
-                None,
-                status,
-                pc.cast(hit, pa.float64()),
-                0.0,
-                "==",
-                reason,
-            )
-        # county_threshold / prerequisite with a value
-        assert rule.value is not None and rule.comparator is not None
-        compiled = compile_formula(
-            rule.value, self.county_cols, rows=rows, expect="number", aggregate_prefix=prefix
-        )
-        th_expr, th_compiled = threshold_expression(
-            rule.threshold, self.county_cols, rows=rows, prefix=prefix + "th"
-        )
-        parts = [compiled] + ([th_compiled] if th_compiled else [])
-        frame = self._with_aggregates(counties, units, parts, over)
-        got = evaluate_expressions(
-            frame,
-            {
-                "value": compiled.expression,
-                "threshold": th_expr,
-                "reason": _missing_reason(parts, self.labels, _unit_word(over)),
-            },
-        )
-        v, th = got.column("value"), got.column("threshold")
-        met = _COMPARE[rule.comparator](v, th)
-        status = pc.if_else(pc.is_null(met), "not_assessed", pc.if_else(met, "pass", "fail"))
-        if rule.basic_threshold is not None:
-            # A lower bar (graded frameworks): meeting it but not the threshold is a basic pass.
-            basic, _ = threshold_expression(rule.basic_threshold, self.county_cols)
-            basic_met = _COMPARE[rule.comparator](v, evaluate_expression(frame, basic))
-            status = pc.if_else(
-                pc.and_(pc.equal(status, "fail"), pc.fill_null(basic_met, False)), "basic_pass", status
-            )
-        reason = pc.if_else(pc.is_null(met), got.column("reason"), _NULL_S)
-        return self._check_rows(
-            frame.column("_county"), rule, rule.id, None, status, v, th, rule.comparator, reason
-        )
-
-    def _with_aggregates(
+    def with_aggregates(
         self, counties: pa.Table, units: pa.Table, compiled: Sequence[Compiled], over: str
     ) -> pa.Table:
         aggregates = [a for c in compiled for a in c.aggregates]
@@ -529,88 +351,7 @@ class Engine:
         # Counties with no unit rows: a sum over nothing is 0 rows, i.e. not provided.
         return joined.sort_by("_county")
 
-    def _dispersion_checks(self, dispersion: pa.Table, counties: pa.Table, rule: Rule) -> pa.Table:
-        parts = []
-        for level in self.fw.levels:
-            limit = rule.limit.get(level)
-            if limit is None:
-                continue
-            for ind_id in rule.indicators:
-                ind = self.fw.indicator(ind_id)
-                mine = dispersion.filter(
-                    pc.and_(
-                        pc.equal(dispersion.column("level"), level),
-                        pc.equal(dispersion.column("indicator"), ind_id),
-                    )
-                )
-                joined = (
-                    counties.select(["_county"]).join(mine, "_county", use_threads=False).sort_by("_county")
-                )
-                cv = joined.column("cv")
-                status, reason = _cv_status(joined, cv, limit)
-                name = Text(
-                    f"{ind.name.zh}差异系数({contract.LEVEL_NAMES[level]})", f"CV of {ind.name.en} ({level})"
-                )
-                parts.append(
-                    self._check_rows(
-                        joined.column("_county"),
-                        rule,
-                        f"{rule.id}.{ind_id}.{level}",
-                        level,
-                        status,
-                        cv,
-                        limit,
-                        "<=",
-                        reason,
-                        name=name,
-                    )
-                )
-        return _concat(parts, CHECK_SCHEMA)
-
-    def _composite_checks(self, dispersion: pa.Table, counties: pa.Table, rule: Rule) -> pa.Table:
-        parts = []
-        for level in self.fw.levels:
-            limit = rule.limit.get(level)
-            if limit is None:
-                continue
-            mine = dispersion.filter(
-                pc.and_(
-                    pc.equal(dispersion.column("level"), level),
-                    pc.is_in(dispersion.column("indicator"), pa.array(list(rule.indicators))),
-                )
-            )
-            agg = mine.group_by("_county", use_threads=False).aggregate(
-                [
-                    ("cv", "mean", pc.ScalarAggregateOptions(skip_nulls=False)),
-                    ("cv", "count", pc.CountOptions(mode="only_valid")),
-                ]
-            )
-            joined = counties.select(["_county"]).join(agg, "_county", use_threads=False).sort_by("_county")
-            complete = pc.equal(joined.column("cv_count"), len(rule.indicators))
-            mean = pc.if_else(pc.fill_null(complete, False), joined.column("cv_mean"), _NULL_F)
-            within = _COMPARE["<="](mean, pa.scalar(limit))
-            status = pc.if_else(pc.is_null(mean), "not_assessed", pc.if_else(within, "pass", "fail"))
-            reason = pc.if_else(
-                pc.is_null(mean), pa.scalar(f"not all {len(rule.indicators)} CVs could be computed"), _NULL_S
-            )
-            name = Text(f"{rule.name.zh}({contract.LEVEL_NAMES[level]})", f"{rule.name.en} ({level})")
-            parts.append(
-                self._check_rows(
-                    joined.column("_county"),
-                    rule,
-                    f"{rule.id}.{level}",
-                    level,
-                    status,
-                    mean,
-                    limit,
-                    "<=",
-                    reason,
-                    name=name,
-                )
-            )
-        return _concat(parts, CHECK_SCHEMA)
-
-    def _check_rows(
+    def check_rows(
         self,
         county: pa.ChunkedArray | pa.Array,
         rule: Rule,
@@ -657,12 +398,12 @@ class Engine:
                 "spec": const(rule.source.spec),
                 "rule_set": const(rule.rule_set),
                 "rule_set_version": const(rule.rule_set_version),
-                "relaxed_by": const(self._relaxed_by(rule)),
+                "relaxed_by": const(self.relaxed_by(rule)),
             },
             schema=CHECK_SCHEMA,
         )
 
-    def _relaxed_by(self, rule: Rule) -> str | None:
+    def relaxed_by(self, rule: Rule) -> str | None:
         """'rule set: target change; …' for the declared relaxations of ``rule`` and of the
         indicators it reads, or None."""
         items: list[Rule | Indicator] = [rule]
@@ -678,59 +419,16 @@ class Engine:
 
     # ----------------------------------------------------------------- run
 
-    def run(self, units: pa.Table, counties: pa.Table) -> Scored:
-        fw = self.fw
-        if "level" not in units.column_names:
-            units = units.append_column("level", pa.nulls(units.num_rows, pa.string()))
-        # Identity of each unit, encoded once and shared by every per-unit check table.
-        self.ids = {name: _encoded(units.column(name)) for name in ("_county", "unit_id", "level")}
-        by_indicator: dict[str, pa.Table] = {}
-        unit_parts = []
-        for ind in fw.indicators:
-            t = self._indicator_checks(units, ind)
-            by_indicator[ind.id] = t
-            unit_parts.append(t)
-        unit_rules: dict[str, pa.Table] = {}
-        for rule in fw.rules_of("section_threshold"):
-            if not rule.enabled:
-                continue
-            assert rule.value is not None
-            unit_rules[rule.id] = self._unit_check(
-                units, rule.id, rule.kind, rule.value, rule.comparator, rule.threshold, rule.applies_when
-            )
-        for rule in fw.rules_of("count_met_with_floor"):
-            if rule.enabled:
-                unit_rules[rule.id] = self._count_met(units, rule, by_indicator)
-        unit_checks = _concat([*unit_parts, *unit_rules.values()], SECTION_CHECK_SCHEMA)
-        dispersion = self._dispersion(units, by_indicator)
-        check_parts = []
-        for rule in fw.rules:
-            if not rule.enabled or rule.kind in ("scope_exclusion", "relaxation"):
-                continue
-            if rule.kind in ("section_threshold", "count_met_with_floor"):
-                check_parts.append(self._section_rule_checks(unit_rules[rule.id], counties, rule))
-            elif rule.kind == "dispersion_limit":
-                check_parts.append(self._dispersion_checks(dispersion, counties, rule))
-            elif rule.kind == "composite_dispersion":
-                check_parts.append(self._composite_checks(dispersion, counties, rule))
-            else:
-                check_parts.append(self._county_checks(counties, units, rule))
-        checks = _concat(check_parts, CHECK_SCHEMA)
-        wide = units
-        for ind in fw.indicators:
-            wide = wide.append_column(ind.id, by_indicator[ind.id].column("value"))
-        return Scored(
-            units=wide, unit_checks=unit_checks, dispersion=dispersion, checks=checks, unit_rules=unit_rules
-        )
+    def indicator_checks(self, units: pa.Table, ind: Indicator) -> pa.Table:
+        return self.unit_check(units, ind.id, "indicator", ind.formula, ind.comparator, ind.threshold)
 
-    def _indicator_checks(self, units: pa.Table, ind: Indicator) -> pa.Table:
-        return self._unit_check(units, ind.id, "indicator", ind.formula, ind.comparator, ind.threshold)
-
-    def _dispersion(self, units: pa.Table, by_indicator: Mapping[str, pa.Table]) -> pa.Table:
+    def dispersion_table(
+        self, units: pa.Table, by_indicator: Mapping[str, pa.Table], rules: Iterable[Rule]
+    ) -> pa.Table:
+        """The weighted CVs of every indicator the dispersion ``rules`` name, per county and level."""
         wanted: list[str] = []
-        for rule in self.fw.rules_of("dispersion_limit", "composite_dispersion"):
-            if rule.enabled:
-                wanted += [i for i in rule.indicators if i not in wanted]
+        for rule in rules:
+            wanted += [i for i in rule.indicators if i not in wanted]
         if not wanted or self.fw.weight not in units.column_names:
             return weighted_dispersion(pa.table({}))
         scope = units.column("in_scope")
@@ -743,7 +441,7 @@ class Engine:
                     {
                         "_county": self.ids["_county"],
                         "level": self.ids["level"],
-                        "indicator": _label(ind_id, units.num_rows),
+                        "indicator": label_array(ind_id, units.num_rows),
                         "weight": weight,
                         "value": t.column("value"),
                     }
@@ -752,18 +450,16 @@ class Engine:
         return weighted_dispersion(pa.concat_tables(parts))
 
 
-def _counted(n: pa.ChunkedArray, words: str) -> pa.ChunkedArray:
+def counted(n: pa.ChunkedArray, words: str) -> pa.ChunkedArray:
     """'3 school sections fail' from a count column and the words after it."""
     return pc.binary_join_element_wise(pc.cast(n, pa.string()), pa.scalar(words), " ")
 
 
-def _unit_word(table: str) -> str:
+def unit_word(table: str) -> str:
     return "kindergartens" if table == "kindergartens" else "school sections"
 
 
-def _cv_status(
-    joined: pa.Table, cv: pa.ChunkedArray, limit: float
-) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
+def cv_status(joined: pa.Table, cv: pa.ChunkedArray, limit: float) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
     n_sections = joined.column("n_sections")
     n_missing = joined.column("n_missing")
     no_data = pc.is_null(n_sections)
@@ -777,7 +473,7 @@ def _cv_status(
             pc.if_else(
                 pc.is_null(cv),
                 "not_computable",
-                pc.if_else(_COMPARE["<="](cv, pa.scalar(limit)), "pass", "fail"),
+                pc.if_else(COMPARE["<="](cv, pa.scalar(limit)), "pass", "fail"),
             ),
         ),
     )
@@ -792,14 +488,14 @@ def _cv_status(
             pc.if_else(
                 pc.is_null(cv),
                 pa.scalar("the weighted mean is 0 or there are no students: CV undefined"),
-                _NULL_S,
+                NULL_S,
             ),
         ),
     )
     return status, reason
 
 
-def _concat(parts: list[pa.Table], schema: pa.Schema) -> pa.Table:
+def concat_checks(parts: list[pa.Table], schema: pa.Schema) -> pa.Table:
     parts = [p for p in parts if p.num_rows]
     if not parts:
         return schema.empty_table()

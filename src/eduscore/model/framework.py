@@ -23,99 +23,19 @@ import jsonschema
 from eduscore.errors import FormulaError, FrameworkError
 from eduscore.model import contract
 from eduscore.model.formula import Columns, Kind, compile_formula
+from eduscore.model.rules import RECORDS, RelaxationTarget, Source, Text, Threshold
+
+__all__ = ["RelaxationTarget", "Source", "Text", "Threshold"]  # re-exported: defined in rules
 
 Confidence = Literal["C", "S", "I"]
-RuleKind = Literal[
-    "section_threshold",
-    "count_met_with_floor",
-    "dispersion_limit",
-    "composite_dispersion",
-    "county_threshold",
-    "attestation",
-    "veto",
-    "prerequisite",
-    "scope_exclusion",
-    "relaxation",
-]
+#: A rule kind: one of :data:`eduscore.model.rules.RECORDS` (the ten of the schema, and
+#: any registered with :func:`eduscore.model.rules.register_record`).
+RuleKind = str
 CONFIDENCE_LABELS = {
     "C": "confirmed in a primary source",
     "S": "secondary source",
     "I": "implementation choice",
 }
-
-
-@attrs.frozen
-class Text:
-    zh: str
-    en: str
-
-    def get(self, lang: str) -> str:
-        return self.zh if lang == "zh" else self.en
-
-
-@attrs.frozen
-class Source:
-    document: str
-    clause: str = ""
-    spec: str = ""
-
-    def cite(self) -> str:
-        parts = [self.document, self.clause]
-        cited = " ".join(p for p in parts if p)
-        return f"{cited} (spec {self.spec})" if self.spec else cited
-
-
-@attrs.frozen
-class Threshold:
-    """A threshold: one value, per level, per school type (most specific wins), or a formula."""
-
-    value: float | None = None
-    by_level: Mapping[str, float] = attrs.field(factory=dict)
-    by_school_type: Mapping[str, float] = attrs.field(factory=dict)
-    formula: str | None = None
-
-    @classmethod
-    def parse(cls, raw: Any) -> Threshold | None:
-        if raw is None:
-            return None
-        if isinstance(raw, int | float):
-            return cls(value=float(raw))
-        return cls(
-            value=None if raw.get("value") is None else float(raw["value"]),
-            by_level={k: float(v) for k, v in raw.get("by_level", {}).items()},
-            by_school_type={k: float(v) for k, v in raw.get("by_school_type", {}).items()},
-            formula=raw.get("formula"),
-        )
-
-    def for_level(self, level: str | None) -> float | None:
-        """The plain value that applies to ``level`` (ignoring school types and formulas)."""
-        if level is not None and level in self.by_level:
-            return self.by_level[level]
-        return self.value
-
-    def describe(self) -> str:
-        if self.formula:
-            return self.formula
-        parts = [] if self.value is None else [f"{self.value:g}"]
-        parts += [f"{k}: {v:g}" for k, v in self.by_level.items()]
-        parts += [f"{k}: {v:g}" for k, v in self.by_school_type.items()]
-        return "; ".join(parts)
-
-    def to_json(self) -> Any:
-        """The threshold as a document writes it (the inverse of :meth:`parse`)."""
-        if self.formula is not None:
-            return {"formula": self.formula}
-        if not self.by_level and not self.by_school_type:
-            # An object with only empty maps parses to the same empty threshold.
-            return self.value if self.value is not None else {"by_level": {}}
-        out: dict[str, Any] = {}
-        if self.value is not None:
-            out["value"] = self.value
-        if self.by_level:
-            out["by_level"] = dict(self.by_level)
-        if self.by_school_type:
-            out["by_school_type"] = dict(self.by_school_type)
-        return out
 
 
 @attrs.frozen
@@ -143,15 +63,13 @@ class Indicator:
 
 
 @attrs.frozen
-class RelaxationTarget:
-    target: str
-    formula: str | None = None
-    threshold: Threshold | None = None
-
-
-@attrs.frozen
 class Rule:
-    """One rule of a framework. Which fields matter depends on ``kind``."""
+    """One rule of a framework: what every rule has (id, kind, group, name, source,
+    confidence, provenance) and the kind's own fields. Which fields matter depends on
+    ``kind``; :attr:`spec` gives them as the kind's typed record
+    (:mod:`eduscore.model.rules`), which is what the engine reads. The flat fields stay
+    for readers of any rule (reports, explain); fields of a kind registered later live
+    in ``extra``."""
 
     id: str
     kind: RuleKind
@@ -180,11 +98,18 @@ class Rule:
     rule_set: str = "national"
     rule_set_version: str = ""
     origin: Mapping[str, Any] = attrs.field(factory=dict)
+    extra: Mapping[str, Any] = attrs.field(factory=dict)
 
     @property
     def relaxed(self) -> bool:
         """Whether a rule set declared that it relaxed this rule (``origin["relaxed"]``)."""
         return bool(self.origin.get("relaxed"))
+
+    @property
+    def spec(self) -> Any:
+        """The kind's typed record (:mod:`eduscore.model.rules`), built from this rule's
+        fields each time, so a rule changed with ``attrs.evolve`` keeps its changes."""
+        return RECORDS[self.kind].from_doc(_rule_json(self, ""))
 
 
 @attrs.frozen
@@ -463,6 +388,7 @@ def framework_from_dict(
                 for t in r.get("targets", ())
             ),
             note=_text(r.get("note")),
+            extra={k: copy.deepcopy(v) for k, v in r.items() if k not in _RULE_FIELDS},
         )
         for r in raw["rules"]
     )
@@ -552,8 +478,43 @@ def _indicator_json(ind: Indicator, fw_version: str) -> dict[str, Any]:
     return out
 
 
+# The fields of a rule document that Rule holds by name; any other is kept in Rule.extra.
+_RULE_FIELDS = frozenset(
+    [
+        "id",
+        "kind",
+        "group",
+        "name",
+        "confidence",
+        "confidence_note",
+        "source",
+        "item",
+        "over",
+        "value",
+        "comparator",
+        "threshold",
+        "basic_threshold",
+        "applies_when",
+        "indicators",
+        "min_met",
+        "floor_ratio",
+        "limit",
+        "column",
+        "when",
+        "reason",
+        "enabled",
+        "targets",
+        "note",
+        "rule_set",
+        "rule_set_version",
+        "origin",
+    ]
+)
+
+
 def _rule_json(rule: Rule, fw_version: str) -> dict[str, Any]:
     out = _common_json(rule)
+    out.update(copy.deepcopy(dict(rule.extra)))
     out["kind"] = rule.kind
     out["group"] = rule.group
     _put(out, "item", rule.item)
@@ -679,21 +640,21 @@ def check_framework(fw: Framework, origin: str = "<document>", *, steps: Sequenc
     for rule in fw.rules:
         where = f"rule {rule.id} ({rule.kind})"
         over = Columns(fw.column_kinds(rule.over or fw.unit))
+        if rule.kind not in RECORDS:
+            problems.append(f"{where}: unknown rule kind{did_you_mean(rule.kind, sorted(RECORDS))}")
+            continue
         for ref in rule.indicators:
             if ref not in indicator_ids:
                 problems.append(f"{where}: unknown indicator {ref!r}{did_you_mean(ref, indicator_ids)}")
+        # Every formula the kind's record holds, compiled where it is evaluated.
+        for use in rule.spec.formulas():
+            label = where if use.label in ("value", "when") else f"{where} {use.label}"
+            if use.where == "unit":
+                formula(use.text, label, over, use.expect)
+            else:
+                formula(use.text, label, county_cols, use.expect, rows=over)
         if rule.kind == "section_threshold":
-            formula(rule.value, where, over, "number")
-            formula(rule.applies_when, f"{where} applies_when", over, "bool")
             threshold(rule.threshold, where, over)
-        elif rule.kind in ("county_threshold", "prerequisite"):
-            formula(rule.value, where, county_cols, "number", rows=over)
-            if rule.threshold is not None and rule.threshold.formula:
-                formula(rule.threshold.formula, f"{where} threshold", county_cols, "number", rows=over)
-        elif rule.kind == "veto":
-            formula(rule.when, where, county_cols, "bool", rows=over)
-        elif rule.kind in ("scope_exclusion", "relaxation"):
-            formula(rule.when, where, unit_cols, "bool")
         if rule.column is not None and county_cols(rule.column) != "bool":
             kind = county_cols(rule.column)
             problems.append(

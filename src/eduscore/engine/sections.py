@@ -1,0 +1,150 @@
+"""Section rules: every scored unit must meet a threshold, or most of the indicators.
+
+Kinds ``section_threshold`` and ``count_met_with_floor``: a status per unit (school
+section or kindergarten), then per county ("3 school sections fail").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from eduscore.engine.score import (
+    COMPARE,
+    NULL_S,
+    SECTION_CHECK_SCHEMA,
+    Engine,
+    Stage,
+    counted,
+    encoded,
+    label_array,
+    unit_word,
+)
+from eduscore.inputs.prepare import constant
+from eduscore.model.framework import Rule
+
+
+def section_threshold_units(engine: Engine, stage: Stage, rule: Rule) -> pa.Table:
+    """Each unit's status under a section threshold."""
+    spec = rule.spec
+    return engine.unit_check(
+        stage.units, rule.id, rule.kind, spec.value, spec.comparator, spec.threshold, spec.applies_when
+    )
+
+
+def count_met_units(engine: Engine, stage: Stage, rule: Rule) -> pa.Table:
+    """Each unit's status under the six-of-seven rule."""
+    return _count_met(engine, stage.units, rule, stage.by_indicator)
+
+
+def section_checks(engine: Engine, stage: Stage, rule: Rule) -> pa.Table:
+    """A county passes a section rule when every in-scope unit does."""
+    return _section_rule_checks(engine, stage.unit_rules[rule.id], stage.counties, rule)
+
+
+def _count_met(engine: Engine, units: pa.Table, rule: Rule, by_indicator: Mapping[str, pa.Table]) -> pa.Table:
+    """count_met_with_floor: ≥ min_met thresholds met, every missed one at ≥ floor."""
+    assert rule.min_met is not None and rule.floor_ratio is not None
+    n = units.num_rows
+    listed = [by_indicator[i] for i in rule.indicators if engine.fw.indicator(i).threshold is not None]
+    zero = constant(0, n, pa.int64())
+    met_count, miss_count, unknown, below = zero, zero, zero, constant(False, n, pa.bool_())
+    for t in listed:
+        met = t.column("met")
+        met_count = pc.add(met_count, pc.cast(pc.fill_null(met, False), pa.int64()))
+        miss_count = pc.add(miss_count, pc.cast(pc.fill_null(pc.invert(met), False), pa.int64()))
+        unknown = pc.add(unknown, pc.cast(pc.is_null(met), pa.int64()))
+        under_floor = COMPARE["<"](t.column("ratio"), pa.scalar(rule.floor_ratio))
+        low = pc.and_(pc.fill_null(pc.invert(met), False), pc.fill_null(under_floor, False))
+        below = pc.or_(below, low)
+    allowed_misses = len(listed) - rule.min_met
+    fail = pc.or_(below, pc.greater(miss_count, allowed_misses))
+    status = pc.if_else(fail, "fail", pc.if_else(pc.greater(unknown, 0), "not_assessed", "pass"))
+    status = pc.if_else(units.column("in_scope"), status, "excluded")
+    reason = pc.if_else(
+        pc.equal(status, "fail"),
+        pc.binary_join_element_wise(
+            pc.cast(met_count, pa.string()),
+            pa.scalar(f" of {len(listed)} thresholds met"),
+            pc.if_else(
+                below,
+                pa.scalar(f"; a missed one is below {rule.floor_ratio:.0%} of its threshold"),
+                pa.scalar(""),
+            ),
+            "",
+        ),
+        pc.if_else(pc.equal(status, "not_assessed"), pa.scalar("some indicator values are missing"), NULL_S),
+    )
+    return pa.table(
+        {
+            "_county": engine.ids["_county"],
+            "unit_id": engine.ids["unit_id"],
+            "level": engine.ids["level"],
+            "check_id": label_array(rule.id, n),
+            "kind": label_array(rule.kind, n),
+            "value": pc.cast(met_count, pa.float64()),
+            "threshold": constant(float(rule.min_met), n, pa.float64()),
+            "comparator": label_array(">=", n),
+            "met": pc.if_else(
+                pc.equal(status, "pass"),
+                True,
+                pc.if_else(pc.equal(status, "fail"), False, pa.scalar(None, pa.bool_())),
+            ),
+            "ratio": pa.nulls(n, pa.float64()),
+            "status": encoded(status),
+            "reason": reason,
+            "relaxation": pa.nulls(n, pa.string()),
+        },
+        schema=SECTION_CHECK_SCHEMA,
+    )
+
+
+# ----------------------------------------------------------------- county level
+
+
+def _section_rule_checks(engine: Engine, mine: pa.Table, counties: pa.Table, rule: Rule) -> pa.Table:
+    """County check of a unit rule (``mine``: its rows): every in-scope, applicable unit must pass."""
+    # In-scope units count; of those, the ones the rule applies to must pass. In-scope
+    # units none of which the rule applies to (no kindergarten built since 2017) pass.
+    mine = mine.filter(pc.not_equal(mine.column("status"), "excluded"))
+    flags = mine.select(["_county"]).append_column("n", constant(1, mine.num_rows, pa.int64()))
+    for s in ("fail", "not_assessed"):
+        flags = flags.append_column(s, pc.cast(pc.equal(mine.column("status"), s), pa.int64()))
+    agg = flags.group_by("_county", use_threads=False).aggregate(
+        [("n", "sum"), ("fail", "sum"), ("not_assessed", "sum")]
+    )
+    agg = agg.set_column(
+        agg.column_names.index("_county"), "_county", pc.cast(agg.column("_county"), pa.string())
+    )
+    joined = counties.select(["_county"]).join(agg, "_county", use_threads=False)
+    n_fail = joined.column("fail_sum")
+    n_na = joined.column("not_assessed_sum")
+    words = unit_word(rule.over or engine.fw.unit)
+    none = pc.is_null(joined.column("n_sum"))
+    status = pc.if_else(
+        none,
+        "not_assessed",
+        pc.if_else(pc.greater(n_fail, 0), "fail", pc.if_else(pc.greater(n_na, 0), "not_assessed", "pass")),
+    )
+    reason = pc.if_else(
+        none,
+        pa.scalar(f"no in-scope {words} to assess"),
+        pc.if_else(
+            pc.greater(n_fail, 0),
+            counted(n_fail, f"{words} fail"),
+            pc.if_else(pc.greater(n_na, 0), counted(n_na, f"{words} lack data"), NULL_S),
+        ),
+    )
+    return engine.check_rows(
+        joined.column("_county"),
+        rule,
+        rule.id,
+        None,
+        status,
+        pc.cast(n_fail, pa.float64()),
+        0.0,
+        "==",
+        reason,
+    )
