@@ -45,8 +45,9 @@ of the formula around the error.
 from __future__ import annotations
 
 import difflib
+import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Literal
 
 import attrs
@@ -407,6 +408,92 @@ def names(node: Node) -> set[str]:
         case Call(args=args):
             return set().union(*(names(a) for a in args)) if args else set()
     return set()
+
+
+def plain_column(formula: str | Node) -> str | None:
+    """The column ``formula`` consists of, when it is one bare column name; else ``None``.
+
+    >>> plain_column("music_rooms"), plain_column(" (music_rooms) "), plain_column("rooms / 2")
+    ('music_rooms', 'music_rooms', None)
+    """
+    if isinstance(formula, str):
+        try:
+            formula = parse(formula)
+        except FormulaError:
+            return None
+    return formula.name if isinstance(formula, Name) else None
+
+
+@attrs.frozen
+class PerStudent:
+    """The terms of a per-student formula ``resource / denominator * per``.
+
+    ``resource`` and ``denominator`` are column names (``sports_area_m2``, ``students``);
+    ``per`` is the constant factor, 100 for "per 100 students" and 1 for "per student".
+    One more ``resource`` raises the value by ``per / denominator``.
+    """
+
+    resource: str
+    denominator: str
+    per: float
+
+
+def per_student_terms(
+    formula: str | Node, denominators: Collection[str] = ("students",)
+) -> PerStudent | None:
+    """Read ``formula`` as ``resource / denominator * per``; ``None`` when it is not that.
+
+    The formula is read from its syntax tree, so how it is written does not matter: as
+    a product of factors (``*`` and ``/`` in any order and grouping, parentheses
+    anywhere), it must have exactly one column above the line, exactly one column
+    below it (one of ``denominators``), and otherwise only numbers, whose quotient
+    ``per`` must be positive and finite. Anything else — a sum, a sign, a function
+    call, a second column, another denominator — is not of that shape, and neither is
+    text that is not a formula at all (the framework loader reports that).
+
+    >>> per_student_terms("sports_area_m2 / students * 100")
+    PerStudent(resource='sports_area_m2', denominator='students', per=100.0)
+    >>> per_student_terms("100 * (sports_area_m2) / students")
+    PerStudent(resource='sports_area_m2', denominator='students', per=100.0)
+    >>> per_student_terms("sports_area_m2 / teachers * 100") is None
+    True
+    >>> per_student_terms("sports_area_m2 / students + 1") is None
+    True
+    """
+    if isinstance(formula, str):
+        try:
+            formula = parse(formula)
+        except FormulaError:
+            return None
+    above: list[Node] = []
+    below: list[Node] = []
+    # Flatten the product without recursion: (node, True) lies above the line.
+    stack: list[tuple[Node, bool]] = [(formula, True)]
+    while stack:
+        node, up = stack.pop()
+        if isinstance(node, Binary) and node.op in ("*", "/"):
+            stack.append((node.left, up))
+            stack.append((node.right, up if node.op == "*" else not up))
+        else:
+            (above if up else below).append(node)
+    columns_above = [n for n in above if isinstance(n, Name)]
+    columns_below = [n for n in below if isinstance(n, Name)]
+    if len(columns_above) != 1 or len(columns_below) != 1 or columns_below[0].name not in denominators:
+        return None
+    per = 1.0
+    for node in above:
+        if isinstance(node, Num):
+            per *= node.value
+        elif not isinstance(node, Name):
+            return None
+    for node in below:
+        if isinstance(node, Num):
+            per /= node.value if node.value else math.nan
+        elif not isinstance(node, Name):
+            return None
+    if not (math.isfinite(per) and per > 0):
+        return None
+    return PerStudent(columns_above[0].name, columns_below[0].name, per)
 
 
 # --------------------------------------------------------------------------- compile

@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 from eduscore.engine.dispersion import dense_codes
 from eduscore.errors import InputError
 from eduscore.planning.margins import margins, nearest_risks
-from eduscore.planning.plan import Plan, make_plan, resources
+from eduscore.planning.plan import Plan, cells, make_plan, resources
 from eduscore.result import Result
 
 DECOMPOSITION_SCHEMA = pa.schema(
@@ -75,11 +75,10 @@ def decompose(result: Result, by: str = "education_group") -> pa.Table:
             continue
         x_np = np.asarray(pc.cast(t.column(ind), pa.float64()).to_numpy(zero_copy_only=False))
         p_np = np.asarray(pc.cast(t.column("students"), pa.float64()).to_numpy(zero_copy_only=False))
-        year_text = pc.fill_null(pc.cast(t.column("year"), pa.string()), "")
-        key = pc.binary_join_element_wise(t.column("county_code"), year_text, t.column("level"), "|")
-        cell, cells = dense_codes(key)
+        county_cells = cells(t)
+        cell = county_cells.code
         group, group_values = dense_codes(pc.fill_null(pc.cast(t.column(by), pa.string()), "(none)"))
-        n_cells, n_groups = len(cells), len(group_values)
+        n_cells, n_groups = len(county_cells), len(group_values)
         sub = cell * n_groups + group  # dense code of county-level-group
         size = n_cells * n_groups
         P = np.bincount(cell, weights=p_np, minlength=n_cells)
@@ -109,8 +108,6 @@ def decompose(result: Result, by: str = "education_group") -> pa.Table:
             theil_between = (share * log_ratio).reshape(n_cells, n_groups).sum(axis=1)
         groups_present = (Pg > 0).reshape(n_cells, n_groups).sum(axis=1)
         counts = np.bincount(cell, minlength=n_cells)
-        parts = pc.split_pattern(cells, "|")
-        year_of = pc.list_element(parts, 1)
         defined = positive & (mean > 0)
         # Values so small that their ratios overflow (subnormal floats) have no usable Theil.
         finite = np.isfinite(theil) & np.isfinite(theil_within) & np.isfinite(theil_between)
@@ -118,9 +115,9 @@ def decompose(result: Result, by: str = "education_group") -> pa.Table:
         rows.append(
             pa.table(
                 {
-                    "county_code": pc.list_element(parts, 0),
-                    "year": pc.cast(pc.if_else(pc.equal(year_of, ""), None, year_of), pa.int64()),
-                    "level": pc.list_element(parts, 2),
+                    "county_code": county_cells.keys.column("county_code"),
+                    "year": county_cells.keys.column("year"),
+                    "level": county_cells.keys.column("level"),
                     "indicator": pa.repeat(pa.scalar(ind), n_cells),
                     "grouping": pa.repeat(pa.scalar(by), n_cells),
                     "n_groups": pa.array(groups_present, pa.int64()),

@@ -1,7 +1,8 @@
 """What it takes to pass: per-section additions and the CV remediation (issue #7).
 
-For the per-student resource indicators of a framework (``resource / students [* k]``
-with ``>=``, e.g. teachers per 100 students, m² per student, yuan per student):
+For the per-student resource indicators of a framework (``resource / students [* k]``,
+read from the parsed formula by :func:`~eduscore.model.formula.per_student_terms`, with
+``>=``, e.g. teachers per 100 students, m² per student, yuan per student):
 
 1. **Six-of-seven** (``count_met_with_floor``). A section that fails the rule must
    meet every indicator but at most ``n − min_met`` of them, and those at least at
@@ -42,10 +43,10 @@ import pyarrow.compute as pc
 from eduscore.engine.dispersion import dense_codes, grouped_cv
 from eduscore.errors import InputError
 from eduscore.model import contract
+from eduscore.model.formula import per_student_terms, plain_column
 from eduscore.model.framework import Framework, Rule
 from eduscore.result import Result
 
-SIMPLE_FORMULA = re.compile(r"^\s*(\w+)\s*/\s*students\s*(?:\*\s*(\d+(?:\.\d+)?))?\s*$")
 _INT_COLUMNS = {c.name for c in (*contract.SCHOOLS, *contract.SECTIONS) if c.type == "int"}
 _SHARED = {name for name, _, _ in contract.SHARED_RESOURCES}
 _ZH_NAMES = {c.name: c.zh for c in (*contract.SCHOOLS, *contract.SECTIONS)}
@@ -75,12 +76,43 @@ def resources(fw: Framework) -> dict[str, Resource]:
     """
     found: dict[str, Resource] = {}
     for ind in fw.indicators:
-        m = SIMPLE_FORMULA.match(ind.formula)
-        if m and ind.comparator in (">=", ">"):
-            name = m.group(1)
-            whole = bool(ind.round_up) or name in _INT_COLUMNS
-            found[ind.id] = Resource(ind.id, name, float(m.group(2) or 1), whole)
+        terms = per_student_terms(ind.formula)
+        if terms is not None and ind.comparator in (">=", ">"):
+            whole = bool(ind.round_up) or terms.resource in _INT_COLUMNS
+            found[ind.id] = Resource(ind.id, terms.resource, terms.per, whole)
     return found
+
+
+@attrs.frozen
+class Cells:
+    """The county × year × level cells of a table's rows, the groups a CV is taken over."""
+
+    code: np.ndarray  # (rows,) dense cell number of each row, first seen first
+    keys: pa.Table  # (cells,) county_code, year (int64, null without a year), level
+
+    def __len__(self) -> int:
+        return int(self.keys.num_rows)
+
+
+def cells(table: pa.Table) -> Cells:
+    """Number the county × year × level cells of ``table`` (columns ``county_code``,
+    ``year``, ``level``) densely, with each cell's key columns taken from its first row.
+
+    >>> c = cells(pa.table({"county_code": ["1", "1", "2"], "year": [2024, 2024, None], "level": ["a"] * 3}))
+    >>> c.code.tolist(), c.keys.column("year").to_pylist()
+    ([0, 0, 1], [2024, None])
+    """
+    county = pc.cast(table.column("county_code"), pa.string())
+    year = pc.cast(table.column("year"), pa.int64())
+    level = pc.cast(table.column("level"), pa.string())
+    key = pc.binary_join_element_wise(
+        county, pc.fill_null(pc.cast(year, pa.string()), ""), pc.fill_null(level, ""), "|"
+    )
+    code, _ = dense_codes(key)
+    _, first = np.unique(code, return_index=True)  # every code occurs: its first row, in code order
+    take = pa.array(first, pa.int64())
+    keys = pa.table({"county_code": county.take(take), "year": year.take(take), "level": level.take(take)})
+    return Cells(code, keys)
 
 
 # ---------------------------------------------------------------------------------------
@@ -445,25 +477,18 @@ def make_plan(result: Result, costs: Mapping[str, float] | None = None) -> Plan:
     add_cv = np.zeros((n, m))
     cv_rows: list[pa.Table] = []
     disp = _dispersion_rules(fw)
-    county_key = pc.binary_join_element_wise(
-        mat.units.column("county_code"),
-        pc.fill_null(pc.cast(mat.units.column("year"), pa.string()), ""),
-        pc.fill_null(mat.units.column("level"), ""),
-        "|",
-    )
-    gcode, gvalues = dense_codes(county_key)
-    n_groups = len(gvalues)
-    level_of_group = pc.list_element(pc.split_pattern(gvalues, "|"), 2)
+    groups = cells(mat.units)
+    gcode, n_groups = groups.code, len(groups)
     for j, r in enumerate(inds):
         limits = disp.get(r.indicator)
         if limits is None:
             continue
-        limit = _np(_lookup(level_of_group, limits, pa.float64()))
+        limit = _np(_lookup(groups.keys.column("level"), limits, pa.float64()))
         part = _cv_part(mat, gcode, n_groups, limit, j, add_six[:, j], r)
         if part is None:
             continue
         add_cv[:, j], floor_g, info = part
-        cv_rows.append(_cv_table(gvalues, info, floor_g, limit, r, prices[j] if prices is not None else None))
+        cv_rows.append(_cv_table(groups, info, floor_g, limit, r, prices[j] if prices is not None else None))
     total_add = add_six + add_cv
     got = np.column_stack([received(mat, total_add[:, j], r) for j, r in enumerate(inds)]) if m else total_add
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -670,7 +695,7 @@ def received(mat: _Matrix, planned: np.ndarray, r: Resource) -> np.ndarray:
 
 
 def _cv_table(
-    gvalues: pa.Array,
+    groups: Cells,
     info: Mapping[str, np.ndarray],
     floor: np.ndarray,
     limit: np.ndarray,
@@ -678,16 +703,13 @@ def _cv_table(
     price: float | None,
 ) -> pa.Table:
     sel = np.flatnonzero(info["target"])
-    parts = pc.split_pattern(gvalues.take(pa.array(sel)), "|")
+    keys = groups.keys.take(pa.array(sel, pa.int64()))
     total = info["total"][sel]
     return pa.table(
         {
-            "county_code": pc.list_element(parts, 0),
-            "year": pc.cast(
-                pc.if_else(pc.equal(pc.list_element(parts, 1), ""), None, pc.list_element(parts, 1)),
-                pa.int64(),
-            ),
-            "level": pc.list_element(parts, 2),
+            "county_code": keys.column("county_code"),
+            "year": keys.column("year"),
+            "level": keys.column("level"),
             "indicator": pa.array([r.indicator] * len(sel), pa.string()),
             "resource": pa.array([r.resource] * len(sel), pa.string()),
             "resource_zh": pa.array([r.name_zh] * len(sel), pa.string()),
@@ -838,8 +860,10 @@ def _check_gaps(result: Result) -> pa.Table:
     check_ids = sc.column("check_id")
     comp = sc.column("comparator")
     value, threshold = _np(sc.column("value")), _np(sc.column("threshold"))
-    column = _lookup(check_ids, {k: r.value or "" for k, r in rules.items()}, pa.string())
-    plain = _bools(pc.match_substring_regex(column, r"^\w+$"))
+    # Planned only where the rule compares a bare input column (rooms, room areas).
+    bare = {k: plain_column(r.value or "") for k, r in rules.items()}
+    column = _lookup(check_ids, {k: bare[k] or r.value or "" for k, r in rules.items()}, pa.string())
+    plain = _bools(_lookup(check_ids, {k: c is not None for k, c in bare.items()}, pa.bool_()))
     up = _bools(pc.is_in(comp, pa.array([">=", ">"])))
     change = np.where(up, threshold - value, value - threshold)
     whole = _bools(pc.is_in(column, pa.array(sorted(_INT_COLUMNS))))

@@ -16,8 +16,8 @@ import pyarrow.compute as pc
 
 from eduscore.engine import integrity
 from eduscore.model.contract import LEVEL_NAMES
+from eduscore.model.formula import PerStudent, per_student_terms
 from eduscore.model.framework import Framework
-from eduscore.planning.plan import SIMPLE_FORMULA
 from eduscore.result import Result
 
 STATUS = {
@@ -255,6 +255,10 @@ class ReportView:
         self._rule_order = {r.id: i for i, r in enumerate(self.fw.rules)}
         groups = list(self.fw.groups) or []
         self._group_order = {g: i for i, g in enumerate(groups)}
+        # Per-student indicators (``resource / students * k``): a gap is also a quantity of the resource.
+        self._per_student: dict[str, PerStudent | None] = {
+            i.id: per_student_terms(i.formula) for i in self.fw.indicators
+        }
 
     def status(self, status: str | None) -> str:
         return STATUS[self.lang].get(status or "", status or "—")
@@ -425,12 +429,11 @@ class ReportView:
             name = ind.name.get(self.lang) if ind else name
             if value is not None and th is not None:
                 gap = th - value if comp in (">=", ">") else value - th
-                match = SIMPLE_FORMULA.match(ind.formula) if ind else None
+                terms = self._per_student.get(ind.id) if ind else None
                 n = students.get(row["unit_id"])
-                if match and n:
-                    resource = match.group(1)
-                    k = float(match.group(2) or 1)
-                    resource_gap = gap * n / k
+                if terms is not None and n:
+                    resource = terms.resource
+                    resource_gap = gap * n / terms.per
                     if ind is not None and ind.round_up and math.isfinite(resource_gap):
                         resource_gap = math.ceil(resource_gap - 1e-9)
         else:
