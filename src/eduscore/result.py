@@ -14,12 +14,10 @@ import pyarrow.compute as pc
 
 from eduscore._version import __version__
 from eduscore.model.framework import CONFIDENCE_LABELS, Framework, load_schema
+from eduscore.model.messages import label
 
 VERDICTS = ("certified", "not_certified", "incomplete")
 NATIONAL = "national"
-
-VERDICT_ZH = {"certified": "通过认定", "not_certified": "未通过", "incomplete": "资料不全,无法认定"}
-STATUS_ZH = {"pass": "达标", "fail": "未达标", "not_assessed": "未评估", "not_computable": "无法计算"}
 
 
 @attrs.define
@@ -126,7 +124,7 @@ class Result:
         for v in self.verdicts.to_pylist():
             who = f"{v['county_code']} {v['county_name'] or ''}".strip()
             when = f" {v['year']}" if v["year"] is not None else ""
-            verdict = VERDICT_ZH[v["verdict"]] if zh else v["verdict"]
+            verdict = label(f"verdict.{v['verdict']}", "zh") if zh else v["verdict"]
             counts = (
                 f"达标 {v['n_pass']},未达标 {v['n_fail']},未评估 {v['n_not_assessed']}"
                 if zh
@@ -143,11 +141,11 @@ class Result:
                 rows = mine.filter(pc.equal(mine.column("status"), status)).to_pylist()
                 if not rows:
                     continue
-                label = STATUS_ZH[status] if zh else status.replace("_", " ")
-                lines.append(f"  {label}:")
+                shown = label(f"status.{status}", "zh") if zh else status.replace("_", " ")
+                lines.append(f"  {shown}:")
                 for r in rows[:max_items]:
                     name = r["name_zh"] if zh else r["name_en"]
-                    lines.append(f"    - {r['check_id']} [{r['confidence']}] {name}: {_describe(r)}")
+                    lines.append(f"    - {r['check_id']} [{r['confidence']}] {name}: {_describe(r, zh)}")
                     if status == "fail" and r["kind"] in ("section_threshold", "count_met_with_floor"):
                         lines += self._failing_units(
                             v["county_code"], v["year"], r["check_id"], zh, max_items
@@ -208,17 +206,18 @@ def _unit_names(sections: pa.Table) -> dict[str, str]:
     return {}
 
 
-def _describe(r: Mapping[str, Any]) -> str:
+def _describe(r: Mapping[str, Any], zh: bool = False) -> str:
     value, th = r["value"], r["threshold"]
+    reason = r.get("reason_zh") if zh else r["reason"]
     if r["status"] in ("not_assessed", "not_computable"):
-        return str(r["reason"] or "not assessed")
+        return str(reason or ("未评估" if zh else "not assessed"))
     if r["kind"] in ("section_threshold", "count_met_with_floor"):
-        return str(r["reason"] or "")
+        return str(reason or "")
     parts = []
     if value is not None and th is not None:
-        parts.append(f"{_num(value)} (needs {r['comparator']} {_num(th)})")
-    if r["reason"]:
-        parts.append(str(r["reason"]))
+        parts.append(f"{_num(value)} ({'要求' if zh else 'needs'} {r['comparator']} {_num(th)})")
+    if reason:
+        parts.append(str(reason))
     return "; ".join(parts)
 
 

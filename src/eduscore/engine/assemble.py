@@ -20,7 +20,9 @@ from eduscore.engine.score import Scored
 from eduscore.inputs.prepare import constant, display_rows, lists_from_long
 from eduscore.inputs.validate import rejecting
 from eduscore.model.framework import Framework
-from eduscore.result import NATIONAL, VERDICT_ZH, Result
+from eduscore.model.messages import coded, label, render
+from eduscore.model.messages import text as message_text
+from eduscore.result import NATIONAL, Result
 
 
 def _split_key(t: pa.Table) -> pa.Table:
@@ -84,15 +86,18 @@ def build_result(
             )
             if mine.num_rows:
                 own = pa.concat_tables([own, mine.cast(own.schema)])
+        own = bilingual(own)
         n = own.num_rows
         part_checks = own.append_column("framework", constant(fw.id, n, pa.string())).append_column(
             "framework_version", constant(fw.version, n, pa.string())
         )
         checks.append(part_checks)
         verdicts.append(_verdicts(part_checks, part.counties.select(["_county", "county_name"]), fw_c))
-        dispersion.append(_with_descriptive_mean(_with_limits(scored.dispersion, part_checks), fw_c))
+        dispersion.append(
+            bilingual(_with_descriptive_mean(_with_limits(scored.dispersion, part_checks), fw_c))
+        )
         sections.append(_section_table(scored.units, scored.unit_rules, fw_c))
-        section_checks.append(scored.unit_checks)
+        section_checks.append(bilingual(scored.unit_checks))
         units.append(scored.units.select(["_row", "in_scope"]))
     all_verdicts = _apply_modifiers(_concat_all(verdicts), parts)
     all_sections = _concat_all(sections)
@@ -140,30 +145,36 @@ def _verdicts(checks: pa.Table, names: pa.Table, fw: Framework) -> pa.Table:
     t = t.append_column("n_basic_pass", pc.cast(pc.equal(status, "basic_pass"), pa.int64()))
     t = t.append_column("n_fail", pc.cast(pc.is_in(status, _FAILED), pa.int64()))
     t = t.append_column("n_not_assessed", pc.cast(pc.is_in(status, _UNKNOWN), pa.int64()))
-    word = pc.if_else(
-        pc.equal(status, "fail"),
-        pa.scalar("fail"),
-        pc.if_else(
-            pc.equal(status, "basic_pass"),
-            pa.scalar("basic pass"),
-            pc.if_else(pc.equal(status, "pass"), pa.scalar(None, pa.string()), pa.scalar("not assessed")),
-        ),
-    )
-    text = pc.binary_join_element_wise(
-        checks.column("check_id"), word, pc.fill_null(checks.column("reason"), ""), ": "
-    )
-    t = t.append_column("reason", text)
+    for lang, column, suffix in (("en", "reason", ""), ("zh", "reason_zh", "_zh")):
+        word = pc.if_else(
+            pc.equal(status, "fail"),
+            pa.scalar(label("status.fail", lang)),
+            pc.if_else(
+                pc.equal(status, "basic_pass"),
+                pa.scalar(label("status.basic_pass", lang)),
+                pc.if_else(
+                    pc.equal(status, "pass"),
+                    pa.scalar(None, pa.string()),
+                    pa.scalar(label("status.not_assessed", lang)),
+                ),
+            ),
+        )
+        text = pc.binary_join_element_wise(
+            checks.column("check_id"), word, pc.fill_null(checks.column(column), ""), ": "
+        )
+        t = t.append_column(f"reason{suffix}", text)
     sums = [(c, "sum") for c in ("n_pass", "n_basic_pass", "n_fail", "n_not_assessed")]
     counts = t.group_by("_county", use_threads=False).aggregate(sums)
     reasons = (
         t.filter(pc.is_valid(t.column("reason")))
         .group_by("_county", use_threads=False)
-        .aggregate([("reason", "list")])
+        .aggregate([("reason", "list"), ("reason_zh", "list")])
     )
     out = names.join(counts, "_county", use_threads=False).sort_by("_county")
     # Arrow joins cannot carry list columns: look the reason lists up by position instead.
     where = pc.index_in(out.column("_county"), value_set=reasons.column("_county"))
     out = out.append_column("reason_list", pc.take(reasons.column("reason_list"), where))
+    out = out.append_column("reason_zh_list", pc.take(reasons.column("reason_zh_list"), where))
     n_pass, n_basic, n_fail, n_na = (pc.fill_null(out.column(f"{c}_sum"), 0) for c, _ in sums)
     items = fw.verdict.get("items") if graded else None
     verdict, grade = grade_counts(
@@ -173,11 +184,10 @@ def _verdicts(checks: pa.Table, names: pa.Table, fw: Framework) -> pa.Table:
         # Say which part of the graded items this framework cannot see.
         counted = pc.add(pc.add(pc.add(n_pass, n_basic), n_fail), n_na)
         short = pc.and_(pc.less(counted, items), pc.equal(verdict, "incomplete"))
-        note = (
-            f"graded scoring counts {items} items; this framework defines fewer — the others are not assessed"
-        )
-        merged = _append_reason(out.column("reason_list"), short, note)
-        out = out.set_column(out.column_names.index("reason_list"), "reason_list", merged)
+        for column, lang in (("reason_list", "en"), ("reason_zh_list", "zh")):
+            note = message_text(coded("graded_items_missing", items), lang) or ""
+            merged = _append_reason(out.column(column), short, note)
+            out = out.set_column(out.column_names.index(column), column, merged)
     empty = pa.scalar([], pa.list_(pa.string()))
     origin = fw.verdict.get("origin", {})
     n = out.num_rows
@@ -188,15 +198,18 @@ def _verdicts(checks: pa.Table, names: pa.Table, fw: Framework) -> pa.Table:
             "verdict": verdict,
             "verdict_zh": pc.if_else(
                 pc.equal(verdict, "certified"),
-                VERDICT_ZH["certified"],
+                label("verdict.certified", "zh"),
                 pc.if_else(
                     pc.equal(verdict, "not_certified"),
-                    VERDICT_ZH["not_certified"],
-                    VERDICT_ZH["incomplete"],
+                    label("verdict.not_certified", "zh"),
+                    label("verdict.incomplete", "zh"),
                 ),
             ),
             "grade": grade,
             "reasons": pc.if_else(pc.is_null(out.column("reason_list")), empty, out.column("reason_list")),
+            "reasons_zh": pc.if_else(
+                pc.is_null(out.column("reason_zh_list")), empty, out.column("reason_zh_list")
+            ),
             "n_pass": n_pass,
             "n_basic_pass": n_basic,
             "n_fail": n_fail,
@@ -222,18 +235,19 @@ def _apply_modifiers(verdicts: pa.Table, parts: list[ScoredPart]) -> pa.Table:
             hit = pc.and_(mine, pc.and_(pc.is_in(group, bad_groups), pc.invert(failed)))
             if not pc.any(hit).as_py():
                 continue
-            area = "city" if mod["group_prefix"] == 4 else "province"
-            note = f"{mod['id']}: another county of the same {area} is not certified this year"
-            reasons = _append_reason(verdicts.column("reasons"), hit, note)
+            area = "§area.city" if mod["group_prefix"] == 4 else "§area.province"
+            note = coded("neighbour_not_certified", mod["id"], area)
             verdict = pc.if_else(hit, pa.scalar("not_certified"), verdicts.column("verdict"))
+            verdicts = _with_notes(verdicts, hit, note)
             verdicts = (
                 verdicts.set_column(verdicts.column_names.index("verdict"), "verdict", verdict)
                 .set_column(
                     verdicts.column_names.index("verdict_zh"),
                     "verdict_zh",
-                    pc.if_else(hit, pa.scalar(VERDICT_ZH["not_certified"]), verdicts.column("verdict_zh")),
+                    pc.if_else(
+                        hit, pa.scalar(label("verdict.not_certified", "zh")), verdicts.column("verdict_zh")
+                    ),
                 )
-                .set_column(verdicts.column_names.index("reasons"), "reasons", reasons)
                 .set_column(
                     verdicts.column_names.index("grade"),
                     "grade",
@@ -254,10 +268,8 @@ def _unknown_neighbours(
     hit = pc.and_(mine, pc.and_(pc.is_in(group, groups), pc.equal(verdict, "certified")))
     if not pc.any(hit).as_py():
         return verdicts
-    area = "city" if mod["group_prefix"] == 4 else "province"
-    note = (
-        f"{mod['id']}: another county of the same {area} is incomplete this year, so this one cannot be known"
-    )
+    area = "§area.city" if mod["group_prefix"] == 4 else "§area.province"
+    verdicts = _with_notes(verdicts, hit, coded("neighbour_incomplete", mod["id"], area))
     return (
         verdicts.set_column(
             verdicts.column_names.index("verdict"),
@@ -267,12 +279,7 @@ def _unknown_neighbours(
         .set_column(
             verdicts.column_names.index("verdict_zh"),
             "verdict_zh",
-            pc.if_else(hit, pa.scalar(VERDICT_ZH["incomplete"]), verdicts.column("verdict_zh")),
-        )
-        .set_column(
-            verdicts.column_names.index("reasons"),
-            "reasons",
-            _append_reason(verdicts.column("reasons"), hit, note),
+            pc.if_else(hit, pa.scalar(label("verdict.incomplete", "zh")), verdicts.column("verdict_zh")),
         )
         .set_column(
             verdicts.column_names.index("grade"),
@@ -280,6 +287,25 @@ def _unknown_neighbours(
             pc.if_else(hit, pa.scalar(None, pa.string()), verdicts.column("grade")),
         )
     )
+
+
+def bilingual(t: pa.Table, column: str = "reason") -> pa.Table:
+    """The coded reasons of ``t`` rendered from the message catalog: ``reason`` in
+    English and, beside it, ``reason_zh`` in Chinese (:mod:`eduscore.model.messages`)."""
+    if column not in t.column_names or f"{column}_zh" in t.column_names:
+        return t
+    i = t.column_names.index(column)
+    coded_reasons = t.column(column)
+    t = t.set_column(i, column, render(coded_reasons, "en"))
+    return t.add_column(i + 1, f"{column}_zh", render(coded_reasons, "zh"))
+
+
+def _with_notes(verdicts: pa.Table, mask: pa.ChunkedArray, note: str) -> pa.Table:
+    """Append a coded ``note`` to both reason lists where ``mask`` holds."""
+    for column, lang in (("reasons", "en"), ("reasons_zh", "zh")):
+        merged = _append_reason(verdicts.column(column), mask, message_text(note, lang) or "")
+        verdicts = verdicts.set_column(verdicts.column_names.index(column), column, merged)
+    return verdicts
 
 
 def _append_reason(reasons: pa.ChunkedArray, mask: pa.ChunkedArray, note: str) -> pa.Array:

@@ -20,6 +20,7 @@ from eduscore.engine.score import (
 )
 from eduscore.model.formula import Columns, compile_formula, evaluate_expression, evaluate_expressions
 from eduscore.model.framework import Rule
+from eduscore.model.messages import coded
 
 
 def county_checks(engine: Engine, stage: Stage, rule: Rule) -> pa.Table:
@@ -37,8 +38,12 @@ def _county_checks(engine: Engine, counties: pa.Table, units: pa.Table, rule: Ru
         status = pc.if_else(pc.is_null(col), "not_assessed", pc.if_else(col, "pass", "fail"))
         reason = pc.if_else(
             pc.is_null(col),
-            pa.scalar(f"missing input {rule.column} ({engine.labels.get(rule.column, rule.column)})"),
-            pc.if_else(col, NULL_S, pa.scalar(f"{rule.column} is false (not attested)")),
+            pa.scalar(coded("missing_input", rule.column, engine.labels.get(rule.column, rule.column))),
+            pc.if_else(
+                col,
+                NULL_S,
+                pa.scalar(coded("not_attested", rule.column, engine.labels.get(rule.column, rule.column))),
+            ),
         )
         return engine.check_rows(
             counties.column("_county"),
@@ -69,7 +74,7 @@ def _county_checks(engine: Engine, counties: pa.Table, units: pa.Table, rule: Ru
         reason = pc.if_else(
             pc.is_null(hit),
             got.column("reason"),
-            pc.if_else(hit, pa.scalar(f"veto applies: {rule.when}"), NULL_S),
+            pc.if_else(hit, pa.scalar(coded("veto_applies", rule.when)), NULL_S),
         )
         return engine.check_rows(
             frame.column("_county"),

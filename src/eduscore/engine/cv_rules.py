@@ -22,6 +22,7 @@ from eduscore.engine.score import (
 )
 from eduscore.model import contract
 from eduscore.model.framework import Rule, Text
+from eduscore.model.messages import coded
 
 
 def dispersion_checks(engine: Engine, stage: Stage, rule: Rule) -> pa.Table:
@@ -95,7 +96,7 @@ def _composite_checks(engine: Engine, dispersion: pa.Table, counties: pa.Table, 
         within = COMPARE["<="](mean, pa.scalar(limit))
         status = pc.if_else(pc.is_null(mean), "not_assessed", pc.if_else(within, "pass", "fail"))
         reason = pc.if_else(
-            pc.is_null(mean), pa.scalar(f"not all {len(rule.indicators)} CVs could be computed"), NULL_S
+            pc.is_null(mean), pa.scalar(coded("cvs_not_computed", len(rule.indicators))), NULL_S
         )
         name = Text(f"{rule.name.zh}({contract.LEVEL_NAMES[level]})", f"{rule.name.en} ({level})")
         parts.append(

@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 from eduscore.engine.score import CHECK_SCHEMA
 from eduscore.inputs import validate
 from eduscore.inputs.prepare import display_rows, row_parts
+from eduscore.model.messages import coded, coded_array
 
 if TYPE_CHECKING:
     from eduscore.model.framework import Framework
@@ -121,14 +122,17 @@ def counties_of_rejected(rejected: pa.Table, frame: pa.Table) -> pa.Table:
     )
 
 
-def _where(rejected: pa.Table) -> pa.ChunkedArray:
-    """``file!sheet row 12`` for each rejected row."""
+def _where(rejected: pa.Table, lang: str = "en") -> pa.ChunkedArray:
+    """``file!sheet row 12`` (``file!sheet 第 12 行``) for each rejected row."""
     place = pc.if_else(
         pc.equal(pc.fill_null(rejected.column("sheet"), ""), ""),
         rejected.column("source"),
         pc.binary_join_element_wise(rejected.column("source"), rejected.column("sheet"), "!"),
     )
-    return pc.binary_join_element_wise(place, pc.cast(rejected.column("row"), pa.string()), " row ")
+    row = pc.cast(rejected.column("row"), pa.string())
+    if lang == "zh":
+        return pc.binary_join_element_wise(place, pa.scalar(" 第 "), row, pa.scalar(" 行"), "")
+    return pc.binary_join_element_wise(place, row, " row ")
 
 
 def _check_rows(
@@ -175,10 +179,12 @@ def integrity_checks(
     ``county_code``, ``year``) that has rejected rows or may be governed by a failed plugin."""
     parts = []
     if rejected.num_rows:
-        where = _where(rejected)
+        where, where_zh = _where(rejected), _where(rejected, "zh")
         # Rows charged to their own county: same code, and same year where the row has one.
-        own = rejected.filter(pc.is_valid(rejected.column("county_code")))
-        own = own.append_column("where", pc.filter(where, pc.is_valid(rejected.column("county_code"))))
+        readable = pc.is_valid(rejected.column("county_code"))
+        own = rejected.filter(readable)
+        own = own.append_column("where", pc.filter(where, readable))
+        own = own.append_column("where_zh", pc.filter(where_zh, readable))
         keys = frame.select(["_county", "county_code", "year"]).rename_columns(
             ["_county", "county_code", "key_year"]
         )
@@ -191,10 +197,12 @@ def integrity_checks(
         # it) is charged to every year of its county: it belongs to one of them.
         placed = pc.unique(pc.filter(charged.column("_row"), same_year))
         astray = pc.invert(pc.is_in(charged.column("_row"), placed))
-        charged = charged.filter(pc.or_(same_year, astray)).select(["_county", "_row", "where"])
+        charged = charged.filter(pc.or_(same_year, astray)).select(["_county", "_row", "where", "where_zh"])
         unread = rejected.filter(pc.is_null(rejected.column("county_code")))
         if unread.num_rows:
-            unread_where = pc.filter(where, pc.is_null(rejected.column("county_code")))
+            unreadable = pc.is_null(rejected.column("county_code"))
+            unread_where = pc.filter(where, unreadable)
+            unread_where_zh = pc.filter(where_zh, unreadable)
             every = pc.unique(frame.column("_county"))
             n_keys, n_rows = len(every), unread.num_rows
             tile = min(n_rows, _SHOWN)  # one shown location per unread row is enough for each county
@@ -202,6 +210,9 @@ def integrity_checks(
             idx_row = pa.array(np.tile(np.arange(tile), n_keys), pa.int64())
             marked = pc.binary_join_element_wise(
                 pc.take(unread_where, idx_row), pa.scalar("(county code unreadable)"), " "
+            )
+            marked_zh = pc.binary_join_element_wise(
+                pc.take(unread_where_zh, idx_row), pa.scalar("(县区代码无法识别)"), ""
             )
             charged = pa.concat_tables(
                 [
@@ -211,6 +222,7 @@ def integrity_checks(
                             "_county": pc.take(every, idx_key),
                             "_row": pc.take(unread.column("_row"), idx_row),
                             "where": marked,
+                            "where_zh": marked_zh,
                         }
                     ),
                 ]
@@ -220,25 +232,16 @@ def integrity_checks(
             extra_counts = 0
         if charged.num_rows:
             grouped = charged.group_by("_county", use_threads=False).aggregate(
-                [("_row", "count"), ("where", "list")]
+                [("_row", "count"), ("where", "list"), ("where_zh", "list")]
             )
             counts = pc.add(grouped.column("_row_count"), extra_counts)
             shown = pc.list_slice(grouped.column("where_list"), 0, _SHOWN)
-            listing = pc.binary_join(shown, ", ")
-            more = pc.if_else(
+            shown_zh = pc.list_slice(grouped.column("where_zh_list"), 0, _SHOWN)
+            listing, listing_zh = pc.binary_join(shown, ", "), pc.binary_join(shown_zh, ",")
+            reasons = pc.if_else(
                 pc.greater(counts, pc.list_value_length(shown)),
-                pc.binary_join_element_wise(
-                    pa.scalar(", … ("), pc.cast(counts, pa.string()), pa.scalar(" in all)"), ""
-                ),
-                pa.scalar(""),
-            )
-            reasons = pc.binary_join_element_wise(
-                pc.cast(counts, pa.string()),
-                pa.scalar(" input row(s) with errors (rejected, or a value not read): "),
-                listing,
-                more,
-                pa.scalar(" — fix them (see the findings) to complete the evaluation"),
-                "",
+                coded_array("rejected_rows_more", counts, listing, listing_zh),
+                coded_array("rejected_rows", counts, listing, listing_zh),
             )
             parts.append(
                 _check_rows(
@@ -253,10 +256,8 @@ def integrity_checks(
     if plugin_problems:
         every = pc.unique(frame.column("_county"))
         names = "; ".join(p.message("en") for p in plugin_problems)
-        text = (
-            f"{len(plugin_problems)} plugin(s) failed, so rules that may govern this county were not applied "
-            f"({names}) — fix or uninstall them, or block them with EDUSCORE_DISABLE_PLUGINS"
-        )
+        names_zh = ";".join(p.message("zh") for p in plugin_problems)
+        text = coded("plugins_failed", len(plugin_problems), names, names_zh)
         parts.append(
             _check_rows(
                 every,
@@ -291,11 +292,14 @@ def missing_rule_set_checks(frame: pa.Table, missing: Sequence[KnownRuleSet], ve
             continue
         first = known[0]
         where = ", ".join(k.jurisdiction for k in known)
-        text = (
-            f"{first.place_en} ({where}) has rules of its own for this framework in the plugin {plugin!r} "
-            f"({first.distribution}), which is not installed, so this county was judged by national rules "
-            f"only — install it (pip install {first.distribution}), or switch it off on purpose with "
-            f"EDUSCORE_DISABLE_PLUGINS={plugin}"
+        text = coded(
+            "rule_set_missing",
+            first.place_en,
+            where,
+            repr(plugin),
+            first.distribution,
+            plugin,
+            first.place_zh,
         )
         parts.append(
             _check_rows(

@@ -27,6 +27,7 @@ from eduscore.model.formula import (
     evaluate_expressions,
 )
 from eduscore.model.framework import Framework, Indicator, Rule, Text, Threshold
+from eduscore.model.messages import KEY, coded, coded_array, unit_key
 from eduscore.model.needs import DERIVED_COLUMNS, raw_label
 
 STATUSES = ("pass", "fail", "not_assessed", "not_computable")
@@ -157,7 +158,9 @@ def _labels(kinds: Mapping[str, str], fw: Framework | None = None) -> dict[str, 
 def missing_reason(
     compiled: Iterable[Compiled], labels: Mapping[str, str], units: str = "units"
 ) -> pc.Expression:
-    """A text explaining why a formula's value is missing: a missing input or a zero divisor."""
+    """A coded reason (:mod:`eduscore.model.messages`) explaining why a formula's value is
+    missing: a missing input or a zero divisor. ``units``: the table of units aggregated."""
+    noun = unit_key(units) if units != "units" else f"{KEY}units.units"
     candidates: list[pc.Expression] = []
     for c in compiled:
         for name in sorted(c.columns):
@@ -166,7 +169,7 @@ def missing_reason(
             candidates.append(
                 pc.if_else(
                     pc.is_null(pc.field(name)),
-                    pc.scalar(f"missing input {name} ({labels.get(name, name)})"),
+                    pc.scalar(coded("missing_input", name, labels.get(name, name))),
                     pc.scalar(NULL_S),
                 )
             )
@@ -175,7 +178,7 @@ def missing_reason(
             candidates.append(
                 pc.if_else(
                     pc.is_null(pc.field(agg.column)),
-                    pc.scalar(f"no {units} data, or some {units} lack {used}"),
+                    pc.scalar(coded("no_unit_data", noun, used)),
                     pc.scalar(NULL_S),
                 )
             )
@@ -183,13 +186,13 @@ def missing_reason(
             candidates.append(
                 pc.if_else(
                     pc.equal(div.denominator, pc.scalar(0.0)),
-                    pc.scalar(f"division by zero: {div.text} = 0"),
+                    pc.scalar(coded("division_by_zero", div.text)),
                     pc.scalar(NULL_S),
                 )
             )
     if not candidates:
-        return pc.scalar("not computable")
-    return pc.coalesce(*candidates, pc.scalar("not computable"))
+        return pc.scalar(coded("not_computable"))
+    return pc.coalesce(*candidates, pc.scalar(coded("not_computable")))
 
 
 @attrs.define
@@ -307,7 +310,7 @@ class Engine:
             )
             reason = pc.if_else(
                 pc.is_null(applies),
-                pa.scalar(f"cannot tell whether the rule applies ({applies_when})"),
+                pa.scalar(coded("applies_unknown", applies_when)),
                 pc.if_else(applies, reason, NULL_S),
             )
         status = pc.if_else(units.column("in_scope"), status, "excluded")
@@ -479,17 +482,11 @@ def cv_status(joined: pa.Table, cv: pa.ChunkedArray, limit: float) -> tuple[pa.C
     )
     reason = pc.if_else(
         no_data,
-        pa.scalar("no in-scope sections at this level"),
+        pa.scalar(coded("no_sections_at_level")),
         pc.if_else(
             incomplete,
-            pc.binary_join_element_wise(
-                pc.cast(n_missing, pa.string()), pa.scalar("section(s) lack this indicator's value"), " "
-            ),
-            pc.if_else(
-                pc.is_null(cv),
-                pa.scalar("the weighted mean is 0 or there are no students: CV undefined"),
-                NULL_S,
-            ),
+            coded_array("sections_lack_indicator", n_missing),
+            pc.if_else(pc.is_null(cv), pa.scalar(coded("cv_undefined")), NULL_S),
         ),
     )
     return status, reason

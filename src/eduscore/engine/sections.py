@@ -17,13 +17,12 @@ from eduscore.engine.score import (
     SECTION_CHECK_SCHEMA,
     Engine,
     Stage,
-    counted,
     encoded,
     label_array,
-    unit_word,
 )
 from eduscore.inputs.prepare import constant
 from eduscore.model.framework import Rule
+from eduscore.model.messages import coded, coded_array, count_key, unit_key
 
 
 def section_threshold_units(engine: Engine, stage: Stage, rule: Rule) -> pa.Table:
@@ -65,17 +64,12 @@ def _count_met(engine: Engine, units: pa.Table, rule: Rule, by_indicator: Mappin
     status = pc.if_else(units.column("in_scope"), status, "excluded")
     reason = pc.if_else(
         pc.equal(status, "fail"),
-        pc.binary_join_element_wise(
-            pc.cast(met_count, pa.string()),
-            pa.scalar(f" of {len(listed)} thresholds met"),
-            pc.if_else(
-                below,
-                pa.scalar(f"; a missed one is below {rule.floor_ratio:.0%} of its threshold"),
-                pa.scalar(""),
-            ),
-            "",
+        pc.if_else(
+            below,
+            coded_array("thresholds_met_floor", met_count, str(len(listed)), f"{rule.floor_ratio:.0%}"),
+            coded_array("thresholds_met", met_count, str(len(listed))),
         ),
-        pc.if_else(pc.equal(status, "not_assessed"), pa.scalar("some indicator values are missing"), NULL_S),
+        pc.if_else(pc.equal(status, "not_assessed"), pa.scalar(coded("indicator_values_missing")), NULL_S),
     )
     return pa.table(
         {
@@ -121,7 +115,7 @@ def _section_rule_checks(engine: Engine, mine: pa.Table, counties: pa.Table, rul
     joined = counties.select(["_county"]).join(agg, "_county", use_threads=False)
     n_fail = joined.column("fail_sum")
     n_na = joined.column("not_assessed_sum")
-    words = unit_word(rule.over or engine.fw.unit)
+    unit = rule.over or engine.fw.unit
     none = pc.is_null(joined.column("n_sum"))
     status = pc.if_else(
         none,
@@ -130,11 +124,11 @@ def _section_rule_checks(engine: Engine, mine: pa.Table, counties: pa.Table, rul
     )
     reason = pc.if_else(
         none,
-        pa.scalar(f"no in-scope {words} to assess"),
+        pa.scalar(coded("none_in_scope", unit_key(unit))),
         pc.if_else(
             pc.greater(n_fail, 0),
-            counted(n_fail, f"{words} fail"),
-            pc.if_else(pc.greater(n_na, 0), counted(n_na, f"{words} lack data"), NULL_S),
+            coded_array("units_fail", n_fail, count_key(unit)),
+            pc.if_else(pc.greater(n_na, 0), coded_array("units_lack_data", n_na, count_key(unit)), NULL_S),
         ),
     )
     return engine.check_rows(

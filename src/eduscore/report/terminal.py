@@ -11,7 +11,7 @@ from rich.text import Text
 
 from eduscore.report.console import SafeConsole
 from eduscore.report.context import RenderContext, context_of
-from eduscore.report.view import ReportView, accounting_line, localise, number, percent
+from eduscore.report.view import ReportView, accounting_line, number, percent, reason_of
 from eduscore.result import Result
 
 _STYLE = {"certified": "bold green", "not_certified": "bold red", "incomplete": "bold yellow"}
@@ -72,7 +72,7 @@ def print_report(result: Result, lang: str = "zh", file: IO[str] | None = None, 
             console.print(Text(f"{view.status('not_assessed')}:", style="yellow"))
             for ch in unknown[:max_rows]:
                 console.print(
-                    f"  - {escape(view.check_name(ch))} ({escape(ch['check_id'])}): {escape(localise(ch['reason'], lang))}"
+                    f"  - {escape(view.check_name(ch))} ({escape(ch['check_id'])}): {escape(reason_of(ch, lang))}"
                 )
             if len(unknown) > max_rows:
                 console.print(f"  … {len(unknown) - max_rows}")

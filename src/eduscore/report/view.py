@@ -7,8 +7,7 @@ Every renderer (terminal, Markdown, HTML, XLSX) reads this view, so they say the
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -18,7 +17,8 @@ from eduscore.engine import integrity
 from eduscore.model.contract import LEVEL_NAMES
 from eduscore.model.formula import PerStudent, per_student_terms
 from eduscore.model.framework import Framework
-from eduscore.result import Result
+from eduscore.model.messages import label
+from eduscore.result import VERDICTS, Result
 
 STATUS = {
     "zh": {
@@ -42,10 +42,7 @@ STATUS = {
         "info": "info",
     },
 }
-VERDICT = {
-    "zh": {"certified": "通过认定", "not_certified": "未通过认定", "incomplete": "资料不全,暂无法认定"},
-    "en": {"certified": "certified", "not_certified": "not certified", "incomplete": "incomplete"},
-}
+VERDICT = {lang: {v: label(f"verdict.{v}", lang) for v in VERDICTS} for lang in ("zh", "en")}
 WORDS: dict[str, dict[str, Any]] = {
     "zh": {
         "verdict": "认定结论",
@@ -144,40 +141,6 @@ def number(x: float | None, digits: int = 3) -> str:
     return f"{x:,.0f}"
 
 
-_REASONS_ZH = (
-    (
-        re.compile(
-            r"^(\d+) input row\(s\) with errors \(rejected, or a value not read\): (.+?) — fix them .*$"
-        ),
-        "{0} 行输入数据有错误(该行未采用,或某值未采用):{1} — 请按“数据问题”修正后重新评估",
-    ),
-    (
-        re.compile(
-            r"^(\d+) plugin\(s\) failed, so rules that may govern this county were not applied \((.+)\) — .*$"
-        ),
-        "{0} 个插件加载失败,可能适用于本县的省市规则未能应用({1});请修复或卸载该插件,"
-        "或用 EDUSCORE_DISABLE_PLUGINS 明确停用",
-    ),
-    (re.compile(r"^(\d+) school sections fail$"), "{0} 个学校(学段)未达标"),
-    (re.compile(r"^(\d+) kindergartens fail$"), "{0} 所幼儿园未达标"),
-    (re.compile(r"^(\d+) school sections lack data$"), "{0} 个学校(学段)缺少数据"),
-    (re.compile(r"^(\d+) kindergartens lack data$"), "{0} 所幼儿园缺少数据"),
-    (re.compile(r"^no in-scope school sections to assess$"), "没有纳入评估的学校"),
-    (re.compile(r"^no in-scope kindergartens to assess$"), "没有纳入评估的幼儿园"),
-    (re.compile(r"^no in-scope sections at this level$"), "该学段没有纳入评估的学校"),
-    (re.compile(r"^missing input (\S+) \((.+)\)$"), "缺少数据:{1}({0})"),
-    (re.compile(r"^(\d+) section\(s\) lack this indicator's value$"), "{0} 个学校(学段)缺少该指标数据"),
-    (re.compile(r"^division by zero: (.+) = 0$"), "除数为0:{0} = 0"),
-    (re.compile(r"^(\d+) of (\d+) thresholds met(.*)$"), "{1} 项中达标 {0} 项{2}"),
-    (
-        re.compile(
-            r"^no (school sections|kindergartens) data, or some (?:school sections|kindergartens) lack (.+)$"
-        ),
-        "缺少数据:{1}",
-    ),
-)
-
-
 def percent(x: float | None) -> str:
     """A share as a signed percentage (+4.2 %); missing, NaN and infinity as "—"."""
     if x is None or not math.isfinite(x):
@@ -185,18 +148,11 @@ def percent(x: float | None) -> str:
     return f"{x * 100:+.1f} %"
 
 
-def localise(reason: str | None, lang: str) -> str:
-    """The engine's reasons are English; the Chinese report says them in Chinese."""
-    if not reason or lang != "zh":
-        return reason or ""
-    for pattern, template in _REASONS_ZH:
-        m = pattern.match(reason)
-        if m:
-            text = template.format(*m.groups())
-            text = text.replace(" (county code unreadable)", "(县区代码无法识别)").replace(" row ", " 第 ")
-            text = re.sub(r", … \((\d+) in all\)", r" 等,共 \1 行", text)
-            return text.replace("; a missed one is below 85% of its threshold", ";有一项低于标准的85%")
-    return reason
+def reason_of(row: Mapping[str, Any], lang: str) -> str:
+    """A check's reason in the report's language: the engine renders each reason from the
+    message catalog in both (``reason``, ``reason_zh``; :mod:`eduscore.model.messages`)."""
+    text = row.get("reason_zh") if lang == "zh" else row.get("reason")
+    return str(text or "")
 
 
 def accounting_line(a: dict[str, Any], lang: str) -> str:
@@ -227,6 +183,7 @@ class SectionGap:
     resource_gap: float | None  # in the resource's own units (teachers, m², yuan, rooms)
     resource: str | None
     reason: str | None
+    reason_zh: str | None = None
 
 
 @attrs.frozen
@@ -297,12 +254,12 @@ class ReportView:
             return f"+{number(g.resource_gap)} {zh if self.lang == 'zh' else en}"
         if g.gap is not None:
             return number(g.gap)
-        return localise(g.reason, self.lang)
+        return (g.reason_zh if self.lang == "zh" else g.reason) or ""
 
     def check_value(self, ch: dict[str, Any]) -> str:
         """A county check's value; for unit rules, how many schools fail."""
         if ch["kind"] in ("section_threshold", "count_met_with_floor"):
-            return localise(ch["reason"], self.lang) or "—"
+            return reason_of(ch, self.lang) or "—"
         return number(ch["value"])
 
     def finding_rows(self) -> list[list[Any]]:
@@ -341,7 +298,7 @@ class ReportView:
                 ):
                     detail = f"{number(ch['value'])} ({ch['comparator']} {number(ch['threshold'])})"
                 else:
-                    detail = localise(ch["reason"], self.lang)
+                    detail = reason_of(ch, self.lang)
                 out.append(f"{self.status(status)} · {self.check_name(ch)}: {detail}")
         # Reasons that belong to no single check (a city's all-or-nothing rule, graded items).
         ids = {c["check_id"] for c in county.checks}
@@ -392,7 +349,7 @@ class ReportView:
                 year=v["year"],
                 verdict=v["verdict"],
                 grade=v.get("grade"),
-                reasons=list(v["reasons"]),
+                reasons=list(v["reasons_zh"] if self.lang == "zh" else v["reasons"]),
                 counts={k: v[k] for k in ("n_pass", "n_fail", "n_not_assessed")},
                 checks=mine,
                 failing=gaps,
@@ -457,4 +414,5 @@ class ReportView:
             resource_gap=resource_gap,
             resource=resource,
             reason=row["reason"],
+            reason_zh=row.get("reason_zh"),
         )

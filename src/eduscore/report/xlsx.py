@@ -28,7 +28,7 @@ from eduscore.report.context import RenderContext, context_of
 from eduscore.report.files import atomic_path, close_workbook
 from eduscore.report.planning import PlanningView
 from eduscore.report.text import xlsx_text
-from eduscore.report.view import ReportView, accounting_line, localise
+from eduscore.report.view import ReportView, accounting_line, reason_of
 from eduscore.result import Result
 
 SECTIONS_SHEET = "分校数据 Schools"
@@ -144,7 +144,7 @@ def _write_book(context: RenderContext, path: Path) -> None:
             ch["value"],
             ch["comparator"],
             ch["threshold"],
-            localise(ch["reason"], lang),
+            reason_of(ch, lang),
             f"[{ch['confidence']}]",
             ch["document"],
             ch["clause"],
