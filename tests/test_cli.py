@@ -7,7 +7,6 @@ import math
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import jsonschema
@@ -22,19 +21,13 @@ from eduscore.model.framework import load_schema
 from eduscore.report.html import render_html
 from eduscore.report.markdown import render_markdown
 from eduscore.report.xlsx import CV_SHEET, write_xlsx
-from helpers import AT_THRESHOLD_PRIMARY, school, table
+from helpers import AT_THRESHOLD_PRIMARY, run_cli, school, table
 
 ARTIFACTS = Path(os.environ.get("EDUSCORE_TEST_ARTIFACTS", Path(__file__).parent / "artifacts"))
 
 
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "eduscore.cli", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, **(env or {})},
-    )
+    return run_cli(*args, env=env)
 
 
 def test_demo_writes_terminal_html_xlsx_json(tmp_path: Path) -> None:

@@ -37,6 +37,7 @@ from eduscore.model.records import Renderer
 from eduscore.plugins.hookspecs import hookimpl
 from eduscore.report.context import RenderContext
 from eduscore.report.formats import write_outputs
+from helpers import run_cli
 
 FORMATS = ("json", "csv", "parquet", "md", "html", "xlsx")
 
@@ -68,14 +69,16 @@ HOSTILE_HEADER = '=HYPERLINK("http://x.invalid","y")'
 
 
 def cli(*args: str | Path, env: dict[str, str] | None = None, **kw: Any) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "eduscore.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, **(env or {})},
-        **kw,
-    )
+    if kw:  # another user, another umask …: a process of its own
+        return subprocess.run(
+            [sys.executable, "-m", "eduscore.cli", *map(str, args)],
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, **(env or {})},
+            **kw,
+        )
+    return run_cli(*args, env=env)
 
 
 # Demo schools 002, 006, 007 and 008 fail, so the terminal shows their names too.
@@ -564,7 +567,7 @@ WRITER = textwrap.dedent(
         result = eduscore.evaluate(**eduscore.demo_inputs())  # not certified
     else:
         sys.path.insert(0, sys.argv[4])
-        from helpers import AT_THRESHOLD_PRIMARY, school, table
+        from helpers import AT_THRESHOLD_PRIMARY, run_cli, school, table
         rows = [school(s, **AT_THRESHOLD_PRIMARY) for s in "ab"]
         result = eduscore.evaluate(schools=table(rows))  # incomplete: no county facts
     print(result.verdicts.column("verdict")[0].as_py(), flush=True)

@@ -7,9 +7,7 @@ import csv
 import datetime
 import io
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +25,7 @@ import eduscore
 from eduscore.errors import InputError, LimitError
 from eduscore.inputs import read_csv
 from eduscore.inputs.read import Limits, Loaded, load_files, load_table, load_tables, role_of_sheet
+from helpers import run_cli
 
 HEADER = ["县区代码", "学校标识码", "学校名称", "学校类型", "小学在校生数"]
 H = ",".join(HEADER)
@@ -37,13 +36,7 @@ def row(i: int, county: str = "990101") -> list[Any]:
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "eduscore.cli", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "COLUMNS": "200"},
-    )
+    return run_cli(*args)
 
 
 def refused_by_cli(path: Path, *words: str, args: tuple[str, ...] = ()) -> dict[str, str]:

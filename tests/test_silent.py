@@ -27,7 +27,7 @@ import passing
 from eduscore.model import contract
 from eduscore.model.needs import raw_inputs
 from eduscore.plugins.catalog import load_framework
-from helpers import table
+from helpers import run_cli, table
 
 ZH = {c.name: c.zh for c in contract.SCHOOLS} | {"equipment_value_10k_cny": "教学仪器设备值(万元)"}
 ZH_COUNTIES = {c.name: c.zh for c in contract.COUNTIES}
@@ -62,13 +62,7 @@ def verdict(r: eduscore.Result) -> str:
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "eduscore.cli", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "COLUMNS": "200"},
-    )
+    return run_cli(*args)
 
 
 def test_the_base_county_is_certified(tmp_path: Path) -> None:

@@ -7,9 +7,7 @@ template that lacks a column some check reads could never certify: this catches 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +17,7 @@ import pytest
 import passing
 from eduscore.model import contract
 from eduscore.plugins.catalog import effective_framework
+from helpers import run_cli
 
 CASES = [
     ("quality-balance-2017", None),
@@ -44,13 +43,7 @@ CASES = [
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "eduscore.cli", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "COLUMNS": "200"},
-    )
+    return run_cli(*args)
 
 
 def _names(framework: str, county: str | None) -> dict[str, str]:

@@ -19,13 +19,11 @@ from eduscore.errors import InputError
 from eduscore.planning.margins import margins, nearest_risks
 from eduscore.planning.whatif import compare_years, whatif
 from eduscore.testing.strategies import schools_tables
-from helpers import AT_THRESHOLD_PRIMARY, school, table
+from helpers import AT_THRESHOLD_PRIMARY, run_cli, school, table
 
 
 def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "eduscore.cli", *args], capture_output=True, text=True, cwd=cwd, check=False
-    )
+    return run_cli(*args, cwd=cwd)
 
 
 # --------------------------------------------------------------------------------------
