@@ -169,3 +169,17 @@ def test_every_schema_kind_has_a_record_and_a_handler() -> None:
     schema = framework_module.load_schema("framework")
     enum = set(schema["$defs"]["rule"]["properties"]["kind"]["enum"])
     assert enum == set(rules.RECORDS) == set(kinds.HANDLERS)
+
+
+def test_a_dispersion_rule_id_with_dots_keeps_its_limits() -> None:
+    """Check ids are never split back apart: a CV rule named ``prov.cv`` (dots are legal
+    in ids) still gives every CV its limit and status."""
+    doc = framework_to_dict(eduscore.load_framework("quality-balance-2017"))
+    (cv,) = [r for r in doc["rules"] if r["kind"] == "dispersion_limit"]
+    cv["id"] = "prov.cv"
+    fw = framework_from_dict(doc, "dotted", steps=["move_indoor_sports_area"])
+    dotted = eduscore.evaluate(**eduscore.demo_inputs(), framework=fw)
+    plain = eduscore.evaluate(**eduscore.demo_inputs())
+    assert dotted.dispersion.column("limit").to_pylist() == plain.dispersion.column("limit").to_pylist()
+    assert dotted.dispersion.column("status").to_pylist() == plain.dispersion.column("status").to_pylist()
+    assert sum(x is not None for x in dotted.dispersion.column("limit").to_pylist()) >= 10

@@ -94,7 +94,7 @@ def build_result(
         checks.append(part_checks)
         verdicts.append(_verdicts(part_checks, part.counties.select(["_county", "county_name"]), fw_c))
         dispersion.append(
-            bilingual(_with_descriptive_mean(_with_limits(scored.dispersion, part_checks), fw_c))
+            bilingual(_with_descriptive_mean(_with_limits(scored.dispersion, part_checks, fw_c), fw_c))
         )
         sections.append(_section_table(scored.units, scored.unit_rules, fw_c))
         section_checks.append(bilingual(scored.unit_checks))
@@ -323,11 +323,19 @@ def _plain(x: pa.Array | pa.ChunkedArray) -> pa.Array:
     return x.combine_chunks() if isinstance(x, pa.ChunkedArray) else x
 
 
-def _with_limits(dispersion: pa.Table, checks: pa.Table) -> pa.Table:
+def _with_limits(dispersion: pa.Table, checks: pa.Table, fw: Framework) -> pa.Table:
     """Attach each CV's limit and status from its check (kind dispersion_limit)."""
     cv_checks = checks.filter(pc.equal(checks.column("kind"), "dispersion_limit"))
-    parts = pc.split_pattern(cv_checks.column("check_id"), ".")
-    ind = pc.list_element(parts, 1)
+    # A CV check's id is "rule.indicator.level"; rule ids may hold dots themselves, so the
+    # indicator is looked up from the ids the rules make, never split out of the text.
+    made = [
+        (f"{r.id}.{i}.{level}", i)
+        for r in fw.rules_of("dispersion_limit")
+        for i in r.indicators
+        for level in fw.levels
+    ]
+    index = pc.index_in(cv_checks.column("check_id"), value_set=pa.array([k for k, _ in made], pa.string()))
+    ind = pc.take(pa.array([i for _, i in made], pa.string()), index)
     lookup = pa.table(
         {
             "_county": cv_checks.column("_county"),

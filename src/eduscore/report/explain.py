@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from eduscore.errors import InputError
 from eduscore.report.text import visible
-from eduscore.report.view import ReportView, number
+from eduscore.report.view import ReportView, number, reason_of
 from eduscore.result import Result
 
 
@@ -85,7 +85,7 @@ def explain(
         lines += _explain_units(result, view, code, year, check_id, school)
         if check is not None:
             lines.append(
-                f"county: {check['reason'] or view.status(check['status'])} → {view.status(check['status'])}"
+                f"county: {reason_of(check, view.lang) or view.status(check['status'])} → {view.status(check['status'])}"
             )
     else:
         rule = next((r for r in result.framework.rules if r.id == check["rule_id"]), None)
@@ -93,7 +93,7 @@ def explain(
             lines.append(f"formula: {rule.value or rule.when or f'{rule.column} is true'}")
         lines.append(
             f"value {number(check['value'], 6)}  {check['comparator']} {number(check['threshold'])}"
-            f"  → {view.status(check['status'])}" + (f"  ({check['reason']})" if check["reason"] else "")
+            f"  → {view.status(check['status'])}" + (f"  ({reason_of(check, view.lang)})" if check["reason"] else "")
         )
     # School names and reasons come from the inputs: shown, never sent to a terminal live.
     return visible("\n".join(lines), multiline=True)
@@ -102,7 +102,9 @@ def explain(
 def _explain_cv(
     result: Result, view: ReportView, code: str, year: int | None, check: dict[str, Any]
 ) -> list[str]:
-    _, indicator, level = check["check_id"].split(".", 2)
+    # "rule.indicator.level": the rule id (which may hold dots) and the level are known.
+    level = check["level"]
+    indicator = check["check_id"][len(check["rule_id"]) + 1 : -(len(level) + 1)]
     sc = result.section_checks
     mask = pc.and_(pc.equal(sc.column("county_code"), code), pc.equal(sc.column("check_id"), indicator))
     rows = [
@@ -122,7 +124,7 @@ def _explain_cv(
     ]
     total = sum(p for _, p, x in pairs if x is not None and p > 0)
     if total == 0 or any(x is None for _, p, x in pairs if p > 0):
-        lines.append(f"  {check['reason'] or view.status(check['status'])}")
+        lines.append(f"  {reason_of(check, view.lang) or view.status(check['status'])}")
         return lines
     mean = sum(p * x for _, p, x in pairs if x is not None) / total
     lines.append(f"{'school':<28}{'students p':>12}{'value x':>14}{'p/P':>9}{'p/P·(x−x̄)²':>16}")
@@ -166,7 +168,7 @@ def _explain_units(
             f"{name[:26]:<28}{view.level(r['level']):>8}{number(r['value']):>12}"
             f"{(r['comparator'] or '') + ' ' + number(r['threshold']):>14}{number(r['ratio']):>8}  "
             f"{view.status(r['status'])}"
-            + (f" ({r['reason']})" if r["reason"] else "")
+            + (f" ({reason_of(r, view.lang)})" if r["reason"] else "")
             + (f" [relaxation {r['relaxation']}]" if r["relaxation"] else "")
         )
     return lines
