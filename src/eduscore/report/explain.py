@@ -93,7 +93,8 @@ def explain(
             lines.append(f"formula: {rule.value or rule.when or f'{rule.column} is true'}")
         lines.append(
             f"value {number(check['value'], 6)}  {check['comparator']} {number(check['threshold'])}"
-            f"  → {view.status(check['status'])}" + (f"  ({reason_of(check, view.lang)})" if check["reason"] else "")
+            f"  → {view.status(check['status'])}"
+            + (f"  ({reason_of(check, view.lang)})" if check["reason"] else "")
         )
     # School names and reasons come from the inputs: shown, never sent to a terminal live.
     return visible("\n".join(lines), multiline=True)
