@@ -2,11 +2,14 @@
 """One-file bootstrap for a fresh machine that has only Python 3.11+.
 
     python3 dev.py demo    # create .venv, install eduscore, evaluate the bundled demo county
-    python3 dev.py test    # create .venv, install eduscore[test,dev], run ruff, mypy, lint-imports and pytest
+    python3 dev.py test    # create .venv, install eduscore[testing] and the dependency groups
+                           # test and dev, run ruff, mypy, lint-imports and pytest
     python3 dev.py test --all   # the same, with the slow brute-force and fuzz tests (what CI runs)
 
 Everything is installed into ``.venv`` beside this file by pip, from the project's
-own ``pyproject.toml``; the virtual environment is re-synced whenever that file changes.
+own ``pyproject.toml`` (and the plugins'); the virtual environment is re-synced whenever
+one of them changes. ``demo`` installs eduscore alone, no test or development tool; ``test``
+first brings the venv's pip to 25.1 or newer, which reads ``[dependency-groups]`` (PEP 735).
 Extra arguments after the command are passed on (to ``eduscore demo`` or to pytest).
 """
 
@@ -32,7 +35,12 @@ def _run(*cmd: str | Path) -> None:
         sys.exit(code)
 
 
-def ensure_env(extras: str) -> None:
+# pip reads PEP 735 dependency groups (pip install --group) from version 25.1 on; the pip
+# that venv bundles with Python 3.11-3.13 is older.
+PIP_FOR_GROUPS = "pip>=25.1"
+
+
+def ensure_env(extras: str, groups: tuple[str, ...] = ()) -> None:
     if sys.version_info < (3, 11):  # noqa: UP036 - this script must speak on old Pythons too
         sys.exit(f"eduscore needs Python 3.11 or newer; this is {sys.version.split()[0]}")
     if not PY.exists():
@@ -45,13 +53,18 @@ def ensure_env(extras: str) -> None:
     )
     for path in others:
         pyproject += path.read_bytes()
-    stamp_value = hashlib.sha256(pyproject + extras.encode()).hexdigest()
-    stamp = VENV / f".eduscore-{extras.replace(',', '-') or 'base'}"
+    wanted = ";".join([extras, *groups])
+    stamp_value = hashlib.sha256(pyproject + wanted.encode()).hexdigest()
+    stamp = VENV / f".eduscore-{'-'.join(filter(None, [extras.replace(',', '-'), *groups])) or 'base'}"
     if stamp.exists() and stamp.read_text() == stamp_value:
         return
     spec = f".[{extras}]" if extras else "."
     editable = ["-e", spec]
-    if "test" in extras:
+    for group in groups:
+        editable += ["--group", group]  # from ./pyproject.toml ([dependency-groups])
+    if groups:
+        _run(PY, "-m", "pip", "install", "--disable-pip-version-check", "-q", PIP_FOR_GROUPS)
+    if "testing" in extras:
         # The province and city rule sets, each its own distribution, are tested too.
         for plugin in sorted(p for p in (ROOT / "plugins").iterdir() if (p / "pyproject.toml").exists()):
             editable += ["-e", str(plugin.relative_to(ROOT))]
@@ -73,7 +86,7 @@ def main(argv: list[str]) -> None:
         ensure_env("")
         _run(BIN / "eduscore", "demo", *rest)
     else:
-        ensure_env("test,dev")
+        ensure_env("testing", groups=("test", "dev"))
         _run(BIN / "ruff", "check", "src", "tests", "plugins", "docs", "benchmarks", "dev.py")
         _run(BIN / "ruff", "format", "--check", "src", "tests", "plugins", "docs", "benchmarks", "dev.py")
         _run(BIN / "mypy")

@@ -4,8 +4,9 @@ Discovery is explicit and observable:
 
 - plugins are found through the entry-point group ``eduscore``;
 - ``EDUSCORE_PLUGINS=a,b`` loads only those plugins (set it empty to load none);
-- ``EDUSCORE_DISABLE_PLUGINS=a,b`` blocks those plugins;
-- ``EDUSCORE_TRACE_PLUGINS=1`` prints every hook call and what it returned to stderr;
+- ``EDUSCORE_DISABLE_PLUGINS=a,b`` blocks those plugins (pluggy's ``set_blocked``);
+- ``EDUSCORE_TRACE_PLUGINS=1`` prints every hook call and what it returned to stderr
+  (pluggy's hook-call monitoring);
 - a plugin module declares ``EDUSCORE_API_VERSION``; a missing or incompatible version
   refuses the plugin with a message naming it;
 - ``check_pending()`` makes a misspelt hook name fail loudly;
@@ -25,13 +26,14 @@ import functools
 import os
 import sys
 import types
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from importlib import metadata
 from typing import Any, TypeVar, cast
 
 import attrs
 import pluggy
 
+from eduscore._version import __version__
 from eduscore.errors import EduscoreError, resolve_lang
 from eduscore.model.framework import Framework, framework_from_dict, schema_problems
 from eduscore.model.records import FrameworkDoc, PreparationStep, Renderer, RuleSet
@@ -165,10 +167,12 @@ class Registry:
         self.refused: list[PluginInfo] = []
         self.versions: dict[str, str] = {}
         self.trace = bool(os.environ.get(ENV_TRACE))
+        if self.trace:
+            self.pm.add_hookcall_monitoring(_trace_before, _trace_after)
         self._records: dict[str, dict[str, tuple[Any, ...]]] = {}
         self._cache: dict[str, Any] = {}
         self._conflict: PluginError | None = None
-        self._register(_builtin_plugin(), BUILTIN, _version("eduscore"))
+        self._register(_builtin_plugin(), BUILTIN, __version__)
         problem = self._probe(BUILTIN)
         if problem:  # pragma: no cover - eduscore itself is broken
             raise PluginError(f"the built-in plugin is broken: {problem[0]}", zh=f"内置插件出错:{problem[1]}")
@@ -184,9 +188,11 @@ class Registry:
         allow, block = _names(ENV_ALLOW), _names(ENV_BLOCK) or set()
         found = sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name)
         _check_names(allow, block, [ep.name for ep in found])
+        for name in sorted(block):
+            self.pm.set_blocked(name)  # pluggy refuses to register it from now on
         for ep in found:
             version = ep.dist.version if ep.dist is not None else "?"
-            if ep.name in block:
+            if self.pm.is_blocked(ep.name):
                 self.refused.append(
                     PluginInfo(
                         ep.name, version, BLOCKED, f"listed in {ENV_BLOCK}", reason_zh=f"已列入 {ENV_BLOCK}"
@@ -241,7 +247,11 @@ class Registry:
                 self._refuse(ep.name, FAILED, *problem)
 
     def _register(self, plugin: object, name: str, version: str) -> None:
-        self.pm.register(plugin, name=name)
+        if self.pm.register(_hashable(plugin, name), name=name) is None:
+            raise PluginError(
+                f"plugin {name!r} is blocked: it is listed in {ENV_BLOCK}",
+                zh=f"插件 {name!r} 已被禁用:已列入 {ENV_BLOCK}",
+            )
         self.versions[name] = version
         try:
             self.pm.check_pending()
@@ -258,18 +268,18 @@ class Registry:
         why (English, Chinese) and keep nothing. Never raises: one broken plugin must not
         take down every command."""
         records: dict[str, tuple[Any, ...]] = {}
+        others = [p for n, p in self.pm.list_name_plugin() if n != name and p is not None]
         for hook, kind in HOOK_RECORDS.items():
-            impls = [i for i in getattr(self.pm.hook, hook).get_hookimpls() if i.plugin_name == name]
+            # This plugin's implementation alone, called through pluggy (so that the
+            # hook-call monitoring of EDUSCORE_TRACE_PLUGINS sees it): a failure is its own.
+            caller = self.pm.subset_hook_caller(hook, remove_plugins=others)
             got: list[Any] = []
-            for impl in impls:
+            if caller.get_hookimpls():
                 try:
-                    produced: list[Any] = list(impl.function() or ())
+                    produced: list[Any] = [r for result in caller() for r in (result or ())]
                 except Exception as exc:
                     text = _short(repr(exc))
                     return f"its hook {hook} raised {text}", f"其钩子 {hook} 出错:{text}"
-                if self.trace:
-                    ids = ", ".join(str(getattr(r, "id", r)) for r in produced if isinstance(r, kind))
-                    print(f"eduscore: hook {hook} → {name}: {ids or 'nothing'}", file=sys.stderr)
                 for record in produced:
                     if not isinstance(record, kind):
                         shown = _short(repr(record))
@@ -410,7 +420,8 @@ class Registry:
         """Register a plugin object (module or instance) by hand, e.g. in a test.
 
         Unlike discovery, a broken plugin raises :class:`PluginError` here (naming it and
-        why) and is not registered: the caller is right there to fix it.
+        why) and is not registered: the caller is right there to fix it. So does a name
+        listed in ``EDUSCORE_DISABLE_PLUGINS`` (blocked in pluggy when plugins were found).
         """
         reason = api_mismatch(plugin)
         if reason:
@@ -536,7 +547,9 @@ class Registry:
         failed, blocked and not allowed ones with why. Never raises (a conflict between
         plugins is for :meth:`rule_sets` to raise; ``eduscore plugins`` shows it)."""
         infos = []
-        for name, _plugin in self.pm.list_name_plugin():
+        for name, plugin in self.pm.list_name_plugin():
+            if plugin is None:  # blocked (pluggy's set_blocked): listed with self.refused
+                continue
             records = self._records.get(name, {})
             mine: list[RuleSet] = list(records.get("eduscore_rule_sets", ()))
             provided = {
@@ -687,11 +700,45 @@ def _api_mismatch_zh(plugin: object) -> str:
     return f"需要插件接口版本 {declared!r},本 eduscore 提供 {API_VERSION}"
 
 
-def _version(dist: str) -> str:
+def _trace_before(hook: str, impls: Sequence[pluggy.HookImpl], kwargs: Mapping[str, Any]) -> None:
+    """pluggy's hook-call monitoring before a call (``EDUSCORE_TRACE_PLUGINS``): nothing to say."""
+
+
+def _trace_after(
+    outcome: pluggy.Result[Any], hook: str, impls: Sequence[pluggy.HookImpl], kwargs: Mapping[str, Any]
+) -> None:
+    """pluggy's hook-call monitoring after a call (``EDUSCORE_TRACE_PLUGINS``): print which
+    plugin's hook gave which records, one line on stderr.
+
+    A hook may return a generator, so the records are drawn here (once; the caller gets
+    them as lists) and an exception raised while drawing them becomes the call's."""
+    if not impls or outcome.exception is not None:
+        return
     try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
-        return "0+unknown"
+        produced = [list(result or ()) for result in outcome.get_result()]
+    except Exception as exc:
+        outcome.force_exception(exc)
+        return
+    outcome.force_result(produced)
+    kind = HOOK_RECORDS.get(hook, object)
+    ids = ", ".join(str(getattr(r, "id", r)) for result in produced for r in result if isinstance(r, kind))
+    names = ", ".join(dict.fromkeys(impl.plugin_name for impl in impls))
+    print(f"eduscore: hook {hook} → {names}: {ids or 'nothing'}", file=sys.stderr)
+
+
+def _hashable(plugin: object, name: str) -> object:
+    """``plugin``, or — when it cannot be hashed (a ``types.SimpleNamespace``) — a module
+    object with its attributes: pluggy calls one plugin's hooks through a subset of the
+    plugin manager, which keeps plugins in a set."""
+    try:
+        hash(plugin)
+    except TypeError:
+        proxy = types.ModuleType(name)
+        for attribute in dir(plugin):
+            if not attribute.startswith("__"):
+                setattr(proxy, attribute, getattr(plugin, attribute))
+        return proxy
+    return plugin
 
 
 @functools.cache
@@ -724,7 +771,7 @@ def add_builtin_part(part: object) -> None:
 
 
 def _builtin_plugin() -> object:
-    """One plugin object holding the hook implementations of every built-in part."""
+    """One plugin object (a module) holding the hook implementations of every built-in part."""
     hooks: dict[str, Any] = {}
     for part in _BUILTIN_PARTS:
         for name in dir(part):
@@ -733,4 +780,6 @@ def _builtin_plugin() -> object:
                     raise PluginError(f"built-in hook {name} is implemented twice")
                 hooks[name] = getattr(part, name)
     hooks["EDUSCORE_API_VERSION"] = builtin.EDUSCORE_API_VERSION
-    return types.SimpleNamespace(**hooks)
+    plugin = types.ModuleType(BUILTIN, "eduscore's built-in plugin: its frameworks, steps and formats")
+    plugin.__dict__.update(hooks)
+    return plugin

@@ -1,6 +1,8 @@
-"""eduscore's pytest plugin (registered through the ``pytest11`` entry point).
+"""eduscore's pytest plugin, opt-in: name it in your top-level ``conftest.py``::
 
-Fixtures for plugin authors:
+    pytest_plugins = ["eduscore.testing.pytest_plugin"]
+
+(installed with ``pip install "eduscore[testing]"``). Fixtures for plugin authors:
 
 - ``eduscore_registry`` — the plugin registry of this process;
 - ``register_plugin`` — ``register_plugin(plugin_object, name)`` registers a plugin
