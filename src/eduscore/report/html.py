@@ -170,9 +170,7 @@ def _cv_charts(view: ReportView, county: Any) -> str:
 
 
 def _section_rows(view: ReportView, county: Any) -> list[dict[str, Any]]:
-    s = view.result.sections
-    rows = [r for r in s.to_pylist() if r["county_code"] == county.county_code and r["year"] == county.year]
-    return [r for r in rows if r.get("in_scope")]
+    return view.sections_of(county.county_code, county.year)
 
 
 def _matrix(view: ReportView, county: Any) -> str:
@@ -181,11 +179,7 @@ def _matrix(view: ReportView, county: Any) -> str:
     indicators = [i for i in fw.indicators if i.threshold is not None]
     if not indicators:
         return ""
-    sc = view.result.section_checks
-    ratios: dict[tuple[str, str], float | None] = {}
-    for r in sc.to_pylist():
-        if r["county_code"] == county.county_code and r["year"] == county.year and r["kind"] == "indicator":
-            ratios[(r["unit_id"], r["check_id"])] = r["ratio"]
+    ratios = view.indicator_ratios_of(county.county_code, county.year)
     rows = _section_rows(view, county)
     if not rows:
         return ""

@@ -7,6 +7,7 @@ Every renderer (terminal, Markdown, HTML, XLSX) reads this view, so they say the
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -148,6 +149,14 @@ def percent(x: float | None) -> str:
     return f"{x * 100:+.1f} %"
 
 
+def _by_key(rows: list[dict[str, Any]]) -> dict[tuple[str, Any], list[dict[str, Any]]]:
+    """Rows grouped by (county code, year), each group in the rows' order."""
+    out: dict[tuple[str, Any], list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        out[(r["county_code"], r["year"])].append(r)
+    return out
+
+
 def reason_of(row: Mapping[str, Any], lang: str) -> str:
     """A check's reason in the report's language: the engine renders each reason from the
     message catalog in both (``reason``, ``reason_zh``; :mod:`eduscore.model.messages`)."""
@@ -216,6 +225,36 @@ class ReportView:
         self._per_student: dict[str, PerStudent | None] = {
             i.id: per_student_terms(i.formula) for i in self.fw.indicators
         }
+        self._sections_by_county: dict[tuple[str, int | None], list[dict[str, Any]]] | None = None
+        self._ratios_by_county: dict[tuple[str, int | None], dict[tuple[str, str], float | None]] | None = (
+            None
+        )
+
+    def sections_of(self, county_code: str, year: int | None) -> list[dict[str, Any]]:
+        """The in-scope scored units of one county, as rows. The sections table is grouped
+        by county once per report (one pass), never scanned again for each county."""
+        if self._sections_by_county is None:
+            s = self.result.sections
+            s = s.filter(pc.fill_null(s.column("in_scope"), False)) if "in_scope" in s.column_names else s
+            grouped: dict[tuple[str, int | None], list[dict[str, Any]]] = defaultdict(list)
+            for row in s.to_pylist():
+                grouped[(row["county_code"], row["year"])].append(row)
+            self._sections_by_county = grouped
+        return self._sections_by_county.get((county_code, year), [])
+
+    def indicator_ratios_of(self, county_code: str, year: int | None) -> dict[tuple[str, str], float | None]:
+        """{(unit id, indicator id): ratio to the threshold} of one county, grouped once."""
+        if self._ratios_by_county is None:
+            sc = self.result.section_checks
+            sc = sc.filter(pc.equal(sc.column("kind"), "indicator")).select(
+                ["county_code", "year", "unit_id", "check_id", "ratio"]
+            )
+            grouped: dict[tuple[str, int | None], dict[tuple[str, str], float | None]] = defaultdict(dict)
+            columns = [sc.column(n).to_pylist() for n in sc.column_names]
+            for code, year_, unit, check, ratio in zip(*columns, strict=True):
+                grouped[(code, year_)][(unit, check)] = ratio
+            self._ratios_by_county = grouped
+        return self._ratios_by_county.get((county_code, year), {})
 
     def status(self, status: str | None) -> str:
         return STATUS[self.lang].get(status or "", status or "—")
@@ -335,13 +374,15 @@ class ReportView:
         failing = res.failing_sections().to_pylist() + self._failing_indicators()
         disp = res.dispersion.to_pylist()
         students = self._students()
+        # Grouped by county once: each table is passed over one time, not once per county.
+        checks_of, failing_of, disp_of = _by_key(checks), _by_key(failing), _by_key(disp)
         for v in res.verdicts.to_pylist():
             key = (v["county_code"], v["year"])
-            mine = [c for c in checks if (c["county_code"], c["year"]) == key]
+            mine = list(checks_of.get(key, ()))
             mine.sort(
                 key=lambda c: (self._group_order.get(c["group"], 99), self._rule_order.get(c["rule_id"], 999))
             )
-            gaps = [self._gap(f, students) for f in failing if (f["county_code"], f["year"]) == key]
+            gaps = [self._gap(f, students) for f in failing_of.get(key, ())]
             gaps.sort(key=lambda g: (g.name, g.level or "", g.check_id))
             yield CountyView(
                 county_code=v["county_code"],
@@ -353,7 +394,7 @@ class ReportView:
                 counts={k: v[k] for k in ("n_pass", "n_fail", "n_not_assessed")},
                 checks=mine,
                 failing=gaps,
-                dispersion=[d for d in disp if (d["county_code"], d["year"]) == key],
+                dispersion=list(disp_of.get(key, ())),
             )
 
     def _failing_indicators(self) -> list[dict[str, Any]]:
