@@ -70,3 +70,21 @@ def test_a_bad_record_fails_validation(many: eduscore.Result) -> None:
     )
     with pytest.raises(Exception, match="maybe"):
         attrs.evolve(many, verdicts=bad).to_json()
+
+
+def test_the_terminal_shows_every_county_in_one_table_and_the_worst_in_detail(many: eduscore.Result) -> None:
+    import io
+
+    from eduscore.report.terminal import MANY_COUNTIES, print_report
+
+    out = io.StringIO()
+    print_report(many, lang="en", file=out, details=2)
+    text = out.getvalue()
+    codes = many.verdicts.column("county_code").to_pylist()
+    assert len(codes) > MANY_COUNTIES
+    assert all(code in text for code in codes)  # the county table names every county
+    assert "every county in full is in the report files" in " ".join(text.split())
+    # Details (the failing-checks tables) only for the two worst counties.
+    assert text.count("Checks — fail") == 2
+    lines = text.count("\n")
+    assert lines < 6 * len(codes) + 500, lines  # before: about 115 lines per county

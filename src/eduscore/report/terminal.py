@@ -17,7 +17,14 @@ from eduscore.result import Result
 _STYLE = {"certified": "bold green", "not_certified": "bold red", "incomplete": "bold yellow"}
 
 
-def print_report(result: Result, lang: str = "zh", file: IO[str] | None = None, max_rows: int = 12) -> None:
+#: Above this many counties the terminal shows one table of every county and the details
+#: of the worst few; the report files hold every county in full.
+MANY_COUNTIES = 5
+
+
+def print_report(
+    result: Result, lang: str = "zh", file: IO[str] | None = None, max_rows: int = 12, details: int = 3
+) -> None:
     console = SafeConsole(file=file, highlight=False, soft_wrap=False)
     view = ReportView(result, lang)
     w = view.words
@@ -25,7 +32,26 @@ def print_report(result: Result, lang: str = "zh", file: IO[str] | None = None, 
     console.print(
         Text(f"{fw.name.get(lang)} — {fw.document['number']}  ({fw.id} v{fw.version})", style="bold")
     )
-    for county in view.counties():
+    counties = list(view.counties())
+    shown = counties
+    if len(counties) > MANY_COUNTIES:
+        _county_table(console, view, counties)
+        rank = {"not_certified": 0, "incomplete": 1, "certified": 2}
+        shown = sorted(
+            counties, key=lambda c: (rank[c.verdict], -c.counts["n_fail"], -c.counts["n_not_assessed"])
+        )[:details]
+        console.print(
+            Text(
+                f"\n以下为问题最多的 {len(shown)} 个县的详情;各县全部详情见报告文件(--out 所写的 report.html、"
+                "report.xlsx、result.json),或用 --county 代码 只看一个县。"
+                if lang == "zh"
+                else f"\nDetails of the {len(shown)} counties with most problems follow; every county in full is "
+                "in the report files (report.html, report.xlsx, result.json written by --out), or run with "
+                "--county CODE for one county.",
+                style="dim",
+            )
+        )
+    for county in shown:
         year = f" {county.year}" if county.year is not None else ""
         head = Text(f"\n{county.county_code} {county.county_name}{year}: ")
         label = view.verdict(county.verdict) + (f" · {w['grade']} {county.grade}" if county.grade else "")
@@ -100,6 +126,32 @@ def print_report(result: Result, lang: str = "zh", file: IO[str] | None = None, 
     console.print(Text(f"\n{w['accounting']}:", style="bold"))
     for a in result.accounting.to_pylist():
         console.print(f"  {escape(accounting_line(a, lang))}")
+
+
+def _county_table(console: SafeConsole, view: ReportView, counties: list[Any]) -> None:
+    """One row per county: verdict, failing and unassessed checks, the first failing one."""
+    w = view.words
+    zh = view.lang == "zh"
+    table = Table(
+        title=f"{len(counties)} " + ("个县" if zh else "counties"), title_justify="left", expand=False
+    )
+    for col in ("代码" if zh else "code", "县" if zh else "county", w["verdict"]):
+        table.add_column(col, overflow="fold")
+    table.add_column(view.status("fail"), justify="right")
+    table.add_column(view.status("not_assessed"), justify="right")
+    table.add_column("首项未达标" if zh else "first failing check", overflow="fold")
+    for c in counties:
+        first = next((ch for ch in c.checks if ch["status"] in ("fail", "basic_pass")), None)
+        year = f" {c.year}" if c.year is not None else ""
+        table.add_row(
+            escape(c.county_code + year),
+            escape(c.county_name),
+            f"[{_STYLE[c.verdict]}]{escape(view.verdict(c.verdict))}[/]",
+            str(c.counts["n_fail"]),
+            str(c.counts["n_not_assessed"]),
+            escape(view.check_name(first)) if first else "",
+        )
+    console.print(table)
 
 
 def print_plan(
