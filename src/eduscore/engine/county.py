@@ -25,10 +25,7 @@ from eduscore.model.messages import coded
 
 def county_checks(engine: Engine, stage: Stage, rule: Rule) -> pa.Table:
     """The checks of a county rule, one per county."""
-    return _county_checks(engine, stage.counties, stage.units, rule)
-
-
-def _county_checks(engine: Engine, counties: pa.Table, units: pa.Table, rule: Rule) -> pa.Table:
+    counties, units = stage.counties, stage.units
     over = rule.over or engine.fw.unit
     rows = Columns(engine.fw.column_kinds(over))
     prefix = f"__{rule.id.replace('.', '_')}_"

@@ -27,15 +27,8 @@ from eduscore.model.messages import coded
 
 def dispersion_checks(engine: Engine, stage: Stage, rule: Rule) -> pa.Table:
     """Each indicator's CV per level against its limit."""
-    return _dispersion_checks(engine, stage.dispersion, stage.counties, rule)
-
-
-def composite_checks(engine: Engine, stage: Stage, rule: Rule) -> pa.Table:
-    """The mean CV per level against its limit."""
-    return _composite_checks(engine, stage.dispersion, stage.counties, rule)
-
-
-def _dispersion_checks(engine: Engine, dispersion: pa.Table, counties: pa.Table, rule: Rule) -> pa.Table:
+    dispersion, counties = stage.dispersion, stage.counties
+    assert dispersion is not None
     parts = []
     for level in engine.fw.levels:
         limit = rule.limit.get(level)
@@ -72,7 +65,10 @@ def _dispersion_checks(engine: Engine, dispersion: pa.Table, counties: pa.Table,
     return concat_checks(parts, CHECK_SCHEMA)
 
 
-def _composite_checks(engine: Engine, dispersion: pa.Table, counties: pa.Table, rule: Rule) -> pa.Table:
+def composite_checks(engine: Engine, stage: Stage, rule: Rule) -> pa.Table:
+    """The mean CV per level against its limit."""
+    dispersion, counties = stage.dispersion, stage.counties
+    assert dispersion is not None
     parts = []
     for level in engine.fw.levels:
         limit = rule.limit.get(level)

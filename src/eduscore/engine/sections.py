@@ -6,8 +6,6 @@ section or kindergarten), then per county ("3 school sections fail").
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -34,17 +32,9 @@ def section_threshold_units(engine: Engine, stage: Stage, rule: Rule) -> pa.Tabl
 
 
 def count_met_units(engine: Engine, stage: Stage, rule: Rule) -> pa.Table:
-    """Each unit's status under the six-of-seven rule."""
-    return _count_met(engine, stage.units, rule, stage.by_indicator)
-
-
-def section_checks(engine: Engine, stage: Stage, rule: Rule) -> pa.Table:
-    """A county passes a section rule when every in-scope unit does."""
-    return _section_rule_checks(engine, stage.unit_rules[rule.id], stage.counties, rule)
-
-
-def _count_met(engine: Engine, units: pa.Table, rule: Rule, by_indicator: Mapping[str, pa.Table]) -> pa.Table:
-    """count_met_with_floor: ≥ min_met thresholds met, every missed one at ≥ floor."""
+    """Each unit's status under the six-of-seven rule (count_met_with_floor): at least
+    ``min_met`` thresholds met, every missed one at ``floor_ratio`` of its threshold."""
+    units, by_indicator = stage.units, stage.by_indicator
     assert rule.min_met is not None and rule.floor_ratio is not None
     n = units.num_rows
     listed = [by_indicator[i] for i in rule.indicators if engine.fw.indicator(i).threshold is not None]
@@ -98,8 +88,9 @@ def _count_met(engine: Engine, units: pa.Table, rule: Rule, by_indicator: Mappin
 # ----------------------------------------------------------------- county level
 
 
-def _section_rule_checks(engine: Engine, mine: pa.Table, counties: pa.Table, rule: Rule) -> pa.Table:
-    """County check of a unit rule (``mine``: its rows): every in-scope, applicable unit must pass."""
+def section_checks(engine: Engine, stage: Stage, rule: Rule) -> pa.Table:
+    """A county passes a section rule when every in-scope, applicable unit does."""
+    mine, counties = stage.unit_rules[rule.id], stage.counties
     # In-scope units count; of those, the ones the rule applies to must pass. In-scope
     # units none of which the rule applies to (no kindergarten built since 2017) pass.
     mine = mine.filter(pc.not_equal(mine.column("status"), "excluded"))

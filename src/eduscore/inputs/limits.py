@@ -15,6 +15,7 @@ never in an exhausted machine.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import attrs
 
@@ -81,6 +82,20 @@ HELP: dict[str, str] = {
 }
 
 MB = 1024 * 1024
+
+
+def check_file_size(path: Path, limits: Limits) -> None:
+    """Refuse a file larger than ``max_file_mb`` before anything of it is read."""
+    size = path.stat().st_size
+    if size > limits.max_file_mb * MB:
+        raise exceeded(
+            str(path),
+            f"the file has {size / MB:,.0f} MB",
+            f"文件大小 {size / MB:,.0f} MB",
+            "max_file_mb",
+            limits,
+            size / MB,
+        )
 
 
 def exceeded(

@@ -40,7 +40,7 @@ import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
 from eduscore.errors import InputError, LimitError
-from eduscore.inputs.limits import MB, OPTIONS, Limits, exceeded
+from eduscore.inputs.limits import MB, OPTIONS, Limits, check_file_size, exceeded
 from eduscore.inputs.read_csv import blank_rows, column_letter, read_csv
 from eduscore.inputs.read_excel import Sheet, read_workbook
 from eduscore.model import contract
@@ -644,16 +644,7 @@ def _read_file(path: Path, role: str, limits: Limits) -> Loaded:
     if not path.exists():
         raise InputError(f"{role}: file {path} does not exist", zh=f"{role}:文件 {path} 不存在")
     suffix = path.suffix.lower()
-    size = path.stat().st_size
-    if size > limits.max_file_mb * MB:
-        raise exceeded(
-            str(path),
-            f"the file has {size / MB:,.0f} MB",
-            f"文件大小 {size / MB:,.0f} MB",
-            "max_file_mb",
-            limits,
-            size / MB,
-        )
+    check_file_size(path, limits)
     try:
         with _progress(path):
             if suffix in CSV_SUFFIXES:

@@ -79,18 +79,8 @@ def read_csv(
     Records above the header for which ``data_like(cells, header)`` holds are read as rows
     of the table too (and listed in ``above_header``).
     ``delimiter`` is a default: a file whose first lines hold tabs and no commas is read as
-    tab-separated.
+    tab-separated. The caller has checked the file's size (:func:`eduscore.inputs.limits.check_file_size`).
     """
-    size = path.stat().st_size
-    if size > limits.max_file_mb * MB:
-        raise exceeded(
-            str(path),
-            f"the file has {size / MB:,.0f} MB",
-            f"文件大小 {size / MB:,.0f} MB",
-            "max_file_mb",
-            limits,
-            size / MB,
-        )
     with _as_utf8_or_gb18030(path) as (source, start, encoding):
         return _read(source, start, encoding, str(path), delimiter, limits, find_header, data_like)
 

@@ -39,7 +39,7 @@ import pyarrow.ipc as ipc
 
 from eduscore.errors import InputError, LimitError
 from eduscore.inputs import _excel_child
-from eduscore.inputs.limits import MB, Limits, exceeded
+from eduscore.inputs.limits import MB, Limits, check_file_size, exceeded
 
 ZIPPED = (".xlsx", ".xlsm", ".xlsb", ".ods")
 CELL_BYTES = 32  # what the reader allocates per cell of a sheet's extent, filled or not
@@ -59,16 +59,7 @@ class Sheet:
 
 def read_workbook(path: Path, limits: Limits) -> list[Sheet]:
     """Every sheet of the workbook at ``path``, in workbook order."""
-    size = path.stat().st_size
-    if size > limits.max_file_mb * MB:
-        raise exceeded(
-            str(path),
-            f"the file has {size / MB:,.0f} MB",
-            f"文件大小 {size / MB:,.0f} MB",
-            "max_file_mb",
-            limits,
-            size / MB,
-        )
+    check_file_size(path, limits)
     with path.open("rb") as f:
         head = f.read(512).removeprefix(b"\xef\xbb\xbf").lstrip()
     if head[:1] == b"<":

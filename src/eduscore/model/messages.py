@@ -17,9 +17,10 @@ import re
 import string
 from collections.abc import Sequence
 
-import attrs
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from eduscore.model.rules import Text
 
 #: Starts a coded reason and separates its parts (a control character: never in a name,
 #: since control characters are removed from every input cell).
@@ -28,102 +29,98 @@ SEP = "\x1f"
 KEY = "§"
 
 
-@attrs.frozen
-class Message:
-    en: str
-    zh: str
-
-    def get(self, lang: str) -> str:
-        return self.zh if lang == "zh" else self.en
+def _m(en: str, zh: str) -> Text:
+    """A catalog entry, English first as the engine's texts are written."""
+    return Text(zh=zh, en=en)
 
 
-CATALOG: dict[str, Message] = {
+CATALOG: dict[str, Text] = {
     # ---------------------------------------------------------------- verdicts and statuses
-    "verdict.certified": Message("certified", "通过认定"),
-    "verdict.not_certified": Message("not certified", "未通过认定"),
-    "verdict.incomplete": Message("incomplete", "资料不全,暂无法认定"),
-    "status.pass": Message("pass", "达标"),
-    "status.basic_pass": Message("basic pass", "基本达标"),
-    "status.fail": Message("fail", "未达标"),
-    "status.not_assessed": Message("not assessed", "未评估"),
-    "status.not_computable": Message("not computable", "无法计算"),
-    "status.info": Message("info", "仅供参考"),
-    "status.excluded": Message("excluded", "不纳入"),
+    "verdict.certified": _m("certified", "通过认定"),
+    "verdict.not_certified": _m("not certified", "未通过认定"),
+    "verdict.incomplete": _m("incomplete", "资料不全,暂无法认定"),
+    "status.pass": _m("pass", "达标"),
+    "status.basic_pass": _m("basic pass", "基本达标"),
+    "status.fail": _m("fail", "未达标"),
+    "status.not_assessed": _m("not assessed", "未评估"),
+    "status.not_computable": _m("not computable", "无法计算"),
+    "status.info": _m("info", "仅供参考"),
+    "status.excluded": _m("excluded", "不纳入"),
     # ---------------------------------------------------------------- nouns (arguments)
-    "units.sections": Message("school sections", "学校(学段)"),
-    "units.kindergartens": Message("kindergartens", "幼儿园"),
-    "units.units": Message("units", "评估对象"),
-    "count.sections": Message("school sections", "个学校(学段)"),
-    "count.kindergartens": Message("kindergartens", "所幼儿园"),
-    "count.units": Message("units", "个评估对象"),
+    "units.sections": _m("school sections", "学校(学段)"),
+    "units.kindergartens": _m("kindergartens", "幼儿园"),
+    "units.units": _m("units", "评估对象"),
+    "count.sections": _m("school sections", "个学校(学段)"),
+    "count.kindergartens": _m("kindergartens", "所幼儿园"),
+    "count.units": _m("units", "个评估对象"),
     # ---------------------------------------------------------------- why a value is missing
-    "missing_input": Message("missing input {0} ({1})", "缺少数据:{1}({0})"),
-    "no_unit_data": Message("no {0} data, or some {0} lack {1}", "缺少数据:没有{0}的数据,或部分{0}缺少 {1}"),
-    "division_by_zero": Message("division by zero: {0} = 0", "除数为0:{0} = 0"),
-    "not_computable": Message("not computable", "无法计算"),
-    "applies_unknown": Message("cannot tell whether the rule applies ({0})", "无法判断该规则是否适用({0})"),
+    "missing_input": _m("missing input {0} ({1})", "缺少数据:{1}({0})"),
+    "no_unit_data": _m("no {0} data, or some {0} lack {1}", "缺少数据:没有{0}的数据,或部分{0}缺少 {1}"),
+    "division_by_zero": _m("division by zero: {0} = 0", "除数为0:{0} = 0"),
+    "not_computable": _m("not computable", "无法计算"),
+    "applies_unknown": _m("cannot tell whether the rule applies ({0})", "无法判断该规则是否适用({0})"),
     # ---------------------------------------------------------------- section rules
-    "thresholds_met": Message("{0} of {1} thresholds met", "{1} 项中达标 {0} 项"),
-    "thresholds_met_floor": Message(
+    "thresholds_met": _m("{0} of {1} thresholds met", "{1} 项中达标 {0} 项"),
+    "thresholds_met_floor": _m(
         "{0} of {1} thresholds met; a missed one is below {2} of its threshold",
         "{1} 项中达标 {0} 项;有一项低于标准的{2}",
     ),
-    "indicator_values_missing": Message("some indicator values are missing", "部分指标缺少数据"),
-    "none_in_scope": Message("no in-scope {0} to assess", "没有纳入评估的{0}"),
-    "units_fail": Message("{0} {1} fail", "{0} {1}未达标"),
-    "units_lack_data": Message("{0} {1} lack data", "{0} {1}缺少数据"),
+    "indicator_values_missing": _m("some indicator values are missing", "部分指标缺少数据"),
+    "none_in_scope": _m("no in-scope {0} to assess", "没有纳入评估的{0}"),
+    "units_fail": _m("{0} {1} fail", "{0} {1}未达标"),
+    "units_lack_data": _m("{0} {1} lack data", "{0} {1}缺少数据"),
     # ---------------------------------------------------------------- dispersion
-    "no_sections_at_level": Message("no in-scope sections at this level", "该学段没有纳入评估的学校"),
-    "sections_lack_indicator": Message(
+    "no_sections_at_level": _m("no in-scope sections at this level", "该学段没有纳入评估的学校"),
+    "sections_lack_indicator": _m(
         "{0} section(s) lack this indicator's value", "{0} 个学校(学段)缺少该指标数据"
     ),
-    "cv_undefined": Message(
+    "cv_undefined": _m(
         "the weighted mean is 0 or there are no students: CV undefined",
         "加权平均值为0或没有学生:差异系数无法计算",
     ),
-    "cvs_not_computed": Message("not all {0} CVs could be computed", "{0} 个差异系数未能全部算出"),
+    "cvs_not_computed": _m("not all {0} CVs could be computed", "{0} 个差异系数未能全部算出"),
     # ---------------------------------------------------------------- county rules
-    "not_attested": Message("{0} is false (not attested)", "{1}:填报为“否”"),
-    "veto_applies": Message("veto applies: {0}", "触发一票否决:{0}"),
+    "not_attested": _m("{0} is false (not attested)", "{1}:填报为“否”"),
+    "veto_applies": _m("veto applies: {0}", "触发一票否决:{0}"),
     # ---------------------------------------------------------------- verdict notes
-    "graded_items_missing": Message(
+    "graded_items_missing": _m(
         "graded scoring counts {0} items; this framework defines fewer — the others are not assessed",
         "分级评分共 {0} 项;本框架定义的项目较少,其余各项未评估",
     ),
-    "neighbour_not_certified": Message(
+    "neighbour_not_certified": _m(
         "{0}: another county of the same {1} is not certified this year",
         "{0}:同一{1}内另有县本年度未通过认定",
     ),
-    "neighbour_incomplete": Message(
+    "neighbour_incomplete": _m(
         "{0}: another county of the same {1} is incomplete this year, so this one cannot be known",
         "{0}:同一{1}内另有县本年度资料不全,本县是否通过也无法确定",
     ),
     # ---------------------------------------------------------------- data integrity
-    "rejected_rows": Message(
+    "rejected_rows": _m(
         "{0} input row(s) with errors (rejected, or a value not read): {1} — fix them (see the "
         "findings) to complete the evaluation",
         "{0} 行输入数据有错误(该行未采用,或某值未采用):{2} — 请按“数据问题”修正后重新评估",
     ),
-    "rejected_rows_more": Message(
+    "rejected_rows_more": _m(
         "{0} input row(s) with errors (rejected, or a value not read): {1}, … ({0} in all) — fix "
         "them (see the findings) to complete the evaluation",
         "{0} 行输入数据有错误(该行未采用,或某值未采用):{2} 等,共 {0} 行 — 请按“数据问题”修正后重新评估",
     ),
-    "plugins_failed": Message(
+    "plugins_failed": _m(
         "{0} plugin(s) failed, so rules that may govern this county were not applied ({1}) — fix or "
         "uninstall them, or block them with EDUSCORE_DISABLE_PLUGINS",
         "{0} 个插件加载失败,可能适用于本县的省市规则未能应用({2});请修复或卸载该插件,"
         "或用 EDUSCORE_DISABLE_PLUGINS 明确停用",
     ),
-    "rule_set_missing": Message(
+    "rule_set_missing": _m(
         "{0} ({1}) has rules of its own for this framework in the plugin {2} ({3}), which is not "
         "installed, so this county was judged by national rules only — install it (pip install {3}), "
         "or switch it off on purpose with EDUSCORE_DISABLE_PLUGINS={4}",
         "{5}({1})另有本框架的评估规则,在插件 {2}({3})中,该插件未安装,本县只按国家规则评估:"
         "请安装(pip install {3}),或用 EDUSCORE_DISABLE_PLUGINS={4} 明确停用",
     ),
-    "area.city": Message("city", "地市"),
-    "area.province": Message("province", "省"),
+    "area.city": _m("city", "地市"),
+    "area.province": _m("province", "省"),
 }
 
 _FIELDS = re.compile(r"\{(\d+)\}")
@@ -237,7 +234,6 @@ __all__: Sequence[str] = [
     "CATALOG",
     "KEY",
     "SEP",
-    "Message",
     "coded",
     "coded_array",
     "count_key",

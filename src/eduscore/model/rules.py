@@ -121,6 +121,14 @@ def _threshold_uses(th: Threshold | None, label: str, where: Where) -> list[Form
     return [] if th is None or not th.formula else [FormulaUse(label, th.formula, where, "number")]
 
 
+def _county_value_uses(value: str, threshold: Threshold | None) -> list[FormulaUse]:
+    """A county figure and its threshold formula, if any (county thresholds, prerequisites)."""
+    return [
+        FormulaUse("value", value, "counties", "number"),
+        *_threshold_uses(threshold, "threshold", "counties"),
+    ]
+
+
 def _thresholds(raw: Mapping[str, Any], key: str = "threshold") -> Threshold | None:
     return Threshold.parse(raw.get(key))
 
@@ -209,10 +217,7 @@ class CountyThreshold:
         return cls(raw["value"], raw["comparator"], _thresholds(raw), _thresholds(raw, "basic_threshold"))
 
     def formulas(self) -> list[FormulaUse]:
-        return [
-            FormulaUse("value", self.value, "counties", "number"),
-            *_threshold_uses(self.threshold, "threshold", "counties"),
-        ]
+        return _county_value_uses(self.value, self.threshold)
 
 
 @attrs.frozen
@@ -248,10 +253,7 @@ class Prerequisite:
     def formulas(self) -> list[FormulaUse]:
         if self.value is None:
             return []
-        return [
-            FormulaUse("value", self.value, "counties", "number"),
-            *_threshold_uses(self.threshold, "threshold", "counties"),
-        ]
+        return _county_value_uses(self.value, self.threshold)
 
 
 @attrs.frozen

@@ -26,7 +26,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from eduscore.engine.dispersion import dense_codes, rank_in_runs
-from eduscore.planning.plan import _bools, _decoded, _lookup, _np, resources
+from eduscore.planning.arrays import bools, decoded, floats, lookup
+from eduscore.planning.plan import resources
 from eduscore.result import Result
 
 MARGIN_SCHEMA = pa.schema(
@@ -120,7 +121,7 @@ def _section_margins(result: Result) -> pa.Table:
     sc = sc.filter(pc.invert(pc.equal(sc.column("kind"), "count_met_with_floor")))
     if sc.num_rows == 0:
         return MARGIN_SCHEMA.empty_table()
-    sc = pa.table({n: _decoded(sc.column(n)) for n in sc.column_names})
+    sc = pa.table({n: decoded(sc.column(n)) for n in sc.column_names})
     s = result.sections
     name_col = next((c for c in ("school_name", "kindergarten_name") if c in s.column_names), None)
     size_col = next((c for c in ("students", "children") if c in s.column_names), None)
@@ -138,23 +139,23 @@ def _section_margins(result: Result) -> pa.Table:
     res = resources(fw)
     names = {i.id: (i.name.get("zh"), i.name.get("en")) for i in fw.indicators}
     names.update({r.id: (r.name.get("zh"), r.name.get("en")) for r in fw.rules})
-    value, threshold = _np(sc.column("value")), _np(sc.column("threshold"))
+    value, threshold = floats(sc.column("value")), floats(sc.column("threshold"))
     comp = sc.column("comparator")
-    up = _bools(pc.is_in(comp, pa.array([">=", ">"])))
+    up = bools(pc.is_in(comp, pa.array([">=", ">"])))
     margin = _margin(value, threshold, up)
     check = sc.column("check_id")
-    per_student = _bools(pc.is_in(check, pa.array(sorted(res), pa.string())))
-    value_col = _lookup(check, {r.id: r.value or "" for r in fw.rules_of("section_threshold")}, pa.string())
-    counts = _bools(pc.is_in(value_col, pa.array(ENROLMENT_COUNTS)))
+    per_student = bools(pc.is_in(check, pa.array(sorted(res), pa.string())))
+    value_col = lookup(check, {r.id: r.value or "" for r in fw.rules_of("section_threshold")}, pa.string())
+    counts = bools(pc.is_in(value_col, pa.array(ENROLMENT_COUNTS)))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         growth = np.where(
             per_student & (threshold > 0),
             value / threshold - 1.0,
             np.where(counts & (value > 0), threshold / value - 1.0, np.nan),
         )
-        per = _np(_lookup(check, {k: r.per for k, r in res.items()}, pa.float64()))
-        whole = _bools(_lookup(check, {k: r.whole for k, r in res.items()}, pa.bool_()))
-        raw_units = margin * _np(sc.column("_n")) / per
+        per = floats(lookup(check, {k: r.per for k, r in res.items()}, pa.float64()))
+        whole = bools(lookup(check, {k: r.whole for k, r in res.items()}, pa.bool_()))
+        raw_units = margin * floats(sc.column("_n")) / per
     flip_units = np.where(
         raw_units >= 0,
         np.where(whole, np.floor(raw_units + 1e-9) + 1.0, raw_units),  # smallest loss that flips
@@ -170,12 +171,12 @@ def _section_margins(result: Result) -> pa.Table:
         school_name=sc.column("school_name"),
         level=sc.column("level"),
         check_id=check,
-        name_zh=_lookup(check, {k: v[0] for k, v in names.items()}, pa.string()),
-        name_en=_lookup(check, {k: v[1] for k, v in names.items()}, pa.string()),
+        name_zh=lookup(check, {k: v[0] for k, v in names.items()}, pa.string()),
+        name_en=lookup(check, {k: v[1] for k, v in names.items()}, pa.string()),
         comparator=comp,
         flip_growth=pa.array(growth, pa.float64(), from_pandas=True),
         flip_units=pa.array(flip_units, pa.float64(), from_pandas=True),
-        units=_lookup(check, {k: r.name_zh for k, r in res.items()}, pa.string()),
+        units=lookup(check, {k: r.name_zh for k, r in res.items()}, pa.string()),
     )
 
 
@@ -195,8 +196,8 @@ def _county_margins(result: Result) -> pa.Table:
     )
     if c.num_rows == 0:
         return MARGIN_SCHEMA.empty_table()
-    value, threshold = _np(c.column("value")), _np(c.column("threshold"))
-    up = _bools(pc.is_in(c.column("comparator"), pa.array([">=", ">"])))
+    value, threshold = floats(c.column("value")), floats(c.column("threshold"))
+    up = bools(pc.is_in(c.column("comparator"), pa.array([">=", ">"])))
     margin = _margin(value, threshold, up)
     return _margin_table(
         "county",
@@ -222,7 +223,7 @@ def _cv_margins(result: Result) -> pa.Table:
     )
     if d.num_rows == 0:
         return MARGIN_SCHEMA.empty_table()
-    cv, limit = _np(d.column("cv")), _np(d.column("limit"))
+    cv, limit = floats(d.column("cv")), floats(d.column("limit"))
     margin = limit - cv
     n = d.num_rows
     fw = result.framework
@@ -237,10 +238,10 @@ def _cv_margins(result: Result) -> pa.Table:
         level=d.column("level"),
         check_id=pc.binary_join_element_wise(pa.scalar("cv"), ind, "."),
         name_zh=pc.binary_join_element_wise(
-            _lookup(ind, {k: v[0] for k, v in names.items()}, pa.string()), pa.scalar("差异系数"), ""
+            lookup(ind, {k: v[0] for k, v in names.items()}, pa.string()), pa.scalar("差异系数"), ""
         ),
         name_en=pc.binary_join_element_wise(
-            pa.scalar("CV of"), _lookup(ind, {k: v[1] for k, v in names.items()}, pa.string()), " "
+            pa.scalar("CV of"), lookup(ind, {k: v[1] for k, v in names.items()}, pa.string()), " "
         ),
         comparator=pa.array(np.full(n, "<=", dtype=object), pa.string()),
     )

@@ -45,6 +45,7 @@ from eduscore.errors import InputError
 from eduscore.model import contract
 from eduscore.model.formula import per_student_terms, plain_column
 from eduscore.model.framework import Framework, Rule
+from eduscore.planning.arrays import bools, decoded, floats, lookup
 from eduscore.result import Result
 
 _INT_COLUMNS = {c.name for c in (*contract.SCHOOLS, *contract.SECTIONS) if c.type == "int"}
@@ -154,25 +155,17 @@ def _matrix(result: Result, res: Mapping[str, Resource]) -> _Matrix:
         col_code = np.asarray(
             pc.index_in(sc.column("check_id"), pa.array(ids)).to_numpy(zero_copy_only=False), dtype=np.int64
         )
-        value[rows, col_code] = _np(sc.column("value"))
-        threshold[rows, col_code] = _np(sc.column("threshold"))
+        value[rows, col_code] = floats(sc.column("value"))
+        threshold[rows, col_code] = floats(sc.column("threshold"))
     return _Matrix(
         units=units,
         indicators=tuple(res[i] for i in ids),
         value=value,
         threshold=threshold,
-        students=_np(s.column("students")) if "students" in s.column_names else np.full(n, np.nan),
-        share=_np(s.column("split_share")) if "split_share" in s.column_names else np.full(n, np.nan),
+        students=floats(s.column("students")) if "students" in s.column_names else np.full(n, np.nan),
+        share=floats(s.column("split_share")) if "split_share" in s.column_names else np.full(n, np.nan),
         in_scope=np.asarray(pc.fill_null(s.column("in_scope"), False).to_numpy(zero_copy_only=False), bool),
     )
-
-
-def _lookup(keys: pa.Array | pa.ChunkedArray, mapping: Mapping[str, Any], type_: pa.DataType) -> pa.Array:
-    """Map every key through ``mapping`` with one ``index_in`` and ``take`` (no row loop)."""
-    names = sorted(mapping)
-    idx = pc.index_in(keys, pa.array(names, pa.string()))
-    values = pa.array([mapping[n] for n in names], type_)
-    return values.take(idx.combine_chunks() if isinstance(idx, pa.ChunkedArray) else idx)
 
 
 def _pick(codes: np.ndarray, values: list[Any]) -> pa.Array:
@@ -185,19 +178,6 @@ def round_up_cents(x: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         out: np.ndarray = np.ceil(np.maximum(x, 0.0) * 100.0 - 1e-6) / 100.0
     return out
-
-
-def _decoded(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    return pc.cast(column, column.type.value_type) if pa.types.is_dictionary(column.type) else column
-
-
-def _bools(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    return np.asarray(pc.fill_null(column, False).to_numpy(zero_copy_only=False), dtype=bool)
-
-
-def _np(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    arr = pc.cast(column, pa.float64())
-    return np.asarray(pc.fill_null(arr, np.nan).to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
 # ---------------------------------------------------------------------------------------
@@ -483,7 +463,7 @@ def make_plan(result: Result, costs: Mapping[str, float] | None = None) -> Plan:
         limits = disp.get(r.indicator)
         if limits is None:
             continue
-        limit = _np(_lookup(groups.keys.column("level"), limits, pa.float64()))
+        limit = floats(lookup(groups.keys.column("level"), limits, pa.float64()))
         part = _cv_part(mat, gcode, n_groups, limit, j, add_six[:, j], r)
         if part is None:
             continue
@@ -798,7 +778,7 @@ def _input_additions(mat: _Matrix, total: np.ndarray) -> tuple[pa.Table, pa.Tabl
             "school_name": u.column("school_name"),
             "level": u.column("level"),
             "column": res,
-            "column_zh": _lookup(res, _ZH_NAMES, pa.string()),
+            "column_zh": lookup(res, _ZH_NAMES, pa.string()),
             "addition": pa.array(total[rows, cols], pa.float64()),
         },
         schema=INPUT_ADDITIONS_SCHEMA,
@@ -825,7 +805,7 @@ def _input_additions(mat: _Matrix, total: np.ndarray) -> tuple[pa.Table, pa.Tabl
             "school_name": u.column("school_name"),
             "level": pc.if_else(shared_a, pa.scalar(None, pa.string()), level),
             "column": column,
-            "column_zh": pc.coalesce(_lookup(column, _ZH_NAMES, pa.string()), column),
+            "column_zh": pc.coalesce(lookup(column, _ZH_NAMES, pa.string()), column),
             "addition": pa.array(need, pa.float64()),
         },
         schema=INPUT_ADDITIONS_SCHEMA,
@@ -854,22 +834,22 @@ def _check_gaps(result: Result) -> pa.Table:
     sc = sc.filter(mask)
     if sc.num_rows == 0:
         return CHECK_GAP_SCHEMA.empty_table()
-    sc = pa.table({n: _decoded(sc.column(n)) for n in sc.column_names})
+    sc = pa.table({n: decoded(sc.column(n)) for n in sc.column_names})
     s = result.sections.select(["unit_id", "school_id", "school_name"])
     sc = sc.join(s, keys="unit_id", join_type="left outer")
     check_ids = sc.column("check_id")
     comp = sc.column("comparator")
-    value, threshold = _np(sc.column("value")), _np(sc.column("threshold"))
+    value, threshold = floats(sc.column("value")), floats(sc.column("threshold"))
     # Planned only where the rule compares a bare input column (rooms, room areas).
     bare = {k: plain_column(r.value or "") for k, r in rules.items()}
-    column = _lookup(check_ids, {k: bare[k] or r.value or "" for k, r in rules.items()}, pa.string())
-    plain = _bools(_lookup(check_ids, {k: c is not None for k, c in bare.items()}, pa.bool_()))
-    up = _bools(pc.is_in(comp, pa.array([">=", ">"])))
+    column = lookup(check_ids, {k: bare[k] or r.value or "" for k, r in rules.items()}, pa.string())
+    plain = bools(lookup(check_ids, {k: c is not None for k, c in bare.items()}, pa.bool_()))
+    up = bools(pc.is_in(comp, pa.array([">=", ">"])))
     change = np.where(up, threshold - value, value - threshold)
-    whole = _bools(pc.is_in(column, pa.array(sorted(_INT_COLUMNS))))
+    whole = bools(pc.is_in(column, pa.array(sorted(_INT_COLUMNS))))
     change = np.where(whole, np.ceil(change - 1e-9), change)
     # A strict comparator needs one whole unit more (or a hair more) than the gap.
-    strict = _bools(pc.is_in(comp, pa.array([">", "<"])))
+    strict = bools(pc.is_in(comp, pa.array([">", "<"])))
     change = np.where(strict & (change == np.floor(change)) & whole, change + 1, change)
     in_plan = up & plain & ~strict
     table = pa.table(
@@ -881,10 +861,10 @@ def _check_gaps(result: Result) -> pa.Table:
             "school_name": sc.column("school_name"),
             "level": sc.column("level"),
             "check_id": sc.column("check_id"),
-            "name_zh": _lookup(check_ids, {k: r.name.get("zh") for k, r in rules.items()}, pa.string()),
-            "name_en": _lookup(check_ids, {k: r.name.get("en") for k, r in rules.items()}, pa.string()),
+            "name_zh": lookup(check_ids, {k: r.name.get("zh") for k, r in rules.items()}, pa.string()),
+            "name_en": lookup(check_ids, {k: r.name.get("en") for k, r in rules.items()}, pa.string()),
             "column": column,
-            "column_zh": pc.coalesce(_lookup(column, _ZH_NAMES, pa.string()), column),
+            "column_zh": pc.coalesce(lookup(column, _ZH_NAMES, pa.string()), column),
             "value": pa.array(value, pa.float64(), from_pandas=True),
             "threshold": pa.array(threshold, pa.float64(), from_pandas=True),
             "comparator": sc.column("comparator"),
