@@ -57,6 +57,20 @@ class Sheet:
     hidden_rows: tuple[int, ...] = ()  # sheet row numbers hidden (or filtered out) in Excel
 
 
+#: What opening or reading a damaged zip (an .xlsx cut short, bytes flipped, an unknown zip
+#: version) can raise: such a file is left to the reader, which says what is wrong.
+ZIP_ERRORS = (
+    KeyError,
+    ValueError,
+    EOFError,
+    OSError,
+    RuntimeError,
+    NotImplementedError,
+    zipfile.BadZipFile,
+    zlib.error,
+)
+
+
 def read_workbook(path: Path, limits: Limits) -> list[Sheet]:
     """Every sheet of the workbook at ``path``, in workbook order."""
     check_file_size(path, limits)
@@ -99,7 +113,7 @@ def hidden_rows(path: Path) -> dict[str, tuple[int, ...]]:
     out: dict[str, tuple[int, ...]] = {}
     try:
         book = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+    except ZIP_ERRORS:
         return out
     with book:
         for part, name in _sheet_parts(book).items():
@@ -116,15 +130,7 @@ def hidden_rows(path: Path) -> dict[str, tuple[int, ...]]:
                                 number = _ROW_NUMBER.search(tag.group(1))
                                 if number:
                                     rows.append(int(number.group(1)))
-            except (
-                KeyError,
-                zipfile.BadZipFile,
-                OSError,
-                zlib.error,
-                EOFError,
-                NotImplementedError,
-                RuntimeError,
-            ):
+            except ZIP_ERRORS:
                 continue
             if rows:
                 out[name] = tuple(rows)
@@ -154,7 +160,7 @@ def check_zip(path: Path, limits: Limits) -> None:
     A file that is not a readable zip is left to the reader, which says what is wrong."""
     try:
         book = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+    except ZIP_ERRORS:
         return
     with book:
         parts = book.infolist()
@@ -241,7 +247,7 @@ def _sheet_parts(book: zipfile.ZipFile) -> dict[str, str]:
             return {}
         workbook = book.read("xl/workbook.xml").decode("utf-8", "replace")
         rels = book.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
-    except (KeyError, zipfile.BadZipFile, OSError, zlib.error, EOFError, NotImplementedError, RuntimeError):
+    except ZIP_ERRORS:
         return {}
     targets = {}
     for match in _REL.finditer(rels):
@@ -266,7 +272,7 @@ def _declared_extent(book: zipfile.ZipFile, part: str) -> tuple[str, int, int] |
     try:
         with book.open(part) as f:
             head = f.read(1 << 16)
-    except (KeyError, zipfile.BadZipFile, OSError, zlib.error, EOFError, NotImplementedError, RuntimeError):
+    except ZIP_ERRORS:
         return None
     match = _DIMENSION.search(head)
     if match is None:
