@@ -7,6 +7,7 @@ with a reason (kept in the ``rejected`` table); nothing is dropped silently.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -407,7 +408,7 @@ def _cross_checks(where: validate.Where, rows: pa.Array, t: pa.Table, table: str
                             values,
                             pc.greater(values, teachers),
                             "exceeds_teachers",
-                            pc.binary_join_element_wise("teachers = ", pc.cast(teachers, pa.string()), ""),
+                            functools.partial(_joined, "teachers = ", teachers),
                         )
                     )
         biggest = col(f"max_class_size{suffix}")
@@ -437,9 +438,7 @@ def _cross_checks(where: validate.Where, rows: pa.Array, t: pa.Table, table: str
                         biggest,
                         fewer,
                         "class_size_below_average",
-                        pc.binary_join_element_wise(
-                            pc.cast(pupils, pa.string()), pc.cast(classes, pa.string()), " ÷ "
-                        ),
+                        functools.partial(_ratio_text, pupils, classes),
                     )
                 )
     if table in ("schools", "sections"):
@@ -501,6 +500,14 @@ def _cross_checks(where: validate.Where, rows: pa.Array, t: pa.Table, table: str
                 )
             )
     return out
+
+
+def _joined(prefix: str, values: pa.ChunkedArray) -> pa.ChunkedArray:
+    return pc.binary_join_element_wise(prefix, pc.cast(values, pa.string()), "")
+
+
+def _ratio_text(top: pa.ChunkedArray, bottom: pa.ChunkedArray) -> pa.ChunkedArray:
+    return pc.binary_join_element_wise(pc.cast(top, pa.string()), pc.cast(bottom, pa.string()), " ÷ ")
 
 
 def _levels_not_taught(where: validate.Where, rows: pa.Array, t: pa.Table, table: str) -> list[pa.Table]:

@@ -13,6 +13,8 @@ to fix the data, and a test fails when a rule is not documented there.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import attrs
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -335,6 +337,9 @@ class Where:
     sheet: str = ""
 
 
+Detail = pa.ChunkedArray | pa.Array | str | Callable[[], pa.ChunkedArray | pa.Array] | None
+
+
 def findings(
     where: Where,
     rows: pa.Array,
@@ -342,15 +347,21 @@ def findings(
     values: pa.ChunkedArray | pa.Array,
     mask: pa.ChunkedArray | pa.Array,
     rule: str,
-    detail: pa.ChunkedArray | pa.Array | str | None = None,
-    detail_en: pa.ChunkedArray | pa.Array | str | None = None,
+    detail: Detail = None,
+    detail_en: Detail = None,
 ) -> pa.Table:
     """One finding per row where ``mask`` holds. ``detail`` (one text, or one per row)
     is appended to the rule's message, e.g. "did you mean 'nine_year'?"; with
-    ``detail_en``, ``detail`` is the Chinese text and ``detail_en`` the English one."""
+    ``detail_en``, ``detail`` is the Chinese text and ``detail_en`` the English one.
+    A detail may be a function giving the per-row texts: it is called only when some
+    row is found (formatting a column of numbers as text costs more than the check)."""
     mask = pc.fill_null(mask, False)
     if not pc.any(mask).as_py():
         return empty()
+    if callable(detail):
+        detail = detail()
+    if callable(detail_en):
+        detail_en = detail_en()
     spec = RULES[rule]
     picked_rows = pc.filter(rows, mask)
     k = len(picked_rows)

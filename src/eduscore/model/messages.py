@@ -160,9 +160,20 @@ def text(reason: str | None, lang: str) -> str | None:
 
 def render(column: pa.Array | pa.ChunkedArray, lang: str) -> pa.Array:
     """Every coded reason of ``column`` rendered in ``lang`` ("zh" or "en"); other texts
-    and nulls pass through. Vectorised: one pass per distinct message code (a few)."""
+    and nulls pass through. Vectorised: the distinct reasons are rendered (one pass per
+    message code over them) and spread back to the rows with one ``take`` — a long table
+    of unit checks holds a few dozen distinct reasons in hundreds of thousands of rows."""
     col = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    col = pc.cast(col, pa.string())
+    if not pa.types.is_dictionary(col.type):
+        if col.null_count == len(col):
+            return pc.cast(col, pa.string())
+        col = pc.dictionary_encode(pc.cast(col, pa.string()))
+    indices = col.indices  # type: ignore[attr-defined]
+    rendered = _render_plain(pc.cast(col.dictionary, pa.string()), lang)  # type: ignore[attr-defined]
+    return pc.take(rendered, indices)
+
+
+def _render_plain(col: pa.Array, lang: str) -> pa.Array:
     is_coded = pc.fill_null(pc.starts_with(col, SEP), False)
     if not pc.any(is_coded).as_py():
         return col
