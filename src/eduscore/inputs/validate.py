@@ -14,6 +14,7 @@ to fix the data, and a test fails when a rule is not documented there.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeAlias
 
 import attrs
 import pyarrow as pa
@@ -337,7 +338,7 @@ class Where:
     sheet: str = ""
 
 
-Detail = pa.ChunkedArray | pa.Array | str | Callable[[], pa.ChunkedArray | pa.Array] | None
+Detail: TypeAlias = pa.ChunkedArray | pa.Array | str | Callable[[], pa.ChunkedArray | pa.Array] | None
 
 
 def findings(

@@ -168,8 +168,8 @@ def render(column: pa.Array | pa.ChunkedArray, lang: str) -> pa.Array:
         if col.null_count == len(col):
             return pc.cast(col, pa.string())
         col = pc.dictionary_encode(pc.cast(col, pa.string()))
-    indices = col.indices  # type: ignore[attr-defined]
-    rendered = _render_plain(pc.cast(col.dictionary, pa.string()), lang)  # type: ignore[attr-defined]
+    indices = col.indices
+    rendered = _render_plain(pc.cast(col.dictionary, pa.string()), lang)
     return pc.take(rendered, indices)
 
 
