@@ -97,7 +97,7 @@ def build_result(
             bilingual(_with_descriptive_mean(_with_limits(scored.dispersion, part_checks, fw_c), fw_c))
         )
         sections.append(_section_table(scored.units, scored.unit_rules, fw_c))
-        section_checks.append(bilingual(scored.unit_checks))
+        section_checks.append(bilingual(scored.unit_checks, dictionary=True))
         units.append(scored.units.select(["_row", "in_scope"]))
     all_verdicts = _apply_modifiers(_concat_all(verdicts), parts)
     all_sections = _concat_all(sections)
@@ -289,15 +289,19 @@ def _unknown_neighbours(
     )
 
 
-def bilingual(t: pa.Table, column: str = "reason") -> pa.Table:
+def bilingual(t: pa.Table, column: str = "reason", *, dictionary: bool = False) -> pa.Table:
     """The coded reasons of ``t`` rendered from the message catalog: ``reason`` in
-    English and, beside it, ``reason_zh`` in Chinese (:mod:`eduscore.model.messages`)."""
+    English and, beside it, ``reason_zh`` in Chinese (:mod:`eduscore.model.messages`).
+    With ``dictionary`` (the long table of unit checks: millions of rows, a few dozen
+    reasons) both columns are dictionary-encoded over the same indices."""
     if column not in t.column_names or f"{column}_zh" in t.column_names:
         return t
     i = t.column_names.index(column)
     coded_reasons = t.column(column)
-    t = t.set_column(i, column, render(coded_reasons, "en"))
-    return t.add_column(i + 1, f"{column}_zh", render(coded_reasons, "zh"))
+    if dictionary:
+        coded_reasons = pc.dictionary_encode(pc.cast(coded_reasons, pa.string()).combine_chunks())
+    t = t.set_column(i, column, render(coded_reasons, "en", dictionary=dictionary))
+    return t.add_column(i + 1, f"{column}_zh", render(coded_reasons, "zh", dictionary=dictionary))
 
 
 def _with_notes(verdicts: pa.Table, mask: pa.ChunkedArray, note: str) -> pa.Table:

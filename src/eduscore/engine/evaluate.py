@@ -22,6 +22,7 @@ from eduscore.inputs.prepare import (
     apply_scope,
     display_rows,
     drop_rejected,
+    keep_rows,
     long_sections,
     normalise,
     reject_duplicates,
@@ -233,7 +234,7 @@ def evaluate(
     missing: set[str] = set()
     for key, fw_c in effective.items():
         counties_c = frame.filter(pc.equal(frame.column("_chain"), key)) if chains else frame
-        units_c = units.filter(pc.is_in(units.column("_county"), counties_c.column("_county")))
+        units_c = keep_rows(units, pc.is_in(units.column("_county"), counties_c.column("_county")))
         chosen = _options(fw_c, options)
         for opt in fw_c.options:
             if chosen[opt.id]:

@@ -36,33 +36,36 @@ NULL_S = pa.scalar(None, pa.string())
 
 # The long per-unit table has ~16 rows per school section: its repeated texts are
 # dictionary-encoded (a few bytes per row instead of a string each).
+# Texts of a few values (levels, kinds, comparators, statuses) take one byte a row, check
+# ids two (a plugin may add many checks), counties and units four.
 _DICT = pa.dictionary(pa.int32(), pa.string())
+_FEW = pa.dictionary(pa.int8(), pa.string())
+_SOME = pa.dictionary(pa.int16(), pa.string())
 SECTION_CHECK_SCHEMA = pa.schema(
     [
         ("_county", _DICT),
         ("unit_id", _DICT),
-        ("level", _DICT),
-        ("check_id", _DICT),
-        ("kind", _DICT),
+        ("level", _FEW),
+        ("check_id", _SOME),
+        ("kind", _FEW),
         ("value", pa.float64()),
         ("threshold", pa.float64()),
-        ("comparator", _DICT),
+        ("comparator", _FEW),
         ("met", pa.bool_()),
         ("ratio", pa.float64()),
-        ("status", _DICT),
+        ("status", _FEW),
         ("reason", pa.string()),
         ("relaxation", pa.string()),
     ]
 )
 
 
-def label_array(value: str | None, n: int) -> pa.DictionaryArray:
-    """``n`` copies of one text as a dictionary array (4 bytes a row); None gives nulls."""
+def label_array(value: str | None, n: int, index: pa.DataType | None = None) -> pa.DictionaryArray:
+    """``n`` copies of one text as a dictionary array (a byte a row by default); None gives nulls."""
+    index = index or pa.int8()
     if value is None:
-        return pa.DictionaryArray.from_arrays(pa.nulls(n, pa.int32()), pa.array([], pa.string()))
-    return pa.DictionaryArray.from_arrays(
-        pa.repeat(pa.scalar(0, pa.int32()), n), pa.array([value], pa.string())
-    )
+        return pa.DictionaryArray.from_arrays(pa.nulls(n, index), pa.array([], pa.string()))
+    return pa.DictionaryArray.from_arrays(pa.repeat(pa.scalar(0, index), n), pa.array([value], pa.string()))
 
 
 def encoded(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray:
@@ -319,7 +322,7 @@ class Engine:
                 "_county": self.ids["_county"],
                 "unit_id": self.ids["unit_id"],
                 "level": self.ids["level"],
-                "check_id": label_array(check_id, n),
+                "check_id": label_array(check_id, n, pa.int16()),
                 "kind": label_array(kind, n),
                 "value": v,
                 "threshold": th,
@@ -444,7 +447,7 @@ class Engine:
                     {
                         "_county": self.ids["_county"],
                         "level": self.ids["level"],
-                        "indicator": label_array(ind_id, units.num_rows),
+                        "indicator": label_array(ind_id, units.num_rows, pa.int16()),
                         "weight": weight,
                         "value": t.column("value"),
                     }

@@ -66,7 +66,7 @@ def count_met_units(engine: Engine, stage: Stage, rule: Rule) -> pa.Table:
             "_county": engine.ids["_county"],
             "unit_id": engine.ids["unit_id"],
             "level": engine.ids["level"],
-            "check_id": label_array(rule.id, n),
+            "check_id": label_array(rule.id, n, pa.int16()),
             "kind": label_array(rule.kind, n),
             "value": pc.cast(met_count, pa.float64()),
             "threshold": constant(float(rule.min_met), n, pa.float64()),

@@ -55,6 +55,15 @@ class Prepared:
     unit_source_rows: pa.Table  # (table, row) of every unit's input row, for accounting
 
 
+def keep_rows(t: pa.Table, mask: pa.ChunkedArray | pa.Array) -> pa.Table:
+    """``t.filter(mask)``, but ``t`` itself when every row is kept: filtering copies every
+    column, and a national table kept whole would be held twice for the rest of the run."""
+    mask = pc.fill_null(mask, False)
+    if pc.all(mask).as_py() is not False:
+        return t
+    return t.filter(mask)
+
+
 def constant(value: object, n: int, type_: pa.DataType) -> pa.Array:
     """``n`` copies of one value, without building a Python list."""
     return pa.repeat(pa.scalar(value, type_), n)
@@ -938,7 +947,7 @@ def drop_rejected(t: pa.Table, found: pa.Table) -> pa.Table:
     rejected = validate.rejecting(found)
     if rejected.num_rows == 0:
         return t
-    return t.filter(pc.invert(pc.is_in(t.column("_row"), rejected.column("row"))))
+    return keep_rows(t, pc.invert(pc.is_in(t.column("_row"), rejected.column("row"))))
 
 
 def reject_duplicates(t: pa.Table, keys: list[str], where: validate.Where) -> tuple[pa.Table, pa.Table]:
@@ -1015,7 +1024,7 @@ def reject_near_duplicates(t: pa.Table, role: str, where: validate.Where) -> tup
     firsts = keyed.group_by([*group, "_id"], use_threads=False).aggregate([("_row", "min")])
     similar = pc.invert(pc.is_in(t.column("_row"), firsts.column("_row_min")))
     found = [validate.findings(where, t.column("_row"), id_col, t.column(id_col), similar, "similar_id")]
-    t = t.filter(pc.invert(similar))
+    t = keep_rows(t, pc.invert(similar))
     if name_col in t.column_names and t.num_rows > 1:
         named = _filled(
             t.select([*group, "_row"]).append_column("_name", name_key(t.column(name_col))), group

@@ -158,18 +158,22 @@ def text(reason: str | None, lang: str) -> str | None:
     return str(render(pa.array([reason], pa.string()), lang)[0].as_py())
 
 
-def render(column: pa.Array | pa.ChunkedArray, lang: str) -> pa.Array:
+def render(column: pa.Array | pa.ChunkedArray, lang: str, *, dictionary: bool = False) -> pa.Array:
     """Every coded reason of ``column`` rendered in ``lang`` ("zh" or "en"); other texts
     and nulls pass through. Vectorised: the distinct reasons are rendered (one pass per
     message code over them) and spread back to the rows with one ``take`` — a long table
-    of unit checks holds a few dozen distinct reasons in hundreds of thousands of rows."""
+    of unit checks holds a few dozen distinct reasons in hundreds of thousands of rows.
+    With ``dictionary``, the result stays dictionary-encoded (the rendering of the same
+    column in another language then shares its indices)."""
     col = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     if not pa.types.is_dictionary(col.type):
-        if col.null_count == len(col):
+        if col.null_count == len(col) and not dictionary:
             return pc.cast(col, pa.string())
         col = pc.dictionary_encode(pc.cast(col, pa.string()))
     indices = col.indices
     rendered = _render_plain(pc.cast(col.dictionary, pa.string()), lang)
+    if dictionary:
+        return pa.DictionaryArray.from_arrays(indices, rendered)
     return pc.take(rendered, indices)
 
 
