@@ -105,6 +105,11 @@ def _parser() -> argparse.ArgumentParser:
             f"default {', '.join(DEFAULT_FORMATS)}",
         )
         sp.add_argument("--json", type=Path, help="also write the result as JSON to this file")
+        from eduscore.model.messages import label
+
+        sp.add_argument(
+            "--xlsx-per-county", action="store_true", help=label("cli.xlsx_per_county", resolve_lang())
+        )
         sp.add_argument(
             "--fail-on-not-certified",
             action="store_true",
@@ -339,6 +344,7 @@ def _run(args: argparse.Namespace) -> int:
         args.lang,
         costs=read_costs(costs) if costs is not None else None,
         by=getattr(args, "group_by", None),
+        xlsx_per_county=getattr(args, "xlsx_per_county", False),
     )
     if args.command == "plan":
         return _plan(args, context)
@@ -370,6 +376,8 @@ def _run(args: argparse.Namespace) -> int:
             say()
             for fmt, path in zip(formats, written, strict=True):
                 say(wrote(args.lang, path, fmt))
+        for notice in context.notices:  # e.g. a sheet that could not hold every row
+            say(notice, file=sys.stderr)
     if args.json is not None:
         write_text(args.json, json_text(result.to_json()), named=True)
         if not args.quiet:

@@ -119,6 +119,44 @@ CATALOG: dict[str, Text] = {
         "{5}({1})另有本框架的评估规则,在插件 {2}({3})中,该插件未安装,本县只按国家规则评估:"
         "请安装(pip install {3}),或用 EDUSCORE_DISABLE_PLUGINS={4} 明确停用",
     ),
+    # ---------------------------------------------------------------- workbooks and the CLI
+    "xlsx.cut": _m(
+        "This sheet shows the first {0} of its {1} rows (an Excel sheet holds at most 1,048,576); "
+        "the whole table: {2}",
+        "本表只列出全部 {1} 行中的前 {0} 行(Excel 工作表最多 1,048,576 行);完整数据见:{2}",
+    ),
+    "xlsx.full_data": _m(
+        "result.json with its Parquet files, or --format parquet / csv",
+        "result.json 及其旁边的 Parquet 文件,或 --format parquet / csv 的输出",
+    ),
+    "xlsx.full_margins": _m(
+        "eduscore.margins(result), or eduscore plan -o FOLDER (margins.csv)",
+        "eduscore.margins(result),或 eduscore plan -o 文件夹(margins.csv)",
+    ),
+    "xlsx.summary": _m(
+        "Summary of {0} counties: verdicts, the checks that fail or were not assessed, CVs by county, "
+        "data problems and the row accounting. Per-school data: result.json with its Parquet files, or "
+        "--format parquet / csv. One full workbook per county (per-school sheets, live CV formulas, "
+        "plan): --xlsx-per-county, written into {1}/.",
+        "{0} 个县的汇总:认定结论、未达标或未评估的检查项、各县差异系数、数据问题和行数核对。"
+        "分校数据见 result.json 及其 Parquet 文件,或 --format parquet / csv 的输出。"
+        "每县一个完整工作簿(分校数据、差异系数公式、达标方案):加 --xlsx-per-county,写入 {1}/ 文件夹。",
+    ),
+    "xlsx.per_county_written": _m(
+        "One full workbook per county: {0}/ ({1} files).",
+        "每县一个完整工作簿:{0}/(共 {1} 个文件)。",
+    ),
+    "xlsx.notice": _m(
+        "report.xlsx: {0} sheet(s) could not hold all their rows; each says at its top what was left "
+        "out and where the whole table is: {1}",
+        "report.xlsx:{0} 个工作表未能列出全部行,各表顶部注明了省略的行数和完整数据的位置:{1}",
+    ),
+    "cli.xlsx_per_county": _m(
+        "with --format xlsx and several counties (report.xlsx is then a summary): also write one full "
+        "workbook per county into report-counties/",
+        "与 --format xlsx 同用且有多个县时(report.xlsx 为汇总):"
+        "另在 report-counties/ 中为每个县写一个完整工作簿",
+    ),
     "area.city": _m("city", "地市"),
     "area.province": _m("province", "省"),
 }

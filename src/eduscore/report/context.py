@@ -28,6 +28,10 @@ class RenderContext:
     lang: str = "zh"
     costs: Mapping[str, float] | None = None
     by: str | None = None
+    #: ``--xlsx-per-county``: with many counties, also one full workbook per county.
+    xlsx_per_county: bool = False
+    #: What the renderers want the user told (e.g. a sheet that could not hold every row).
+    notices: list[str] = attrs.field(factory=list, eq=False, repr=False)
     _analyses: Analyses | None = attrs.field(default=None, init=False, eq=False, repr=False)
 
     def analyses(self) -> Analyses:
@@ -42,7 +46,14 @@ def context_of(source: Result | RenderContext, lang: str | None = None) -> Rende
     if isinstance(source, RenderContext):
         if lang is None or lang == source.lang:
             return source
-        other = RenderContext(source.result, lang, costs=source.costs, by=source.by)
+        other = RenderContext(
+            source.result,
+            lang,
+            costs=source.costs,
+            by=source.by,
+            xlsx_per_county=source.xlsx_per_county,
+            notices=source.notices,
+        )
         other._analyses = source._analyses  # the analyses do not depend on the language
         return other
     return RenderContext(source, lang or "zh")

@@ -21,8 +21,8 @@ from eduscore.model.records import Renderer
 from eduscore.plugins.hookspecs import hookimpl
 from eduscore.plugins.registry import get_registry
 from eduscore.report.context import RenderContext, context_of
-from eduscore.report.files import atomic_path, output_folder, published, write_text
-from eduscore.report.text import csv_strings, csv_text, json_text
+from eduscore.report.files import atomic_path, output_folder, published
+from eduscore.report.text import csv_strings, csv_text
 
 if TYPE_CHECKING:
     from eduscore.result import Result
@@ -65,8 +65,9 @@ def csv_safe(table: pa.Table) -> pa.Table:
 
 
 def render_json(context: RenderContext, out: Path) -> Path:
-    result = context.result
-    return write_text(out / "result.json", json_text(result.to_json()))
+    """result.json: one document, or for a large result the document and the long tables
+    as Parquet files beside it (:meth:`~eduscore.result.Result.write_json`)."""
+    return context.result.write_json(out)
 
 
 def render_csv(context: RenderContext, out: Path) -> Path:
@@ -99,7 +100,12 @@ def render_parquet(context: RenderContext, out: Path) -> Path:
 
 @hookimpl
 def eduscore_renderers() -> Iterator[Renderer]:
-    yield Renderer("json", ".json", render_json, "result.json, valid against schemas/result.schema.json")
+    yield Renderer(
+        "json",
+        ".json",
+        render_json,
+        "result.json, valid against schemas/result.schema.json (a large result: long tables as Parquet beside it)",
+    )
     yield Renderer("csv", ".csv", render_csv, "one CSV per result table (UTF-8 with BOM)")
     yield Renderer("parquet", ".parquet", render_parquet, "one Parquet file per result table")
     yield Renderer("md", ".md", render_markdown, "report.md: the report as Markdown tables")

@@ -312,13 +312,14 @@ class PlanningView:
     def _close_margins(self) -> pa.Table:
         """County checks and CVs, and the section checks that fail or pass by less than
         10 % — all section rows of a nation would not fit in a worksheet (1,048,576 rows);
-        the full table is ``eduscore.margins(result)`` or ``plan -o`` → margins.csv."""
+        the full table is ``eduscore.margins(result)`` or ``plan -o`` → margins.csv. The
+        workbook writer cuts a sheet that is still too long, and says so on the sheet."""
         m = self.a.margins
         close = pc.or_(
             pc.not_equal(m.column("scope"), "section"),
             pc.fill_null(pc.less(m.column("relative_margin"), 0.1), False),
         )
-        return m.filter(close).slice(0, 1_000_000)
+        return m.filter(close)
 
     def sheets(self) -> list[tuple[str, list[str], list[list[Any]], list[int]]]:
         """(name, headers, rows, widths) for the workbook."""

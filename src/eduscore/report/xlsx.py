@@ -17,13 +17,19 @@ NaN and infinity are written as "—", never as a number Excel cannot hold.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import attrs
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from eduscore.model.contract import LEVEL_NAMES
+from eduscore.model.messages import label
 from eduscore.report.context import RenderContext, context_of
 from eduscore.report.files import atomic_path, close_workbook
 from eduscore.report.planning import PlanningView
@@ -33,6 +39,15 @@ from eduscore.result import Result
 
 SECTIONS_SHEET = "分校数据 Schools"
 CV_SHEET = "差异系数 CV"
+SUMMARY_SHEET = "说明 About"
+#: Rows of data a sheet holds at most: Excel's 1,048,576 rows less the header and the
+#: note that says what was left out.
+MAX_ROWS = 1_048_574
+#: A result of more counties than this gets the summary workbook (one row per county);
+#: one county (of any number of years) gets the full workbook.
+SUMMARY_COUNTIES = 1
+#: The sub-folder of the per-county workbooks (``--xlsx-per-county``).
+PER_COUNTY_FOLDER = "report-counties"
 
 
 def finite(x: Any) -> bool:
@@ -41,7 +56,10 @@ def finite(x: Any) -> bool:
 
 
 class _Writer:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, max_rows: int = MAX_ROWS, lang: str = "zh") -> None:
+        self.max_rows = max_rows
+        self.lang = lang
+        self.cut: list[str] = []  # sheets that could not hold all their rows
         self.book = xlsxwriter.Workbook(
             str(path), {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
         )
@@ -54,6 +72,7 @@ class _Writer:
         self.red = self.book.add_format({"bg_color": "#FFCDD2"})
         self.amber = self.book.add_format({"bg_color": "#FFE0B2"})
         self.green = self.book.add_format({"bg_color": "#C8E6C9"})
+        self.note = self.book.add_format({"bold": True, "font_color": "#B71C1C"})
 
     def cell(self, ws: Any, row: int, col: int, value: Any, fmt: Any = None) -> None:
         """Numbers as numbers, NaN and infinity as "—", everything else as inert text
@@ -73,33 +92,110 @@ class _Writer:
             ws.write_string(row, col, xlsx_text(value), fmt)
 
     def sheet(
-        self, name: str, headers: list[str], rows: list[list[Any]], widths: list[int] | None = None
+        self,
+        name: str,
+        headers: list[str],
+        rows: list[list[Any]],
+        widths: list[int] | None = None,
+        full: str = "",
     ) -> Any:
+        """A sheet of a header row and ``rows``. Rows beyond :attr:`max_rows` are left out,
+        never silently: the sheet's first row then says how many it shows and where the
+        whole table is (``full``), and the workbook's notices name the sheet."""
         ws = self.book.add_worksheet(name)
+        top = 0
+        if len(rows) > self.max_rows:
+            note = label("xlsx.cut", self.lang).format(
+                f"{self.max_rows:,}", f"{len(rows):,}", full or label("xlsx.full_data", self.lang)
+            )
+            self.cell(ws, 0, 0, note, self.note)
+            self.cut.append(f"{name}: {note}")
+            rows = rows[: self.max_rows]
+            top = 1
         for c, h in enumerate(headers):
-            self.cell(ws, 0, c, h, self.bold)
-        for r, row in enumerate(rows, start=1):
+            self.cell(ws, top, c, h, self.bold)
+        for r, row in enumerate(rows, start=top + 1):
             for c, v in enumerate(row):
                 self.cell(ws, r, c, v)
-        ws.freeze_panes(1, 0)
+        ws.freeze_panes(top + 1, 0)
         for c, width in enumerate(widths or [14] * len(headers)):
             ws.set_column(c, c, width)
         if rows:
-            ws.autofilter(0, 0, len(rows), len(headers) - 1)
+            ws.autofilter(top, 0, top + len(rows), len(headers) - 1)
         return ws
 
 
-def write_xlsx(source: Result | RenderContext, out: Path, lang: str | None = None) -> Path:
+def write_xlsx(
+    source: Result | RenderContext,
+    out: Path,
+    lang: str | None = None,
+    *,
+    per_county: bool | None = None,
+    max_rows: int = MAX_ROWS,
+    summary_counties: int = SUMMARY_COUNTIES,
+) -> Path:
+    """Write ``report.xlsx`` into ``out`` and return its path.
+
+    One county (or more years of one), with no more in-scope units than a sheet holds:
+    the full workbook. More counties (than ``summary_counties``), or more units: a
+    summary workbook — one row per county — and, with ``per_county`` (default: the
+    context's ``xlsx_per_county``, the CLI's ``--xlsx-per-county``), one full workbook per
+    county in ``report-counties/``. A sheet that cannot hold all its rows (``max_rows``)
+    says so in its first row, and the context's ``notices`` say which sheets."""
+    context = context_of(source, lang)
+    result = context.result
+    if per_county is None:
+        per_county = context.xlsx_per_county
+    counties = pc.unique(result.verdicts.column("county_code")).to_pylist()
+    in_scope = pc.sum(pc.fill_null(result.sections.column("in_scope"), False)).as_py() or 0
     path = out / "report.xlsx"
-    with atomic_path(path) as tmp:
-        _write_book(context_of(source, lang), tmp)
+    cut: list[str] = []
+    if len(counties) <= summary_counties and in_scope <= max_rows:
+        with atomic_path(path) as tmp:
+            cut += _write_book(context, tmp, max_rows)
+    else:
+        folder = out / PER_COUNTY_FOLDER
+        written = 0
+        if per_county:
+            for code, part in county_results(result):
+                sub = RenderContext(part, context.lang, costs=context.costs, by=context.by)
+                with atomic_path(folder / f"report-{code}.xlsx") as tmp:
+                    cut += _write_book(sub, tmp, max_rows)
+                written += 1
+        with atomic_path(path) as tmp:
+            cut += _write_summary(context, tmp, max_rows, folder.name, written)
+    if cut:
+        context.notices.append(label("xlsx.notice", context.lang).format(len(cut), "; ".join(cut)))
     return path
 
 
-def _write_book(context: RenderContext, path: Path) -> None:
+def county_results(result: Result) -> Iterator[tuple[str, Result]]:
+    """The result of each county (all its years), in county order: every table with a
+    ``county_code`` column sorted by it once and sliced, never filtered per county. The
+    input-wide tables (findings, rejected rows, accounting) are left empty: they are in
+    the summary workbook."""
+    codes = sorted(pc.unique(result.verdicts.column("county_code")).to_pylist())
+    sliced: dict[str, tuple[pa.Table, np.ndarray]] = {}
+    for name, table in result.tables().items():
+        if "county_code" not in table.column_names:
+            continue
+        key = pc.cast(table.column("county_code"), pa.string())
+        order = pc.sort_indices(key)
+        table = table.take(order)
+        column = np.asarray(key.take(order).to_numpy(zero_copy_only=False), dtype=object)
+        bounds = np.searchsorted(column, np.array([*codes, chr(1114111)], dtype=object))
+        sliced[name] = (table, bounds)
+    for i, code in enumerate(codes):
+        parts = {name: t.slice(b[i], b[i + 1] - b[i]) for name, (t, b) in sliced.items()}
+        empty = {name: getattr(result, name).slice(0, 0) for name in ("findings", "rejected", "accounting")}
+        yield code, attrs.evolve(result, **parts, **empty)
+
+
+def _write_book(context: RenderContext, path: Path, max_rows: int = MAX_ROWS) -> list[str]:
+    """The full workbook of one county (or a few); returns the sheets it had to cut."""
     result, lang = context.result, context.lang
     view = ReportView(result, lang)
-    w = _Writer(path)
+    w = _Writer(path, max_rows, lang)
     fw = result.framework
     counties = list(view.counties())
     # 1. Verdict
@@ -229,7 +325,7 @@ def _write_book(context: RenderContext, path: Path) -> None:
         [30, 14, 7, 24, 16, 9, 22, 50, 50],
     )
     for name, headers, rows, widths in PlanningView(context.analyses(), view).sheets():
-        w.sheet(name, headers, rows, widths)
+        w.sheet(name, headers, rows, widths, label("xlsx.full_margins", lang) if "Margins" in name else "")
     acc = result.accounting.to_pylist()
     w.sheet(
         "核对 Accounting",
@@ -259,6 +355,203 @@ def _write_book(context: RenderContext, path: Path) -> None:
         [14, 36, 8, 8, 10, 10, 10, 70],
     )
     close_workbook(w.book, path)
+    return w.cut
+
+
+def _accounting_sheet(w: _Writer, result: Result, lang: str) -> None:
+    w.sheet(
+        "核对 Accounting",
+        [
+            "表 table",
+            "文件 source",
+            "行数 rows",
+            "计入 scored",
+            "不纳入 excluded",
+            "未采用 rejected",
+            "未使用 unused",
+            "说明",
+        ],
+        [
+            [
+                a["table"],
+                a["source"],
+                a["rows"],
+                a["scored"],
+                a["excluded"],
+                a["rejected"],
+                a["unused"],
+                accounting_line(a, lang),
+            ]
+            for a in result.accounting.to_pylist()
+        ],
+        [14, 36, 8, 8, 10, 10, 10, 70],
+    )
+
+
+def _write_summary(context: RenderContext, path: Path, max_rows: int, folder: str, written: int) -> list[str]:
+    """The workbook of many counties: one row per county, the checks that stand in the
+    way, the CVs by county, a summary of the data problems; never the per-school rows
+    (they are in result.json/Parquet/CSV, and in the per-county workbooks)."""
+    result, lang = context.result, context.lang
+    view = ReportView(result, lang)
+    w = _Writer(path, max_rows, lang)
+    fw = result.framework
+    checks = result.checks
+    open_checks = checks.filter(
+        pc.is_in(checks.column("status"), pa.array(["fail", "not_assessed", "not_computable"]))
+    )
+    failing_of: dict[tuple[str, Any], list[str]] = {}
+    for ch in open_checks.filter(pc.equal(open_checks.column("status"), "fail")).to_pylist():
+        failing_of.setdefault((ch["county_code"], ch["year"]), []).append(view.check_name(ch))
+    about = w.book.add_worksheet(SUMMARY_SHEET)
+    about.set_column(0, 0, 120)
+    n = len(pc.unique(result.verdicts.column("county_code")))
+    lines = [
+        f"{fw.name.get(lang)} — {fw.document['number']} ({fw.id} v{fw.version})",
+        label("xlsx.summary", lang).format(n, folder),
+    ]
+    if written:
+        lines.append(label("xlsx.per_county_written", lang).format(folder, written))
+    for r, line in enumerate(lines):
+        w.cell(about, r, 0, line, w.bold if r == 0 else w.wrap)
+    reasons_key = "reasons_zh" if lang == "zh" else "reasons"
+    w.sheet(
+        "结论 Verdict",
+        [
+            "县区代码 county",
+            "县区名称 name",
+            "年份 year",
+            "结论 verdict",
+            "等级 grade",
+            "达标 pass",
+            "未达标 fail",
+            "未评估 not assessed",
+            "未达标项目 failing checks",
+            "原因 reasons",
+        ],
+        [
+            [
+                v["county_code"],
+                v["county_name"],
+                v["year"],
+                view.verdict(v["verdict"]),
+                v.get("grade"),
+                v["n_pass"],
+                v["n_fail"],
+                v["n_not_assessed"],
+                "、".join(failing_of.get((v["county_code"], v["year"]), [])),
+                list(v[reasons_key] or []),
+            ]
+            for v in result.verdicts.sort_by(
+                [("county_code", "ascending"), ("year", "ascending")]
+            ).to_pylist()
+        ],
+        [10, 18, 7, 16, 8, 8, 8, 10, 50, 90],
+    )
+    w.sheet(
+        "未达标检查 Open checks",
+        [
+            "县区代码",
+            "年份",
+            "项目 id",
+            "名称 name",
+            "分组 group",
+            "结果 status",
+            "数值 value",
+            "比较",
+            "标准 threshold",
+            "说明 reason",
+            "可信度",
+            "文件 document",
+            "条款 clause",
+            "规则来源 rule set",
+        ],
+        [
+            [
+                ch["county_code"],
+                ch["year"],
+                ch["check_id"],
+                view.check_name(ch),
+                view.group_name(ch["group"]),
+                view.status(ch["status"]),
+                ch["value"],
+                ch["comparator"],
+                ch["threshold"],
+                reason_of(ch, lang),
+                f"[{ch['confidence']}]",
+                ch["document"],
+                ch["clause"],
+                ch["rule_set"],
+            ]
+            for ch in open_checks.sort_by([("county_code", "ascending")]).to_pylist()
+        ],
+        [10, 7, 30, 40, 12, 10, 12, 6, 12, 30, 6, 28, 24, 20],
+        label("xlsx.full_data", lang),
+    )
+    _county_cv_sheet(w, result, view, max_rows)
+    findings = result.findings
+    summary: list[list[Any]] = []
+    if findings.num_rows:
+        grouped = findings.group_by(["source", "sheet", "column", "rule", "severity"]).aggregate(
+            [("row", "count"), ("row", "min"), ("message_zh" if lang == "zh" else "message_en", "first")]
+        )
+        for g in grouped.sort_by([("row_count", "descending")]).to_pylist():
+            message = g["message_zh_first" if lang == "zh" else "message_en_first"]
+            summary.append([g["source"], g["sheet"], g["column"], g["rule"], view.words["severity"][g["severity"]],
+                            g["row_count"], g["row_min"], message])  # fmt: skip
+    w.sheet(
+        "数据问题汇总 Findings",
+        [
+            "文件 file",
+            "工作表 sheet",
+            "列 column",
+            "规则 rule",
+            "级别 severity",
+            "行数 rows",
+            "首行 first row",
+            "说明 message (first row)",
+        ],
+        summary,
+        [30, 14, 24, 22, 9, 9, 9, 70],
+        label("xlsx.full_data", lang),
+    )
+    _accounting_sheet(w, result, lang)
+    close_workbook(w.book, path)
+    return w.cut
+
+
+def _county_cv_sheet(w: _Writer, result: Result, view: ReportView, max_rows: int) -> None:
+    """County × year × level rows, each indicator's CV (values, not formulas: the
+    per-school rows are not in the summary) and the limit."""
+    indicators = [i.id for i in result.framework.indicators]
+    rows: dict[tuple[str, Any, str], list[Any]] = {}
+    for d in result.dispersion.to_pylist():
+        key = (d["county_code"], d["year"], d["level"])
+        row = rows.setdefault(
+            key,
+            [d["county_code"], d["year"], view.level(d["level"]), d["n_sections"]]
+            + [None] * len(indicators)
+            + [None, []],
+        )
+        if d["indicator"] in indicators:
+            row[4 + indicators.index(d["indicator"])] = d["cv"]
+        if finite(d.get("limit")):
+            row[4 + len(indicators)] = d["limit"]
+        if d["status"] == "fail":
+            row[5 + len(indicators)].append(view.indicator_name(d["indicator"]))
+    table = [
+        [*r[:-1], "、".join(r[-1])]
+        for _, r in sorted(rows.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0, kv[0][2] != "primary"))
+    ]
+    w.sheet(
+        CV_SHEET,
+        ["县区代码 county", "年份 year", "学段 level", "学校数 sections"]
+        + [f"{view.indicator_name(i)} 差异系数 CV" for i in indicators]
+        + ["差异系数上限 limit", "未达标指标 failing CVs"],
+        table,
+        [10, 7, 8, 10] + [12] * len(indicators) + [10, 40],
+        label("xlsx.full_data", w.lang),
+    )
 
 
 def _in_scope_rows(result: Result) -> list[dict[str, Any]]:
