@@ -1118,7 +1118,12 @@ def split_by_level(schools: pa.Table, fw: Framework, keep: Iterable[str] = ()) -
     )
     denominator = pc.if_else(pc.equal(denominator, 0.0), pa.scalar(None, pa.float64()), denominator)
     declared = set(fw.column_kinds("sections")) | set(keep)
-    parts = []
+    n = schools.num_rows
+    # Which rows have a section at each level: per-level index arrays, merged in the
+    # order (row, level) by one sort of the indices, then every column is taken once.
+    levels: list[str] = []
+    positions: list[np.ndarray] = []
+    shares: list[pa.ChunkedArray] = []
     for level in fw.levels or contract.LEVELS:
         students = a if level == "primary" else b
         level_weight = wa if level == "primary" else wb
@@ -1130,55 +1135,77 @@ def split_by_level(schools: pa.Table, fw: Framework, keep: Iterable[str] = ()) -
         # A level with explicitly zero students in a school that teaches another level
         # has no section; special schools get a section per level they have students in.
         zero_here = pc.fill_null(pc.equal(students, 0.0), False)
-        keep = pc.and_(teaches, pc.invert(pc.and_(zero_here, other_has)))
+        keep_level = pc.and_(teaches, pc.invert(pc.and_(zero_here, other_has)))
         special = pc.equal(stype, "special")
         special_keep = pc.or_(has_students, pc.and_(pc.invert(other_has), pa.scalar(level == "primary")))
-        keep = pc.if_else(special, special_keep, keep)
-        if not pc.any(keep).as_py():
+        keep_level = pc.fill_null(pc.if_else(special, special_keep, keep_level), False)
+        hit = np.flatnonzero(np.asarray(_array(keep_level).to_numpy(zero_copy_only=False), dtype=bool))
+        if len(hit) == 0:
             continue
-        sub = schools.filter(keep)
-        share = pc.filter(share, keep)
-        cols: dict[str, pa.ChunkedArray | pa.Array] = {}
-        for ident in contract.SCHOOL_IDENTITY:
-            if ident.name in sub.column_names:
-                cols[ident.name] = sub.column(ident.name)
-        cols["level"] = constant(level, sub.num_rows, pa.string())
-        cols["section_id"] = pc.binary_join_element_wise(sub.column("school_id"), pa.scalar(level), ":")
-        estimated: list[tuple[str, pa.ChunkedArray]] = []
-        for name, _zh in contract.LEVEL_COUNTS:
-            own = _col(sub, f"{name}_{level}")
-            if name in sub.column_names and name != "students":
-                whole = pc.multiply(sub.column(name), share)
-                flag = pc.and_(pc.is_null(own), pc.is_valid(whole))
-                flag = pc.and_(flag, pc.not_equal(share, 1.0))
-                cols[name] = pc.coalesce(own, whole)
-                estimated.append((name, pc.fill_null(flag, False)))
-            else:
-                cols[name] = own
-        for name in shared:
-            cols[name] = pc.multiply(_col(sub, name), share)
-        for fact in contract.SCHOOL_FACTS:
-            cols[fact.name] = _col(sub, fact.name, pa.bool_() if fact.type == "bool" else pa.float64())
-        sa, sb = _col(sub, "students_primary"), _col(sub, "students_junior")
-        ca, cb = _col(sub, "classes_primary"), _col(sub, "classes_junior")
-        sub_type = sub.column("school_type")
-        both = pc.is_in(sub_type, pa.array(["nine_year", "twelve_year", "special"]))
-        only_p = pc.is_in(sub_type, pa.array(["primary", "teaching_point"]))
-        cols["school_students"] = pc.if_else(both, pc.add(sa, sb), pc.if_else(only_p, sa, sb))
-        cols["school_classes"] = pc.if_else(both, pc.add(ca, cb), pc.if_else(only_p, ca, cb))
-        cols["split_share"] = share
-        cols["estimated_columns"] = _estimated_lists(estimated, sub.num_rows)
-        # Other columns come along only when a formula may read them (declared inputs):
-        # a stray column costs nothing in the rules but would in every projection.
-        for name in sub.column_names:
-            if name not in cols and not _is_wide_only(name) and (name in declared or name.startswith("_")):
-                cols[name] = sub.column(name)
-        parts.append(pa.table(cols))
-    if not parts:
+        levels.append(level)
+        positions.append(hit)
+        shares.append(share)
+    if not levels:
         return _empty_sections()
-    return pa.concat_tables(parts, promote_options="permissive").sort_by(
-        [("_row", "ascending"), ("level", "ascending")]
-    )
+    # Level i's computed columns are full-length arrays; row r of level i is at i·n + r.
+    pos = np.concatenate(positions)
+    which = np.concatenate([np.full(len(p), i) for i, p in enumerate(positions)])
+    row_numbers = np.asarray(_array(schools.column("_row")).to_numpy(zero_copy_only=False))[pos]
+    rank = np.argsort(np.argsort(np.array(levels, dtype=object)))  # levels in text order
+    order = np.lexsort((rank[which], row_numbers))
+    pos, which = pos[order], which[order]
+    take_rows = pa.array(pos, pa.int64())
+    take_levels = pa.array(which * n + pos, pa.int64())
+    m = len(pos)
+
+    def per_level(arrays: list[pa.ChunkedArray | pa.Array]) -> pa.Array:
+        joined = pa.chunked_array(
+            [c for x in arrays for c in (x.chunks if isinstance(x, pa.ChunkedArray) else [x])]
+        )
+        return _array(pc.take(joined, take_levels))
+
+    def whole(name: str, type_: pa.DataType = _FLOAT) -> pa.Array:
+        return _array(pc.take(_col(schools, name, type_), take_rows))
+
+    share_of = [pc.cast(s, pa.float64()) for s in shares]
+    cols: dict[str, pa.ChunkedArray | pa.Array] = {}
+    for ident in contract.SCHOOL_IDENTITY:
+        if ident.name in schools.column_names:
+            cols[ident.name] = whole(ident.name, schools.column(ident.name).type)
+    level_text = pa.DictionaryArray.from_arrays(pa.array(which, pa.int32()), pa.array(levels, pa.string()))
+    cols["level"] = pc.cast(level_text, pa.string())
+    cols["section_id"] = pc.binary_join_element_wise(cols["school_id"], cols["level"], ":")
+    estimated: list[tuple[str, pa.ChunkedArray]] = []
+    for name, _zh in contract.LEVEL_COUNTS:
+        own = per_level([_col(schools, f"{name}_{level}") for level in levels])
+        if name in schools.column_names and name != "students":
+            whole_count = per_level([pc.multiply(schools.column(name), s) for s in share_of])
+            share = per_level(share_of)
+            flag = pc.and_(pc.is_null(own), pc.is_valid(whole_count))
+            flag = pc.and_(flag, pc.not_equal(share, 1.0))
+            cols[name] = pc.coalesce(own, whole_count)
+            estimated.append((name, pc.fill_null(flag, False)))
+        else:
+            cols[name] = own
+    for name in shared:
+        cols[name] = per_level([pc.multiply(_col(schools, name), s) for s in share_of])
+    for fact in contract.SCHOOL_FACTS:
+        cols[fact.name] = whole(fact.name, pa.bool_() if fact.type == "bool" else pa.float64())
+    sa, sb = whole("students_primary"), whole("students_junior")
+    ca, cb = whole("classes_primary"), whole("classes_junior")
+    sub_type = cols["school_type"]
+    both = pc.is_in(sub_type, pa.array(["nine_year", "twelve_year", "special"]))
+    only_p = pc.is_in(sub_type, pa.array(["primary", "teaching_point"]))
+    cols["school_students"] = pc.if_else(both, pc.add(sa, sb), pc.if_else(only_p, sa, sb))
+    cols["school_classes"] = pc.if_else(both, pc.add(ca, cb), pc.if_else(only_p, ca, cb))
+    cols["split_share"] = per_level(share_of)
+    cols["estimated_columns"] = _estimated_lists(estimated, m)
+    # Other columns come along only when a formula may read them (declared inputs):
+    # a stray column costs nothing in the rules but would in every projection.
+    for name in schools.column_names:
+        if name not in cols and not _is_wide_only(name) and (name in declared or name.startswith("_")):
+            cols[name] = whole(name, schools.column(name).type)
+    return pa.table(cols)
 
 
 def _empty_sections() -> pa.Table:
