@@ -299,7 +299,10 @@ def bilingual(t: pa.Table, column: str = "reason", *, dictionary: bool = False) 
     i = t.column_names.index(column)
     coded_reasons = t.column(column)
     if dictionary:
-        coded_reasons = pc.dictionary_encode(pc.cast(coded_reasons, pa.string()).combine_chunks())
+        if pa.types.is_dictionary(coded_reasons.type):  # one dictionary for every chunk
+            coded_reasons = pa.table({"r": coded_reasons}).unify_dictionaries().column("r").combine_chunks()
+        else:
+            coded_reasons = pc.dictionary_encode(pc.cast(coded_reasons, pa.string()).combine_chunks())
     t = t.set_column(i, column, render(coded_reasons, "en", dictionary=dictionary))
     return t.add_column(i + 1, f"{column}_zh", render(coded_reasons, "zh", dictionary=dictionary))
 

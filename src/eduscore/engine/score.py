@@ -54,8 +54,8 @@ SECTION_CHECK_SCHEMA = pa.schema(
         ("met", pa.bool_()),
         ("ratio", pa.float64()),
         ("status", _FEW),
-        ("reason", pa.string()),
-        ("relaxation", pa.string()),
+        ("reason", _DICT),
+        ("relaxation", _FEW),
     ]
 )
 

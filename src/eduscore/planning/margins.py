@@ -134,7 +134,7 @@ def _section_margins(result: Result) -> pa.Table:
             else pa.nulls(s.num_rows, pa.float64()),
         }
     )
-    sc = sc.join(info, keys="unit_id", join_type="left outer")
+    sc = sc.join(info, keys="unit_id", join_type="left outer", use_threads=False)
     fw = result.framework
     res = resources(fw)
     names = {i.id: (i.name.get("zh"), i.name.get("en")) for i in fw.indicators}

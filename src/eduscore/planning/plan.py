@@ -836,7 +836,7 @@ def _check_gaps(result: Result) -> pa.Table:
         return CHECK_GAP_SCHEMA.empty_table()
     sc = pa.table({n: decoded(sc.column(n)) for n in sc.column_names})
     s = result.sections.select(["unit_id", "school_id", "school_name"])
-    sc = sc.join(s, keys="unit_id", join_type="left outer")
+    sc = sc.join(s, keys="unit_id", join_type="left outer", use_threads=False)
     check_ids = sc.column("check_id")
     comp = sc.column("comparator")
     value, threshold = floats(sc.column("value")), floats(sc.column("threshold"))

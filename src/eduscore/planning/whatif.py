@@ -345,7 +345,7 @@ def _flips(results: Sequence[Result]) -> pa.Table:
     changed: list[pa.Table] = []
     for step, r in enumerate(results[1:], start=1):
         now = _status_rows(r)
-        joined = now.join(base, keys=_KEYS, join_type="full outer")
+        joined = now.join(base, keys=_KEYS, join_type="full outer", use_threads=False)
         differ = pc.fill_null(
             pc.not_equal(
                 pc.fill_null(joined.column("status"), "(none)"),
@@ -380,7 +380,7 @@ def _flips(results: Sequence[Result]) -> pa.Table:
         if "school_name" in s.column_names
         else {"unit_id": pa.array([], pa.string()), "school_name": pa.array([], pa.string())}
     )
-    out = out.join(names, keys="unit_id", join_type="left outer")
+    out = out.join(names, keys="unit_id", join_type="left outer", use_threads=False)
     return out.select(FLIP_SCHEMA.names).cast(FLIP_SCHEMA)
 
 
@@ -470,7 +470,7 @@ def _with_previous(t: pa.Table, keys: list[str], cols: list[str], prev: Mapping[
     right = t.select([*keys, "year", *cols]).rename_columns(
         [*keys, "previous_year", *(f"previous_{c}" for c in cols)]
     )
-    return t.join(right, keys=[*keys, "previous_year"], join_type="left outer")
+    return t.join(right, keys=[*keys, "previous_year"], join_type="left outer", use_threads=False)
 
 
 def _section_changes(results: Sequence[Result], prev: Mapping[int, int | None]) -> pa.Table:
