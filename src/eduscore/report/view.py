@@ -229,6 +229,7 @@ class ReportView:
         self._ratios_by_county: dict[tuple[str, int | None], dict[tuple[str, str], float | None]] | None = (
             None
         )
+        self._excluded_by_county: dict[tuple[str, Any], list[dict[str, Any]]] | None = None
 
     def sections_of(self, county_code: str, year: int | None) -> list[dict[str, Any]]:
         """The in-scope scored units of one county, as rows. The sections table is grouped
@@ -255,6 +256,12 @@ class ReportView:
                 grouped[(code, year_)][(unit, check)] = ratio
             self._ratios_by_county = grouped
         return self._ratios_by_county.get((county_code, year), {})
+
+    def excluded_of(self, county_code: str, year: int | None) -> list[dict[str, Any]]:
+        """The units of one county kept out of the calculation, grouped once per report."""
+        if self._excluded_by_county is None:
+            self._excluded_by_county = _by_key(self.result.excluded.to_pylist())
+        return self._excluded_by_county.get((county_code, year), [])
 
     def status(self, status: str | None) -> str:
         return STATUS[self.lang].get(status or "", status or "—")
