@@ -26,6 +26,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from eduscore._version import __version__
 from eduscore.model.framework import CONFIDENCE_LABELS
 from eduscore.model.rules import Text
@@ -436,12 +438,16 @@ def county_pages(source: Result | RenderContext, lang: str | None = None) -> Ite
     view = ReportView(context.result, context.lang)
     planning = PlanningView(context.analyses(), view)
     lang = view.lang
-    counties: list[CountyView] = list(view.counties())
-    names = page_names([(c.county_code, c.year) for c in counties])
+    verdicts = view.result.verdicts
+    names = page_names(
+        list(zip(*(verdicts.column(k).to_pylist() for k in ("county_code", "year")), strict=True))
+    )
+    counties: list[CountyView] = []  # what the index shows of each: no checks, no schools
     sources: dict[tuple[str, str], set[str]] = defaultdict(set)
     back = f'<nav><a href="../report.html">← {escape(_WORDS["all"].get(lang))}</a></nav>'
     version = f"eduscore {escape(__version__)}"
-    for county in counties:
+    for county in view.counties():
+        counties.append(attrs.evolve(county, reasons=[], checks=[], failing=[]))
         mine: dict[tuple[str, str], set[str]] = defaultdict(set)
         body = [
             _county(view, county, mine, planning),
