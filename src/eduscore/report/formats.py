@@ -109,7 +109,12 @@ def eduscore_renderers() -> Iterator[Renderer]:
     yield Renderer("csv", ".csv", render_csv, "one CSV per result table (UTF-8 with BOM)")
     yield Renderer("parquet", ".parquet", render_parquet, "one Parquet file per result table")
     yield Renderer("md", ".md", render_markdown, "report.md: the report as Markdown tables")
-    yield Renderer("html", ".html", render_html, "report.html: one offline file with charts")
+    yield Renderer(
+        "html",
+        ".html",
+        render_html,
+        "report.html: offline, with charts (several counties: an index and counties/*.html)",
+    )
     yield Renderer("xlsx", ".xlsx", render_xlsx, "report.xlsx: workbook with live CV formulas")
 
 

@@ -1,28 +1,42 @@
-"""The HTML report: one self-contained file (inline CSS and SVG, no script, no network).
+"""The HTML report: self-contained pages (inline CSS and SVG, no network).
 
-Pages: the verdict per county citing each rule's document and clause; what it takes to
-pass (the plan), the checks nearest to failing and where the disparity lies; every check; the
-CV of each indicator against its limit per level; the per-school matrix of
-ratio-to-threshold; the distribution of each indicator across schools; the failing
-schools with what they lack; excluded and rejected rows; the row accounting. Every
-piece of text that came from the inputs is escaped.
+One county: ``report.html`` holds the whole report — the verdict per county citing each
+rule's document and clause; what it takes to pass (the plan), the checks nearest to
+failing and where the disparity lies; every check; the CV of each indicator against its
+limit per level; the per-school matrix of ratio-to-threshold; the distribution of each
+indicator across schools; the failing schools with what they lack; excluded and rejected
+rows; the row accounting. No script.
+
+Several counties (a city, a province, the nation): ``report.html`` is an index — one row
+per county in a table sortable by any column (a few lines of inline script, offline) —
+and each county's report, as above, is a page of its own in ``counties/``. Every page is
+rendered from the view's groupings, made once for all counties; only the index grows
+with the number of counties.
+
+Every piece of text that came from the inputs is escaped.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections import defaultdict
+from collections.abc import Iterator
 from html import escape
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from eduscore._version import __version__
 from eduscore.model.framework import CONFIDENCE_LABELS
+from eduscore.model.rules import Text
 from eduscore.report.charts import FONT, cv_bars, ratio_color, strip_plot
 from eduscore.report.context import RenderContext, context_of
 from eduscore.report.files import write_text
 from eduscore.report.planning import PlanningView
 from eduscore.report.text import visible
-from eduscore.report.view import ReportView, accounting_line, number
+from eduscore.report.view import CountyView, ReportView, accounting_line, number, percent
 from eduscore.result import Result
 
 CSS = f"""
@@ -48,34 +62,45 @@ def _status(view: ReportView, status: str | None) -> str:
 
 
 def render_html(source: Result | RenderContext, lang: str | None = None) -> str:
+    """The whole result as one page, every county in it: ``report.html`` of one county.
+
+    A result of several counties is written as an index and a page per county
+    (:func:`write_html`, :func:`county_pages`)."""
     context = context_of(source, lang)
-    result, lang = context.result, context.lang
-    view = ReportView(result, lang)
-    w = view.words
-    fw = result.framework
-    parts: list[str] = [
+    view = ReportView(context.result, context.lang)
+    planning = PlanningView(context.analyses(), view)
+    sources: dict[tuple[str, str], set[str]] = defaultdict(set)
+    body = [_county(view, county, sources, planning) for county in view.counties()]
+    body.append(_sources(view, sources))
+    body.append(_tables(view, context.result.excluded.to_pylist(), findings=True))
+    return _document(view, escape(view.fw.name.get(view.lang)), body, _accounting(view))
+
+
+def _document(
+    view: ReportView, title: str, body: list[str], footer: str, nav: str = "", tail: str = "", css: str = ""
+) -> str:
+    """A whole page: head (``title`` is HTML), the framework's header, ``body``, ``footer``."""
+    fw, lang = view.fw, view.lang
+    parts = [
         "<!DOCTYPE html>",
         f'<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width,initial-scale=1">',
-        f"<title>{escape(fw.name.get(lang))} — eduscore</title><style>{CSS}</style></head><body>",
-        f"<header><h1>{escape(fw.name.get(lang))}</h1>",
+        f"<title>{title} — eduscore</title><style>{CSS}{css}</style></head><body>",
+        f"<header>{nav}<h1>{escape(fw.name.get(lang))}</h1>",
         f'<div class="meta">{escape(fw.document["number"])} 《{escape(fw.document["title"])}》 · '
         f"<code>{escape(fw.id)}</code> v{escape(fw.version)} · eduscore {escape(__version__)}</div></header><main>",
+        *body,
+        f"<footer>{footer}</footer></main>{tail}</body></html>",
     ]
-    sources: dict[tuple[str, str], set[str]] = defaultdict(set)
-    planning = PlanningView(context.analyses(), view)
-    for county in view.counties():
-        parts.append(_county(view, county, sources, planning))
-    parts.append(_sources(view, sources))
-    parts.append(_tables(view, result))
-    parts.append(
-        f"<footer>{escape(w['accounting'])}: "
-        + "; ".join(escape(accounting_line(a, lang)) for a in result.accounting.to_pylist())
-        + "</footer></main></body></html>"
-    )
     # Escaping made the text inert as HTML; this pass shows the control characters
     # that escaping leaves (an ESC, a right-to-left override) in the whole page.
     return visible("\n".join(parts), multiline=True)
+
+
+def _accounting(view: ReportView) -> str:
+    return f"{escape(view.words['accounting'])}: " + "; ".join(
+        escape(accounting_line(a, view.lang)) for a in view.result.accounting.to_pylist()
+    )
 
 
 def _county(
@@ -258,10 +283,10 @@ def _sources(view: ReportView, sources: dict[tuple[str, str], set[str]]) -> str:
     return "\n".join(out)
 
 
-def _tables(view: ReportView, result: Result) -> str:
+def _tables(view: ReportView, excluded: list[dict[str, Any]], findings: bool) -> str:
+    """The units kept out of the calculation, and (``findings``) the data problems."""
     w = view.words
     out = []
-    excluded = result.excluded.to_pylist()
     if excluded:
         reason_key = "exclusion_reason_zh" if view.lang == "zh" else "exclusion_reason_en"
         out.append(
@@ -274,17 +299,288 @@ def _tables(view: ReportView, result: Result) -> str:
                 f"<td>{escape(str(e.get(reason_key) or ''))}</td></tr>"
             )
         out.append("</table>")
-    if result.findings.num_rows:
-        out.append(f"<h2>{escape(w['findings'])}</h2><div class='scroll'><table><tr>")
-        out += [f"<th>{escape(h)}</th>" for h in view.finding_headers()]
-        out.append("</tr>")
-        for row in view.finding_rows():
-            out.append(
-                "<tr>" + "".join(f"<td>{escape('' if v is None else str(v))}</td>" for v in row) + "</tr>"
-            )
-        out.append("</table></div>")
+    if findings and view.result.findings.num_rows:
+        out.append(_findings(view, view.finding_rows()))
+    return "\n".join(out)
+
+
+def _findings(view: ReportView, rows: list[list[Any]]) -> str:
+    out = [f"<h2>{escape(view.words['findings'])}</h2><div class='scroll'><table><tr>"]
+    out += [f"<th>{escape(h)}</th>" for h in view.finding_headers()]
+    out.append("</tr>")
+    for row in rows:
+        out.append("<tr>" + "".join(f"<td>{escape('' if v is None else str(v))}</td>" for v in row) + "</tr>")
+    out.append("</table></div>")
     return "\n".join(out)
 
 
 def write_html(source: Result | RenderContext, out: Path, lang: str | None = None) -> Path:
-    return write_text(out / "report.html", render_html(source, lang))
+    """Write ``report.html`` into ``out``: the whole report for one county; for several,
+    an index of every county with a page per county in ``out/counties/``. Returns the
+    path of ``report.html``."""
+    context = context_of(source, lang)
+    if context.result.verdicts.num_rows <= 1:
+        return write_text(out / "report.html", render_html(context))
+    for name, page in county_pages(context):
+        write_text(out / name, page)
+    return out / "report.html"
+
+
+#: The folder of the county pages, beside ``report.html``.
+COUNTY_FOLDER = "counties"
+#: Rows of data problems the index shows; all of them are in findings.csv, report.xlsx, result.json.
+MAX_FINDINGS = 1000
+
+_WORDS = {
+    "counties": Text(zh="个县", en="counties"),
+    "code": Text(zh="代码", en="Code"),
+    "county": Text(zh="县", en="County"),
+    "year": Text(zh="年份", en="Year"),
+    "cv_limit": Text(zh="差异系数/上限", en="CV / limit"),
+    "cost": Text(zh="方案成本", en="Plan cost"),
+    "risk": Text(zh="最接近失败的检查", en="Nearest risk"),
+    "how": Text(
+        zh="点击列标题排序,再点一次反向;点击县代码打开该县的完整报告。",
+        en="Click a column header to sort, again to reverse; click a county code to open its full report.",
+    ),
+    "cv_note": Text(
+        zh="差异系数/上限:各学段差异系数与其上限之比的最大值(大于 1 即超限)。",
+        en="CV / limit: per level, the largest ratio of an indicator's CV to its limit (above 1 fails).",
+    ),
+    "cost_note": Text(
+        zh="方案成本:按给定单价,达标方案中学校与差异系数所需增量的成本;县级项目不计价。",
+        en="Plan cost: the priced additions of the plan (schools and CVs) at the prices given; county-level checks are not priced.",
+    ),
+    "risk_note": Text(
+        zh="最接近失败的检查:仍达标、但相对余量最小的一项。",
+        en="Nearest risk: the passing check with the smallest relative margin.",
+    ),
+    "all": Text(zh="全部县", en="All counties"),
+    "findings_more": Text(
+        zh="以上为前 {shown} 条,共 {total} 条;全部见 findings.csv、report.xlsx 或 result.json(--format csv/xlsx/json)。",
+        en="The first {shown} of {total}; all of them are in findings.csv, report.xlsx or result.json (--format csv/xlsx/json).",
+    ),
+    "findings_elsewhere": Text(
+        zh="数据问题(不按县区分)见汇总页。", en="Data problems (not by county) are on the index page."
+    ),
+}
+
+INDEX_CSS = """
+table.counties th{cursor:pointer;user-select:none;white-space:nowrap}
+table.counties th[aria-sort=ascending]::after{content:" \\25B2"} table.counties th[aria-sort=descending]::after{content:" \\25BC"}
+table.counties td.certified,table.counties td.not_certified,table.counties td.incomplete{font-weight:bold}
+td.over{color:#b71c1c;font-weight:bold}
+"""
+PAGE_CSS = "nav{font-size:13px;margin-bottom:4px}\n"
+
+# Sorts the rows of a table.counties by the clicked column: by data-v when a cell has it,
+# else by its text; numerically in a th.num column; empty cells last either way.
+SORT_SCRIPT = """<script>
+document.querySelectorAll("table.counties").forEach(function (table) {
+  var heads = table.tHead.rows[0].cells, body = table.tBodies[0];
+  Array.prototype.forEach.call(heads, function (th, i) {
+    function sort() {
+      var up = th.getAttribute("aria-sort") !== "ascending", num = th.classList.contains("num");
+      Array.prototype.forEach.call(heads, function (h) { h.removeAttribute("aria-sort"); });
+      th.setAttribute("aria-sort", up ? "ascending" : "descending");
+      var rows = Array.prototype.map.call(body.rows, function (row) {
+        var cell = row.cells[i], v = cell.hasAttribute("data-v") ? cell.getAttribute("data-v") : cell.textContent;
+        return [v === "" ? null : (num ? parseFloat(v) : v), row];
+      });
+      rows.sort(function (a, b) {
+        if (a[0] === null || b[0] === null) { return (a[0] === null) - (b[0] === null); }
+        var d = num ? a[0] - b[0] : String(a[0]).localeCompare(String(b[0]), document.documentElement.lang);
+        return up ? d : -d;
+      });
+      rows.forEach(function (r) { body.appendChild(r[1]); });
+    }
+    th.tabIndex = 0;
+    th.addEventListener("click", sort);
+    th.addEventListener("keydown", function (e) { if (e.key === "Enter") { sort(); } });
+  });
+});
+</script>"""
+
+_SAFE_STEM = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,63}")
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+_VERDICT_RANK = {"not_certified": 0, "incomplete": 1, "certified": 2}
+
+
+def page_names(keys: list[tuple[str, int | None]]) -> dict[tuple[str, int | None], str]:
+    """``counties/<code>.html`` for each (county code, year); ``<code>-<year>`` when a code
+    has several years. A code that is not a plain file name (it came from the inputs: a
+    slash, a dot, a reserved device name) becomes ``county-<n>``; names that would clash
+    on a case-blind file system get a suffix."""
+    codes = [code for code, _ in keys]
+    repeated = len(set(codes)) < len(codes)
+    used: set[str] = set()
+    out: dict[tuple[str, int | None], str] = {}
+    for n, (code, year) in enumerate(keys, start=1):
+        stem = code if _SAFE_STEM.fullmatch(code) and code.lower() not in _RESERVED else f"county-{n}"
+        if repeated and year is not None:
+            stem += f"-{year}"
+        name, k = stem, 2
+        while name.lower() in used:
+            name, k = f"{stem}-{k}", k + 1
+        used.add(name.lower())
+        out[(code, year)] = f"{COUNTY_FOLDER}/{name}.html"
+    return out
+
+
+def county_pages(source: Result | RenderContext, lang: str | None = None) -> Iterator[tuple[str, str]]:
+    """(path relative to the output folder, page) of every county page, then of the index
+    ``report.html``: one page per county — the report :func:`render_html` gives for one
+    county — and the index, a sortable table of every county that links to them.
+
+    Pages are yielded one at a time, so that a nation's pages are never all in memory;
+    the view groups every table by county once, before the first page."""
+    context = context_of(source, lang)
+    view = ReportView(context.result, context.lang)
+    planning = PlanningView(context.analyses(), view)
+    lang = view.lang
+    verdicts = view.result.verdicts
+    names = page_names(
+        list(zip(*(verdicts.column(k).to_pylist() for k in ("county_code", "year")), strict=True))
+    )
+    counties: list[CountyView] = []  # what the index shows of each: no checks, no schools
+    sources: dict[tuple[str, str], set[str]] = defaultdict(set)
+    back = f'<nav><a href="../report.html">← {escape(_WORDS["all"].get(lang))}</a></nav>'
+    version = f"eduscore {escape(__version__)}"
+    for county in view.counties():
+        counties.append(attrs.evolve(county, reasons=[], checks=[], failing=[]))
+        mine: dict[tuple[str, str], set[str]] = defaultdict(set)
+        body = [
+            _county(view, county, mine, planning),
+            _sources(view, mine),
+            _tables(view, view.excluded_of(county.county_code, county.year), findings=False),
+        ]
+        if view.result.findings.num_rows:
+            body.append(f"<p class='meta'>{escape(_WORDS['findings_elsewhere'].get(lang))}</p>")
+        for key, tags in mine.items():
+            sources[key] |= tags
+        title = escape(f"{county.county_code} {county.county_name}") + " — " + escape(view.fw.name.get(lang))
+        yield (
+            names[(county.county_code, county.year)],
+            _document(view, title, body, version, nav=back, css=PAGE_CSS),
+        )
+    yield "report.html", _index(view, planning, counties, names, sources)
+
+
+def _index(
+    view: ReportView,
+    planning: PlanningView,
+    counties: list[CountyView],
+    names: dict[tuple[str, int | None], str],
+    sources: dict[tuple[str, str], set[str]],
+) -> str:
+    lang, w = view.lang, view.words
+
+    def word(key: str) -> str:
+        return escape(_WORDS[key].get(lang))
+
+    years = len({c.year for c in counties}) > 1
+    graded = any(c.grade for c in counties)
+    levels = sorted(
+        {d["level"] for c in counties for d in c.dispersion if _cv_ratio(d) is not None},
+        key=lambda lv: (lv != "primary", lv != "junior", lv or ""),
+    )
+    plan = planning.a.plan
+    priced = plan is not None and plan.basis == "cost"
+    tally = {v: sum(c.verdict == v for c in counties) for v in _VERDICT_RANK}
+    heads = [f"<th>{word('code')}</th>", f"<th>{word('county')}</th>"]
+    heads += [f"<th class='num'>{word('year')}</th>"] if years else []
+    heads += [f"<th>{escape(w['verdict'])}</th>"]
+    heads += [f"<th>{escape(w['grade'])}</th>"] if graded else []
+    heads += [f"<th class='num'>{escape(view.status(s))}</th>" for s in ("fail", "not_assessed")]
+    heads += [f"<th class='num'>{word('cv_limit')} · {escape(view.level(lv))}</th>" for lv in levels]
+    heads += [f"<th class='num'>{word('cost')}</th>"] if priced else []
+    heads += [f"<th class='num'>{word('risk')}</th>"]
+    rows = []
+    for c in counties:
+        key = (c.county_code, c.year)
+        cells = [
+            f"<td><a href='{escape(names[key])}'>{escape(c.county_code)}</a></td>",
+            f"<td>{escape(c.county_name)}</td>",
+        ]
+        if years:
+            cells.append(f"<td class='num'>{escape(str(c.year if c.year is not None else ''))}</td>")
+        cells.append(
+            f"<td class='{escape(c.verdict)}' data-v='{_VERDICT_RANK[c.verdict]}'>{escape(view.verdict(c.verdict))}</td>"
+        )
+        if graded:
+            cells.append(f"<td>{escape(c.grade or '')}</td>")
+        cells += [f"<td class='num'>{c.counts[k]}</td>" for k in ("n_fail", "n_not_assessed")]
+        worst = _worst_cv(view, c)
+        for lv in levels:
+            cv = worst.get(lv)
+            if cv is None:
+                cells.append("<td class='num' data-v=''>—</td>")
+                continue
+            ratio, tip = cv
+            over = " over" if ratio > 1 + 1e-12 else ""
+            cells.append(
+                f"<td class='num{over}' data-v='{ratio!r}' title='{escape(tip)}'>{number(ratio)}</td>"
+            )
+        if priced:
+            costs = [t["cost"] for t in planning.totals.get(key, [])]
+            total = sum(x for x in costs if x is not None) if all(x is not None for x in costs) else None
+            sortable = "" if total is None or not math.isfinite(total) else repr(total)
+            cells.append(f"<td class='num' data-v='{sortable}'>{number(total)}</td>")
+        cells.append(_risk_cell(view, planning.risks.get(key, [])))
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    summary = " · ".join(f"{escape(view.verdict(v))} {n}" for v, n in tally.items() if n)
+    notes = [word("how"), word("cv_note")] + ([word("cost_note")] if priced else []) + [word("risk_note")]
+    body = [
+        f"<h2>{len(counties)} {word('counties')}</h2><p>{summary}</p>",
+        "<p class='meta'>" + "<br>".join(notes) + "</p>",
+        "<div class='scroll'><table class='counties'><thead><tr>" + "".join(heads) + "</tr></thead><tbody>",
+        "\n".join(rows),
+        "</tbody></table></div>",
+        _sources(view, sources),
+    ]
+    findings = view.finding_rows()
+    if findings:
+        body.append(_findings(view, findings[:MAX_FINDINGS]))
+        if len(findings) > MAX_FINDINGS:
+            more = _WORDS["findings_more"].get(lang).format(shown=MAX_FINDINGS, total=len(findings))
+            body.append(f"<p class='meta'>{escape(more)}</p>")
+    title = escape(view.fw.name.get(lang)) + f" — {len(counties)} {word('counties')}"
+    return _document(view, title, body, _accounting(view), tail=SORT_SCRIPT, css=INDEX_CSS)
+
+
+def _cv_ratio(d: dict[str, Any]) -> float | None:
+    cv, limit = d.get("cv"), d.get("limit")
+    if (
+        d.get("status") == "info"
+        or cv is None
+        or not limit
+        or not math.isfinite(cv)
+        or not math.isfinite(limit)
+    ):
+        return None
+    return float(cv) / float(limit)
+
+
+def _worst_cv(view: ReportView, county: CountyView) -> dict[str | None, tuple[float, str]]:
+    """Per level: the largest CV / limit of the county, and which indicator it is."""
+    out: dict[str | None, tuple[float, str]] = {}
+    for d in county.dispersion:
+        ratio = _cv_ratio(d)
+        if ratio is None or (d["level"] in out and out[d["level"]][0] >= ratio):
+            continue
+        tip = f"{view.indicator_name(d['indicator'])}: {number(d['cv'])} / {number(d['limit'])}"
+        out[d["level"]] = (ratio, tip)
+    return out
+
+
+def _risk_cell(view: ReportView, risks: list[dict[str, Any]]) -> str:
+    """The passing check nearest to failing (risks come nearest first)."""
+    if not risks:
+        return "<td data-v=''>—</td>"
+    r = risks[0]
+    name = r["name_zh"] if view.lang == "zh" else r["name_en"]
+    where = " ".join(x for x in (r["school_name"] or "", view.level(r["level"]) if r["level"] else "") if x)
+    margin = r["relative_margin"]
+    sortable = "" if margin is None or not math.isfinite(margin) else repr(margin)
+    text = f"{percent(margin)} · {name}" + (f" ({where})" if where else "")
+    return f"<td data-v='{sortable}'>{escape(text)}</td>"

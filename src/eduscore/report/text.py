@@ -51,8 +51,21 @@ def _table(keep: str = "") -> dict[int, int]:
     return table
 
 
+def _pattern(table: dict[int, int]) -> re.Pattern[str]:
+    """A character class of the keys of ``table``, as ranges."""
+    codes = sorted(table)
+    spans = [[codes[0], codes[0]]]
+    for c in codes[1:]:
+        if c == spans[-1][1] + 1:
+            spans[-1][1] = c
+        else:
+            spans.append([c, c])
+    return re.compile("[" + "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in spans) + "]")
+
+
 _ONE_LINE = _table()
 _MULTILINE = _table(keep="\n\t")
+_ONE_LINE_RE, _MULTILINE_RE = _pattern(_ONE_LINE), _pattern(_MULTILINE)
 
 # The same set for Arrow's RE2 (valid UTF-8 holds no surrogates).
 _CONTROL_RE2 = (
@@ -72,7 +85,10 @@ def visible(text: str, *, multiline: bool = False) -> str:
     ``multiline`` keeps line feeds and tabs: for whole documents and messages whose
     lines are eduscore's own; a single value (a cell, a name) is one line.
     """
-    return text.translate(_MULTILINE if multiline else _ONE_LINE)
+    table, pattern = (_MULTILINE, _MULTILINE_RE) if multiline else (_ONE_LINE, _ONE_LINE_RE)
+    # translate() looks every character up in a dict (seconds for a province's HTML);
+    # a regex search first finds the rare text that holds a control character.
+    return text.translate(table) if pattern.search(text) else text
 
 
 def csv_text(text: str) -> str:

@@ -7,11 +7,11 @@ Every renderer (terminal, Markdown, HTML, XLSX) reads this view, so they say the
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 import attrs
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from eduscore.engine import integrity
@@ -149,14 +149,6 @@ def percent(x: float | None) -> str:
     return f"{x * 100:+.1f} %"
 
 
-def _by_key(rows: list[dict[str, Any]]) -> dict[tuple[str, Any], list[dict[str, Any]]]:
-    """Rows grouped by (county code, year), each group in the rows' order."""
-    out: dict[tuple[str, Any], list[dict[str, Any]]] = defaultdict(list)
-    for r in rows:
-        out[(r["county_code"], r["year"])].append(r)
-    return out
-
-
 def reason_of(row: Mapping[str, Any], lang: str) -> str:
     """A check's reason in the report's language: the engine renders each reason from the
     message catalog in both (``reason``, ``reason_zh``; :mod:`eduscore.model.messages`)."""
@@ -175,6 +167,45 @@ def accounting_line(a: dict[str, Any], lang: str) -> str:
         f"{a['table']} ({a['source']}): {a['rows']} rows = {a['scored']} scored + {a['excluded']} excluded "
         f"+ {a['rejected']} rejected + {a['unused']} unused"
     )
+
+
+class CountySlices:
+    """A table sorted by (county code, year) once, so that each county's rows are one
+    zero-copy slice, turned into Python rows only when its county is shown: a nation's
+    report never holds every table as Python objects at once.
+
+    The sort is stable: each county's rows keep their order in the table.
+    """
+
+    def __init__(self, table: pa.Table) -> None:
+        keys = ["county_code", "year"]
+        # The keys decoded (Arrow sorts no dictionary column of a table).
+        key_table = pa.table(
+            [
+                c.cast(c.type.value_type) if pa.types.is_dictionary(c.type) else c
+                for c in table.select(keys).columns
+            ],
+            names=keys,
+        )
+        if table.num_rows:
+            order = pc.sort_indices(key_table, sort_keys=[(k, "ascending") for k in keys])
+            table, key_table = table.take(order), key_table.take(order)
+        self.table = table
+        # Without threads, groups come in the order they first appear: the sorted order.
+        counts = key_table.group_by(keys, use_threads=False).aggregate([([], "count_all")])
+        self._where: dict[tuple[str, Any], tuple[int, int]] = {}
+        start = 0
+        columns = [counts.column(n).to_pylist() for n in (*keys, "count_all")]
+        for code, year, n in zip(*columns, strict=True):
+            self._where[(code, year)] = (start, n)
+            start += n
+
+    def slice(self, county_code: str, year: Any) -> pa.Table:
+        where = self._where.get((county_code, year))
+        return self.table.slice(*where) if where else self.table.slice(0, 0)
+
+    def rows(self, county_code: str, year: Any) -> list[dict[str, Any]]:
+        return list(self.slice(county_code, year).to_pylist())
 
 
 @attrs.frozen
@@ -225,36 +256,41 @@ class ReportView:
         self._per_student: dict[str, PerStudent | None] = {
             i.id: per_student_terms(i.formula) for i in self.fw.indicators
         }
-        self._sections_by_county: dict[tuple[str, int | None], list[dict[str, Any]]] | None = None
-        self._ratios_by_county: dict[tuple[str, int | None], dict[tuple[str, str], float | None]] | None = (
-            None
-        )
+        self._sections_by_county: CountySlices | None = None
+        self._sections_last: tuple[tuple[str, Any] | None, list[dict[str, Any]]] = (None, [])
+        self._ratios_by_county: CountySlices | None = None
+        self._excluded_by_county: CountySlices | None = None
+        self._indicators = {i.id: i for i in reversed(self.fw.indicators)}  # the first of an id
+        self._rules = {r.id: r for r in reversed(self.fw.rules)}
 
     def sections_of(self, county_code: str, year: int | None) -> list[dict[str, Any]]:
-        """The in-scope scored units of one county, as rows. The sections table is grouped
-        by county once per report (one pass), never scanned again for each county."""
+        """The in-scope scored units of one county, as rows. The sections table is sorted
+        by county once per report (:class:`CountySlices`), never scanned again for each county."""
         if self._sections_by_county is None:
             s = self.result.sections
             s = s.filter(pc.fill_null(s.column("in_scope"), False)) if "in_scope" in s.column_names else s
-            grouped: dict[tuple[str, int | None], list[dict[str, Any]]] = defaultdict(list)
-            for row in s.to_pylist():
-                grouped[(row["county_code"], row["year"])].append(row)
-            self._sections_by_county = grouped
-        return self._sections_by_county.get((county_code, year), [])
+            self._sections_by_county = CountySlices(s)
+        if self._sections_last[0] != (county_code, year):  # the matrix and the charts ask in turn
+            self._sections_last = ((county_code, year), self._sections_by_county.rows(county_code, year))
+        return self._sections_last[1]
 
     def indicator_ratios_of(self, county_code: str, year: int | None) -> dict[tuple[str, str], float | None]:
-        """{(unit id, indicator id): ratio to the threshold} of one county, grouped once."""
+        """{(unit id, indicator id): ratio to the threshold} of one county, sorted by county once."""
         if self._ratios_by_county is None:
             sc = self.result.section_checks
             sc = sc.filter(pc.equal(sc.column("kind"), "indicator")).select(
                 ["county_code", "year", "unit_id", "check_id", "ratio"]
             )
-            grouped: dict[tuple[str, int | None], dict[tuple[str, str], float | None]] = defaultdict(dict)
-            columns = [sc.column(n).to_pylist() for n in sc.column_names]
-            for code, year_, unit, check, ratio in zip(*columns, strict=True):
-                grouped[(code, year_)][(unit, check)] = ratio
-            self._ratios_by_county = grouped
-        return self._ratios_by_county.get((county_code, year), {})
+            self._ratios_by_county = CountySlices(sc)
+        mine = self._ratios_by_county.slice(county_code, year)
+        units, checks, ratios = (mine.column(n).to_pylist() for n in ("unit_id", "check_id", "ratio"))
+        return {(u, c): r for u, c, r in zip(units, checks, ratios, strict=True)}
+
+    def excluded_of(self, county_code: str, year: int | None) -> list[dict[str, Any]]:
+        """The units of one county kept out of the calculation, grouped once per report."""
+        if self._excluded_by_county is None:
+            self._excluded_by_county = CountySlices(self.result.excluded)
+        return self._excluded_by_county.rows(county_code, year)
 
     def status(self, status: str | None) -> str:
         return STATUS[self.lang].get(status or "", status or "—")
@@ -370,19 +406,18 @@ class ReportView:
 
     def counties(self) -> Iterator[CountyView]:
         res = self.result
-        checks = res.checks.to_pylist()
-        failing = res.failing_sections().to_pylist() + self._failing_indicators()
-        disp = res.dispersion.to_pylist()
+        failing = pa.concat_tables([res.failing_sections(), self._failing_indicators()])
         students = self._students()
-        # Grouped by county once: each table is passed over one time, not once per county.
-        checks_of, failing_of, disp_of = _by_key(checks), _by_key(failing), _by_key(disp)
+        # Sorted by county once: each table is passed over one time, not once per county,
+        # and a county's rows become Python objects only when its turn comes.
+        checks_of, failing_of, disp_of = (CountySlices(t) for t in (res.checks, failing, res.dispersion))
         for v in res.verdicts.to_pylist():
             key = (v["county_code"], v["year"])
-            mine = list(checks_of.get(key, ()))
+            mine = checks_of.rows(*key)
             mine.sort(
                 key=lambda c: (self._group_order.get(c["group"], 99), self._rule_order.get(c["rule_id"], 999))
             )
-            gaps = [self._gap(f, students) for f in failing_of.get(key, ())]
+            gaps = [self._gap(f, students) for f in failing_of.rows(*key)]
             gaps.sort(key=lambda g: (g.name, g.level or "", g.check_id))
             yield CountyView(
                 county_code=v["county_code"],
@@ -394,13 +429,13 @@ class ReportView:
                 counts={k: v[k] for k in ("n_pass", "n_fail", "n_not_assessed")},
                 checks=mine,
                 failing=gaps,
-                dispersion=list(disp_of.get(key, ())),
+                dispersion=disp_of.rows(*key),
             )
 
-    def _failing_indicators(self) -> list[dict[str, Any]]:
+    def _failing_indicators(self) -> pa.Table:
         sc = self.result.section_checks
         mask = pc.and_(pc.equal(sc.column("kind"), "indicator"), pc.equal(sc.column("status"), "fail"))
-        return list(sc.filter(mask).to_pylist())
+        return sc.filter(mask)
 
     def _students(self) -> dict[str, float]:
         s = self.result.sections
@@ -419,11 +454,7 @@ class ReportView:
         resource = None
         name = row["check_id"]
         if row["kind"] == "indicator":
-            ind = (
-                self.fw.indicator(row["check_id"])
-                if row["check_id"] in {i.id for i in self.fw.indicators}
-                else None
-            )
+            ind = self._indicators.get(row["check_id"])
             name = ind.name.get(self.lang) if ind else name
             if value is not None and th is not None:
                 gap = th - value if comp in (">=", ">") else value - th
@@ -435,7 +466,7 @@ class ReportView:
                     if ind is not None and ind.round_up and math.isfinite(resource_gap):
                         resource_gap = math.ceil(resource_gap - 1e-9)
         else:
-            rule = next((r for r in self.fw.rules if r.id == row["check_id"]), None)
+            rule = self._rules.get(row["check_id"])
             name = rule.name.get(self.lang) if rule else name
             # For a count-met rule the reason ("5 of 7 met; one below 85 %") says more than a number.
             counted = row["kind"] == "count_met_with_floor"
