@@ -754,22 +754,43 @@ def _convert(
         problems.append((looks, "looks_like_percentage", None))
         out = pc.or_(pc.and_(over, pc.invert(looks)), pc.fill_null(pc.less(values, 0.0), False))
         problems.append((out, "rate_out_of_range", None))
+    # Range checks: one min/max pass decides which masks are needed at all (a clean
+    # column of a national table needs none).
+    extremes = pc.min_max(values)
+    least, most = extremes["min"].as_py(), extremes["max"].as_py()
+
+    def outside(lo: float | None, hi: float | None) -> pa.ChunkedArray | None:
+        if least is None or ((lo is None or least >= lo) and (hi is None or most <= hi)):
+            return None
+        parts = [
+            pc.less(values, lo) if lo is not None else None,
+            pc.greater(values, hi) if hi is not None else None,
+        ]
+        present = [p for p in parts if p is not None]
+        either = present[0] if len(present) == 1 else pc.or_(*present)
+        return pc.fill_null(either, False)
+
+    ranges: list[tuple[float | None, float | None, str, str | None]] = []
+    if col.type == "rate":
+        pass
     elif col.name == "year" or col.name.endswith("_year"):
         first, last = _YEARS
-        odd = pc.fill_null(pc.or_(pc.less(values, first), pc.greater(values, last)), False)
-        problems.append((odd, "year_out_of_range", f"{first}–{last}"))
+        ranges.append((first, last, "year_out_of_range", f"{first}–{last}"))
     else:
-        problems.append((pc.fill_null(pc.less(values, 0.0), False), "negative", None))
-        problems.append((pc.fill_null(pc.greater(values, _MAX_PLAUSIBLE), False), "implausible_value", None))
+        ranges.append((0.0, None, "negative", None))
+        ranges.append((None, _MAX_PLAUSIBLE, "implausible_value", None))
     if col.valid is not None:
         lo, hi = float(col.valid[0]), float(col.valid[1])
-        outside = pc.fill_null(pc.or_(pc.less(values, lo), pc.greater(values, hi)), False)
-        problems.append((outside, "out_of_range", f"{lo:g}–{hi:g}"))
+        ranges.append((lo, hi, "out_of_range", f"{lo:g}–{hi:g}"))
     if col.usual is not None:
         lo, hi = float(col.usual[0]), float(col.usual[1])
-        odd = pc.fill_null(pc.or_(pc.less(values, lo), pc.greater(values, hi)), False)
-        problems.append((odd, "unusual_value", f"{lo:,.0f}–{hi:,.0f}"))
-    if col.type == "int":
+        ranges.append((lo, hi, "unusual_value", f"{lo:,.0f}–{hi:,.0f}"))
+    for lo_, hi_, rule, detail in ranges:
+        mask = outside(lo_, hi_)
+        if mask is not None:
+            problems.append((mask, rule, detail))
+    whole_numbers = pa.types.is_integer(column.type)  # integers need no rounding check
+    if col.type == "int" and not whole_numbers:
         fraction = pc.abs(pc.subtract(values, pc.round(values)))
         problems.append(
             (pc.fill_null(pc.greater(fraction, _INTEGER_TOLERANCE), False), "not_an_integer", None)
@@ -778,10 +799,13 @@ def _convert(
     for mask, rule, _ in problems:
         if validate.RULES[rule].severity != "error":  # notices and warnings keep the value
             continue
+        if isinstance(mask, pa.ChunkedArray | pa.Array) and mask.null_count == 0 and not pc.any(mask).as_py():
+            continue
         bad_any = mask if bad_any is None else pc.or_(bad_any, mask)
     # A rejected cell never reaches the engine as a number.
-    values = pc.if_else(bad_any, pa.scalar(None, pa.float64()), values)
-    if col.type == "int":
+    if bad_any is not None:
+        values = pc.if_else(bad_any, pa.scalar(None, pa.float64()), values)
+    if col.type == "int" and not whole_numbers:
         values = pc.round(values)  # 88.0000000001 from a spreadsheet's float is 88
     return values, problems
 
@@ -877,7 +901,10 @@ def _parse_number(column: pa.ChunkedArray) -> _Number:
     ):
         no = _all(False, len(column))
         return _Number(pa.nulls(len(column), pa.float64()), pc.is_valid(column), no, no)
-    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
+    if pa.types.is_integer(t):  # never NaN or infinite
+        no = _all(False, len(column))
+        return _Number(pc.cast(column, pa.float64()), no, no, no)
+    if pa.types.is_floating(t) or pa.types.is_decimal(t):
         values = pc.cast(column, pa.float64())
         nan = pc.fill_null(pc.invert(pc.is_finite(values)), False)
         no = _all(False, len(column))
@@ -986,7 +1013,13 @@ def id_key(ids: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
     text = pc.utf8_lower(pc.cast(ids, pa.string()))
     # Scientific notation of a whole number (a spreadsheet's view of a long id).
     sci = pc.fill_null(pc.match_substring_regex(text, r"^\d(\.\d+)?e\+?\d+$"), False)
-    if pc.any(sci).as_py():
+    scientific = pc.any(sci).as_py()
+    # Ids already in their plain form (letters and digits, no leading zero) are their key:
+    # one scan instead of three rewrites.
+    plain = pc.all(pc.match_substring_regex(text, r"^[1-9a-z\p{L}][0-9a-z\p{L}]*$")).as_py()
+    if not scientific and plain is not False:
+        return text
+    if scientific:
         numbers = pc.cast(pc.if_else(sci, text, pa.scalar(None, pa.string())), pa.float64(), safe=False)
         whole = pc.if_else(
             pc.and_(pc.less(pc.abs(numbers), 2.0**53), pc.equal(pc.floor(numbers), numbers)),
