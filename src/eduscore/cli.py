@@ -24,24 +24,23 @@ import sys
 import traceback
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 import attrs
 
+# Only what parsing the arguments needs is imported here, so that ``eduscore --help``
+# answers at once: the engine, the planning analyses (numpy), the reports, jsonschema and
+# pyarrow's compute functions are imported by the commands that use them
+# (tests/test_imports.py checks which modules ``--help`` and ``frameworks`` import).
 from eduscore._version import __version__
-from eduscore.demo import demo_inputs
-from eduscore.engine.evaluate import evaluate
 from eduscore.errors import EduscoreError, InputError, resolve_lang
 from eduscore.inputs.limits import HELP as LIMIT_HELP
 from eduscore.inputs.limits import OPTIONS as LIMIT_OPTIONS
-from eduscore.inputs.read import Limits, load_files
-from eduscore.plugins.catalog import builtin_ids, load_framework
-from eduscore.plugins.registry import get_registry
-from eduscore.report.context import RenderContext
-from eduscore.report.files import output_folder, published, write_text
-from eduscore.report.formats import render_into, write_outputs
-from eduscore.report.text import json_text, visible
-from eduscore.result import Result
+from eduscore.inputs.limits import Limits
+
+if TYPE_CHECKING:
+    from eduscore.report.context import RenderContext
+    from eduscore.result import Result
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -235,6 +234,8 @@ def say(text: object = "", file: IO[str] | None = None) -> None:
     cell values, so control characters are shown visibly, never sent to the terminal.
     When the reader has gone away (``eduscore demo | head -1``) the rest of the output is
     dropped and the run goes on: the report files are still written."""
+    from eduscore.report.text import visible
+
     with _reader_may_leave():
         print(visible(str(text), multiline=True), file=file if file is not None else sys.stdout)
 
@@ -314,6 +315,8 @@ def _run(args: argparse.Namespace) -> int:
         print_plugins()
         return EXIT_OK
     if args.command == "frameworks":
+        from eduscore.plugins.catalog import builtin_ids, load_framework
+
         for fid in builtin_ids():
             fw = load_framework(fid)
             say(f"{fw.id:24} v{fw.version}  {fw.document['number']}  {fw.name.zh} / {fw.name.en}")
@@ -337,6 +340,8 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.command == "whatif":
         return _whatif(args)
+    from eduscore.report.context import RenderContext
+
     result = _evaluate(args)
     costs = getattr(args, "costs", None)
     context = RenderContext(
@@ -370,6 +375,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.out is not None and not str(args.out).strip():
         raise InputError("--out is empty: give a folder", zh="--out 为空:请给出文件夹")
     if args.out is not None:
+        from eduscore.report.formats import write_outputs
+
         formats = args.format or DEFAULT_FORMATS
         written = write_outputs(context, args.out, formats)
         if not args.quiet:
@@ -379,6 +386,9 @@ def _run(args: argparse.Namespace) -> int:
         for notice in context.notices:  # e.g. a sheet that could not hold every row
             say(notice, file=sys.stderr)
     if args.json is not None:
+        from eduscore.report.files import write_text
+        from eduscore.report.text import json_text
+
         write_text(args.json, json_text(result.to_json()), named=True)
         if not args.quiet:
             say(wrote(args.lang, args.json))
@@ -415,7 +425,8 @@ def evaluate_command(path: Path, framework: str) -> str:
 
 
 def _plan(args: argparse.Namespace, context: RenderContext) -> int:
-    from eduscore.report.formats import write_csv_bom
+    from eduscore.report.files import output_folder, published
+    from eduscore.report.formats import render_into, write_csv_bom
     from eduscore.report.terminal import print_plan
 
     print_plan(context)
@@ -506,6 +517,7 @@ def read_costs(path: Path) -> dict[str, float]:
 
 def _whatif(args: argparse.Namespace) -> int:
     from eduscore.planning.whatif import whatif
+    from eduscore.report.files import output_folder
     from eduscore.report.formats import write_csv_bom
     from eduscore.report.terminal import print_whatif
 
@@ -535,6 +547,9 @@ def _whatif(args: argparse.Namespace) -> int:
 
 
 def _inputs(args: argparse.Namespace) -> tuple[dict[str, Any], str | None]:
+    from eduscore.demo import demo_inputs
+    from eduscore.inputs.read import load_files
+
     given: dict[str, Any]
     if args.command == "demo" or getattr(args, "demo", False):
         if args.command == "demo":
@@ -575,6 +590,8 @@ def _limits(args: argparse.Namespace) -> Limits:
 
 
 def _evaluate(args: argparse.Namespace) -> Result:
+    from eduscore.engine.evaluate import evaluate
+
     given, county = _inputs(args)
     return evaluate(
         **given,
@@ -590,6 +607,8 @@ def _evaluate(args: argparse.Namespace) -> Result:
 def print_plugins() -> None:
     """List every plugin, then every problem: refused, failed or empty plugins and
     conflicts between plugins (shown, never raised: this is where one looks for them)."""
+    from eduscore.plugins.registry import get_registry
+
     registry = get_registry()
     lang = resolve_lang()
     for info in registry.plugins():

@@ -126,10 +126,6 @@ def _concat_all(tables: list[pa.Table]) -> pa.Table:
     return pa.concat_tables(tables, promote_options="permissive")
 
 
-_FAILED = pa.array(["fail"])
-_UNKNOWN = pa.array(["not_assessed", "not_computable"])
-
-
 def _verdicts(checks: pa.Table, names: pa.Table, fw: Framework) -> pa.Table:
     """Verdict per county from its checks, by the framework's aggregation.
 
@@ -139,12 +135,13 @@ def _verdicts(checks: pa.Table, names: pa.Table, fw: Framework) -> pa.Table:
     meets — below the lowest band it is not certified.
     """
     status = checks.column("status")
+    failed, unknown = pa.array(["fail"]), pa.array(["not_assessed", "not_computable"])  # not at import
     graded = fw.verdict.get("kind") == "graded"
     t = checks.select(["_county"])
     t = t.append_column("n_pass", pc.cast(pc.equal(status, "pass"), pa.int64()))
     t = t.append_column("n_basic_pass", pc.cast(pc.equal(status, "basic_pass"), pa.int64()))
-    t = t.append_column("n_fail", pc.cast(pc.is_in(status, _FAILED), pa.int64()))
-    t = t.append_column("n_not_assessed", pc.cast(pc.is_in(status, _UNKNOWN), pa.int64()))
+    t = t.append_column("n_fail", pc.cast(pc.is_in(status, failed), pa.int64()))
+    t = t.append_column("n_not_assessed", pc.cast(pc.is_in(status, unknown), pa.int64()))
     for lang, column, suffix in (("en", "reason", ""), ("zh", "reason_zh", "_zh")):
         word = pc.if_else(
             pc.equal(status, "fail"),

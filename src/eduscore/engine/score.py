@@ -31,8 +31,10 @@ from eduscore.model.messages import KEY, coded, coded_array, unit_key
 from eduscore.model.needs import DERIVED_COLUMNS, raw_label
 
 STATUSES = ("pass", "fail", "not_assessed", "not_computable")
-NULL_F = pa.scalar(None, pa.float64())
-NULL_S = pa.scalar(None, pa.string())
+# Null scalars made without converting a Python value: pyarrow imports pandas (when
+# installed) at its first conversion, which importing eduscore should not pay.
+NULL_F = pa.nulls(1, pa.float64())[0]
+NULL_S = pa.nulls(1, pa.string())[0]
 
 # The long per-unit table has ~16 rows per school section: its repeated texts are
 # dictionary-encoded (a few bytes per row instead of a string each).

@@ -16,11 +16,14 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Sequence
-
-import pyarrow as pa
-import pyarrow.compute as pc
+from typing import TYPE_CHECKING
 
 from eduscore.model.rules import Text
+
+# pyarrow is imported by the functions that render columns: the catalog and label() also
+# serve the bilingual help of `eduscore --help`, which should not wait for pyarrow.
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 #: Starts a coded reason and separates its parts (a control character: never in a name,
 #: since control characters are removed from every input cell).
@@ -173,6 +176,9 @@ def coded(code: str, *args: object) -> str:
 
 def coded_array(code: str, *args: pa.Array | pa.ChunkedArray | str) -> pa.Array | pa.ChunkedArray:
     """A coded reason per row, with arguments that are columns (or constants)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     if code not in CATALOG:
         raise KeyError(f"no message {code!r} in the catalog")
     parts = [
@@ -191,6 +197,8 @@ def label(code: str, lang: str) -> str:
 
 def text(reason: str | None, lang: str) -> str | None:
     """One coded reason rendered (a plain text is returned as it is)."""
+    import pyarrow as pa
+
     if reason is None:
         return None
     return str(render(pa.array([reason], pa.string()), lang)[0].as_py())
@@ -203,6 +211,9 @@ def render(column: pa.Array | pa.ChunkedArray, lang: str, *, dictionary: bool = 
     of unit checks holds a few dozen distinct reasons in hundreds of thousands of rows.
     With ``dictionary``, the result stays dictionary-encoded (the rendering of the same
     column in another language then shares its indices)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     col = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     if not pa.types.is_dictionary(col.type):
         if col.null_count == len(col) and not dictionary:
@@ -216,6 +227,9 @@ def render(column: pa.Array | pa.ChunkedArray, lang: str, *, dictionary: bool = 
 
 
 def _render_plain(col: pa.Array, lang: str) -> pa.Array:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     is_coded = pc.fill_null(pc.starts_with(col, SEP), False)
     if not pc.any(is_coded).as_py():
         return col
@@ -233,6 +247,9 @@ def _render_plain(col: pa.Array, lang: str) -> pa.Array:
 
 def _fill(template: str, parts: pa.Array, lang: str) -> pa.Array:
     """``template`` with ``{i}`` replaced by argument i of each row's parts."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     pieces: list[pa.Array | pa.Scalar] = []
     at = 0
     n = len(parts)
@@ -258,6 +275,9 @@ def _fill(template: str, parts: pa.Array, lang: str) -> pa.Array:
 
 def _translated(arg: pa.Array, lang: str) -> pa.Array:
     """Arguments written ``§key`` rendered from the catalog; others as they are."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     keyed = pc.fill_null(pc.starts_with(arg, KEY), False)
     if not pc.any(keyed).as_py():
         return arg

@@ -2,7 +2,7 @@
 
 Registered through the same hooks as any province plugin. The built-in output formats
 are hook implementations of the report layer (:mod:`eduscore.report.formats`), joined to
-this plugin when eduscore is imported (:func:`eduscore.plugins.registry.add_builtin_part`).
+this plugin just before the registry is first built (:mod:`eduscore._compose`).
 """
 
 from __future__ import annotations

@@ -33,6 +33,7 @@ from typing import Any, TypeVar, cast
 import attrs
 import pluggy
 
+from eduscore import _compose
 from eduscore._version import __version__
 from eduscore.errors import EduscoreError, resolve_lang
 from eduscore.model.framework import Framework, framework_from_dict, schema_problems
@@ -172,6 +173,7 @@ class Registry:
         self._records: dict[str, dict[str, tuple[Any, ...]]] = {}
         self._cache: dict[str, Any] = {}
         self._conflict: PluginError | None = None
+        _compose.compose()  # the report floor's formats join the built-in plugin (eduscore._join_formats)
         self._register(_builtin_plugin(), BUILTIN, __version__)
         problem = self._probe(BUILTIN)
         if problem:  # pragma: no cover - eduscore itself is broken
@@ -747,7 +749,12 @@ def _registry() -> Registry:
 
 
 def get_registry() -> Registry:
-    """The process-wide registry (plugins are discovered on first use)."""
+    """The process-wide registry (plugins are discovered on first use).
+
+    The composition root's work is done first (:mod:`eduscore._compose`): the output
+    formats of the report floor join the built-in plugin before it is first built.
+    """
+    _compose.compose()
     return _registry()
 
 
@@ -757,9 +764,10 @@ def reset_registry() -> None:
 
 
 # The parts of the built-in plugin: eduscore's own frameworks and preparation steps
-# (:mod:`eduscore.plugins.builtin`), and whatever the layers above add when eduscore is
-# imported (the output formats of :mod:`eduscore.report.formats`), so that this layer
-# never imports the ones above it.
+# (:mod:`eduscore.plugins.builtin`), and whatever the layers above add through the
+# composition root (the output formats of :mod:`eduscore.report.formats`, added by
+# ``eduscore._join_formats`` just before the registry is first built: see
+# :mod:`eduscore._compose`), so that this layer never imports the ones above it.
 _BUILTIN_PARTS: list[object] = [builtin]
 
 

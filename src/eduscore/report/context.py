@@ -8,11 +8,14 @@ the signature never has to change again.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import attrs
 
-from eduscore.planning.analysis import Analyses, analyse
 from eduscore.result import Result
+
+if TYPE_CHECKING:  # imported when first asked for: composing the formats imports this module
+    from eduscore.planning.analysis import Analyses
 
 
 @attrs.define
@@ -37,6 +40,8 @@ class RenderContext:
     def analyses(self) -> Analyses:
         """Plan, margins, nearest risks and decomposition (:func:`eduscore.analyse`)."""
         if self._analyses is None:
+            from eduscore.planning.analysis import analyse
+
             self._analyses = analyse(self.result, costs=self.costs, by=self.by)
         return self._analyses
 
