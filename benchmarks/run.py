@@ -1,343 +1,460 @@
-"""The benchmark runner: eduscore at national scale, side by side with DuckDB and pandas.
+"""The benchmark runner: eduscore against the code a user would write, and its targets.
 
-    .venv/bin/python benchmarks/run.py               # scales 0.1, 1, 4 and 16
-    .venv/bin/python benchmarks/run.py --quick       # scales 0.1 and 1
+    .venv/bin/pip install --group bench             # DuckDB, polars, pandas, openpyxl
+    .venv/bin/python benchmarks/run.py              # everything (≈ 30 min on 2 cores)
+    .venv/bin/python benchmarks/run.py --quick      # no 4×/16× scales, no nation CLI, no reading
+    .venv/bin/python benchmarks/run.py --only baselines --only cli
 
-On the same synthetic data (``eduscore.synthetic.national``) it times:
+Sections (``--only`` picks some; docs/performance.md explains each):
 
-1. eduscore evaluating quality-balance-2017 (per-section values, six-of-seven, the 14
-   CVs per county — and everything else of the framework) from an in-memory Arrow
-   table and from Parquet;
-2. the same resource computation as one DuckDB SQL query (split of spanning schools,
-   per-section values, six-of-seven, student-weighted CVs);
-3. the same in pandas with group-by/apply;
-4. preschool-2020 access indicators for all counties (eduscore and DuckDB);
-5. reading a 200,000-row schools workbook (.xlsx) and a GBK CSV into Arrow, against
-   ``pandas.read_excel`` (openpyxl) and ``pandas.read_csv``.
+baselines  eduscore's resource rules of quality-balance-2017 at national scale against
+           one plain DuckDB query, a polars lazy query and a numpy/bincount floor, each
+           first checked to give eduscore's CVs (1e-9) and six-of-seven statuses; the
+           median of ``--repeat`` interleaved runs in this one process.
+cli        ``eduscore evaluate --schools … --counties … --out DIR`` with the default
+           outputs for one county (the bundled demo), a province and the nation.
+memory     a million sections from CSV, and the nation × 4 from Parquet: peak memory.
+json       preschool-2020 for the nation, written as JSON.
+startup    ``eduscore --help`` and the slowest imports behind it.
+scaling    ``evaluate`` from 0.1× to 16× the nation, and the CLI at 0.1×, 1×, 4× (16×
+           with ``--cli-16``): the cost per unit must stay flat.
+reading    a 200,000-row workbook and GBK CSV against pandas (not with ``--quick``).
 
-The baselines are checked to give eduscore's numbers before they are timed. Every
-eduscore run happens in a child process so that its peak memory is its own. The runner
-prints the times, the ratios against the targets of issue #6 and by how much a missed
-target is missed.
+Every target prints ``[MET ]`` or ``[MISSED]`` with its figure; the missed ones are
+listed again at the end. Child processes have a timeout (``--timeout``): a slow run
+reports MISSED (timeout) instead of hanging.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
+import importlib.util
 import io
-import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
-from national import INDICATORS, SHARED, pandas_version  # noqa: E402  (the pandas baseline lives beside this file)
+import baselines  # noqa: E402  (the baselines live beside this file)
+from measure import Targets, interleaved, median, python_child, ratio_text, run_child  # noqa: E402
 
 import eduscore  # noqa: E402
 from eduscore.synthetic import national  # noqa: E402
 
-# The thresholds come from the framework document, so the SQL baseline checks the same rules.
-THRESHOLDS = {
-    ind.id: (ind.threshold.for_level("primary"), ind.threshold.for_level("junior"))
-    for ind in eduscore.load_framework("quality-balance-2017").indicators
-    if ind.threshold is not None
-}
+SECTIONS = ("baselines", "cli", "memory", "json", "startup", "scaling", "reading")
+GIB = 1024.0  # MiB
+PROVINCE = 150 / 2850  # ≈ 150 counties
 
 
-def duckdb_sql() -> str:
-    """The resource evaluation as one SQL query over the wide ``schools`` table."""
-    level_rows = []
-    for level, w, teaches in (
-        ("primary", "a", "('primary','teaching_point','nine_year','twelve_year')"),
-        ("junior", "1.1 * b", "('junior','nine_year','twelve_year','complete_middle')"),
-    ):
-        cols = [
-            f"{c}_{level} AS {c}" for c in ("teachers_above_degree", "backbone_teachers", "pe_arts_teachers")
-        ]
-        cols += [f"{c} * share AS {c}" for c in SHARED]
-        level_rows.append(
-            f"""SELECT county_code, '{level}' AS level, school_id, students_{level} AS students, {", ".join(cols)}
-            FROM (SELECT *, CASE WHEN school_type IN ('nine_year','twelve_year','complete_middle')
-                   THEN ({w}) / (CASE school_type WHEN 'nine_year' THEN a + 1.1 * b
-                                              WHEN 'twelve_year' THEN a + 1.1 * b + 1.32 * c
-                                              ELSE 1.1 * b + 1.32 * c END) ELSE 1.0 END AS share
-                  FROM (SELECT *, coalesce(students_primary, 0)::DOUBLE AS a, coalesce(students_junior, 0)::DOUBLE AS b,
-                               coalesce(students_senior, 0)::DOUBLE AS c FROM schools))
-            WHERE school_type IN {teaches}"""
-        )
-    values = ", ".join(f"{col} / students * {k} AS {ind}" for ind, (col, k) in INDICATORS.items())
-    met = " + ".join(
-        f"(CASE WHEN {ind} >= (CASE level WHEN 'primary' THEN {p} ELSE {j} END) * (1 - 1e-9) THEN 1 ELSE 0 END)"
-        for ind, (p, j) in THRESHOLDS.items()
-    )
-    low = " OR ".join(
-        f"{ind} < 0.85 * (CASE level WHEN 'primary' THEN {p} ELSE {j} END) * (1 - 1e-9)"
-        for ind, (p, j) in THRESHOLDS.items()
-    )
-    cv_parts = []
-    for ind in INDICATORS:
-        cv_parts.append(
-            f"""SELECT county_code, level, '{ind}' AS indicator,
-                   sqrt(sum(students * pow({ind} - m, 2)) / sum(students)) / m AS cv
-            FROM (SELECT *, sum(students * {ind}) OVER w / sum(students) OVER w AS m FROM v
-                  WINDOW w AS (PARTITION BY county_code, level))
-            GROUP BY county_code, level, m"""
-        )
-    return f"""
-        WITH s AS ({" UNION ALL ".join(level_rows)}),
-        v AS (SELECT *, {values} FROM s WHERE students > 0),
-        six AS (SELECT county_code, level, school_id,
-                       CASE WHEN ({met}) >= 6 AND NOT ({low}) THEN 'pass' ELSE 'fail' END AS status FROM v),
-        cv AS ({" UNION ALL ".join(cv_parts)})
-        SELECT 'cv' AS what, county_code, level, indicator, cv, NULL AS status FROM cv
-        UNION ALL SELECT 'six', county_code, level, school_id, NULL, status FROM six
-    """
+# ---------------------------------------------------------------------------- baselines
 
 
-CHILD = """
-import json, sys, time, gc
-import pyarrow.parquet as pq
-import eduscore
-from eduscore.synthetic import national  # noqa: E402
-mode, scale = sys.argv[1], float(sys.argv[2])
-fw = eduscore.load_framework("quality-balance-2017")
-if mode == "resources":  # the baselines' work: per-section values, six-of-seven, the CVs
+def resources_only(fw: eduscore.Framework) -> eduscore.Framework:
+    """The framework with only its scope and resource rules: the baselines' work."""
     import attrs
-    fw = attrs.evolve(fw, rules=tuple(r for r in fw.rules if r.group in ("resources", "scope")))
-warm = national(0.01)  # one-time costs (plugins, schemas, kernels) stay out of every timing
-eduscore.evaluate(schools=warm["schools"], counties=warm["counties"], framework=fw)
-del warm
-data = national(scale)
-if mode == "parquet":
-    pq.write_table(data["schools"], sys.argv[3]); pq.write_table(data["counties"], sys.argv[4])
-    schools, counties = sys.argv[3], sys.argv[4]
-else:
+
+    return attrs.evolve(fw, rules=tuple(r for r in fw.rules if r.group in ("resources", "scope")))
+
+
+def section_baselines(args: argparse.Namespace, targets: Targets) -> None:
+    import duckdb
+    import polars as pl
+
+    print(f"\n== baselines: quality-balance-2017 resource rules, national({args.scale:g}) ==")
+    print(f"   duckdb {duckdb.__version__}, polars {pl.__version__}, pyarrow {pa.__version__}")
+    data = national(args.scale)
     schools, counties = data["schools"], data["counties"]
-def hwm():  # VmHWM starts afresh at exec; ru_maxrss would inherit the parent's peak
-    for line in open("/proc/self/status"):
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-gc.collect()
-before = hwm()
-best = None
-result = None
-for _ in range(int(sys.argv[5])):
-    result = None  # the previous result must not stay alive during the next run
-    gc.collect()
-    t = time.perf_counter()
-    result = eduscore.evaluate(schools=schools, counties=counties, framework=fw)
-    best = min(best or 1e9, time.perf_counter() - t)
-peak = hwm()
-print(json.dumps({"seconds": best, "peak_mib": peak, "before_mib": before, "sections": result.sections.num_rows}))
+    rules = baselines.load_rules()
+    whole = eduscore.load_framework("quality-balance-2017")
+    resources = resources_only(whole)
+    frame = pl.from_arrow(schools)  # as a polars user holds the data (not timed)
+
+    contenders = {
+        "eduscore, resource rules": lambda: eduscore.evaluate(
+            schools=schools, counties=counties, framework=resources
+        ),
+        "eduscore, whole framework": lambda: eduscore.evaluate(
+            schools=schools, counties=counties, framework=whole
+        ),
+        "DuckDB, plain query": baselines.DuckDBBaseline(schools, rules, two_pass=True),
+        "DuckDB, one-pass CV": baselines.DuckDBBaseline(schools, rules, two_pass=False),
+        "polars lazy": lambda: baselines.polars_lazy(frame, rules, two_pass=True),
+        "polars lazy, one-pass CV": lambda: baselines.polars_lazy(frame, rules, two_pass=False),
+        "numpy/pyarrow bincount": lambda: baselines.numpy_floor(schools, rules),
+    }
+    # First the check (also the warm-up of every contender): the baselines must give
+    # eduscore's numbers, or their times mean nothing.
+    result = contenders["eduscore, whole framework"]()
+    print(
+        f"   {schools.num_rows:,} schools → {result.sections.num_rows:,} sections, "
+        f"{counties.num_rows:,} counties; {os.cpu_count()} cores"
+    )
+    res_only = contenders["eduscore, resource rules"]()
+    equal: dict[str, bool] = {}
+    for name, run in contenders.items():
+        if name.startswith("eduscore"):
+            continue
+        try:
+            print("   " + baselines.check_equal(name, run(), result, schools, rules))
+            equal[name] = True
+        except AssertionError as e:
+            print(f"   {name}: NOT equal to eduscore — {str(e).split(': ', 1)[-1][:200]}")
+            equal[name] = False
+    # The resource-only framework must give the same numbers as the whole one.
+    baselines.check_equal(
+        "DuckDB vs eduscore resources", contenders["DuckDB, plain query"](), res_only, schools, rules
+    )
+    del result, res_only
+    for name in ("DuckDB, plain query", "polars lazy", "numpy/pyarrow bincount"):
+        targets.check(f"{name} gives eduscore's CVs and six-of-seven statuses", equal[name], "checked")
+
+    load = os.getloadavg()[0]
+    times = interleaved(contenders, args.repeat)
+    med = {n: median(t) for n, t in times.items()}
+    print(
+        f"\n   median of {args.repeat} interleaved runs (min – max); load average {load:.1f} before, "
+        f"{os.getloadavg()[0]:.1f} after, on {os.cpu_count()} cores:"
+    )
+    for name, t in times.items():
+        note = (
+            "" if name.startswith("eduscore") or equal[name] else "   (not accurate to 1e-9: not a baseline)"
+        )
+        print(f"   {name:<28} {med[name]:7.3f} s   ({min(t):.3f} – {max(t):.3f}){note}")
+    es, whole_t, db = (
+        med["eduscore, resource rules"],
+        med["eduscore, whole framework"],
+        med["DuckDB, plain query"],
+    )
+    for name in ("polars lazy", "numpy/pyarrow bincount"):
+        print(f"   eduscore resource rules / {name}: {es / med[name]:.2f}×")
+    targets.check("eduscore resource rules ≤ 1.0× plain DuckDB", es / db <= 1.0, ratio_text(es / db, 1.0))
+    targets.check(
+        "eduscore whole framework ≤ 1.5× plain DuckDB", whole_t / db <= 1.5, ratio_text(whole_t / db, 1.5)
+    )
+
+
+# --------------------------------------------------------------------------------- CLI
+
+
+def eduscore_program() -> str:
+    beside = Path(sys.executable).parent / "eduscore"
+    found = str(beside) if beside.exists() else shutil.which("eduscore")
+    if found is None:
+        raise SystemExit("the eduscore program is not installed beside this Python")
+    return found
+
+
+def write_parquet(scale: float, folder: Path) -> tuple[Path, Path]:
+    data = national(scale)
+    s, c = folder / "schools.parquet", folder / "counties.parquet"
+    pq.write_table(data["schools"], s)
+    pq.write_table(data["counties"], c)
+    return s, c
+
+
+def cli_run(schools: Path, counties: Path, out: Path, timeout: float) -> tuple[float, float, str]:
+    """``eduscore evaluate`` with the default outputs; seconds, peak MiB, failure (or '')."""
+    child = run_child(
+        [
+            eduscore_program(),
+            "evaluate",
+            "--schools",
+            str(schools),
+            "--counties",
+            str(counties),
+            "--out",
+            str(out),
+        ],
+        timeout,
+    )
+    return child.seconds, child.peak_mib, "" if child.ok else child.failure()
+
+
+CLI_CACHE: dict[float, tuple[float, float, str]] = {}
+
+
+def cli_at(scale: float, timeout: float) -> tuple[float, float, str]:
+    if scale not in CLI_CACHE:
+        with tempfile.TemporaryDirectory() as tmp:
+            s, c = write_parquet(scale, Path(tmp))
+            CLI_CACHE[scale] = cli_run(s, c, Path(tmp) / "out", timeout)
+    return CLI_CACHE[scale]
+
+
+def section_cli(args: argparse.Namespace, targets: Targets) -> None:
+    print("\n== cli: eduscore evaluate --schools … --counties … --out DIR (default formats) ==")
+    demo = Path(importlib.util.find_spec("eduscore.demo").origin).parent  # type: ignore[union-attr,arg-type]
+    with tempfile.TemporaryDirectory() as tmp:
+        sec, peak, failed = cli_run(
+            demo / "schools.csv", demo / "counties.csv", Path(tmp) / "out", args.timeout
+        )
+        written = sorted(p.name for p in (Path(tmp) / "out").glob("[!.]*")) if not failed else []
+    print(
+        f"   one county (bundled demo): {sec:.2f} s, peak {peak:,.0f} MiB {failed}; wrote {', '.join(written)}"
+    )
+    sec, peak, failed = cli_at(PROVINCE, args.timeout)
+    targets.check(
+        "province CLI (≈150 counties, 10,000 schools, Parquet) < 15 s",
+        not failed and sec < 15,
+        failed or f"{sec:.1f} s, peak {peak:,.0f} MiB",
+    )
+    if args.quick:
+        print("   the nation: skipped (--quick)")
+        return
+    sec, peak, failed = cli_at(1.0, args.timeout)
+    targets.check(
+        "nation CLI (2,850 counties, Parquet) < 90 s", not failed and sec < 90, failed or f"{sec:.1f} s"
+    )
+    targets.check(
+        "nation CLI peak memory < 2 GiB",
+        not failed and peak < 2 * GIB,
+        f"{peak / GIB:.2f} GiB" + (f" before it stopped ({failed})" if failed else ""),
+    )
+
+
+# ------------------------------------------------------------------------------ memory
+
+EVALUATE_FILES = """
+import sys, time, eduscore
+start = time.perf_counter()
+result = eduscore.evaluate(schools=sys.argv[1], counties=sys.argv[2])
+print(f'{{"seconds": {time.perf_counter() - start}, "sections": {result.sections.num_rows}}}')
 """
 
 
-def child(mode: str, scale: float, repeat: int) -> dict[str, float]:
+def section_memory(args: argparse.Namespace, targets: Targets) -> None:
+    from million import write_inputs
+
+    print("\n== memory: peak resident memory of a fresh process evaluating files ==")
     with tempfile.TemporaryDirectory() as tmp:
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                CHILD,
-                mode,
-                str(scale),
-                f"{tmp}/s.parquet",
-                f"{tmp}/c.parquet",
-                str(repeat),
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
+        s, c, _ = write_inputs(5.0, Path(tmp))
+        child = python_child(EVALUATE_FILES, str(s), str(c), timeout=args.timeout)
+        got = child.json()
+        targets.check(
+            "a million sections from CSV: peak < 1.5 GiB",
+            child.ok and child.peak_mib < 1.5 * GIB,
+            f"{child.peak_mib / GIB:.2f} GiB ({got.get('sections', 0):,} sections, {child.seconds:.1f} s)"
+            if child.ok
+            else child.failure(),
         )
-    return json.loads(proc.stdout)
+    with tempfile.TemporaryDirectory() as tmp:
+        s, c = write_parquet(4.0, Path(tmp))
+        child = python_child(EVALUATE_FILES, str(s), str(c), timeout=args.timeout)
+        got = child.json()
+        targets.check(
+            "national(4.0) from Parquet, whole framework: peak < 1.5 GiB",
+            child.ok and child.peak_mib < 1.5 * GIB,
+            f"{child.peak_mib / GIB:.2f} GiB ({got.get('sections', 0):,} sections, {child.seconds:.1f} s)"
+            if child.ok
+            else child.failure(),
+        )
 
 
-def timed(fn, repeat: int = 3) -> tuple[float, object]:
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        gc.collect()
+# -------------------------------------------------------------------------------- json
+
+PRESCHOOL_JSON = """
+import json, sys, tempfile, time
+import eduscore
+from eduscore.synthetic import national
+data = national(1.0)
+result = eduscore.evaluate(kindergartens=data["kindergartens"], counties=data["counties"], framework="preschool-2020")
+with tempfile.TemporaryDirectory() as tmp:
+    start = time.perf_counter()
+    if hasattr(result, "write_json"):
+        how = "Result.write_json(folder)"
+        result.write_json(tmp)
+    else:
+        how = "Result.to_json()"
+        size = len(result.to_json())
+    seconds = time.perf_counter() - start
+print(json.dumps({"seconds": seconds, "how": how, "kindergartens": data["kindergartens"].num_rows}))
+"""
+
+
+def section_json(args: argparse.Namespace, targets: Targets) -> None:
+    print("\n== json: preschool-2020 for the nation, as JSON ==")
+    child = python_child(PRESCHOOL_JSON, timeout=args.timeout)
+    got = child.json()
+    targets.check(
+        "preschool national JSON < 10 s",
+        child.ok and got["seconds"] < 10,
+        f"{got['seconds']:.1f} s by {got['how']} ({got['kindergartens']:,} kindergartens), "
+        f"peak {child.peak_mib / GIB:.2f} GiB"
+        if child.ok
+        else child.failure(),
+    )
+
+
+# ----------------------------------------------------------------------------- startup
+
+
+def section_startup(args: argparse.Namespace, targets: Targets) -> None:
+    print("\n== startup: eduscore --help ==")
+    program = eduscore_program()
+    best = float("inf")
+    for _ in range(10):
         start = time.perf_counter()
-        out = fn()
+        subprocess.run([program, "--help"], capture_output=True, check=True, timeout=args.timeout)
         best = min(best, time.perf_counter() - start)
-    return best, out
+    targets.check("eduscore --help, best of 10, < 0.3 s", best < 0.3, f"{best:.3f} s")
+    if importlib.util.find_spec("eduscore.__main__") is not None:
+        cmd = [sys.executable, "-X", "importtime", "-m", "eduscore", "--help"]
+    else:
+        cmd = [sys.executable, "-X", "importtime", "-c", "from eduscore.cli import entry; entry()", "--help"]
+    err = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout).stderr
+    rows = []
+    for line in err.splitlines():
+        m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)", line)
+        if m:
+            rows.append((int(m[2]), int(m[1]), len(m[3]) // 2, m[4]))
+    print(f"   python -X importtime {' '.join(cmd[3:])}: top 10 by cumulative time")
+    for cum, own, depth, name in sorted(rows, reverse=True)[:10]:
+        print(f"   {cum / 1000:8.1f} ms  (self {own / 1000:6.1f} ms, depth {depth})  {name}")
 
 
-def verdict(name: str, ok: bool, detail: str) -> str:
-    return f"  [{'MET ' if ok else 'MISS'}] {name}: {detail}"
+# ----------------------------------------------------------------------------- scaling
+
+EVALUATE_MEMORY = """
+import gc, json, sys, time
+import eduscore
+from eduscore.synthetic import national
+scale, repeat = float(sys.argv[1]), int(sys.argv[2])
+warm = national(0.01)  # one-time costs (plugins, schemas, kernels) stay out of the timing
+eduscore.evaluate(schools=warm["schools"], counties=warm["counties"])
+data = national(scale)
+best, result = float("inf"), None
+for _ in range(repeat):
+    result = None  # the previous result must not stay alive during the next run
+    gc.collect()
+    start = time.perf_counter()
+    result = eduscore.evaluate(schools=data["schools"], counties=data["counties"])
+    best = min(best, time.perf_counter() - start)
+print(json.dumps({"seconds": best, "sections": result.sections.num_rows}))
+"""
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--quick", action="store_true", help="scales 0.1 and 1 only")
-    ap.add_argument("--repeat", type=int, default=3)
-    args = ap.parse_args()
-    import duckdb
+def linear(targets: Targets, name: str, per_unit: dict[float, float]) -> None:
+    """The per-unit cost spread from 1× up, as a target when two such scales ran."""
+    from_one = [v for s, v in per_unit.items() if s >= 1.0]
+    if len(from_one) < 2:
+        print(f"   ({name}: linearity needs two scales from 1× up — not measured)")
+        return
+    ratio = max(from_one) / min(from_one)
+    targets.check(f"{name} linear from 1× up (per-unit cost spread ≤ 1.5×)", ratio <= 1.5, f"{ratio:.2f}×")
 
-    print(
-        f"eduscore {eduscore.__version__}, duckdb {duckdb.__version__}, pandas {pd.__version__}, "
-        f"pyarrow {pa.__version__}, {os.cpu_count()} cores"
-    )
-    data = national(1.0)
-    schools, counties = data["schools"], data["counties"]
-    result = eduscore.evaluate(schools=schools, counties=counties)
-    mine = result.dispersion.filter(pc.not_equal(result.dispersion.column("indicator"), "mean_of_cvs"))
-    mine = mine.select(["county_code", "level", "indicator", "cv"]).to_pandas()
-    six_mine = (
-        result.sections.filter(result.sections.column("in_scope"))
-        .select(["county_code", "level", "school_id", "school_six_of_seven__status"])
-        .to_pandas()
-    )
-    con = duckdb.connect()
-    con.register("schools", schools.filter(pc.not_equal(schools.column("school_type"), "special")))
-    sql = duckdb_sql()
-    out = con.sql(sql).to_arrow_table().to_pandas()
-    cv = out[out.what == "cv"].merge(mine, on=["county_code", "level", "indicator"], suffixes=("_db", "_es"))
-    assert len(cv) == len(mine) and np.allclose(cv.cv_db, cv.cv_es, rtol=1e-9, equal_nan=True), (
-        "DuckDB CVs differ"
-    )
-    six = (
-        out[out.what == "six"]
-        .rename(columns={"indicator": "school_id"})
-        .merge(six_mine, on=["county_code", "level", "school_id"])
-    )
-    assert len(six) == len(six_mine) and (six.status == six["school_six_of_seven__status"]).all(), (
-        "DuckDB six-of-seven differs"
-    )
-    frame = schools.filter(pc.not_equal(schools.column("school_type"), "special")).to_pandas()
-    ref = pandas_version(frame).merge(mine, on=["county_code", "level", "indicator"], suffixes=("_pd", "_es"))
-    assert len(ref) == len(mine) and np.allclose(ref.cv_pd, ref.cv_es, rtol=1e-9, equal_nan=True), (
-        "pandas CVs differ"
-    )
-    print("baselines checked: DuckDB and pandas give eduscore's CVs (1e-9) and six-of-seven statuses")
 
-    es = child("memory", 1.0, args.repeat)
-    es_res = child("resources", 1.0, args.repeat)
-    es_pq = child("parquet", 1.0, args.repeat)
-    t_db, _ = timed(lambda: con.sql(sql).to_arrow_table(), args.repeat)
-    t_pd, _ = timed(lambda: pandas_version(frame), max(1, args.repeat - 1))
-    print(f"\nquality-balance-2017, national ({es['sections']:,} sections, 2,850 counties):")
-    print(
-        f"  eduscore, in-memory Arrow (whole framework)   {es['seconds']:7.2f} s   peak {es['peak_mib']:,.0f} MiB "
-        f"(data alone {es['before_mib']:,.0f} MiB)"
-    )
-    print(
-        f"  eduscore, in-memory Arrow (resources only)     {es_res['seconds']:7.2f} s   peak {es_res['peak_mib']:,.0f} MiB"
-    )
-    print(f"  eduscore, from Parquet (whole framework)       {es_pq['seconds']:7.2f} s")
-    print(f"  DuckDB SQL (resources only)                    {t_db:7.2f} s")
-    print(f"  pandas group-by/apply (resources only)         {t_pd:7.2f} s")
-    # The targets compare the same work: eduscore's resource part against the baselines.
-    ratio_db, ratio_pd = es_res["seconds"] / t_db, t_pd / es_res["seconds"]
-    print(
-        verdict(
-            "eduscore / DuckDB ≤ 1.0",
-            ratio_db <= 1.0,
-            f"{ratio_db:.2f}×" + ("" if ratio_db <= 1 else f" (slower by {(ratio_db - 1) * 100:.0f} %)"),
-        )
-    )
-    print(
-        verdict(
-            "pandas / eduscore ≥ 20",
-            ratio_pd >= 20,
-            f"{ratio_pd:.1f}×" + ("" if ratio_pd >= 20 else f" ({20 / ratio_pd:.1f}× short)"),
-        )
-    )
-    print(
-        verdict(
-            "peak memory < 1 GiB (resources)",
-            es_res["peak_mib"] < 1024,
-            f"{es_res['peak_mib']:,.0f} MiB (whole framework {es['peak_mib']:,.0f} MiB)",
-        )
-    )
-
-    kg = data["kindergartens"]
-    t_ps, _ = timed(
-        lambda: eduscore.evaluate(kindergartens=kg, counties=counties, framework="preschool-2020"),
-        args.repeat,
-    )
-    con.register("kg", kg)
-    con.register("counties", counties)
-    ps_sql = """SELECT c.county_code, sum(children) / any_value(population_3_5) AS gross,
-                sum(CASE WHEN category IN ('public','private_inclusive') THEN children ELSE 0 END) / sum(children) AS inclusive,
-                sum(CASE WHEN category = 'public' THEN children ELSE 0 END) / sum(children) AS public_share
-                FROM kg JOIN counties c USING (county_code) GROUP BY c.county_code"""
-    t_ps_db, _ = timed(lambda: con.sql(ps_sql).to_arrow_table(), args.repeat)
-    print(
-        f"\npreschool-2020, {kg.num_rows:,} kindergartens: eduscore {t_ps:.2f} s (whole framework), "
-        f"DuckDB access indicators {t_ps_db:.2f} s"
-    )
-    t_plan, _ = timed(lambda: eduscore.make_plan(result), max(1, args.repeat - 1))
-    t_margins, _ = timed(lambda: eduscore.margins(result), max(1, args.repeat - 1))
-    print(
-        f"\nbeyond the verdict, national: make_plan {t_plan:.2f} s (six-of-seven and CV remediation), "
-        f"margins {t_margins:.2f} s"
-    )
-
+def section_scaling(args: argparse.Namespace, targets: Targets) -> None:
+    print("\n== scaling: evaluate (in memory, whole framework, best of 2) and the CLI ==")
     scales = [0.1, 1.0] if args.quick else [0.1, 1.0, 4.0, 16.0]
-    print("\nscaling (eduscore, in-memory, whole framework):")
-    times = {}
-    for s in scales:
-        # Best of two at every scale: a first run in a fresh process also pays for the
-        # memory pool growing to its peak (page faults), which a one-off figure would mix in.
-        r = es if s == 1.0 else child("memory", s, max(2, args.repeat) if s < 16 else 2)
-        times[s] = r["seconds"]
+    per_unit: dict[float, float] = {}
+    for scale in scales:
+        child = python_child(EVALUATE_MEMORY, str(scale), "2", timeout=args.timeout)
+        if not child.ok:
+            print(f"   {scale:>5g}×: {child.failure()}")
+            continue
+        got = child.json()
+        per_unit[scale] = got["seconds"] / scale
         print(
-            f"  scale {s:>4}: {r['sections']:>10,} sections  {r['seconds']:7.2f} s  "
-            f"{r['seconds'] / r['sections'] * 1e6:6.2f} µs/section  peak {r['peak_mib']:,.0f} MiB"
+            f"   {scale:>5g}×: {got['sections']:>10,} sections {got['seconds']:8.2f} s "
+            f"{got['seconds'] / got['sections'] * 1e6:6.2f} µs/section, process peak {child.peak_mib / GIB:.2f} GiB"
         )
-    per = [times[s] / s for s in scales if s >= 1]
-    linear = max(per) / min(per) <= 1.5
-    if len(per) >= 3:
-        print(f"  from 4× to 16×: {times[16.0] / times[4.0]:.2f}× the time for 4× the sections")
-    print(
-        verdict(
-            "time linear from 1 to the largest scale (per-section cost within 1.5×)",
-            linear,
-            f"{max(per) / min(per):.2f}× spread of seconds per unit of scale",
-        )
-    )
-
-    print("\nreading 200,000 school rows:")
-    reading(data["schools"].slice(0, 200_000), args.repeat)
+    linear(targets, "evaluate", per_unit)
+    cli_scales = [0.1] if args.quick else [0.1, 1.0, 4.0] + ([16.0] if args.cli_16 else [])
+    per_unit = {}
+    for scale in cli_scales:
+        sec, peak, failed = cli_at(scale, args.timeout)
+        if failed:
+            print(f"   CLI {scale:>5g}×: {failed}")
+            continue
+        per_unit[scale] = sec / scale
+        print(f"   CLI {scale:>5g}×: {sec:8.1f} s, peak {peak / GIB:.2f} GiB")
+    linear(targets, "CLI", per_unit)
 
 
-def reading(schools: pa.Table, repeat: int) -> None:
+# ----------------------------------------------------------------------------- reading
+
+
+def section_reading(args: argparse.Namespace, targets: Targets) -> None:
+    import pandas as pd
     import xlsxwriter
 
     from eduscore.inputs.read import load_table
 
-    rows = schools.to_pylist()
+    print("\n== reading: 200,000 school rows ==")
+    schools = national(1.0)["schools"].slice(0, 200_000)
+
+    def best(fn: object, repeat: int) -> float:
+        t = float("inf")
+        for _ in range(repeat):
+            start = time.perf_counter()
+            fn()  # type: ignore[operator]
+            t = min(t, time.perf_counter() - start)
+        return t
+
     with tempfile.TemporaryDirectory() as tmp:
         xlsx = Path(tmp) / "schools.xlsx"
         book = xlsxwriter.Workbook(str(xlsx), {"constant_memory": True})
         ws = book.add_worksheet("学校")
         ws.write_row(0, 0, schools.column_names)
-        for r, row in enumerate(rows, start=1):
-            ws.write_row(r, 0, [v for v in row.values()])
+        for r, row in enumerate(schools.to_pylist(), start=1):
+            ws.write_row(r, 0, list(row.values()))
         book.close()
         csv = Path(tmp) / "schools.csv"
         buf = io.StringIO()
         schools.to_pandas().to_csv(buf, index=False)
         csv.write_bytes(buf.getvalue().encode("gbk"))
-        t_es, _ = timed(lambda: load_table(xlsx, "schools"), repeat)
-        t_pd, _ = timed(lambda: pd.read_excel(xlsx, engine="openpyxl"), 1)
-        t_es_csv, _ = timed(lambda: load_table(csv, "schools"), repeat)
-        t_pd_csv, _ = timed(lambda: pd.read_csv(csv, encoding="gbk"), repeat)
-    print(f"  .xlsx: eduscore (fastexcel) {t_es:.2f} s, pandas.read_excel (openpyxl) {t_pd:.2f} s")
-    print(verdict("Excel reading ≥ 5× pandas", t_pd / t_es >= 5, f"{t_pd / t_es:.1f}×"))
+        t_es = best(lambda: load_table(xlsx, "schools"), 3)
+        t_pd = best(lambda: pd.read_excel(xlsx, engine="openpyxl"), 1)
+        t_es_csv = best(lambda: load_table(csv, "schools"), 3)
+        t_pd_csv = best(lambda: pd.read_csv(csv, encoding="gbk"), 3)
+    print(f"   .xlsx: eduscore (fastexcel) {t_es:.2f} s, pandas.read_excel (openpyxl) {t_pd:.2f} s")
+    targets.check("Excel reading ≥ 5× pandas", t_pd / t_es >= 5, f"{t_pd / t_es:.1f}×")
     print(
-        f"  GBK CSV: eduscore {t_es_csv:.2f} s, pandas.read_csv {t_pd_csv:.2f} s ({t_pd_csv / t_es_csv:.1f}×)"
+        f"   GBK CSV: eduscore {t_es_csv:.2f} s, pandas.read_csv {t_pd_csv:.2f} s ({t_pd_csv / t_es_csv:.1f}×)"
     )
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="skip the 4×/16× scales, the nation CLI and reading")
+    ap.add_argument("--only", action="append", choices=SECTIONS, metavar="SECTION", help=", ".join(SECTIONS))
+    ap.add_argument("--repeat", type=int, default=9, help="interleaved runs of the baselines (median)")
+    ap.add_argument(
+        "--scale", type=float, default=1.0, help="scale of the baselines' data (default 1: the nation)"
+    )
+    ap.add_argument("--timeout", type=float, default=600, help="seconds for each child process")
+    ap.add_argument("--cli-16", action="store_true", help="also run the CLI at 16× the nation (long)")
+    args = ap.parse_args(argv)
+    chosen = args.only or [s for s in SECTIONS if not (args.quick and s == "reading")]
+    print(
+        f"eduscore {eduscore.__version__}, Python {sys.version.split()[0]}, {os.cpu_count()} cores, "
+        f"load average {os.getloadavg()[0]:.1f} (timings are only comparable on an idle machine)"
+    )
+    targets = Targets()
+    runners = {
+        "baselines": section_baselines,
+        "cli": section_cli,
+        "memory": section_memory,
+        "json": section_json,
+        "startup": section_startup,
+        "scaling": section_scaling,
+        "reading": section_reading,
+    }
+    for name in SECTIONS:
+        if name in chosen:
+            start = time.perf_counter()
+            runners[name](args, targets)
+            print(f"   ({name}: {time.perf_counter() - start:.0f} s)")
+    targets.summary()
 
 
 if __name__ == "__main__":
