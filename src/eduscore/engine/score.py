@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -67,7 +68,9 @@ def label_array(value: str | None, n: int, index: pa.DataType | None = None) -> 
     index = index or pa.int8()
     if value is None:
         return pa.DictionaryArray.from_arrays(pa.nulls(n, index), pa.array([], pa.string()))
-    return pa.DictionaryArray.from_arrays(pa.repeat(pa.scalar(0, index), n), pa.array([value], pa.string()))
+    # calloc'd zeros (no fill pass), wrapped as a buffer (pa.array of numpy loads pandas).
+    zeros = pa.Array.from_buffers(index, n, [None, pa.py_buffer(np.zeros(n, dtype=f"int{index.bit_width}"))])
+    return pa.DictionaryArray.from_arrays(zeros, pa.array([value], pa.string()))
 
 
 def encoded(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray:
