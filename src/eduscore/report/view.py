@@ -7,7 +7,7 @@ Every renderer (terminal, Markdown, HTML, XLSX) reads this view, so they say the
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -169,6 +169,11 @@ def accounting_line(a: dict[str, Any], lang: str) -> str:
     )
 
 
+def plain(column: Any) -> Any:
+    """A column (or array) with its dictionary decoded, as Arrow's kernels want it."""
+    return column.cast(column.type.value_type) if pa.types.is_dictionary(column.type) else column
+
+
 class CountySlices:
     """A table sorted by (county code, year) once, so that each county's rows are one
     zero-copy slice, turned into Python rows only when its county is shown: a nation's
@@ -292,6 +297,24 @@ class ReportView:
             self._excluded_by_county = CountySlices(self.result.excluded)
         return self._excluded_by_county.rows(county_code, year)
 
+    def check_order(self, check: Mapping[str, Any]) -> tuple[int, int]:
+        """Where a county's check comes in its report: by group, then in document order."""
+        return self._group_order.get(check["group"], 99), self._rule_order.get(check["rule_id"], 999)
+
+    def first_failing(self) -> dict[tuple[str, Any], dict[str, Any]]:
+        """{(county code, year): its first failing check} in report order (:meth:`check_order`),
+        of every county at once: what a one-row-per-county table shows, without each
+        county's details."""
+        checks = self.result.checks
+        failing = checks.filter(pc.is_in(plain(checks.column("status")), pa.array(["fail", "basic_pass"])))
+        cols = ["county_code", "year", "group", "rule_id", "name_zh", "name_en", "status"]
+        first: dict[tuple[str, Any], tuple[tuple[int, int], dict[str, Any]]] = {}
+        for row in failing.select(cols).to_pylist():
+            key, order = (row["county_code"], row["year"]), self.check_order(row)
+            if key not in first or order < first[key][0]:  # the earlier row wins a tie
+                first[key] = (order, row)
+        return {key: row for key, (_, row) in first.items()}
+
     def status(self, status: str | None) -> str:
         return STATUS[self.lang].get(status or "", status or "—")
 
@@ -404,19 +427,28 @@ class ReportView:
                 return dict(zip(s.column("unit_id").to_pylist(), s.column(col).to_pylist(), strict=True))
         return {}
 
-    def counties(self) -> Iterator[CountyView]:
+    def counties(self, only: Collection[str] | None = None) -> Iterator[CountyView]:
+        """Every county in the order of the verdicts; with ``only``, just the counties of
+        those codes (each table filtered to them first: a few counties of a nation cost
+        what a few counties cost)."""
         res = self.result
+        checks, dispersion, verdicts = res.checks, res.dispersion, res.verdicts
         failing = pa.concat_tables([res.failing_sections(), self._failing_indicators()])
-        students = self._students()
+        if only is not None:
+            codes = pa.array(sorted(only), pa.string())
+
+            def mine(t: pa.Table) -> pa.Table:
+                return t.filter(pc.is_in(plain(t.column("county_code")), codes))
+
+            checks, dispersion, verdicts, failing = (mine(t) for t in (checks, dispersion, verdicts, failing))
+        students = self._students(failing.column("unit_id") if only is not None else None)
         # Sorted by county once: each table is passed over one time, not once per county,
         # and a county's rows become Python objects only when its turn comes.
-        checks_of, failing_of, disp_of = (CountySlices(t) for t in (res.checks, failing, res.dispersion))
-        for v in res.verdicts.to_pylist():
+        checks_of, failing_of, disp_of = (CountySlices(t) for t in (checks, failing, dispersion))
+        for v in verdicts.to_pylist():
             key = (v["county_code"], v["year"])
             mine = checks_of.rows(*key)
-            mine.sort(
-                key=lambda c: (self._group_order.get(c["group"], 99), self._rule_order.get(c["rule_id"], 999))
-            )
+            mine.sort(key=self.check_order)
             gaps = [self._gap(f, students) for f in failing_of.rows(*key)]
             gaps.sort(key=lambda g: (g.name, g.level or "", g.check_id))
             yield CountyView(
@@ -437,7 +469,8 @@ class ReportView:
         mask = pc.and_(pc.equal(sc.column("kind"), "indicator"), pc.equal(sc.column("status"), "fail"))
         return sc.filter(mask)
 
-    def _students(self) -> dict[str, float]:
+    def _students(self, units: pa.ChunkedArray | None = None) -> dict[str, float]:
+        """{unit id: students} of every section, or of ``units`` only."""
         s = self.result.sections
         col = (
             "students"
@@ -446,6 +479,8 @@ class ReportView:
         )
         if col is None:
             return {}
+        if units is not None:
+            s = s.filter(pc.is_in(plain(s.column("unit_id")), plain(pc.unique(units))))
         return dict(zip(s.column("unit_id").to_pylist(), s.column(col).to_pylist(), strict=True))
 
     def _gap(self, row: dict[str, Any], students: dict[str, float]) -> SectionGap:
