@@ -40,7 +40,9 @@ def print_report(
         _county_table(console, view, rows)
         rank = {"not_certified": 0, "incomplete": 1, "certified": 2}
         worst = sorted(rows, key=lambda c: (rank[c["verdict"]], -c["n_fail"], -c["n_not_assessed"]))[:details]
-        details_of = {(c.county_code, c.year): c for c in view.counties(only={c["county_code"] for c in worst})}
+        details_of = {
+            (c.county_code, c.year): c for c in view.counties(only={c["county_code"] for c in worst})
+        }
         shown = [details_of[(c["county_code"], c["year"])] for c in worst]
         console.print(
             Text(

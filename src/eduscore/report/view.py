@@ -11,6 +11,7 @@ from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
 import attrs
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -195,7 +196,10 @@ class CountySlices:
         if table.num_rows:
             order = pc.sort_indices(key_table, sort_keys=[(k, "ascending") for k in keys])
             table, key_table = table.take(order), key_table.take(order)
-        self.table = table
+        # One chunk: each county's rows are a slice of one array per column, and a
+        # dictionary column's values are turned into Python once (:meth:`rows`).
+        self.table = table.combine_chunks()
+        self._values: dict[int, list[Any]] = {}
         # Without threads, groups come in the order they first appear: the sorted order.
         counts = key_table.group_by(keys, use_threads=False).aggregate([([], "count_all")])
         self._where: dict[tuple[str, Any], tuple[int, int]] = {}
@@ -210,7 +214,31 @@ class CountySlices:
         return self.table.slice(*where) if where else self.table.slice(0, 0)
 
     def rows(self, county_code: str, year: Any) -> list[dict[str, Any]]:
-        return list(self.slice(county_code, year).to_pylist())
+        """One county's rows as dicts, as ``Table.to_pylist`` gives them; a dictionary
+        column is decoded by its indices into its values made Python once per table
+        (Arrow would make a scalar of every cell)."""
+        part = self.slice(county_code, year)
+        if not part.num_rows:
+            return []
+        columns = []
+        for i, column in enumerate(part.columns):
+            array = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+            if not pa.types.is_dictionary(array.type):
+                columns.append(array.to_pylist())
+                continue
+            values = self._values.get(i)
+            if values is None:
+                values = self._values[i] = array.dictionary.to_pylist()
+            if array.null_count == len(array):
+                columns.append([None] * len(array))
+                continue
+            decoded = [values[k] for k in array.indices.fill_null(0).to_numpy().tolist()]
+            if array.null_count:
+                for k in np.flatnonzero(array.is_null().to_numpy(zero_copy_only=False)).tolist():
+                    decoded[k] = None
+            columns.append(decoded)
+        names = part.column_names
+        return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 @attrs.frozen
@@ -287,9 +315,9 @@ class ReportView:
                 ["county_code", "year", "unit_id", "check_id", "ratio"]
             )
             self._ratios_by_county = CountySlices(sc)
-        mine = self._ratios_by_county.slice(county_code, year)
-        units, checks, ratios = (mine.column(n).to_pylist() for n in ("unit_id", "check_id", "ratio"))
-        return {(u, c): r for u, c, r in zip(units, checks, ratios, strict=True)}
+        return {
+            (r["unit_id"], r["check_id"]): r["ratio"] for r in self._ratios_by_county.rows(county_code, year)
+        }
 
     def excluded_of(self, county_code: str, year: int | None) -> list[dict[str, Any]]:
         """The units of one county kept out of the calculation, grouped once per report."""
@@ -437,10 +465,12 @@ class ReportView:
         if only is not None:
             codes = pa.array(sorted(only), pa.string())
 
-            def mine(t: pa.Table) -> pa.Table:
+            def of_only(t: pa.Table) -> pa.Table:
                 return t.filter(pc.is_in(plain(t.column("county_code")), codes))
 
-            checks, dispersion, verdicts, failing = (mine(t) for t in (checks, dispersion, verdicts, failing))
+            checks, dispersion, verdicts, failing = (
+                of_only(t) for t in (checks, dispersion, verdicts, failing)
+            )
         students = self._students(failing.column("unit_id") if only is not None else None)
         # Sorted by county once: each table is passed over one time, not once per county,
         # and a county's rows become Python objects only when its turn comes.
