@@ -167,15 +167,6 @@ def _section_source(result: Result) -> pa.Table:
     ordering comparator (count-with-floor rules excluded: their indicators carry the
     margins); only the columns a margin needs, decoded."""
     sc = result.section_checks
-    sc = sc.filter(
-        pc.and_(
-            pc.is_in(sc.column("status"), pa.array(["pass", "fail"])),
-            pc.and_(pc.is_valid(sc.column("value")), pc.is_valid(sc.column("threshold"))),
-        )
-    )
-    sc = sc.filter(pc.is_in(sc.column("comparator"), pa.array([">=", ">", "<=", "<"])))
-    # Six-of-seven is a count with a floor: its indicators carry the margins.
-    sc = sc.filter(pc.invert(pc.equal(sc.column("kind"), "count_met_with_floor")))
     wanted = (
         "county_code",
         "year",
@@ -187,6 +178,19 @@ def _section_source(result: Result) -> pa.Table:
         "threshold",
         "comparator",
     )
+    keep = pc.and_(
+        pc.and_(
+            pc.is_in(sc.column("status"), pa.array(["pass", "fail"])),
+            pc.and_(pc.is_valid(sc.column("value")), pc.is_valid(sc.column("threshold"))),
+        ),
+        pc.and_(
+            pc.is_in(sc.column("comparator"), pa.array([">=", ">", "<=", "<"])),
+            # Six-of-seven is a count with a floor: its indicators carry the margins.
+            pc.invert(pc.equal(sc.column("kind"), "count_met_with_floor")),
+        ),
+    )
+    # The columns first, then one filter: the long reason texts are never copied.
+    sc = sc.select(list(wanted)).filter(pc.fill_null(keep, False))
     return pa.table({n: decoded(sc.column(n)) for n in wanted})
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import attrs
+import pyarrow as pa
 
 from eduscore.planning.analysis import Analyses, analyse
 from eduscore.result import Result
@@ -38,6 +39,9 @@ class RenderContext:
         """Plan, margins, nearest risks and decomposition (:func:`eduscore.analyse`)."""
         if self._analyses is None:
             self._analyses = analyse(self.result, costs=self.costs, by=self.by)
+            # The analyses' intermediates are freed: give their memory back before the
+            # renderers make theirs (the peak of a nation's run is the sum of both).
+            pa.default_memory_pool().release_unused()
         return self._analyses
 
 
