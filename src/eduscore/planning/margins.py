@@ -165,7 +165,7 @@ def _relative(margin: np.ndarray, threshold: np.ndarray) -> np.ndarray:
 def _section_source(result: Result) -> pa.Table:
     """The section checks that have a margin: assessed, with a value, a threshold and an
     ordering comparator (count-with-floor rules excluded: their indicators carry the
-    margins); only the columns a margin needs, decoded."""
+    margins); only the columns a margin needs, dictionaries kept."""
     sc = result.section_checks
     wanted = (
         "county_code",
@@ -190,8 +190,7 @@ def _section_source(result: Result) -> pa.Table:
         ),
     )
     # The columns first, then one filter: the long reason texts are never copied.
-    sc = sc.select(list(wanted)).filter(pc.fill_null(keep, False))
-    return pa.table({n: decoded(sc.column(n)) for n in wanted})
+    return sc.select(list(wanted)).filter(pc.fill_null(keep, False))
 
 
 def _section_margins(result: Result, sc: pa.Table | None = None) -> pa.Table:
@@ -199,6 +198,7 @@ def _section_margins(result: Result, sc: pa.Table | None = None) -> pa.Table:
     sc = _section_source(result) if sc is None else sc
     if sc.num_rows == 0:
         return MARGIN_SCHEMA.empty_table()
+    sc = pa.table({n: decoded(sc.column(n)) for n in sc.column_names})
     s = result.sections
     name_col = next((c for c in ("school_name", "kindergarten_name") if c in s.column_names), None)
     size_col = next((c for c in ("students", "children") if c in s.column_names), None)
