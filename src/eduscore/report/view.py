@@ -335,7 +335,7 @@ class ReportView:
         county's details."""
         checks = self.result.checks
         failing = checks.filter(pc.is_in(plain(checks.column("status")), pa.array(["fail", "basic_pass"])))
-        cols = ["county_code", "year", "group", "rule_id", "name_zh", "name_en", "status"]
+        cols = ["county_code", "year", "check_id", "group", "rule_id", "name_zh", "name_en", "status"]
         first: dict[tuple[str, Any], tuple[tuple[int, int], dict[str, Any]]] = {}
         for row in failing.select(cols).to_pylist():
             key, order = (row["county_code"], row["year"]), self.check_order(row)
