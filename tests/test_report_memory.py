@@ -114,3 +114,27 @@ def test_planning_rows_by_county_equal_a_grouping_of_every_row(many: eduscore.Re
     empty = a.plan.gaps.filter(pc.less(a.plan.gaps.column("addition"), -1.0))
     assert ByCounty(empty).get(next(iter(grouped)), []) == []
     assert ByCounty(None).get(next(iter(grouped)), []) == []
+
+
+def test_each_county_slice_holds_that_county_only() -> None:
+    """Thousands of counties in a shuffled table (as a nation's risks or CVs): every slice
+    holds its own county's rows, in the table's order."""
+    import random
+
+    rng = random.Random(7)
+    keys = [(f"{710000 + rng.randrange(3000)}", rng.choice([2023, 2024, None])) for _ in range(15_000)]
+    table = pa.table(
+        {
+            "county_code": pa.array([k[0] for k in keys]).dictionary_encode(),
+            "year": pa.array([k[1] for k in keys], pa.int64()),
+            "n": list(range(len(keys))),
+        }
+    )
+    slices = CountySlices(table)
+    expected: dict[tuple[str, Any], list[int]] = defaultdict(list)
+    for i, key in enumerate(keys):
+        expected[key].append(i)
+    assert set(slices._where) == set(expected)
+    for key, rows in expected.items():
+        part = slices.slice(*key)
+        assert part.column("n").to_pylist() == rows, key

@@ -200,14 +200,24 @@ class CountySlices:
         # dictionary column's values are turned into Python once (:meth:`rows`).
         self.table = table.combine_chunks()
         self._values: dict[int, list[Any]] = {}
-        # Without threads, groups come in the order they first appear: the sorted order.
-        counts = key_table.group_by(keys, use_threads=False).aggregate([([], "count_all")])
+        # Each county's rows are a run of the sorted keys: a run starts where a key differs
+        # from the row before. (Arrow's group_by does not promise the order of its
+        # groups: taking offsets from it gave some counties another county's rows.)
         self._where: dict[tuple[str, Any], tuple[int, int]] = {}
-        start = 0
-        columns = [counts.column(n).to_pylist() for n in (*keys, "count_all")]
-        for code, year, n in zip(*columns, strict=True):
-            self._where[(code, year)] = (start, n)
-            start += n
+        n = key_table.num_rows
+        if n:
+            start = np.zeros(n, dtype=bool)
+            start[0] = True
+            for column in key_table.columns:
+                codes = pc.dictionary_encode(column.combine_chunks(), null_encoding="encode").indices
+                c = np.asarray(codes.to_numpy(zero_copy_only=False), dtype=np.int64)
+                start[1:] |= c[1:] != c[:-1]
+            starts = np.flatnonzero(start)
+            lengths = np.diff(np.append(starts, n)).tolist()
+            firsts = key_table.take(pa.array(starts, pa.int64()))
+            codes_, years = (firsts.column(k).to_pylist() for k in keys)
+            for code, year, begin, length in zip(codes_, years, starts.tolist(), lengths, strict=True):
+                self._where[(code, year)] = (begin, length)
 
     def slice(self, county_code: str, year: Any) -> pa.Table:
         where = self._where.get((county_code, year))
