@@ -17,7 +17,7 @@ Computed for all counties at once with ``numpy.bincount`` over dense codes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import attrs
 import numpy as np
@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 
 from eduscore.engine.dispersion import dense_codes
 from eduscore.errors import InputError
-from eduscore.planning.margins import margins, nearest_risks
+from eduscore.planning.margins import margins, risks
 from eduscore.planning.plan import Plan, cells, make_plan, resources
 from eduscore.result import Result
 
@@ -149,10 +149,19 @@ class Analyses:
     grouping column (``education_group`` 教育集团 or ``location`` 城乡分类)."""
 
     plan: Plan | None
-    margins: pa.Table
+    #: A table, or what makes it: :func:`analyse` leaves the margins of every check (a
+    #: nation's are millions of rows) to be made when :attr:`margins` is first read.
+    _margins: pa.Table | Callable[[], pa.Table] = attrs.field(alias="margins", eq=False, repr=False)
     risks: pa.Table
     decomposition: pa.Table | None
     by: str | None
+
+    @property
+    def margins(self) -> pa.Table:
+        """The margin of every assessed check (:func:`eduscore.margins`)."""
+        if callable(self._margins):
+            object.__setattr__(self, "_margins", self._margins())
+        return self._margins
 
 
 def default_grouping(result: Result) -> str | None:
@@ -173,12 +182,11 @@ def analyse(result: Result, costs: Mapping[str, float] | None = None, by: str | 
     ('education_group', True)
     """
     plan = make_plan(result, costs) if resources(result.framework) else None
-    m = margins(result)
     group = by or default_grouping(result)
     return Analyses(
         plan=plan,
-        margins=m,
-        risks=nearest_risks(m),
+        margins=lambda: margins(result),
+        risks=risks(result),
         decomposition=decompose(result, group) if group else None,
         by=group,
     )

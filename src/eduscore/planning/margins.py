@@ -78,10 +78,64 @@ def nearest_risks(table: pa.Table, per_county: int = 5) -> pa.Table:
     schools exactly at a room-count threshold still shows its other risks). ``table``
     is the output of :func:`margins`. Ranked with numpy over dense codes: no sort of
     the whole table."""
-    keep = pc.and_(pc.equal(table.column("status"), "pass"), pc.is_valid(table.column("relative_margin")))
-    passing = table.filter(keep)
+    passing = _passing(table)
     if passing.num_rows == 0:
         return passing
+    return passing.take(pa.array(_nearest_rows(passing, per_county), pa.int64()))
+
+
+def risks(result: Result, per_county: int = 5) -> pa.Table:
+    """``nearest_risks(margins(result), per_county)`` without making the margin row of
+    every section check: the ranking reads each check's keys and relative margin only,
+    and the full rows are made for the chosen few (a nation's margins are millions of rows).
+
+    >>> import eduscore
+    >>> r = eduscore.evaluate(**eduscore.demo_inputs())
+    >>> risks(r).equals(nearest_risks(margins(r)))
+    True
+    """
+    src = _section_source(result)
+    others = [p for p in (_county_margins(result), _cv_margins(result)) if p.num_rows]
+    rest = pa.concat_tables(others) if others else MARGIN_SCHEMA.empty_table()
+    value, threshold = floats(src.column("value")), floats(src.column("threshold"))
+    up = bools(pc.is_in(src.column("comparator"), pa.array([">=", ">"])))
+    keys = ("county_code", "year", "check_id", "status")
+    lean = pa.concat_tables(
+        [
+            pa.table(
+                {
+                    "county_code": pc.cast(src.column("county_code"), pa.string()),
+                    "year": pc.cast(src.column("year"), pa.int64()),
+                    "check_id": pc.cast(src.column("check_id"), pa.string()),
+                    "status": pc.cast(src.column("status"), pa.string()),
+                    "relative_margin": pa.array(
+                        _relative(_margin(value, threshold, up), threshold), pa.float64(), from_pandas=True
+                    ),
+                }
+            ),
+            rest.select([*keys, "relative_margin"]),
+        ]
+    )
+    lean = lean.append_column("_at", pa.array(np.arange(lean.num_rows), pa.int64()))
+    passing = _passing(lean)
+    if passing.num_rows == 0:
+        return MARGIN_SCHEMA.empty_table()
+    at = np.asarray(passing.column("_at").to_numpy(), dtype=np.int64)[_nearest_rows(passing, per_county)]
+    n = src.num_rows
+    rows = np.unique(at[at < n])
+    chosen = pa.concat_tables([_section_margins(result, src.take(pa.array(rows, pa.int64()))), rest])
+    where = np.where(at < n, np.searchsorted(rows, at), len(rows) + at - n)
+    return chosen.take(pa.array(where, pa.int64()))
+
+
+def _passing(table: pa.Table) -> pa.Table:
+    keep = pc.and_(pc.equal(table.column("status"), "pass"), pc.is_valid(table.column("relative_margin")))
+    return table.filter(keep)
+
+
+def _nearest_rows(passing: pa.Table, per_county: int) -> np.ndarray:
+    """Rows of ``passing`` (passing checks with a relative margin) that are the nearest
+    risks, in the order :func:`nearest_risks` gives them."""
     county, _ = dense_codes(passing.column("county_code"))
     year, years = dense_codes(pc.cast(passing.column("year"), pa.string()))
     check, checks = dense_codes(passing.column("check_id"))
@@ -93,8 +147,8 @@ def nearest_risks(table: pa.Table, per_county: int = 5) -> pa.Table:
     best = order[rank_in_runs(cell[order]) == 0]
     # … then the nearest checks of each county.
     order2 = best[np.lexsort((rel[best], cy[best]))]
-    chosen = order2[rank_in_runs(cy[order2]) < per_county]
-    return passing.take(pa.array(chosen, pa.int64()))
+    chosen: np.ndarray = order2[rank_in_runs(cy[order2]) < per_county]
+    return chosen
 
 
 def _margin(value: np.ndarray, threshold: np.ndarray, up: np.ndarray) -> np.ndarray:
@@ -108,33 +162,58 @@ def _relative(margin: np.ndarray, threshold: np.ndarray) -> np.ndarray:
     return out
 
 
-def _section_margins(result: Result) -> pa.Table:
+def _section_source(result: Result) -> pa.Table:
+    """The section checks that have a margin: assessed, with a value, a threshold and an
+    ordering comparator (count-with-floor rules excluded: their indicators carry the
+    margins); only the columns a margin needs, dictionaries kept."""
     sc = result.section_checks
-    sc = sc.filter(
+    wanted = (
+        "county_code",
+        "year",
+        "status",
+        "unit_id",
+        "level",
+        "check_id",
+        "value",
+        "threshold",
+        "comparator",
+    )
+    keep = pc.and_(
         pc.and_(
             pc.is_in(sc.column("status"), pa.array(["pass", "fail"])),
             pc.and_(pc.is_valid(sc.column("value")), pc.is_valid(sc.column("threshold"))),
-        )
+        ),
+        pc.and_(
+            pc.is_in(sc.column("comparator"), pa.array([">=", ">", "<=", "<"])),
+            # Six-of-seven is a count with a floor: its indicators carry the margins.
+            pc.invert(pc.equal(sc.column("kind"), "count_met_with_floor")),
+        ),
     )
-    sc = sc.filter(pc.is_in(sc.column("comparator"), pa.array([">=", ">", "<=", "<"])))
-    # Six-of-seven is a count with a floor: its indicators carry the margins.
-    sc = sc.filter(pc.invert(pc.equal(sc.column("kind"), "count_met_with_floor")))
+    # The columns first, then one filter: the long reason texts are never copied.
+    return sc.select(list(wanted)).filter(pc.fill_null(keep, False))
+
+
+def _section_margins(result: Result, sc: pa.Table | None = None) -> pa.Table:
+    """Margins of the section checks (of ``sc``, rows of :func:`_section_source`; all by default)."""
+    sc = _section_source(result) if sc is None else sc
     if sc.num_rows == 0:
         return MARGIN_SCHEMA.empty_table()
     sc = pa.table({n: decoded(sc.column(n)) for n in sc.column_names})
     s = result.sections
     name_col = next((c for c in ("school_name", "kindergarten_name") if c in s.column_names), None)
     size_col = next((c for c in ("students", "children") if c in s.column_names), None)
-    info = pa.table(
-        {
-            "unit_id": pc.cast(s.column("unit_id"), pa.string()),
-            "school_name": s.column(name_col) if name_col else pa.nulls(s.num_rows, pa.string()),
-            "_n": pc.cast(s.column(size_col), pa.float64())
-            if size_col
-            else pa.nulls(s.num_rows, pa.float64()),
-        }
+    # Each check's school name and size, looked up by unit id (a left join that keeps the
+    # order of the checks).
+    where = pc.index_in(sc.column("unit_id"), pc.cast(s.column("unit_id"), pa.string()))
+    sc = sc.append_column(
+        "school_name",
+        pc.take(s.column(name_col), where) if name_col else pa.nulls(sc.num_rows, pa.string()),
+    ).append_column(
+        "_n",
+        pc.take(pc.cast(s.column(size_col), pa.float64()), where)
+        if size_col
+        else pa.nulls(sc.num_rows, pa.float64()),
     )
-    sc = sc.join(info, keys="unit_id", join_type="left outer", use_threads=False)
     fw = result.framework
     res = resources(fw)
     names = {i.id: (i.name.get("zh"), i.name.get("en")) for i in fw.indicators}

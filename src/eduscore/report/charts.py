@@ -112,16 +112,18 @@ def strip_plot(
         body.append(
             f'<text x="{tx:.1f}" y="24" font-size="10" text-anchor="middle" fill="{FAIL}">{threshold:,.4g}</text>'
         )
+    unit = escape(unit)
+    sqrt, append = math.sqrt, body.append
     for v, students, label in points:
-        r = 3 + 9 * math.sqrt(max(students, 0) / biggest)
+        r = 3 + 9 * sqrt(max(students, 0) / biggest)
         color = (
             PASS
             if threshold is None or v >= threshold * (1 - 1e-9)
             else (WARN if v >= 0.85 * threshold else FAIL)
         )
-        body.append(
+        append(
             f'<circle class="dot" cx="{x(v):.1f}" cy="55" r="{r:.1f}" fill="{color}" fill-opacity="0.55" stroke="{color}">'
-            f"<title>{escape(label)}: {v:,.4g} {escape(unit)}</title></circle>"
+            f"<title>{escape(label)}: {v:,.4g} {unit}</title></circle>"
         )
     return _svg(width, height, body, title)
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import attrs
+import pyarrow as pa
 
 from eduscore.result import Result
 
@@ -43,6 +44,9 @@ class RenderContext:
             from eduscore.planning.analysis import analyse
 
             self._analyses = analyse(self.result, costs=self.costs, by=self.by)
+            # The analyses' intermediates are freed: give their memory back before the
+            # renderers make theirs (the peak of a nation's run is the sum of both).
+            pa.default_memory_pool().release_unused()
         return self._analyses
 
 

@@ -215,6 +215,7 @@ def _matrix(view: ReportView, county: Any) -> str:
     out.append(f"<th>{escape(w['school'])}</th><th>{escape(w['level'])}</th><th>{escape(w['students'])}</th>")
     for ind in indicators:
         out.append(f"<th>{escape(ind.name.get(view.lang))}</th>")
+    ids = [(ind.id, escape(ind.id)) for ind in indicators]
     six = [r.id for r in fw.rules_of("count_met_with_floor")]
     for rule_id in six:
         out.append(f"<th>{escape(fw.rule(rule_id).name.get(view.lang))}</th>")
@@ -225,12 +226,13 @@ def _matrix(view: ReportView, county: Any) -> str:
             f"<tr><td>{escape(str(name))}</td><td>{escape(view.level(row.get('level')))}</td>"
             f"<td class='num'>{number(row.get('students'))}</td>"
         )
-        for ind in indicators:
-            ratio = ratios.get((row["unit_id"], ind.id))
-            title = f"{ind.id}: ratio {number(ratio)}"
+        unit = row["unit_id"]
+        for key, key_html in ids:
+            ratio = ratios.get((unit, key))
+            # number() writes digits, signs, points, commas and "—": nothing to escape.
             out.append(
-                f"<td class='num cell' style='background:{ratio_color(ratio)}' title='{escape(title)}'>"
-                f"{number(row.get(ind.id))}</td>"
+                f"<td class='num cell' style='background:{ratio_color(ratio)}' title='{key_html}: ratio {number(ratio)}'>"
+                f"{number(row.get(key))}</td>"
             )
         for rule_id in six:
             out.append(f"<td>{_status(view, row.get(f'{rule_id}__status'))}</td>")
@@ -245,16 +247,18 @@ def _distributions(view: ReportView, county: Any) -> str:
         return ""
     charts = []
     levels = sorted({r.get("level") or "" for r in rows}, key=lambda lv: lv != "primary")
+    # Each row's weight and label once, by level: not again for every indicator.
+    by_level: dict[str, list[tuple[dict[str, Any], float, str]]] = defaultdict(list)
+    for r in rows:
+        by_level[r.get("level") or ""].append(
+            (r, float(r.get("students") or r.get("children") or 0), str(r.get("school_name") or r["unit_id"]))
+        )
     for ind in view.fw.indicators:
         for level in levels:
             points = [
-                (
-                    float(r[ind.id]),
-                    float(r.get("students") or r.get("children") or 0),
-                    str(r.get("school_name") or r["unit_id"]),
-                )
-                for r in rows
-                if (r.get("level") or "") == level and r.get(ind.id) is not None
+                (float(r[ind.id]), weight, name)
+                for r, weight, name in by_level[level]
+                if r.get(ind.id) is not None
             ]
             if not points:
                 continue

@@ -6,7 +6,6 @@ each). The rows come from :meth:`eduscore.report.context.RenderContext.analyses`
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from html import escape
 from typing import Any
 
@@ -14,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from eduscore.planning.analysis import Analyses
-from eduscore.report.view import ReportView, number, percent
+from eduscore.report.view import CountySlices, ReportView, number, percent
 
 WORDS = {
     "zh": {
@@ -129,11 +128,17 @@ def _table(tag: str, title: str, css: str, heads: list[str], rows: list[list[str
     return "\n".join(out)
 
 
-def _by_county(rows: list[dict[str, Any]]) -> dict[tuple[str, Any], list[dict[str, Any]]]:
-    out: dict[tuple[str, Any], list[dict[str, Any]]] = defaultdict(list)
-    for r in rows:
-        out[(r["county_code"], r["year"])].append(r)
-    return out
+class ByCounty:
+    """The rows of a table per (county code, year), made Python when asked for:
+    ``get(key, [])`` gives the county's rows in the table's order, as ``to_pylist``
+    makes them, or ``[]``."""
+
+    def __init__(self, table: pa.Table | None) -> None:
+        self._slices = CountySlices(table) if table is not None and table.num_rows else None
+
+    def get(self, key: tuple[str, Any], default: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        rows = self._slices.rows(*key) if self._slices is not None else []
+        return rows or default
 
 
 class PlanningView:
@@ -145,12 +150,14 @@ class PlanningView:
         self.w = WORDS[view.lang]
         plan = a.plan
         added = plan.gaps.filter(pc.greater(plan.gaps.column("addition"), 0.0)) if plan else None
-        self.gaps = _by_county(added.to_pylist() if added is not None else [])
-        self.cv = _by_county(plan.cv.to_pylist() if plan else [])
-        self.checks = _by_county(plan.checks.to_pylist() if plan else [])
-        self.totals = _by_county(plan.totals().to_pylist() if plan else [])
-        self.risks = _by_county(a.risks.to_pylist())
-        self.decomposition = _by_county(a.decomposition.to_pylist() if a.decomposition is not None else [])
+        # Rows become Python per county when a report shows it (a nation's plan has
+        # hundreds of thousands of rows).
+        self.gaps = ByCounty(added)
+        self.cv = ByCounty(plan.cv if plan else None)
+        self.checks = ByCounty(plan.checks if plan else None)
+        self.totals = ByCounty(plan.totals() if plan else None)
+        self.risks = ByCounty(a.risks)
+        self.decomposition = ByCounty(a.decomposition)
         self.basis = plan.basis if plan else "relative"
 
     def by_name(self) -> str:

@@ -32,14 +32,18 @@ def print_report(
     console.print(
         Text(f"{fw.name.get(lang)} — {fw.document['number']}  ({fw.id} v{fw.version})", style="bold")
     )
-    counties = list(view.counties())
-    shown = counties
-    if len(counties) > MANY_COUNTIES:
-        _county_table(console, view, counties)
+    if result.verdicts.num_rows > MANY_COUNTIES:
+        # One row per county straight from the tables; the details of the worst few only.
+        rows = result.verdicts.select(
+            ["county_code", "county_name", "year", "verdict", "n_fail", "n_not_assessed"]
+        ).to_pylist()
+        _county_table(console, view, rows)
         rank = {"not_certified": 0, "incomplete": 1, "certified": 2}
-        shown = sorted(
-            counties, key=lambda c: (rank[c.verdict], -c.counts["n_fail"], -c.counts["n_not_assessed"])
-        )[:details]
+        worst = sorted(rows, key=lambda c: (rank[c["verdict"]], -c["n_fail"], -c["n_not_assessed"]))[:details]
+        details_of = {
+            (c.county_code, c.year): c for c in view.counties(only={c["county_code"] for c in worst})
+        }
+        shown = [details_of[(c["county_code"], c["year"])] for c in worst]
         console.print(
             Text(
                 f"\n以下为问题最多的 {len(shown)} 个县的详情;各县全部详情见报告文件(--out 所写的 report.html、"
@@ -51,6 +55,8 @@ def print_report(
                 style="dim",
             )
         )
+    else:
+        shown = list(view.counties())
     for county in shown:
         year = f" {county.year}" if county.year is not None else ""
         head = Text(f"\n{county.county_code} {county.county_name}{year}: ")
@@ -128,8 +134,9 @@ def print_report(
         console.print(f"  {escape(accounting_line(a, lang))}")
 
 
-def _county_table(console: SafeConsole, view: ReportView, counties: list[Any]) -> None:
-    """One row per county: verdict, failing and unassessed checks, the first failing one."""
+def _county_table(console: SafeConsole, view: ReportView, counties: list[dict[str, Any]]) -> None:
+    """One row per county (``counties``: rows of the verdicts): verdict, failing and
+    unassessed checks, the first failing one."""
     w = view.words
     zh = view.lang == "zh"
     table = Table(
@@ -140,15 +147,16 @@ def _county_table(console: SafeConsole, view: ReportView, counties: list[Any]) -
     table.add_column(view.status("fail"), justify="right")
     table.add_column(view.status("not_assessed"), justify="right")
     table.add_column("首项未达标" if zh else "first failing check", overflow="fold")
+    first_of = view.first_failing()
     for c in counties:
-        first = next((ch for ch in c.checks if ch["status"] in ("fail", "basic_pass")), None)
-        year = f" {c.year}" if c.year is not None else ""
+        first = first_of.get((c["county_code"], c["year"]))
+        year = f" {c['year']}" if c["year"] is not None else ""
         table.add_row(
-            escape(c.county_code + year),
-            escape(c.county_name),
-            f"[{_STYLE[c.verdict]}]{escape(view.verdict(c.verdict))}[/]",
-            str(c.counts["n_fail"]),
-            str(c.counts["n_not_assessed"]),
+            escape(c["county_code"] + year),
+            escape(c["county_name"] or ""),
+            f"[{_STYLE[c['verdict']]}]{escape(view.verdict(c['verdict']))}[/]",
+            str(c["n_fail"]),
+            str(c["n_not_assessed"]),
             escape(view.check_name(first)) if first else "",
         )
     console.print(table)

@@ -7,10 +7,11 @@ Every renderer (terminal, Markdown, HTML, XLSX) reads this view, so they say the
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
 import attrs
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -169,6 +170,11 @@ def accounting_line(a: dict[str, Any], lang: str) -> str:
     )
 
 
+def plain(column: Any) -> Any:
+    """A column (or array) with its dictionary decoded, as Arrow's kernels want it."""
+    return column.cast(column.type.value_type) if pa.types.is_dictionary(column.type) else column
+
+
 class CountySlices:
     """A table sorted by (county code, year) once, so that each county's rows are one
     zero-copy slice, turned into Python rows only when its county is shown: a nation's
@@ -190,22 +196,59 @@ class CountySlices:
         if table.num_rows:
             order = pc.sort_indices(key_table, sort_keys=[(k, "ascending") for k in keys])
             table, key_table = table.take(order), key_table.take(order)
-        self.table = table
-        # Without threads, groups come in the order they first appear: the sorted order.
-        counts = key_table.group_by(keys, use_threads=False).aggregate([([], "count_all")])
+        # One chunk: each county's rows are a slice of one array per column, and a
+        # dictionary column's values are turned into Python once (:meth:`rows`).
+        self.table = table.combine_chunks()
+        self._values: dict[int, list[Any]] = {}
+        # Each county's rows are a run of the sorted keys: a run starts where a key differs
+        # from the row before. (Arrow's group_by does not promise the order of its
+        # groups: taking offsets from it gave some counties another county's rows.)
         self._where: dict[tuple[str, Any], tuple[int, int]] = {}
-        start = 0
-        columns = [counts.column(n).to_pylist() for n in (*keys, "count_all")]
-        for code, year, n in zip(*columns, strict=True):
-            self._where[(code, year)] = (start, n)
-            start += n
+        n = key_table.num_rows
+        if n:
+            start = np.zeros(n, dtype=bool)
+            start[0] = True
+            for column in key_table.columns:
+                codes = pc.dictionary_encode(column.combine_chunks(), null_encoding="encode").indices
+                c = np.asarray(codes.to_numpy(zero_copy_only=False), dtype=np.int64)
+                start[1:] |= c[1:] != c[:-1]
+            starts = np.flatnonzero(start)
+            lengths = np.diff(np.append(starts, n)).tolist()
+            firsts = key_table.take(pa.array(starts, pa.int64()))
+            codes_, years = (firsts.column(k).to_pylist() for k in keys)
+            for code, year, begin, length in zip(codes_, years, starts.tolist(), lengths, strict=True):
+                self._where[(code, year)] = (begin, length)
 
     def slice(self, county_code: str, year: Any) -> pa.Table:
         where = self._where.get((county_code, year))
         return self.table.slice(*where) if where else self.table.slice(0, 0)
 
     def rows(self, county_code: str, year: Any) -> list[dict[str, Any]]:
-        return list(self.slice(county_code, year).to_pylist())
+        """One county's rows as dicts, as ``Table.to_pylist`` gives them; a dictionary
+        column is decoded by its indices into its values made Python once per table
+        (Arrow would make a scalar of every cell)."""
+        part = self.slice(county_code, year)
+        if not part.num_rows:
+            return []
+        columns = []
+        for i, column in enumerate(part.columns):
+            array = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+            if not pa.types.is_dictionary(array.type):
+                columns.append(array.to_pylist())
+                continue
+            values = self._values.get(i)
+            if values is None:
+                values = self._values[i] = array.dictionary.to_pylist()
+            if array.null_count == len(array):
+                columns.append([None] * len(array))
+                continue
+            decoded = [values[k] for k in array.indices.fill_null(0).to_numpy().tolist()]
+            if array.null_count:
+                for k in np.flatnonzero(array.is_null().to_numpy(zero_copy_only=False)).tolist():
+                    decoded[k] = None
+            columns.append(decoded)
+        names = part.column_names
+        return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 @attrs.frozen
@@ -282,15 +325,33 @@ class ReportView:
                 ["county_code", "year", "unit_id", "check_id", "ratio"]
             )
             self._ratios_by_county = CountySlices(sc)
-        mine = self._ratios_by_county.slice(county_code, year)
-        units, checks, ratios = (mine.column(n).to_pylist() for n in ("unit_id", "check_id", "ratio"))
-        return {(u, c): r for u, c, r in zip(units, checks, ratios, strict=True)}
+        return {
+            (r["unit_id"], r["check_id"]): r["ratio"] for r in self._ratios_by_county.rows(county_code, year)
+        }
 
     def excluded_of(self, county_code: str, year: int | None) -> list[dict[str, Any]]:
         """The units of one county kept out of the calculation, grouped once per report."""
         if self._excluded_by_county is None:
             self._excluded_by_county = CountySlices(self.result.excluded)
         return self._excluded_by_county.rows(county_code, year)
+
+    def check_order(self, check: Mapping[str, Any]) -> tuple[int, int]:
+        """Where a county's check comes in its report: by group, then in document order."""
+        return self._group_order.get(check["group"], 99), self._rule_order.get(check["rule_id"], 999)
+
+    def first_failing(self) -> dict[tuple[str, Any], dict[str, Any]]:
+        """{(county code, year): its first failing check} in report order (:meth:`check_order`),
+        of every county at once: what a one-row-per-county table shows, without each
+        county's details."""
+        checks = self.result.checks
+        failing = checks.filter(pc.is_in(plain(checks.column("status")), pa.array(["fail", "basic_pass"])))
+        cols = ["county_code", "year", "check_id", "group", "rule_id", "name_zh", "name_en", "status"]
+        first: dict[tuple[str, Any], tuple[tuple[int, int], dict[str, Any]]] = {}
+        for row in failing.select(cols).to_pylist():
+            key, order = (row["county_code"], row["year"]), self.check_order(row)
+            if key not in first or order < first[key][0]:  # the earlier row wins a tie
+                first[key] = (order, row)
+        return {key: row for key, (_, row) in first.items()}
 
     def status(self, status: str | None) -> str:
         return STATUS[self.lang].get(status or "", status or "—")
@@ -404,19 +465,30 @@ class ReportView:
                 return dict(zip(s.column("unit_id").to_pylist(), s.column(col).to_pylist(), strict=True))
         return {}
 
-    def counties(self) -> Iterator[CountyView]:
+    def counties(self, only: Collection[str] | None = None) -> Iterator[CountyView]:
+        """Every county in the order of the verdicts; with ``only``, just the counties of
+        those codes (each table filtered to them first: a few counties of a nation cost
+        what a few counties cost)."""
         res = self.result
+        checks, dispersion, verdicts = res.checks, res.dispersion, res.verdicts
         failing = pa.concat_tables([res.failing_sections(), self._failing_indicators()])
-        students = self._students()
+        if only is not None:
+            codes = pa.array(sorted(only), pa.string())
+
+            def of_only(t: pa.Table) -> pa.Table:
+                return t.filter(pc.is_in(plain(t.column("county_code")), codes))
+
+            checks, dispersion, verdicts, failing = (
+                of_only(t) for t in (checks, dispersion, verdicts, failing)
+            )
+        students = self._students(failing.column("unit_id") if only is not None else None)
         # Sorted by county once: each table is passed over one time, not once per county,
         # and a county's rows become Python objects only when its turn comes.
-        checks_of, failing_of, disp_of = (CountySlices(t) for t in (res.checks, failing, res.dispersion))
-        for v in res.verdicts.to_pylist():
+        checks_of, failing_of, disp_of = (CountySlices(t) for t in (checks, failing, dispersion))
+        for v in verdicts.to_pylist():
             key = (v["county_code"], v["year"])
             mine = checks_of.rows(*key)
-            mine.sort(
-                key=lambda c: (self._group_order.get(c["group"], 99), self._rule_order.get(c["rule_id"], 999))
-            )
+            mine.sort(key=self.check_order)
             gaps = [self._gap(f, students) for f in failing_of.rows(*key)]
             gaps.sort(key=lambda g: (g.name, g.level or "", g.check_id))
             yield CountyView(
@@ -437,7 +509,8 @@ class ReportView:
         mask = pc.and_(pc.equal(sc.column("kind"), "indicator"), pc.equal(sc.column("status"), "fail"))
         return sc.filter(mask)
 
-    def _students(self) -> dict[str, float]:
+    def _students(self, units: pa.ChunkedArray | None = None) -> dict[str, float]:
+        """{unit id: students} of every section, or of ``units`` only."""
         s = self.result.sections
         col = (
             "students"
@@ -446,6 +519,8 @@ class ReportView:
         )
         if col is None:
             return {}
+        if units is not None:
+            s = s.filter(pc.is_in(plain(s.column("unit_id")), plain(pc.unique(units))))
         return dict(zip(s.column("unit_id").to_pylist(), s.column(col).to_pylist(), strict=True))
 
     def _gap(self, row: dict[str, Any], students: dict[str, float]) -> SectionGap:
