@@ -326,34 +326,7 @@ def _write_book(context: RenderContext, path: Path, max_rows: int = MAX_ROWS) ->
     )
     for name, headers, rows, widths in PlanningView(context.analyses(), view).sheets():
         w.sheet(name, headers, rows, widths, label("xlsx.full_margins", lang) if "Margins" in name else "")
-    acc = result.accounting.to_pylist()
-    w.sheet(
-        "核对 Accounting",
-        [
-            "表 table",
-            "文件 source",
-            "行数 rows",
-            "计入 scored",
-            "不纳入 excluded",
-            "未采用 rejected",
-            "未使用 unused",
-            "说明",
-        ],
-        [
-            [
-                a["table"],
-                a["source"],
-                a["rows"],
-                a["scored"],
-                a["excluded"],
-                a["rejected"],
-                a["unused"],
-                accounting_line(a, lang),
-            ]
-            for a in acc
-        ],
-        [14, 36, 8, 8, 10, 10, 10, 70],
-    )
+    _accounting_sheet(w, result, lang)
     close_workbook(w.book, path)
     return w.cut
 
