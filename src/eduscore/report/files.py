@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import os
 import secrets
 import shutil
@@ -186,9 +187,67 @@ def output_folder(folder: Path) -> Iterator[Path]:
     try:
         yield staging
         with locked(folder):
+            previous = read_manifest(folder)
+            current = read_manifest(staging)
             _publish(staging, folder)
+            if current:
+                _retire(folder, previous, current)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+MANIFEST_NAME = ".eduscore-files.json"
+
+
+def read_manifest(folder: Path) -> dict[str, list[str]]:
+    """The files each output format wrote into ``folder`` last time (format → paths
+    relative to the folder), as recorded in its manifest; empty when there is none or it
+    cannot be read (then nothing is retired: only files known to be eduscore's are)."""
+    try:
+        data = json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {
+        str(fmt): [p for p in paths if isinstance(p, str)]
+        for fmt, paths in data.items()
+        if isinstance(paths, list)
+    }
+
+
+def write_manifest(folder: Path, files: dict[str, list[str]]) -> None:
+    (folder / MANIFEST_NAME).write_text(json.dumps(files, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def _retire(folder: Path, previous: dict[str, list[str]], current: dict[str, list[str]]) -> None:
+    """Remove the files an earlier run wrote for a format that this run wrote again but
+    that this run did not write (county pages of counties no longer in the data, Parquet
+    parts of a result now small enough for one document): a stale page beside a fresh
+    index would be read as this run's. Files of formats this run did not write stay, and
+    so does everything eduscore did not write. The manifest then lists both."""
+    root = folder.resolve()
+    for fmt, paths in current.items():
+        stale = set(previous.get(fmt, ())) - set(paths)
+        for rel in sorted(stale):
+            target = folder / rel
+            try:
+                if root not in target.resolve().parents:
+                    continue  # a path leading out of the folder was not written by eduscore
+                mode = target.lstat().st_mode
+                if stat.S_ISREG(mode) or stat.S_ISLNK(mode):
+                    target.unlink()
+                    parent = target.parent
+                    while parent != folder and not any(parent.iterdir()):
+                        parent.rmdir()
+                        parent = parent.parent
+            except OSError:
+                continue  # already gone, or not ours to remove: leave it
+    merged = {fmt: paths for fmt, paths in previous.items() if fmt not in current} | current
+    try:
+        write_manifest(folder, merged)
+    except OSError as exc:
+        raise output_error(folder / MANIFEST_NAME, exc) from None
 
 
 def published(path: Path, staging: Path, folder: Path) -> Path:

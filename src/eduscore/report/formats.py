@@ -21,7 +21,7 @@ from eduscore.model.records import Renderer
 from eduscore.plugins.hookspecs import hookimpl
 from eduscore.plugins.registry import get_registry
 from eduscore.report.context import RenderContext, context_of
-from eduscore.report.files import atomic_path, output_folder, published
+from eduscore.report.files import MANIFEST_NAME, atomic_path, output_folder, published, write_manifest
 from eduscore.report.text import csv_strings, csv_text
 
 if TYPE_CHECKING:
@@ -164,6 +164,8 @@ def render_into(context: RenderContext, folder: Path, formats: Sequence[str]) ->
     :class:`OutputError` naming its format, like the built-in ones'."""
     renderers = get_registry().renderers()
     written = []
+    owned: dict[str, list[str]] = {}
+    before = _files_under(folder)
     for fmt in formats:
         try:
             written.append(renderers[fmt].function(context, folder))
@@ -172,4 +174,18 @@ def render_into(context: RenderContext, folder: Path, formats: Sequence[str]) ->
                 f"output format {fmt}: cannot write its file: {exc}",
                 zh=f"输出格式 {fmt}:无法写入文件:{exc}",
             ) from None
+        after = _files_under(folder)
+        owned[fmt] = sorted(after - before)
+        before = after
+    # Which files each format wrote: a later run into the same folder removes those of
+    # its formats that it does not write again (files.output_folder).
+    write_manifest(folder, owned)
     return written
+
+
+def _files_under(folder: Path) -> set[str]:
+    return {
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_file() and p.name != MANIFEST_NAME and not p.name.startswith(".eduscore")
+    }
