@@ -50,6 +50,27 @@ SUMMARY_COUNTIES = 1
 PER_COUNTY_FOLDER = "report-counties"
 
 
+# The columns of a sheet of checks (the summary's open checks show the first 14).
+CHECK_HEADERS = [
+    "县区代码",
+    "年份",
+    "项目 id",
+    "名称 name",
+    "分组 group",
+    "结果 status",
+    "数值 value",
+    "比较",
+    "标准 threshold",
+    "说明 reason",
+    "可信度",
+    "文件 document",
+    "条款 clause",
+    "规则来源 rule set",
+    "版本",
+    "声明放宽 relaxed by",
+]
+
+
 def finite(x: Any) -> bool:
     """Whether ``x`` is a number Excel can hold (not NaN, not ±infinity)."""
     return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
@@ -253,24 +274,7 @@ def _write_book(context: RenderContext, path: Path, max_rows: int = MAX_ROWS) ->
     ]
     w.sheet(
         "检查项 Checks",
-        [
-            "县区代码",
-            "年份",
-            "项目 id",
-            "名称 name",
-            "分组 group",
-            "结果 status",
-            "数值 value",
-            "比较",
-            "标准 threshold",
-            "说明 reason",
-            "可信度",
-            "文件 document",
-            "条款 clause",
-            "规则来源 rule set",
-            "版本",
-            "声明放宽 relaxed by",
-        ],
+        CHECK_HEADERS,
         check_rows,
         [10, 7, 30, 40, 12, 10, 12, 6, 12, 30, 6, 28, 24, 20, 8, 30],
     )
@@ -423,22 +427,7 @@ def _write_summary(context: RenderContext, path: Path, max_rows: int, folder: st
     )
     w.sheet(
         "未达标检查 Open checks",
-        [
-            "县区代码",
-            "年份",
-            "项目 id",
-            "名称 name",
-            "分组 group",
-            "结果 status",
-            "数值 value",
-            "比较",
-            "标准 threshold",
-            "说明 reason",
-            "可信度",
-            "文件 document",
-            "条款 clause",
-            "规则来源 rule set",
-        ],
+        CHECK_HEADERS[:14],  # without the version and relaxation columns
         [
             [
                 ch["county_code"],
