@@ -71,6 +71,28 @@ CHECK_HEADERS = [
 ]
 
 
+def _check_row(ch: dict[str, Any], view: ReportView, lang: str) -> list[Any]:
+    """One row of a checks sheet, in the order of :data:`CHECK_HEADERS`."""
+    return [
+        ch["county_code"],
+        ch["year"],
+        ch["check_id"],
+        view.check_name(ch),
+        view.group_name(ch["group"]),
+        view.status(ch["status"]),
+        ch["value"],
+        ch["comparator"],
+        ch["threshold"],
+        reason_of(ch, lang),
+        f"[{ch['confidence']}]",
+        ch["document"],
+        ch["clause"],
+        ch["rule_set"],
+        ch["rule_set_version"],
+        ch.get("relaxed_by") or "",
+    ]
+
+
 def finite(x: Any) -> bool:
     """Whether ``x`` is a number Excel can hold (not NaN, not ±infinity)."""
     return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
@@ -250,28 +272,7 @@ def _write_book(context: RenderContext, path: Path, max_rows: int = MAX_ROWS) ->
         [10, 18, 7, 16, 8, 8, 8, 10, 90],
     )
     # 2. Checks
-    check_rows = [
-        [
-            ch["county_code"],
-            ch["year"],
-            ch["check_id"],
-            view.check_name(ch),
-            view.group_name(ch["group"]),
-            view.status(ch["status"]),
-            ch["value"],
-            ch["comparator"],
-            ch["threshold"],
-            reason_of(ch, lang),
-            f"[{ch['confidence']}]",
-            ch["document"],
-            ch["clause"],
-            ch["rule_set"],
-            ch["rule_set_version"],
-            ch.get("relaxed_by") or "",
-        ]
-        for c in counties
-        for ch in c.checks
-    ]
+    check_rows = [_check_row(ch, view, lang) for c in counties for ch in c.checks]
     w.sheet(
         "检查项 Checks",
         CHECK_HEADERS,
@@ -429,22 +430,7 @@ def _write_summary(context: RenderContext, path: Path, max_rows: int, folder: st
         "未达标检查 Open checks",
         CHECK_HEADERS[:14],  # without the version and relaxation columns
         [
-            [
-                ch["county_code"],
-                ch["year"],
-                ch["check_id"],
-                view.check_name(ch),
-                view.group_name(ch["group"]),
-                view.status(ch["status"]),
-                ch["value"],
-                ch["comparator"],
-                ch["threshold"],
-                reason_of(ch, lang),
-                f"[{ch['confidence']}]",
-                ch["document"],
-                ch["clause"],
-                ch["rule_set"],
-            ]
+            _check_row(ch, view, lang)[:14]
             for ch in open_checks.sort_by([("county_code", "ascending")]).to_pylist()
         ],
         [10, 7, 30, 40, 12, 10, 12, 6, 12, 30, 6, 28, 24, 20],
