@@ -37,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
@@ -235,28 +236,22 @@ def section_memory(args: argparse.Namespace, targets: Targets) -> None:
     from million import write_inputs
 
     print("\n== memory: peak resident memory of a fresh process evaluating files ==")
-    with tempfile.TemporaryDirectory() as tmp:
-        s, c, _ = write_inputs(5.0, Path(tmp))
-        child = python_child(EVALUATE_FILES, str(s), str(c), timeout=args.timeout)
-        got = child.json()
-        targets.check(
-            "a million sections from CSV: peak < 1.5 GiB",
-            child.ok and child.peak_mib < 1.5 * GIB,
-            f"{child.peak_mib / GIB:.2f} GiB ({got.get('sections', 0):,} sections, {child.seconds:.1f} s)"
-            if child.ok
-            else child.failure(),
-        )
-    with tempfile.TemporaryDirectory() as tmp:
-        s, c = write_parquet(4.0, Path(tmp))
-        child = python_child(EVALUATE_FILES, str(s), str(c), timeout=args.timeout)
-        got = child.json()
-        targets.check(
-            "national(4.0) from Parquet, whole framework: peak < 1.5 GiB",
-            child.ok and child.peak_mib < 1.5 * GIB,
-            f"{child.peak_mib / GIB:.2f} GiB ({got.get('sections', 0):,} sections, {child.seconds:.1f} s)"
-            if child.ok
-            else child.failure(),
-        )
+
+    def peak_of(what: str, make: Callable[[Path], tuple[Path, Path]]) -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            s, c = make(Path(tmp))
+            child = python_child(EVALUATE_FILES, str(s), str(c), timeout=args.timeout)
+            got = child.json()
+            targets.check(
+                f"{what}: peak < 1.5 GiB",
+                child.ok and child.peak_mib < 1.5 * GIB,
+                f"{child.peak_mib / GIB:.2f} GiB ({got.get('sections', 0):,} sections, {child.seconds:.1f} s)"
+                if child.ok
+                else child.failure(),
+            )
+
+    peak_of("a million sections from CSV", lambda folder: write_inputs(5.0, folder)[:2])
+    peak_of("national(4.0) from Parquet, whole framework", lambda folder: write_parquet(4.0, folder))
 
 
 # -------------------------------------------------------------------------------- json
