@@ -762,23 +762,18 @@ def _convert(
     def outside(lo: float | None, hi: float | None) -> pa.ChunkedArray | None:
         if least is None or ((lo is None or least >= lo) and (hi is None or most <= hi)):
             return None
-        parts = [
-            pc.less(values, lo) if lo is not None else None,
-            pc.greater(values, hi) if hi is not None else None,
-        ]
-        present = [p for p in parts if p is not None]
-        either = present[0] if len(present) == 1 else pc.or_(*present)
+        below = pc.less(values, lo) if lo is not None else None
+        above = pc.greater(values, hi) if hi is not None else None
+        either = above if below is None else below if above is None else pc.or_(below, above)
         return pc.fill_null(either, False)
 
     ranges: list[tuple[float | None, float | None, str, str | None]] = []
     if col.type == "rate":
-        pass
+        pass  # a rate's own range was checked above
     elif col.name == "year" or col.name.endswith("_year"):
-        first, last = _YEARS
-        ranges.append((first, last, "year_out_of_range", f"{first}–{last}"))
+        ranges.append((*_YEARS, "year_out_of_range", f"{_YEARS[0]}–{_YEARS[1]}"))
     else:
-        ranges.append((0.0, None, "negative", None))
-        ranges.append((None, _MAX_PLAUSIBLE, "implausible_value", None))
+        ranges += [(0.0, None, "negative", None), (None, _MAX_PLAUSIBLE, "implausible_value", None)]
     if col.valid is not None:
         lo, hi = float(col.valid[0]), float(col.valid[1])
         ranges.append((lo, hi, "out_of_range", f"{lo:g}–{hi:g}"))
