@@ -12,9 +12,11 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from eduscore.engine.dispersion import dense_codes
 from eduscore.engine.grading import grade_counts
 from eduscore.engine.score import Scored
 from eduscore.inputs.prepare import constant, display_rows, lists_from_long
@@ -27,24 +29,51 @@ from eduscore.result import NATIONAL, Result
 
 def _split_key(t: pa.Table) -> pa.Table:
     """Replace the internal ``_county`` key by ``county_code`` and ``year`` columns."""
-    # Split only the distinct keys, then spread them back by dictionary index.
     key = t.column("_county")
-    if pa.types.is_dictionary(key.type):
-        encoded = pa.table({"k": key}).unify_dictionaries().column("k").combine_chunks()
+    if not pa.types.is_dictionary(key.type):
+        code, year = _split_text(key.combine_chunks())
+        chunks_code, chunks_year = [code], [year]
     else:
-        encoded = key.combine_chunks().dictionary_encode()
+        # The long per-unit table repeats one key array for every check: split each
+        # distinct chunk once and share the result, so the codes and years of 16 million
+        # rows cost what the units' own do.
+        done: dict[tuple[int, ...], tuple[pa.Array, pa.Array]] = {}
+        chunks_code, chunks_year = [], []
+        for chunk in key.chunks:
+            ident = (
+                *(b.address if b is not None else 0 for b in chunk.buffers()),
+                *(b.address if b is not None else 0 for b in chunk.dictionary.buffers()),
+                chunk.offset,
+                len(chunk),
+            )
+            if ident not in done:
+                done[ident] = _split_text(chunk)
+            code, year = done[ident]
+            chunks_code.append(code)
+            chunks_year.append(year)
+    rest = t.drop_columns(["_county"])
+    code_type = chunks_code[0].type if chunks_code else pa.string()
+    return pa.table(
+        {
+            "county_code": pa.chunked_array(chunks_code, code_type),
+            "year": pa.chunked_array(chunks_year, pa.int64()),
+            **{n: rest.column(n) for n in rest.column_names},
+        }
+    )
+
+
+def _split_text(key: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """The county code and the year of "code|year" keys (a dictionary keeps its indices)."""
+    encoded = key if pa.types.is_dictionary(key.type) else key.dictionary_encode()
     parts = pc.split_pattern(encoded.dictionary, "|")
     year_text = pc.list_element(parts, 1)
     years = pc.cast(pc.if_else(pc.equal(year_text, ""), pa.scalar(None, pa.string()), year_text), pa.int64())
     codes = pc.list_element(parts, 0)
-    code = (
-        pa.DictionaryArray.from_arrays(encoded.indices, codes)
-        if pa.types.is_dictionary(key.type)
-        else pc.take(codes, encoded.indices)
-    )
-    year = pc.take(years, encoded.indices)
-    rest = t.drop_columns(["_county"])
-    return pa.table({"county_code": code, "year": year, **{n: rest.column(n) for n in rest.column_names}})
+    if pa.types.is_dictionary(key.type):
+        code = pa.DictionaryArray.from_arrays(encoded.indices, codes)
+    else:
+        code = pc.take(codes, encoded.indices)
+    return code, pc.take(years, encoded.indices)
 
 
 # --------------------------------------------------------------------------- assembly
@@ -134,44 +163,83 @@ def _verdicts(checks: pa.Table, names: pa.Table, fw: Framework) -> pa.Table:
     and a certified county gets the first grade band whose pass and basic-pass counts it
     meets — below the lowest band it is not certified.
     """
-    status = checks.column("status")
-    failed, unknown = pa.array(["fail"]), pa.array(["not_assessed", "not_computable"])  # not at import
     graded = fw.verdict.get("kind") == "graded"
-    t = checks.select(["_county"])
-    t = t.append_column("n_pass", pc.cast(pc.equal(status, "pass"), pa.int64()))
-    t = t.append_column("n_basic_pass", pc.cast(pc.equal(status, "basic_pass"), pa.int64()))
-    t = t.append_column("n_fail", pc.cast(pc.is_in(status, failed), pa.int64()))
-    t = t.append_column("n_not_assessed", pc.cast(pc.is_in(status, unknown), pa.int64()))
-    for lang, column, suffix in (("en", "reason", ""), ("zh", "reason_zh", "_zh")):
+    # Every text column is numbered once; the counts are bincounts over county numbers and
+    # the reason texts are written once per distinct (check, status, reason).
+    county, counties = dense_codes(checks.column("_county"))
+    status, statuses = dense_codes(checks.column("status"))
+    names_of = statuses.to_pylist()
+
+    def among(*wanted: str) -> np.ndarray:
+        return np.isin(status, [k for k, v in enumerate(names_of) if v in wanted])
+
+    sums = [
+        ("n_pass", among("pass")),
+        ("n_basic_pass", among("basic_pass")),
+        ("n_fail", among("fail")),
+        ("n_not_assessed", among("not_assessed", "not_computable")),
+    ]
+    n = len(counties)
+    counts = pa.table(
+        {
+            "_county": counties,
+            **{
+                f"{c}_sum": pa.array(np.bincount(county, weights=m, minlength=n).astype(np.int64))
+                for c, m in sums
+            },
+        }
+    ).filter(pa.array(np.bincount(county, minlength=n) > 0))
+    out = names.join(counts, "_county", use_threads=False).sort_by("_county")
+    # Reasons are written for the checks that did not pass only, in their checks' order.
+    rows = np.flatnonzero(~sums[0][1])
+    parts = [
+        (codes[rows], values)
+        for codes, values in (
+            dense_codes(checks.column("check_id")),
+            (status, statuses),
+            dense_codes(checks.column("reason")),
+            dense_codes(checks.column("reason_zh")),
+        )
+    ]
+    combo = np.zeros(len(rows), dtype=np.int64)
+    for codes, values in parts:
+        combo = combo * max(len(values), 1) + codes
+    distinct, which = np.unique(combo, return_inverse=True)
+    digits = []
+    for _, values in reversed(parts):
+        digits.append(pa.array(distinct % max(len(values), 1)))
+        distinct = distinct // max(len(values), 1)
+    reason_zh_i, reason_i, status_i, check_i = digits
+    check_ids, status_of = parts[0][1].take(check_i), statuses.take(status_i)
+    where = np.asarray(
+        pc.fill_null(pc.index_in(counties, value_set=out.column("_county")), -1).to_numpy(
+            zero_copy_only=False
+        ),
+        dtype=np.int64,
+    )
+    parent = where[county[rows]]
+    for lang, reasons, column in (
+        ("en", parts[2][1].take(reason_i), "reason"),
+        ("zh", parts[3][1].take(reason_zh_i), "reason_zh"),
+    ):
         word = pc.if_else(
-            pc.equal(status, "fail"),
+            pc.equal(status_of, "fail"),
             pa.scalar(label("status.fail", lang)),
             pc.if_else(
-                pc.equal(status, "basic_pass"),
+                pc.equal(status_of, "basic_pass"),
                 pa.scalar(label("status.basic_pass", lang)),
-                pc.if_else(
-                    pc.equal(status, "pass"),
-                    pa.scalar(None, pa.string()),
-                    pa.scalar(label("status.not_assessed", lang)),
-                ),
+                pa.scalar(label("status.not_assessed", lang)),
             ),
         )
-        text = pc.binary_join_element_wise(
-            checks.column("check_id"), word, pc.fill_null(checks.column(column), ""), ": "
+        text = pc.binary_join_element_wise(check_ids, word, pc.fill_null(reasons, ""), ": ")
+        listed = (parent >= 0) & np.asarray(pc.is_valid(text).to_numpy(zero_copy_only=False))[which]
+        order = np.flatnonzero(listed)
+        order = order[np.argsort(parent[order], kind="stable")]
+        offsets = np.concatenate([[0], np.cumsum(np.bincount(parent[order], minlength=out.num_rows))])
+        values = text.take(pa.array(which[order]))
+        out = out.append_column(
+            f"{column}_list", pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), values)
         )
-        t = t.append_column(f"reason{suffix}", text)
-    sums = [(c, "sum") for c in ("n_pass", "n_basic_pass", "n_fail", "n_not_assessed")]
-    counts = t.group_by("_county", use_threads=False).aggregate(sums)
-    reasons = (
-        t.filter(pc.is_valid(t.column("reason")))
-        .group_by("_county", use_threads=False)
-        .aggregate([("reason", "list"), ("reason_zh", "list")])
-    )
-    out = names.join(counts, "_county", use_threads=False).sort_by("_county")
-    # Arrow joins cannot carry list columns: look the reason lists up by position instead.
-    where = pc.index_in(out.column("_county"), value_set=reasons.column("_county"))
-    out = out.append_column("reason_list", pc.take(reasons.column("reason_list"), where))
-    out = out.append_column("reason_zh_list", pc.take(reasons.column("reason_zh_list"), where))
     n_pass, n_basic, n_fail, n_na = (pc.fill_null(out.column(f"{c}_sum"), 0) for c, _ in sums)
     items = fw.verdict.get("items") if graded else None
     verdict, grade = grade_counts(

@@ -6,7 +6,8 @@ For the in-scope sections i of one county and level, with students p_i and value
     S² = Σ (p_i / P) (x_i − x̄)²               (student shares; no n − 1)
     CV = S / x̄
 
-Computed for every county × level × indicator at once (see :func:`weighted_dispersion`).
+Computed for every county and level at once, indicator by indicator
+(see :func:`dispersion_by_indicator`).
 The second pass uses the *corrected* two-pass form
 ``S² = (Σ p d² − (Σ p d)² / P) / P`` with ``d = x − x̄``: the deviations are formed
 before squaring, so equipment values of 10⁸ yuan with a spread of a few yuan keep
@@ -14,6 +15,8 @@ their variance, and the correction term removes the rounding error of x̄ itself
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import numpy as np
 import pyarrow as pa
@@ -96,46 +99,88 @@ def weighted_dispersion(observations: pa.Table) -> pa.Table:
     is undefined). A row with a missing value or weight makes its group's ``n_missing``
     positive and its mean, SD and CV missing: a CV over part of the schools is not the
     county's CV. A group whose students sum to 0 or whose mean is 0 has a missing CV.
-
-    The groups are numbered densely and summed with ``numpy.bincount`` — one pass per
-    sum over all counties, levels and indicators at once.
+    Each indicator's rows are scored by :func:`dispersion_by_indicator`.
     """
-    keys = ["_county", "level", "indicator"]
     if observations.num_rows == 0:
         return DISPERSION_SCHEMA.empty_table()
-    w, w_missing = _floats(observations.column("weight"))
-    x, x_missing = _floats(observations.column("value"))
+    codes, names = dense_codes(observations.column("indicator"))
+    parts = []
+    for i, name in enumerate(names.to_pylist()):
+        rows = observations.filter(pa.array(codes == i))
+        parts.append(
+            dispersion_by_indicator(
+                rows.column("_county"),
+                rows.column("level"),
+                rows.column("weight"),
+                {name: rows.column("value")},
+            )
+        )
+    return _sorted(pa.concat_tables(parts))
+
+
+def dispersion_by_indicator(
+    county: pa.ChunkedArray,
+    level: pa.ChunkedArray,
+    weight: pa.ChunkedArray,
+    values: Mapping[str, pa.ChunkedArray],
+    scope: pa.ChunkedArray | None = None,
+) -> pa.Table:
+    """The CVs of several indicators over the same units (rows): per county × level ×
+    indicator, as :func:`weighted_dispersion` describes. ``scope`` (bool per row): the
+    rows that count (None: all).
+
+    Counties and levels are numbered densely once; each indicator's sums are one
+    ``numpy.bincount`` pass over all counties and levels, so the working memory is that of
+    one indicator, not of all of them at once.
+    """
+    if not values or len(county) == 0:
+        return DISPERSION_SCHEMA.empty_table()
+    county_codes, counties = dense_codes(county)
+    level_codes, levels = dense_codes(level)
+    w, w_missing = _floats(weight)
     keep = w_missing | (w > 0)  # zero-weight rows carry no students; null weight is missing
-    codes = [dense_codes(observations.column(k)) for k in keys]
-    sizes = [len(d) for _, d in codes]
-    key = codes[0][0] * (sizes[1] * sizes[2]) + codes[1][0] * sizes[2] + codes[2][0]
-    key, w, x = key[keep], w[keep], x[keep]
-    missing = (w_missing | x_missing)[keep]
-    groups = sizes[0] * sizes[1] * sizes[2]
+    if scope is not None:
+        keep &= np.asarray(pc.fill_null(scope, False).to_numpy(zero_copy_only=False), dtype=bool)
+    rows = np.flatnonzero(keep)
+    n_levels = len(levels)
+    key = (county_codes * n_levels + level_codes)[rows]
+    w, w_missing = w[rows], w_missing[rows]
+    groups = len(counties) * n_levels
     count = np.bincount(key, minlength=groups)
-    n_missing = np.bincount(key, weights=missing, minlength=groups)
-    total, mean, sd, cv = grouped_cv(key, w, x, groups)
     present = np.flatnonzero(count > 0)
-    incomplete = n_missing[present] > 0
+    county_of = counties.take(pa.array(present // n_levels))
+    level_of = levels.take(pa.array(present % n_levels))
+    parts = []
+    for name, column in values.items():
+        x, x_missing = _floats(column)
+        x = x[rows]
+        missing = w_missing | x_missing[rows]
+        n_missing = np.bincount(key, weights=missing, minlength=groups)
+        total, mean, sd, cv = grouped_cv(key, w, x, groups)
+        incomplete = n_missing[present] > 0
 
-    def masked(values: np.ndarray) -> pa.Array:
-        v = values[present]
-        return pa.array(v, mask=incomplete | ~np.isfinite(v), type=pa.float64())
+        def masked(values: np.ndarray, incomplete: np.ndarray = incomplete) -> pa.Array:
+            v = values[present]
+            return pa.array(v, mask=incomplete | ~np.isfinite(v), type=pa.float64())
 
-    i0 = present // (sizes[1] * sizes[2])
-    i1 = (present // sizes[2]) % sizes[1]
-    i2 = present % sizes[2]
-    return pa.table(
-        {
-            "_county": codes[0][1].take(pa.array(i0)),
-            "level": codes[1][1].take(pa.array(i1)),
-            "indicator": codes[2][1].take(pa.array(i2)),
-            "n_sections": pa.array(count[present], pa.int64()),
-            "n_missing": pa.array(n_missing[present].astype(np.int64), pa.int64()),
-            "students": pa.array(total[present], mask=incomplete, type=pa.float64()),
-            "mean": masked(mean),
-            "sd": masked(sd),
-            "cv": masked(cv),
-        },
-        schema=DISPERSION_SCHEMA,
-    ).sort_by([(k, "ascending") for k in keys])
+        parts.append(
+            pa.table(
+                {
+                    "_county": county_of,
+                    "level": level_of,
+                    "indicator": pa.repeat(pa.scalar(name, pa.string()), len(present)),
+                    "n_sections": pa.array(count[present], pa.int64()),
+                    "n_missing": pa.array(n_missing[present].astype(np.int64), pa.int64()),
+                    "students": pa.array(total[present], mask=incomplete, type=pa.float64()),
+                    "mean": masked(mean),
+                    "sd": masked(sd),
+                    "cv": masked(cv),
+                },
+                schema=DISPERSION_SCHEMA,
+            )
+        )
+    return _sorted(pa.concat_tables(parts))
+
+
+def _sorted(t: pa.Table) -> pa.Table:
+    return t.sort_by([(k, "ascending") for k in ("_county", "level", "indicator")])

@@ -178,7 +178,10 @@ def evaluate(
         # code: the school is lost to the county asked for) is still reported.
         no_year = _only_county(staged, no_year, county, name_of, filtered)
     finding_parts.append(no_year)
-    for role, (t, found) in staged.items():
+    for role in list(staged):
+        # Taken out of ``staged``: a table that loses rows is copied, and the uncut one
+        # must not stay alive beside it for the rest of the run.
+        t, found = staged.pop(role)
         row_counties.append(integrity.row_counties(t, role))
         totals = found.filter(pc.equal(found.column("rule"), "totals_row"))
         # Duplicates are found among all data rows (a second row with the same id is
@@ -211,6 +214,8 @@ def evaluate(
     if "section_id" in units.column_names:
         units = units.append_column("unit_id", units.column("section_id"))
     units = _add_key(units)
+    # The unit-role input is now in ``units``; only the counties table is read again.
+    tables = {k: v for k, v in tables.items() if k == "counties"}
     internal = validate.concat(finding_parts)
     rejected = integrity.rejected_rows(
         internal,

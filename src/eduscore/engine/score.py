@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from eduscore.engine.dispersion import weighted_dispersion
+from eduscore.engine.dispersion import dispersion_by_indicator, weighted_dispersion
 from eduscore.inputs.prepare import constant
 from eduscore.model import contract
 from eduscore.model.formula import (
@@ -442,23 +442,13 @@ class Engine:
             wanted += [i for i in rule.indicators if i not in wanted]
         if not wanted or self.fw.weight not in units.column_names:
             return weighted_dispersion(pa.table({}))
-        scope = units.column("in_scope")
-        weight = units.column(self.fw.weight).cast(pa.float64())
-        parts = []
-        for ind_id in wanted:
-            t = by_indicator[ind_id]
-            parts.append(
-                pa.table(
-                    {
-                        "_county": self.ids["_county"],
-                        "level": self.ids["level"],
-                        "indicator": label_array(ind_id, units.num_rows, pa.int16()),
-                        "weight": weight,
-                        "value": t.column("value"),
-                    }
-                ).filter(scope)
-            )
-        return weighted_dispersion(pa.concat_tables(parts))
+        return dispersion_by_indicator(
+            self.ids["_county"],
+            self.ids["level"],
+            units.column(self.fw.weight),
+            {ind_id: by_indicator[ind_id].column("value") for ind_id in wanted},
+            scope=units.column("in_scope"),
+        )
 
 
 def counted(n: pa.ChunkedArray, words: str) -> pa.ChunkedArray:

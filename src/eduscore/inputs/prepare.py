@@ -1257,13 +1257,13 @@ def lists_from_long(rows: pa.Array, values: pa.Array, n: int) -> pa.Array:
     """Gather (row, value) pairs into one list per row 0..n-1, in the order given (stable).
 
     The vectorised way to build list columns: sort by row, cut by offsets."""
-    long = pa.table({"row": rows, "i": pa.array(range(len(rows)), pa.int64()), "value": values})
-    long = long.sort_by([("row", "ascending"), ("i", "ascending")])
-    counts = np.bincount(np.asarray(long.column("row").to_numpy(), dtype=np.int64), minlength=n)[:n]
-    offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]), pa.int64())
-    return pa.LargeListArray.from_arrays(offsets, long.column("value").combine_chunks()).cast(
-        pa.list_(values.type)
-    )
+    order = pc.sort_indices(rows)  # Arrow's sort is stable: a row's values keep their order
+    counts = np.bincount(np.asarray(rows.to_numpy(zero_copy_only=False), dtype=np.int64), minlength=n)[:n]
+    offsets = np.concatenate([[0], np.cumsum(counts)])
+    sorted_values = pc.take(values, order)
+    if offsets[-1] < 2**31:
+        return pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), sorted_values)
+    return pa.LargeListArray.from_arrays(pa.array(offsets), sorted_values).cast(pa.list_(values.type))
 
 
 def _estimated_lists(flags: list[tuple[str, pa.ChunkedArray]], n: int) -> pa.Array:
