@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from eduscore.engine.dispersion import dense_codes
 from eduscore.engine.grading import grade_counts
-from eduscore.engine.score import Scored
+from eduscore.engine.score import Scored, label_array
 from eduscore.inputs.prepare import constant, display_rows, lists_from_long
 from eduscore.inputs.validate import rejecting
 from eduscore.model.framework import Framework
@@ -117,8 +117,8 @@ def build_result(
                 own = pa.concat_tables([own, mine.cast(own.schema)])
         own = bilingual(own)
         n = own.num_rows
-        part_checks = own.append_column("framework", constant(fw.id, n, pa.string())).append_column(
-            "framework_version", constant(fw.version, n, pa.string())
+        part_checks = own.append_column("framework", label_array(fw.id, n, pa.int16())).append_column(
+            "framework_version", label_array(fw.version, n, pa.int16())
         )
         checks.append(part_checks)
         verdicts.append(_verdicts(part_checks, part.counties.select(["_county", "county_name"]), fw_c))
@@ -134,7 +134,7 @@ def build_result(
     return Result(
         framework=fw,
         verdicts=_split_key(all_verdicts),
-        checks=_split_key(_concat_all(checks)),
+        checks=_unified(_split_key(_concat_all(checks))),
         dispersion=_split_key(_concat_all(dispersion)),
         sections=_split_key(all_sections),
         section_checks=_split_key(_concat_all(section_checks)),
@@ -147,6 +147,16 @@ def build_result(
         missing_columns=missing_columns,
         rule_sets=tuple(dict(o) for p in parts for o in p.framework.rule_sets),
     )
+
+
+def _unified(t: pa.Table) -> pa.Table:
+    """One dictionary per dictionary-encoded column (each rule's rows came with their own):
+    group-bys and joins need it, and each text is held once."""
+    out = t.unify_dictionaries()
+    for i, field in enumerate(out.schema):
+        if pa.types.is_dictionary(field.type) and out.column(i).num_chunks > 1:
+            out = out.set_column(i, field, pa.chunked_array([out.column(i).combine_chunks()]))
+    return out
 
 
 def _concat_all(tables: list[pa.Table]) -> pa.Table:

@@ -167,9 +167,8 @@ def _check_rows(
             "rule_set": const("national"),
             "rule_set_version": const(version),
             "relaxed_by": const(None),
-        },
-        schema=CHECK_SCHEMA,
-    )
+        }
+    ).cast(CHECK_SCHEMA)
 
 
 def integrity_checks(

@@ -78,6 +78,22 @@ def encoded(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray:
     return encoded if isinstance(encoded, pa.ChunkedArray) else pa.chunked_array([encoded])
 
 
+# The county checks. A rule's descriptive texts (its names, source, confidence, rule set)
+# repeat on every county's row: they are dictionary-encoded (two bytes a row), the columns
+# one filters, sorts and groups by (ids, kinds, levels, statuses, reasons) are plain text.
+_DESCRIBED = pa.dictionary(pa.int16(), pa.string())
+DESCRIPTIVE = (
+    "name_zh",
+    "name_en",
+    "confidence",
+    "confidence_note",
+    "document",
+    "clause",
+    "spec",
+    "rule_set",
+    "rule_set_version",
+    "relaxed_by",
+)
 CHECK_SCHEMA = pa.schema(
     [
         ("_county", pa.string()),
@@ -87,23 +103,23 @@ CHECK_SCHEMA = pa.schema(
         ("group", pa.string()),
         ("item", pa.string()),
         ("level", pa.string()),
-        ("name_zh", pa.string()),
-        ("name_en", pa.string()),
+        ("name_zh", _DESCRIBED),
+        ("name_en", _DESCRIBED),
         ("status", pa.string()),
         ("value", pa.float64()),
         ("threshold", pa.float64()),
         ("comparator", pa.string()),
         ("reason", pa.string()),
-        ("confidence", pa.string()),
-        ("confidence_note", pa.string()),
-        ("document", pa.string()),
-        ("clause", pa.string()),
-        ("spec", pa.string()),
-        ("rule_set", pa.string()),
-        ("rule_set_version", pa.string()),
+        ("confidence", _DESCRIBED),
+        ("confidence_note", _DESCRIBED),
+        ("document", _DESCRIBED),
+        ("clause", _DESCRIBED),
+        ("spec", _DESCRIBED),
+        ("rule_set", _DESCRIBED),
+        ("rule_set_version", _DESCRIBED),
         # Declared relaxations behind this check (its rule's or its indicators'): a rule set
         # may loosen a national rule only by saying so, and the result says it too.
-        ("relaxed_by", pa.string()),
+        ("relaxed_by", _DESCRIBED),
     ]
 )
 
@@ -381,6 +397,9 @@ class Engine:
         def const(x: object) -> pa.Array:
             return constant(x, n, pa.string())
 
+        def described(x: str | None) -> pa.Array:
+            return label_array(x, n, pa.int16())
+
         name = name or rule.name
         if isinstance(threshold, pa.ChunkedArray | pa.Array):
             th = pc.cast(threshold, pa.float64())
@@ -395,21 +414,21 @@ class Engine:
                 "group": const(rule.group),
                 "item": const(rule.item),
                 "level": const(level),
-                "name_zh": const(name.zh),
-                "name_en": const(name.en),
+                "name_zh": described(name.zh),
+                "name_en": described(name.en),
                 "status": status,
                 "value": pc.cast(value, pa.float64()),
                 "threshold": th,
                 "comparator": const(comparator),
                 "reason": reason,
-                "confidence": const(rule.confidence),
-                "confidence_note": const(rule.confidence_note),
-                "document": const(rule.source.document),
-                "clause": const(rule.source.clause),
-                "spec": const(rule.source.spec),
-                "rule_set": const(rule.rule_set),
-                "rule_set_version": const(rule.rule_set_version),
-                "relaxed_by": const(self.relaxed_by(rule)),
+                "confidence": described(rule.confidence),
+                "confidence_note": described(rule.confidence_note),
+                "document": described(rule.source.document),
+                "clause": described(rule.source.clause),
+                "spec": described(rule.source.spec),
+                "rule_set": described(rule.rule_set),
+                "rule_set_version": described(rule.rule_set_version),
+                "relaxed_by": described(self.relaxed_by(rule)),
             },
             schema=CHECK_SCHEMA,
         )
@@ -491,7 +510,9 @@ def cv_status(joined: pa.Table, cv: pa.ChunkedArray, limit: float) -> tuple[pa.C
 
 
 def concat_checks(parts: list[pa.Table], schema: pa.Schema) -> pa.Table:
-    parts = [p for p in parts if p.num_rows]
+    """The parts (a rule kind's own table may carry plain text where the schema has a
+    dictionary) as one table of ``schema``."""
+    parts = [p if p.schema.equals(schema) else p.cast(schema) for p in parts if p.num_rows]
     if not parts:
         return schema.empty_table()
     return pa.concat_tables(parts)
