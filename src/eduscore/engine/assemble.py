@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from eduscore.engine.dispersion import dense_codes
 from eduscore.engine.grading import grade_counts
-from eduscore.engine.score import Scored, label_array
+from eduscore.engine.score import UNIT_IDENTITY, Scored, label_array
 from eduscore.inputs.prepare import constant, display_rows, lists_from_long
 from eduscore.inputs.validate import rejecting
 from eduscore.model.framework import Framework
@@ -108,7 +108,13 @@ def build_result(
     checks, verdicts, dispersion, sections, section_checks, units = [], [], [], [], [], []
     for part in parts:
         fw_c, scored = part.framework, part.scored
+        sections.append(_section_table(scored.units, scored.unit_rules, fw_c))
+        units.append(scored.units.select(["_row", "in_scope"]))
+        section_checks.append(bilingual(scored.unit_checks, dictionary=True))
         own = scored.checks
+        # The scores are consumed as they are assembled: at national scale their coded
+        # texts and the rendered ones must not be held at once.
+        scored.consume()
         if extra_checks is not None and extra_checks.num_rows:
             mine = extra_checks.filter(
                 pc.is_in(extra_checks.column("_county"), part.counties.column("_county"))
@@ -125,9 +131,6 @@ def build_result(
         dispersion.append(
             bilingual(_with_descriptive_mean(_with_limits(scored.dispersion, part_checks, fw_c), fw_c))
         )
-        sections.append(_section_table(scored.units, scored.unit_rules, fw_c))
-        section_checks.append(bilingual(scored.unit_checks, dictionary=True))
-        units.append(scored.units.select(["_row", "in_scope"]))
     all_verdicts = _apply_modifiers(_concat_all(verdicts), parts)
     all_sections = _concat_all(sections)
     all_units = _concat_all(units)
@@ -480,35 +483,8 @@ def _with_descriptive_mean(dispersion: pa.Table, fw: Framework) -> pa.Table:
     )
 
 
-_IDENTITY = (
-    "_county",
-    "county_name",
-    "school_id",
-    "school_name",
-    "school_type",
-    "level",
-    "section_id",
-    "kindergarten_id",
-    "kindergarten_name",
-    "category",
-    "ownership",
-    "location",
-    "education_group",
-    "unit_id",
-    "_row",
-    "students",
-    "children",
-    "split_share",
-    "estimated_columns",
-    "in_scope",
-    "excluded_by",
-    "exclusion_reason_zh",
-    "exclusion_reason_en",
-)
-
-
 def _section_table(units: pa.Table, unit_status: Mapping[str, pa.Table], fw: Framework) -> pa.Table:
-    cols = {name: units.column(name) for name in _IDENTITY if name in units.column_names}
+    cols = {name: units.column(name) for name in UNIT_IDENTITY if name in units.column_names}
     if "_row" in cols:
         cols["source_row"] = display_rows(cols.pop("_row"))
     for ind in fw.indicators:

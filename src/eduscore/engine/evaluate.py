@@ -251,6 +251,8 @@ def evaluate(
         scored = score(Engine(fw_c, tuple(relaxations)), units_c, counties_c)
         parts.append(ScoredPart(fw_c, scored, counties_c))
         unusual.append(integrity.unusual_indicators(scored.units, fw_c, unit_table))
+        del units_c, scored  # the raw inputs are read by the rules only
+    del units
     registry = get_registry()
     problems = registry.problems()
     checks = pa.concat_tables(

@@ -23,6 +23,7 @@ from eduscore.engine import county, cv_rules, sections
 from eduscore.engine.score import (
     CHECK_SCHEMA,
     SECTION_CHECK_SCHEMA,
+    UNIT_IDENTITY,
     Engine,
     Scored,
     Stage,
@@ -117,7 +118,7 @@ def score(engine: Engine, units: pa.Table, counties: pa.Table) -> Scored:
         checks = handlers[rule.id].checks
         if checks is not None:
             check_parts.append(checks(engine, stage, rule))
-    wide = units
+    wide = units.select([name for name in units.column_names if name in UNIT_IDENTITY])
     for ind in fw.indicators:
         wide = wide.append_column(ind.id, stage.by_indicator[ind.id].column("value"))
     return Scored(

@@ -232,6 +232,35 @@ class Stage:
     dispersion: pa.Table | None = None
 
 
+# What a unit keeps after scoring besides its indicator values: its identity, scope and
+# provenance (the result's ``sections`` table). The raw inputs are read by the rules only.
+UNIT_IDENTITY = (
+    "_county",
+    "county_name",
+    "school_id",
+    "school_name",
+    "school_type",
+    "level",
+    "section_id",
+    "kindergarten_id",
+    "kindergarten_name",
+    "category",
+    "ownership",
+    "location",
+    "education_group",
+    "unit_id",
+    "_row",
+    "students",
+    "children",
+    "split_share",
+    "estimated_columns",
+    "in_scope",
+    "excluded_by",
+    "exclusion_reason_zh",
+    "exclusion_reason_en",
+)
+
+
 @attrs.define
 class Scored:
     units: pa.Table  # one row per unit with indicator values and the unit rule statuses
@@ -239,6 +268,12 @@ class Scored:
     dispersion: pa.Table
     checks: pa.Table  # long: county × check
     unit_rules: dict[str, pa.Table] = attrs.field(factory=dict)  # unit rule id → its rows of unit_checks
+
+    def consume(self) -> None:
+        """Let go of the long tables once the result has taken what it keeps of them."""
+        self.unit_checks = self.unit_checks.schema.empty_table()
+        self.checks = self.checks.schema.empty_table()
+        self.unit_rules = {}
 
 
 class Engine:
