@@ -7,7 +7,7 @@ import json
 import math
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,9 @@ class Result:
     checks: pa.Table
     dispersion: pa.Table
     sections: pa.Table
-    section_checks: pa.Table
+    # Built the first time it is read (eduscore.engine.unit_table): millions of rows that
+    # an evaluation itself does not need. A table may be given as it is.
+    _section_checks: pa.Table | Callable[[], pa.Table] = attrs.field(alias="section_checks")
     excluded: pa.Table
     rejected: pa.Table
     accounting: pa.Table
@@ -73,6 +75,13 @@ class Result:
         "rejected",
         "accounting",
     )
+
+    @property
+    def section_checks(self) -> pa.Table:
+        """Long form: unit × indicator / unit rule (see the class)."""
+        if not isinstance(self._section_checks, pa.Table):
+            self._section_checks = self._section_checks()
+        return self._section_checks
 
     def tables(self) -> dict[str, pa.Table]:
         return {name: getattr(self, name) for name in self.TABLES}

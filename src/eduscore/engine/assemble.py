@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 from eduscore.engine.dispersion import dense_codes
 from eduscore.engine.grading import grade_counts
 from eduscore.engine.score import UNIT_IDENTITY, Scored, label_array
+from eduscore.engine.unit_table import LongTable, compact
 from eduscore.inputs.prepare import constant, display_rows, lists_from_long
 from eduscore.inputs.validate import rejecting
 from eduscore.model.framework import Framework
@@ -105,12 +106,13 @@ def build_result(
     """Assemble the result from the scored parts. ``extra_checks`` (in the engine's check
     schema, e.g. the input-integrity checks) join the checks of the counties they name
     before the verdicts are drawn."""
-    checks, verdicts, dispersion, sections, section_checks, units = [], [], [], [], [], []
+    checks, verdicts, dispersion, sections, units = [], [], [], [], []
+    section_checks: list[list[pa.Table]] = []
     for part in parts:
         fw_c, scored = part.framework, part.scored
         sections.append(_section_table(scored.units, scored.unit_rules, fw_c))
         units.append(scored.units.select(["_row", "in_scope"]))
-        section_checks.append(bilingual(scored.unit_checks, dictionary=True))
+        section_checks.append([compact(t) for t in scored.unit_parts])
         own = scored.checks
         # The scores are consumed as they are assembled: at national scale their coded
         # texts and the rendered ones must not be held at once.
@@ -140,7 +142,7 @@ def build_result(
         checks=_unified(_split_key(_concat_all(checks))),
         dispersion=_split_key(_concat_all(dispersion)),
         sections=_split_key(all_sections),
-        section_checks=_split_key(_concat_all(section_checks)),
+        section_checks=LongTable(section_checks, _finish_section_checks).build,
         excluded=_split_key(all_sections.filter(pc.invert(all_sections.column("in_scope")))),
         findings=findings,
         rejected=rejecting(findings),
@@ -150,6 +152,10 @@ def build_result(
         missing_columns=missing_columns,
         rule_sets=tuple(dict(o) for p in parts for o in p.framework.rule_sets),
     )
+
+
+def _finish_section_checks(parts: list[pa.Table]) -> pa.Table:
+    return _split_key(_concat_all([bilingual(t, dictionary=True) for t in parts]))
 
 
 def _unified(t: pa.Table) -> pa.Table:

@@ -107,9 +107,8 @@ def score(engine: Engine, units: pa.Table, counties: pa.Table) -> Scored:
         for rule in rules:
             if rule.kind == kind:
                 stage.unit_rules[rule.id] = handler.units(engine, stage, rule)
-    unit_checks = concat_checks(
-        [*stage.by_indicator.values(), *stage.unit_rules.values()], SECTION_CHECK_SCHEMA
-    )
+    unit_parts = [*stage.by_indicator.values(), *stage.unit_rules.values()]
+    unit_checks = concat_checks(unit_parts, SECTION_CHECK_SCHEMA)
     stage.dispersion = engine.dispersion_table(
         units, stage.by_indicator, [r for r in rules if handlers[r.id].uses_cv]
     )
@@ -127,4 +126,5 @@ def score(engine: Engine, units: pa.Table, counties: pa.Table) -> Scored:
         dispersion=stage.dispersion,
         checks=concat_checks(check_parts, CHECK_SCHEMA),
         unit_rules=stage.unit_rules,
+        unit_parts=unit_parts,
     )

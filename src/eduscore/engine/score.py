@@ -63,6 +63,28 @@ SECTION_CHECK_SCHEMA = pa.schema(
 )
 
 
+# A unit check table whose ``met`` and ``ratio`` are :func:`met_and_ratio` of its value,
+# threshold and comparator says so: the result can then keep it without them and
+# recompute them when the long table is read (:mod:`eduscore.engine.unit_table`).
+STANDARD = b"eduscore.met_and_ratio"
+STANDARD_SCHEMA = SECTION_CHECK_SCHEMA.with_metadata({STANDARD: b"1"})
+
+
+def met_and_ratio(
+    value: pa.ChunkedArray | pa.Array, threshold: pa.ChunkedArray | pa.Array, comparator: str | None
+) -> tuple[Any, Any]:
+    """Whether each value meets its threshold, and its ratio to it, oriented so that 1
+    means "exactly at it" and less is worse (None, None without a comparator)."""
+    n = len(value)
+    if comparator is None:
+        return pa.nulls(n, pa.bool_()), pa.nulls(n, pa.float64())
+    met = COMPARE[comparator](value, threshold)
+    num, den = (value, threshold) if comparator in (">=", ">") else (threshold, value)
+    ratio = pc.if_else(pc.equal(den, 0.0), NULL_F, pc.divide(num, den))
+    ratio = pc.if_else(pc.and_(pc.equal(num, 0.0), pc.equal(den, 0.0)), 1.0, ratio)
+    return met, ratio
+
+
 def label_array(value: str | None, n: int, index: pa.DataType | None = None) -> pa.DictionaryArray:
     """``n`` copies of one text as a dictionary array (a byte a row by default); None gives nulls."""
     index = index or pa.int8()
@@ -268,12 +290,14 @@ class Scored:
     dispersion: pa.Table
     checks: pa.Table  # long: county × check
     unit_rules: dict[str, pa.Table] = attrs.field(factory=dict)  # unit rule id → its rows of unit_checks
+    unit_parts: list[pa.Table] = attrs.field(factory=list)  # unit_checks, check by check
 
     def consume(self) -> None:
         """Let go of the long tables once the result has taken what it keeps of them."""
         self.unit_checks = self.unit_checks.schema.empty_table()
         self.checks = self.checks.schema.empty_table()
         self.unit_rules = {}
+        self.unit_parts = []
 
 
 class Engine:
@@ -340,15 +364,7 @@ class Engine:
         got = evaluate_expressions(units, exprs)
         v, th = got.column("value"), got.column("threshold")
         n = units.num_rows
-        if comparator is None:
-            met = pa.nulls(n, pa.bool_())
-            ratio = pa.nulls(n, pa.float64())
-        else:
-            met = COMPARE[comparator](v, th)
-            # Ratio to the threshold, oriented so that 1 means "exactly at it" and less is worse.
-            num, den = (v, th) if comparator in (">=", ">") else (th, v)
-            ratio = pc.if_else(pc.equal(den, 0.0), NULL_F, pc.divide(num, den))
-            ratio = pc.if_else(pc.and_(pc.equal(num, 0.0), pc.equal(den, 0.0)), 1.0, ratio)
+        met, ratio = met_and_ratio(v, th, comparator)
         status = pc.if_else(pc.is_null(v), "not_assessed", pc.if_else(met, "pass", "fail"))
         if comparator is None or threshold is None:
             # A value with nothing to compare it with is information, not a check.
@@ -389,7 +405,7 @@ class Engine:
                 "reason": reason,
                 "relaxation": got.column("relaxation"),
             },
-            schema=SECTION_CHECK_SCHEMA,
+            schema=STANDARD_SCHEMA,
         )
 
     def with_aggregates(
