@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from eduscore.engine.dispersion import dense_codes
 from eduscore.engine.grading import grade_counts
 from eduscore.engine.score import UNIT_IDENTITY, Scored, label_array
-from eduscore.engine.unit_table import LongTable, compact
+from eduscore.engine.unit_table import LongTable
 from eduscore.inputs.prepare import constant, display_rows, lists_from_long
 from eduscore.inputs.validate import rejecting
 from eduscore.model.framework import Framework
@@ -112,7 +112,7 @@ def build_result(
         fw_c, scored = part.framework, part.scored
         sections.append(_section_table(scored.units, scored.unit_rules, fw_c))
         units.append(scored.units.select(["_row", "in_scope"]))
-        section_checks.append([compact(t) for t in scored.unit_parts])
+        section_checks.append(list(scored.unit_parts))
         own = scored.checks
         # The scores are consumed as they are assembled: at national scale their coded
         # texts and the rendered ones must not be held at once.

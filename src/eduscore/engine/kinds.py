@@ -22,7 +22,6 @@ import pyarrow as pa
 from eduscore.engine import county, cv_rules, sections
 from eduscore.engine.score import (
     CHECK_SCHEMA,
-    SECTION_CHECK_SCHEMA,
     UNIT_IDENTITY,
     Engine,
     Scored,
@@ -30,6 +29,7 @@ from eduscore.engine.score import (
     concat_checks,
     encoded,
 )
+from eduscore.engine.unit_table import compact
 from eduscore.errors import FrameworkError
 from eduscore.model.framework import Rule
 from eduscore.model.rules import RECORDS
@@ -107,8 +107,7 @@ def score(engine: Engine, units: pa.Table, counties: pa.Table) -> Scored:
         for rule in rules:
             if rule.kind == kind:
                 stage.unit_rules[rule.id] = handler.units(engine, stage, rule)
-    unit_parts = [*stage.by_indicator.values(), *stage.unit_rules.values()]
-    unit_checks = concat_checks(unit_parts, SECTION_CHECK_SCHEMA)
+    unit_parts = [compact(t) for t in (*stage.by_indicator.values(), *stage.unit_rules.values())]
     stage.dispersion = engine.dispersion_table(
         units, stage.by_indicator, [r for r in rules if handlers[r.id].uses_cv]
     )
@@ -122,7 +121,6 @@ def score(engine: Engine, units: pa.Table, counties: pa.Table) -> Scored:
         wide = wide.append_column(ind.id, stage.by_indicator[ind.id].column("value"))
     return Scored(
         units=wide,
-        unit_checks=unit_checks,
         dispersion=stage.dispersion,
         checks=concat_checks(check_parts, CHECK_SCHEMA),
         unit_rules=stage.unit_rules,

@@ -68,6 +68,9 @@ SECTION_CHECK_SCHEMA = pa.schema(
 # recompute them when the long table is read (:mod:`eduscore.engine.unit_table`).
 STANDARD = b"eduscore.met_and_ratio"
 STANDARD_SCHEMA = SECTION_CHECK_SCHEMA.with_metadata({STANDARD: b"1"})
+COMPACT_SCHEMA = pa.schema([f for f in SECTION_CHECK_SCHEMA if f.name not in ("met", "ratio")]).with_metadata(
+    {STANDARD: b"1"}
+)
 
 
 def met_and_ratio(
@@ -286,15 +289,14 @@ UNIT_IDENTITY = (
 @attrs.define
 class Scored:
     units: pa.Table  # one row per unit with indicator values and the unit rule statuses
-    unit_checks: pa.Table  # long: unit × check
     dispersion: pa.Table
     checks: pa.Table  # long: county × check
     unit_rules: dict[str, pa.Table] = attrs.field(factory=dict)  # unit rule id → its rows of unit_checks
-    unit_parts: list[pa.Table] = attrs.field(factory=list)  # unit_checks, check by check
+    # unit × check, check by check, as eduscore.engine.unit_table keeps them
+    unit_parts: list[pa.Table] = attrs.field(factory=list)
 
     def consume(self) -> None:
         """Let go of the long tables once the result has taken what it keeps of them."""
-        self.unit_checks = self.unit_checks.schema.empty_table()
         self.checks = self.checks.schema.empty_table()
         self.unit_rules = {}
         self.unit_parts = []
@@ -364,7 +366,7 @@ class Engine:
         got = evaluate_expressions(units, exprs)
         v, th = got.column("value"), got.column("threshold")
         n = units.num_rows
-        met, ratio = met_and_ratio(v, th, comparator)
+        met = COMPARE[comparator](v, th) if comparator is not None else pa.nulls(n, pa.bool_())
         status = pc.if_else(pc.is_null(v), "not_assessed", pc.if_else(met, "pass", "fail"))
         if comparator is None or threshold is None:
             # A value with nothing to compare it with is information, not a check.
@@ -389,6 +391,7 @@ class Engine:
                 pc.if_else(applies, reason, NULL_S),
             )
         status = pc.if_else(units.column("in_scope"), status, "excluded")
+        # Without met and ratio: they are computed when read (eduscore.engine.unit_table).
         return pa.table(
             {
                 "_county": self.ids["_county"],
@@ -399,13 +402,11 @@ class Engine:
                 "value": v,
                 "threshold": th,
                 "comparator": label_array(comparator, n),
-                "met": met,
-                "ratio": ratio,
                 "status": encoded(status),
                 "reason": reason,
                 "relaxation": got.column("relaxation"),
             },
-            schema=STANDARD_SCHEMA,
+            schema=COMPACT_SCHEMA,
         )
 
     def with_aggregates(

@@ -18,6 +18,7 @@ from eduscore.engine.score import (
     encoded,
     label_array,
 )
+from eduscore.engine.unit_table import met_ratio_of
 from eduscore.inputs.prepare import constant
 from eduscore.model.framework import Rule
 from eduscore.model.messages import coded, coded_array, count_key, unit_key
@@ -41,11 +42,11 @@ def count_met_units(engine: Engine, stage: Stage, rule: Rule) -> pa.Table:
     zero = constant(0, n, pa.int64())
     met_count, miss_count, unknown, below = zero, zero, zero, constant(False, n, pa.bool_())
     for t in listed:
-        met = t.column("met")
+        met, ratio = met_ratio_of(t)
         met_count = pc.add(met_count, pc.cast(pc.fill_null(met, False), pa.int64()))
         miss_count = pc.add(miss_count, pc.cast(pc.fill_null(pc.invert(met), False), pa.int64()))
         unknown = pc.add(unknown, pc.cast(pc.is_null(met), pa.int64()))
-        under_floor = COMPARE["<"](t.column("ratio"), pa.scalar(rule.floor_ratio))
+        under_floor = COMPARE["<"](ratio, pa.scalar(rule.floor_ratio))
         low = pc.and_(pc.fill_null(pc.invert(met), False), pc.fill_null(under_floor, False))
         below = pc.or_(below, low)
     allowed_misses = len(listed) - rule.min_met

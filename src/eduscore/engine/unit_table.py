@@ -17,6 +17,7 @@ The table read is the same, value for value, as the one built whole (tests/test_
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -27,11 +28,14 @@ _SMALL = 127  # distinct values that fit one-byte codes
 
 
 def compact(part: pa.Table) -> pa.Table:
-    """One check's rows (:data:`SECTION_CHECK_SCHEMA`) as the result keeps them."""
-    if not part.schema.equals(SECTION_CHECK_SCHEMA):  # a rule kind's own table: its types
-        part = part.cast(SECTION_CHECK_SCHEMA)
-    if (part.schema.metadata or {}).get(STANDARD) == b"1":
-        part = part.drop_columns(["met", "ratio"])
+    """One check's rows (:data:`SECTION_CHECK_SCHEMA`, or already without ``met`` and
+    ``ratio`` as :meth:`Engine.unit_check` makes them) as the result keeps them."""
+    standard = (part.schema.metadata or {}).get(STANDARD) == b"1"
+    if not (standard and "met" not in part.column_names):
+        if not part.schema.equals(SECTION_CHECK_SCHEMA):  # a rule kind's own table: its types
+            part = part.cast(SECTION_CHECK_SCHEMA)
+        if standard:
+            part = part.drop_columns(["met", "ratio"])
     for name in ("threshold", "reason"):
         i = part.column_names.index(name)
         part = part.set_column(i, name, _narrow(part.column(i)))
@@ -45,16 +49,25 @@ def expand(part: pa.Table) -> pa.Table:
     columns["threshold"] = threshold
     columns["reason"] = part.column("reason").cast(SECTION_CHECK_SCHEMA.field("reason").type)
     if "met" not in columns:
-        comparators = part.column("comparator").unique().drop_null().to_pylist()
-        # One comparator per check (its label array); none: nothing to compare with.
-        comparator = str(comparators[0]) if comparators else None
-        columns["met"], columns["ratio"] = met_and_ratio(part.column("value"), threshold, comparator)
+        columns["met"], columns["ratio"] = met_ratio_of(part)
     return pa.table({f.name: columns[f.name] for f in SECTION_CHECK_SCHEMA}, schema=SECTION_CHECK_SCHEMA)
+
+
+def met_ratio_of(part: pa.Table) -> tuple[Any, Any]:
+    """``met`` and ``ratio`` of a check's rows, kept or compact."""
+    if "met" in part.column_names:
+        return part.column("met"), part.column("ratio")
+    comparators = part.column("comparator").unique().drop_null().to_pylist()
+    # One comparator per check (its label array); none: nothing to compare with.
+    comparator = str(comparators[0]) if comparators else None
+    return met_and_ratio(part.column("value"), part.column("threshold").cast(pa.float64()), comparator)
 
 
 def _narrow(column: pa.ChunkedArray) -> pa.ChunkedArray:
     """A column of few distinct values as one-byte dictionary codes (the values unchanged,
     bit for bit); any other column as it is."""
+    if pa.types.is_dictionary(column.type) and not pa.types.is_string(column.type.value_type):
+        return column  # already narrowed
     if pa.types.is_dictionary(column.type):
         if column.num_chunks != 1 or len(column.chunk(0).dictionary) > _SMALL:
             return column
