@@ -17,7 +17,6 @@ import eduscore.engine.kinds as kinds
 from eduscore.engine.score import (
     SECTION_CHECK_SCHEMA,
     STANDARD_SCHEMA,
-    concat_checks,
     label_array,
     met_and_ratio,
 )
