@@ -251,13 +251,13 @@ def _verdicts(checks: pa.Table, names: pa.Table, fw: Framework) -> pa.Table:
             ),
         )
         text = pc.binary_join_element_wise(check_ids, word, pc.fill_null(reasons, ""), ": ")
-        listed = (parent >= 0) & np.asarray(pc.is_valid(text).to_numpy(zero_copy_only=False))[which]
-        order = np.flatnonzero(listed)
-        order = order[np.argsort(parent[order], kind="stable")]
-        offsets = np.concatenate([[0], np.cumsum(np.bincount(parent[order], minlength=out.num_rows))])
-        values = text.take(pa.array(which[order]))
+        listed = np.flatnonzero(
+            (parent >= 0) & np.asarray(pc.is_valid(text).to_numpy(zero_copy_only=False))[which]
+        )
+        # The texts by their codes: lists_from_long writes each county's texts once.
+        values = pa.DictionaryArray.from_arrays(pa.array(which[listed]), text)
         out = out.append_column(
-            f"{column}_list", pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), values)
+            f"{column}_list", lists_from_long(pa.array(parent[listed]), values, out.num_rows)
         )
     n_pass, n_basic, n_fail, n_na = (pc.fill_null(out.column(f"{c}_sum"), 0) for c, _ in sums)
     items = fw.verdict.get("items") if graded else None

@@ -1256,14 +1256,17 @@ def _array(x: pa.Array | pa.ChunkedArray) -> pa.Array:
 def lists_from_long(rows: pa.Array, values: pa.Array, n: int) -> pa.Array:
     """Gather (row, value) pairs into one list per row 0..n-1, in the order given (stable).
 
-    The vectorised way to build list columns: sort by row, cut by offsets."""
+    The vectorised way to build list columns: sort by row, cut by offsets. Dictionary
+    ``values`` are sorted by their codes and written out once, as plain values."""
     order = pc.sort_indices(rows)  # Arrow's sort is stable: a row's values keep their order
     counts = np.bincount(np.asarray(rows.to_numpy(zero_copy_only=False), dtype=np.int64), minlength=n)[:n]
     offsets = np.concatenate([[0], np.cumsum(counts)])
     sorted_values = pc.take(values, order)
+    if pa.types.is_dictionary(sorted_values.type):
+        sorted_values = sorted_values.cast(sorted_values.type.value_type)
     if offsets[-1] < 2**31:
         return pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), sorted_values)
-    return pa.LargeListArray.from_arrays(pa.array(offsets), sorted_values).cast(pa.list_(values.type))
+    return pa.LargeListArray.from_arrays(pa.array(offsets), sorted_values).cast(pa.list_(sorted_values.type))
 
 
 def _estimated_lists(flags: list[tuple[str, pa.ChunkedArray]], n: int) -> pa.Array:

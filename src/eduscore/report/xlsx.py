@@ -50,6 +50,19 @@ SUMMARY_COUNTIES = 1
 PER_COUNTY_FOLDER = "report-counties"
 
 
+# The first columns of a verdict sheet (the full workbook and the summary), and their widths.
+VERDICT_HEADERS = [
+    "县区代码 county",
+    "县区名称 name",
+    "年份 year",
+    "结论 verdict",
+    "等级 grade",
+    "达标 pass",
+    "未达标 fail",
+    "未评估 not assessed",
+]
+VERDICT_WIDTHS = [10, 18, 7, 16, 8, 8, 8, 10]
+
 # The columns of a sheet of checks (the summary's open checks show the first 14).
 CHECK_HEADERS = [
     "县区代码",
@@ -244,17 +257,7 @@ def _write_book(context: RenderContext, path: Path, max_rows: int = MAX_ROWS) ->
     # 1. Verdict
     w.sheet(
         "结论 Verdict",
-        [
-            "县区代码 county",
-            "县区名称 name",
-            "年份 year",
-            "结论 verdict",
-            "等级 grade",
-            "达标 pass",
-            "未达标 fail",
-            "未评估 not assessed",
-            "原因 reasons",
-        ],
+        [*VERDICT_HEADERS, "原因 reasons"],
         [
             [
                 c.county_code,
@@ -269,7 +272,7 @@ def _write_book(context: RenderContext, path: Path, max_rows: int = MAX_ROWS) ->
             ]
             for c in counties
         ],
-        [10, 18, 7, 16, 8, 8, 8, 10, 90],
+        [*VERDICT_WIDTHS, 90],
     )
     # 2. Checks
     check_rows = [_check_row(ch, view, lang) for c in counties for ch in c.checks]
@@ -395,18 +398,7 @@ def _write_summary(context: RenderContext, path: Path, max_rows: int, folder: st
     reasons_key = "reasons_zh" if lang == "zh" else "reasons"
     w.sheet(
         "结论 Verdict",
-        [
-            "县区代码 county",
-            "县区名称 name",
-            "年份 year",
-            "结论 verdict",
-            "等级 grade",
-            "达标 pass",
-            "未达标 fail",
-            "未评估 not assessed",
-            "未达标项目 failing checks",
-            "原因 reasons",
-        ],
+        [*VERDICT_HEADERS, "未达标项目 failing checks", "原因 reasons"],
         [
             [
                 v["county_code"],
@@ -424,7 +416,7 @@ def _write_summary(context: RenderContext, path: Path, max_rows: int, folder: st
                 [("county_code", "ascending"), ("year", "ascending")]
             ).to_pylist()
         ],
-        [10, 18, 7, 16, 8, 8, 8, 10, 50, 90],
+        [*VERDICT_WIDTHS, 50, 90],
     )
     w.sheet(
         "未达标检查 Open checks",
