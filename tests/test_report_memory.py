@@ -138,3 +138,26 @@ def test_each_county_slice_holds_that_county_only() -> None:
     for key, rows in expected.items():
         part = slices.slice(*key)
         assert part.column("n").to_pylist() == rows, key
+
+
+def test_giving_memory_back_changes_no_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The large-input path (memory given back between phases) gives the same result as
+    the small-input path, and it is really taken."""
+    import eduscore.engine.memory as memory
+
+    data = national(0.01, seed=5)
+    kept = eduscore.evaluate(schools=data["schools"], counties=data["counties"])
+    calls: list[int] = []
+    real = memory.give_back
+
+    def counting(rows: int = memory.LARGE_ROWS) -> None:
+        calls.append(rows)
+        real(rows)
+
+    monkeypatch.setattr(memory, "LARGE_ROWS", 1)
+    for module in ("eduscore.engine.evaluate", "eduscore.engine.assemble"):
+        monkeypatch.setattr(f"{module}.give_back", counting)
+    given = eduscore.evaluate(schools=data["schools"], counties=data["counties"])
+    assert len(calls) >= 3 and all(n >= 1 for n in calls)
+    for name in ("verdicts", "checks", "sections", "dispersion", "section_checks", "accounting"):
+        assert getattr(given, name).equals(getattr(kept, name)), name

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 
 from eduscore.engine.dispersion import dense_codes
 from eduscore.engine.grading import grade_counts
+from eduscore.engine.memory import give_back
 from eduscore.engine.score import UNIT_IDENTITY, Scored, label_array
 from eduscore.engine.unit_table import LongTable
 from eduscore.inputs.prepare import constant, display_rows, lists_from_long
@@ -133,6 +134,7 @@ def build_result(
         dispersion.append(
             bilingual(_with_descriptive_mean(_with_limits(scored.dispersion, part_checks, fw_c), fw_c))
         )
+        give_back(units[-1].num_rows)  # the verdicts' intermediates
     all_verdicts = _apply_modifiers(_concat_all(verdicts), parts)
     all_sections = _concat_all(sections)
     all_units = _concat_all(units)
@@ -172,6 +174,12 @@ def _concat_all(tables: list[pa.Table]) -> pa.Table:
     if len(tables) == 1:
         return tables[0]
     return pa.concat_tables(tables, promote_options="permissive")
+
+
+def _no_null_lists(lists: pa.ChunkedArray, empty: pa.Scalar) -> pa.ChunkedArray:
+    """Missing lists as empty ones; a column without any is kept as it is (not copied: the
+    reason lists of a nation are ~50 MB each)."""
+    return pc.if_else(pc.is_null(lists), empty, lists) if lists.null_count else lists
 
 
 def _verdicts(checks: pa.Table, names: pa.Table, fw: Framework) -> pa.Table:
@@ -290,10 +298,8 @@ def _verdicts(checks: pa.Table, names: pa.Table, fw: Framework) -> pa.Table:
                 ),
             ),
             "grade": grade,
-            "reasons": pc.if_else(pc.is_null(out.column("reason_list")), empty, out.column("reason_list")),
-            "reasons_zh": pc.if_else(
-                pc.is_null(out.column("reason_zh_list")), empty, out.column("reason_zh_list")
-            ),
+            "reasons": _no_null_lists(out.column("reason_list"), empty),
+            "reasons_zh": _no_null_lists(out.column("reason_zh_list"), empty),
             "n_pass": n_pass,
             "n_basic_pass": n_basic,
             "n_fail": n_fail,

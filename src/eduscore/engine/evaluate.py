@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 from eduscore.engine import integrity
 from eduscore.engine.assemble import ScoredPart, build_result
 from eduscore.engine.kinds import score
+from eduscore.engine.memory import give_back
 from eduscore.engine.score import Engine
 from eduscore.errors import InputError, joined
 from eduscore.inputs import validate
@@ -170,6 +171,7 @@ def evaluate(
         raise header_problems[0]  # keeps its kind (a LimitError stays one)
     if header_problems:
         raise InputError(*joined(*header_problems))
+    give_back(sum(n for n, _ in inputs.values()))  # the read text is converted: let it go
     # Years are shared before duplicates are looked for: a copied row whose year cell is
     # empty is the same school in the same year, not a second school.
     no_year = validate.concat([*_share_year(staged), _counties_without_facts(staged)])
@@ -214,6 +216,7 @@ def evaluate(
     if "section_id" in units.column_names:
         units = units.append_column("unit_id", units.column("section_id"))
     units = _add_key(units)
+    give_back(units.num_rows)  # the wide table is split into sections
     # The unit-role input is now in ``units``; only the counties table is read again.
     tables = {k: v for k, v in tables.items() if k == "counties"}
     internal = validate.concat(finding_parts)
@@ -252,7 +255,9 @@ def evaluate(
         parts.append(ScoredPart(fw_c, scored, counties_c))
         unusual.append(integrity.unusual_indicators(scored.units, fw_c, unit_table))
         del units_c, scored  # the raw inputs are read by the rules only
+    n_units = units.num_rows
     del units
+    give_back(n_units)
     registry = get_registry()
     problems = registry.problems()
     checks = pa.concat_tables(
