@@ -131,10 +131,11 @@ def build_result(
         )
         checks.append(part_checks)
         verdicts.append(_verdicts(part_checks, part.counties.select(["_county", "county_name"]), fw_c))
+        give_back(units[-1].num_rows)  # the verdicts' intermediates
         dispersion.append(
             bilingual(_with_descriptive_mean(_with_limits(scored.dispersion, part_checks, fw_c), fw_c))
         )
-        give_back(units[-1].num_rows)  # the verdicts' intermediates
+        give_back(units[-1].num_rows)
     all_verdicts = _apply_modifiers(_concat_all(verdicts), parts)
     all_sections = _concat_all(sections)
     all_units = _concat_all(units)
@@ -219,15 +220,15 @@ def _verdicts(checks: pa.Table, names: pa.Table, fw: Framework) -> pa.Table:
     out = names.join(counts, "_county", use_threads=False).sort_by("_county")
     # Reasons are written for the checks that did not pass only, in their checks' order.
     rows = np.flatnonzero(~sums[0][1])
+    # Only those rows' texts are encoded (a nation's checks mostly pass).
+    texts = checks.select(["check_id", "reason", "reason_zh"]).take(pa.array(rows))
     parts = [
-        (codes[rows], values)
-        for codes, values in (
-            dense_codes(checks.column("check_id")),
-            (status, statuses),
-            dense_codes(checks.column("reason")),
-            dense_codes(checks.column("reason_zh")),
-        )
+        dense_codes(texts.column("check_id")),
+        (status[rows], statuses),
+        dense_codes(texts.column("reason")),
+        dense_codes(texts.column("reason_zh")),
     ]
+    del texts
     combo = np.zeros(len(rows), dtype=np.int64)
     for codes, values in parts:
         combo = combo * max(len(values), 1) + codes
