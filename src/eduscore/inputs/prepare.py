@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from eduscore._parallel import parallel_map
 from eduscore.errors import InputError
 from eduscore.inputs import validate
 from eduscore.inputs.read import Loaded
@@ -200,18 +201,25 @@ def normalise(
             t = t.drop_columns(["equipment_value_cny"])
         t = t.drop_columns(["equipment_value_10k_cny"]).append_column("equipment_value_cny", cny)
     pooled = _fractions_in_percent_columns(t, percent, cols)
-    for name in t.column_names:
-        col = cols.get(name)
-        if col is None:
-            continue
-        original = src.column(names.index(name)) if name in names else t.column(name)
+    before = t
+
+    def convert(name: str) -> tuple[pa.ChunkedArray, list[pa.Table]]:
+        col = cols[name]
+        original = src.column(names.index(name)) if name in names else before.column(name)
         # For a yes/no question (是否发生…), 无 / 没有 answer "no"; elsewhere 无 marks a blank.
-        column, spreadsheet_error = _markers(t.column(name), none_is_no=col.type == "bool")
+        column, spreadsheet_error = _markers(before.column(name), none_is_no=col.type == "bool")
         values, problems = _convert(column, col, name in percent, where, pooled)
         problems.append((spreadsheet_error, "spreadsheet_error", None))
+        return values, [
+            validate.findings(where, rows, name, original, mask, rule, detail)
+            for mask, rule, detail in problems
+        ]
+
+    # Columns are converted independently (in threads for a large table), in their order.
+    converting = [name for name in t.column_names if name in cols]
+    for name, (values, column_found) in zip(converting, parallel_map(convert, converting, n), strict=True):
         t = t.set_column(t.column_names.index(name), name, values)
-        for mask, rule, detail in problems:
-            found.append(validate.findings(where, rows, name, original, mask, rule, detail))
+        found += column_found
     for col in cols.values():
         if col.required and col.name in t.column_names:
             found.append(
