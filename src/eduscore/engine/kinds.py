@@ -19,6 +19,7 @@ from collections.abc import Callable
 import attrs
 import pyarrow as pa
 
+from eduscore._parallel import parallel_map
 from eduscore.engine import county, cv_rules, sections
 from eduscore.engine.score import (
     CHECK_SCHEMA,
@@ -96,8 +97,10 @@ def score(engine: Engine, units: pa.Table, counties: pa.Table) -> Scored:
     # Identity of each unit, encoded once and shared by every per-unit check table.
     engine.ids = {name: encoded(units.column(name)) for name in ("_county", "unit_id", "level")}
     stage = Stage(units, counties)
-    for ind in fw.indicators:
-        stage.by_indicator[ind.id] = engine.indicator_checks(units, ind)
+    # Indicators are computed independently (in threads for many units), in their order.
+    computed = parallel_map(lambda ind: engine.indicator_checks(units, ind), fw.indicators, units.num_rows)
+    for ind, checks in zip(fw.indicators, computed, strict=True):
+        stage.by_indicator[ind.id] = checks
     rules = [r for r in fw.rules if r.enabled]
     handlers = {r.id: handler_of(r) for r in rules}
     # Per-unit statuses, kind by kind in the registry's order (section thresholds first).
