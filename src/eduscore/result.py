@@ -24,7 +24,7 @@ VERDICTS = ("certified", "not_certified", "incomplete")
 NATIONAL = "national"
 
 
-@attrs.define
+@attrs.define(repr=False)
 class Result:
     """Everything an evaluation produced.
 
@@ -85,6 +85,119 @@ class Result:
 
     def tables(self) -> dict[str, pa.Table]:
         return {name: getattr(self, name) for name in self.TABLES}
+
+    # ------------------------------------------------------------------ notebooks
+
+    #: Counties listed by ``repr`` and ``_repr_html_`` (the rest are counted).
+    REPR_COUNTIES = 10
+    #: Failing or not-assessed checks named per county there.
+    REPR_CHECKS = 3
+
+    def __repr__(self) -> str:
+        """A few lines: the framework, the verdict counts and the first counties' verdicts
+        with what stands in their way (the tables themselves are attributes)."""
+        lines = [f"<eduscore.Result {self.framework.id} v{self.framework.version}: {self._overview('en')}>"]
+        for row in self._repr_rows("en", ids=True):
+            counts = f"{row['n_pass']} pass, {row['n_fail']} fail, {row['n_not_assessed']} not assessed"
+            why = f" — {row['why']}" if row["why"] else ""
+            lines.append(f"  {row['county']}: {row['verdict']} ({counts}){why}")
+        more = self.verdicts.num_rows - self.REPR_COUNTIES
+        if more > 0:
+            lines.append(f"  … {more:,} more counties (result.verdicts)")
+        return "\n".join(lines)
+
+    def _repr_html_(self, lang: str | None = None) -> str:
+        """The notebook view: verdict counts, then a table of the first counties with
+        their verdicts and the checks that stand in their way, in the user's language."""
+        from html import escape
+
+        from eduscore.errors import resolve_lang
+
+        lang = resolve_lang(lang)
+        zh = lang == "zh"
+        head = (
+            ("县", "结论", "达标", "未达标", "未评估", "未通过或未评估的检查")
+            if zh
+            else ("county", "verdict", "pass", "fail", "not assessed", "what stands in the way")
+        )
+        rows = []
+        for row in self._repr_rows(lang):
+            cells = [
+                row["county"],
+                row["verdict"],
+                row["n_pass"],
+                row["n_fail"],
+                row["n_not_assessed"],
+                row["why"],
+            ]
+            rows.append("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in cells) + "</tr>")
+        more = self.verdicts.num_rows - self.REPR_COUNTIES
+        foot = ""
+        if more > 0:
+            foot = (
+                f"<p>另有 {more:,} 个县(见 result.verdicts)</p>"
+                if zh
+                else f"<p>… {more:,} more counties (result.verdicts)</p>"
+            )
+        title = f"{self.framework.name.get(lang)} ({self.framework.id} v{self.framework.version})"
+        return (
+            f"<div><strong>{escape(title)}</strong>: {escape(self._overview(lang))}"
+            "<table><thead><tr>"
+            + "".join(f"<th>{escape(h)}</th>" for h in head)
+            + "</tr></thead><tbody>"
+            + "".join(rows)
+            + f"</tbody></table>{foot}</div>"
+        )
+
+    def _overview(self, lang: str) -> str:
+        """'3 counties: 1 certified, 2 not certified, 0 incomplete; 1,234 sections'."""
+        counts = {v: 0 for v in VERDICTS}
+        for v in self.verdicts.column("verdict").to_pylist():
+            counts[v] = counts.get(v, 0) + 1
+        units = self.sections.num_rows
+        if lang == "zh":
+            parts = ",".join(f"{label(f'verdict.{v}', 'zh')} {n:,}" for v, n in counts.items())
+            return f"{self.verdicts.num_rows:,} 个县:{parts};评估单位 {units:,} 个"
+        parts = ", ".join(f"{n:,} {v.replace('_', ' ')}" for v, n in counts.items())
+        n = self.verdicts.num_rows
+        return f"{n:,} count{'y' if n == 1 else 'ies'}: {parts}; {units:,} units"
+
+    def _repr_rows(self, lang: str, ids: bool = False) -> list[dict[str, Any]]:
+        """The first counties' verdict rows with their first failing / not-assessed checks
+        (by name in ``lang``, or by id)."""
+        first = self.verdicts.slice(0, self.REPR_COUNTIES)
+        codes = first.column("county_code")
+        mine = self.checks.filter(
+            pc.and_(
+                pc.is_in(self.checks.column("county_code"), codes),
+                pc.is_in(self.checks.column("status"), pa.array(["fail", "not_assessed", "not_computable"])),
+            )
+        ).select(["county_code", "year", "check_id", "status", "name_zh", "name_en"])
+        blocking: dict[tuple[Any, Any], list[str]] = {}
+        name = "check_id" if ids else "name_zh" if lang == "zh" else "name_en"
+        for order in ("fail", "not_assessed", "not_computable"):  # failures first
+            for c in mine.to_pylist():
+                if c["status"] == order:
+                    blocking.setdefault((c["county_code"], c["year"]), []).append(c[name] or c["check_id"])
+        out = []
+        for v in first.to_pylist():
+            why = blocking.get((v["county_code"], v["year"]), [])
+            shown = ("、" if lang == "zh" else " · ").join(why[: self.REPR_CHECKS])
+            if len(why) > self.REPR_CHECKS:
+                rest = len(why) - self.REPR_CHECKS
+                shown += f" 等 {len(why)} 项" if lang == "zh" else f" (+{rest} more)"
+            year = f" {v['year']}" if v["year"] is not None else ""
+            out.append(
+                {
+                    "county": f"{v['county_code']} {v['county_name'] or ''}".strip() + year,
+                    "verdict": label(f"verdict.{v['verdict']}", lang),
+                    "n_pass": v["n_pass"],
+                    "n_fail": v["n_fail"],
+                    "n_not_assessed": v["n_not_assessed"],
+                    "why": shown,
+                }
+            )
+        return out
 
     def verdict(self, county_code: str, year: int | None = None) -> str:
         """The verdict of one county (and year, when the data have several)."""

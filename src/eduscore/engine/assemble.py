@@ -8,7 +8,7 @@ here, next to the rule kinds; the result itself is data.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -145,7 +145,7 @@ def build_result(
         checks=_unified(_split_key(_concat_all(checks))),
         dispersion=_split_key(_concat_all(dispersion)),
         sections=_split_key(all_sections),
-        section_checks=LongTable(section_checks, _finish_section_checks).build,
+        section_checks=LongTable(section_checks, _section_checks_of(all_sections)).build,
         excluded=_split_key(all_sections.filter(pc.invert(all_sections.column("in_scope")))),
         findings=findings,
         rejected=rejecting(findings),
@@ -157,8 +157,39 @@ def build_result(
     )
 
 
-def _finish_section_checks(parts: list[pa.Table]) -> pa.Table:
-    return _split_key(_concat_all([bilingual(t, dictionary=True) for t in parts]))
+def _section_checks_of(sections: pa.Table) -> Callable[[list[pa.Table]], pa.Table]:
+    """How the long ``section_checks`` table is finished when read: texts rendered, the
+    key split, and each unit's name (school or kindergarten) beside its id."""
+    name_column = next((c for c in ("school_name", "kindergarten_name") if c in sections.column_names), None)
+
+    def finish(parts: list[pa.Table]) -> pa.Table:
+        table = _split_key(_concat_all([bilingual(t, dictionary=True) for t in parts]))
+        names = _unit_names(table.column("unit_id"), sections, name_column)
+        return table.add_column(table.column_names.index("unit_id") + 1, "unit_name", names)
+
+    return finish
+
+
+def _unit_names(unit_ids: pa.ChunkedArray, sections: pa.Table, name_column: str | None) -> pa.ChunkedArray:
+    """The name of each unit id, sharing the ids' dictionary indices: one lookup per
+    distinct unit, not per row (a unit's first name where a unit id repeats)."""
+    kind = pa.dictionary(pa.int32(), pa.string())
+    known = sections.column("unit_id").combine_chunks()
+    if pa.types.is_dictionary(known.type):
+        known = known.cast(known.type.value_type)
+    if name_column is None:
+        names = pa.nulls(len(known), pa.string())
+    else:
+        names = pc.cast(sections.column(name_column).combine_chunks(), pa.string())
+    chunks = []
+    for chunk in unit_ids.chunks:
+        if not pa.types.is_dictionary(chunk.type):
+            chunk = pc.dictionary_encode(chunk)
+        where = pc.index_in(pc.cast(chunk.dictionary, known.type), value_set=known)
+        chunks.append(
+            pa.DictionaryArray.from_arrays(pc.cast(chunk.indices, pa.int32()), pc.take(names, where))
+        )
+    return pa.chunked_array(chunks, kind)
 
 
 def _unified(t: pa.Table) -> pa.Table:
