@@ -23,7 +23,10 @@ Used by ``benchmarks/run.py`` (the timings) and ``tests/test_benchmark_baselines
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +49,26 @@ CV_RTOL = 1e-9
 # CVs are compared relatively; a county with one section has CV 0 up to rounding
 # (about 1e-16 of the mean), which no relative tolerance can compare.
 CV_ATOL = 1e-12
+
+
+@contextlib.contextmanager
+def national_rules_only() -> Iterator[None]:
+    """No plugin loaded (``EDUSCORE_PLUGINS=""``) while inside: the synthetic counties
+    carry real province codes, and a province's installed rule set would change the rules
+    the baselines encode (Hebei's scope, for one)."""
+    from eduscore.plugins.registry import ENV_ALLOW, reset_registry
+
+    before = os.environ.get(ENV_ALLOW)
+    os.environ[ENV_ALLOW] = ""
+    reset_registry()
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ[ENV_ALLOW]
+        else:
+            os.environ[ENV_ALLOW] = before
+        reset_registry()
 
 
 @dataclass(frozen=True)

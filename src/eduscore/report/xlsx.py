@@ -432,7 +432,9 @@ def _write_summary(context: RenderContext, path: Path, max_rows: int, folder: st
     findings = result.findings
     summary: list[list[Any]] = []
     if findings.num_rows:
-        grouped = findings.group_by(["source", "sheet", "column", "rule", "severity"]).aggregate(
+        grouped = findings.group_by(
+            ["source", "sheet", "column", "rule", "severity"], use_threads=False
+        ).aggregate(
             [("row", "count"), ("row", "min"), ("message_zh" if lang == "zh" else "message_en", "first")]
         )
         for g in grouped.sort_by([("row_count", "descending")]).to_pylist():
