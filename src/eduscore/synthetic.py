@@ -160,6 +160,7 @@ _FACTS: dict[str, tuple[object, object, float]] = {
 
 def _fact(rng: np.random.Generator, n: int, good: object, bad: object, fails: np.ndarray) -> pa.Array:
     """One county figure: passing values (a range is drawn from), ``bad`` where ``fails``."""
+    values: np.ndarray
     if isinstance(good, tuple):
         lo, hi = good
         if isinstance(lo, int):
