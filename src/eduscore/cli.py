@@ -195,6 +195,12 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="projected students per school and year (学校标识码, 年份, 小学在校生数, 初中在校生数)",
     )
+    wi.add_argument(
+        "--new-classes",
+        action="store_true",
+        help="assume classes are opened as enrolment grows (the largest class keeps its size); "
+        "by default no class is opened and the largest class grows with enrolment",
+    )
     wi.add_argument("--out", "-o", type=Path, help="folder for verdicts.csv and flips.csv")
     tpl = sub.add_parser(
         "template", help="write an input workbook (Chinese headers, checked lists, instructions)"
@@ -363,10 +369,11 @@ def _run(args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     if not args.quiet:
-        from eduscore.report.terminal import print_report
+        from eduscore.report.terminal import full_lists, print_report
 
+        formats = args.format or DEFAULT_FORMATS
         with _reader_may_leave():
-            print_report(result, lang=args.lang)
+            print_report(result, lang=args.lang, full_in=full_lists(args.out, formats, args.lang))
     if args.format and args.out is None:
         raise InputError(
             "--format needs --out FOLDER (where to write the reports)",
@@ -429,7 +436,7 @@ def _plan(args: argparse.Namespace, context: RenderContext) -> int:
     from eduscore.report.formats import render_into, write_csv_bom
     from eduscore.report.terminal import print_plan
 
-    print_plan(context)
+    print_plan(context, gaps_in=str(args.out / "plan_gaps.csv") if args.out is not None else None)
     if args.out is not None:
         a = context.analyses()
         tables = {"margins": a.margins, "risks": a.risks}
@@ -533,8 +540,9 @@ def _whatif(args: argparse.Namespace) -> int:
         options={o: True for o in args.option},
         county=county,
         limits=_limits(args),
+        new_classes=args.new_classes,
     )
-    print_whatif(w, lang=args.lang)
+    print_whatif(w, lang=args.lang, flips_in=str(args.out / "flips.csv") if args.out is not None else None)
     if args.out is not None:
         tables = {"verdicts": w.verdicts, "flips": w.first_flips()}
         with output_folder(args.out) as staging:

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from eduscore._parallel import parallel_map
 from eduscore.errors import InputError
 from eduscore.inputs import validate
-from eduscore.inputs.read import Loaded
+from eduscore.inputs.read import ROLE_ZH, Loaded
 from eduscore.model import contract
 from eduscore.model.formula import Columns, compile_formula, evaluate_expression
 from eduscore.model.framework import Framework
@@ -68,6 +68,9 @@ def keep_rows(t: pa.Table, mask: pa.ChunkedArray | pa.Array) -> pa.Table:
 def constant(value: object, n: int, type_: pa.DataType) -> pa.Array:
     """``n`` copies of one value, without building a Python list."""
     return pa.repeat(pa.scalar(value, type_), n)
+
+
+_TABLE_ZH = {**ROLE_ZH, "sections": "学校分学段"}
 
 
 def _norm_header(header: str) -> str:
@@ -130,14 +133,22 @@ def normalise(
     t = src.rename_columns(names)
     missing = [c.name for c in cols.values() if c.required and c.name not in t.column_names]
     if missing:
-        hints = []
+        hints, hints_zh = [], []
+        # Only a header that means no known column can be the missing one misspelt: one
+        # already read as another column (学校名称 for a missing 学校类型) is no suggestion.
+        free = [str(h) for h, name in zip(src.column_names, names, strict=True) if name not in cols]
         for m in missing:
-            near = _did_you_mean(cols[m], [str(h) for h in src.column_names])
+            near = _did_you_mean(cols[m], free)
             hints.append(f"{m} ({cols[m].zh})" + (f" — did you mean header {near!r}?" if near else ""))
+            hints_zh.append(f"{cols[m].zh}({m})" + (f"(表头「{near}」是否即此列?)" if near else ""))
+        found_headers = ", ".join(map(str, src.column_names))
         raise InputError(
             f"{loaded.label}: required column(s) missing from the {table} table: "
             + "; ".join(hints)
-            + f". Headers found: {', '.join(map(str, src.column_names)) or '(none)'}"
+            + f". Headers found: {found_headers or '(none)'}",
+            zh=f"{loaded.label}:{_TABLE_ZH.get(table, table)}表缺少必需的列:"
+            + ";".join(hints_zh)
+            + f"。现有表头:{found_headers or '(无)'}",
         )
     row_numbers = loaded.row_numbers
     if row_numbers is None:

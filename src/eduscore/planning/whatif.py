@@ -5,8 +5,10 @@ growth rate, a rate per level, or a per-school projection table — for each of 
 next ``years`` years, and reports which checks flip and the first year they do.
 Only enrolment moves: resources, teachers and the evaluation year stay as given, so
 a 0 % growth reproduces the baseline exactly. Students of each level grow by
-``(1 + rate) ** t`` (rounded to whole students); with no new classes, the largest
-class grows alike. Every projected year is one vectorised evaluation of all counties.
+``(1 + rate) ** t`` (rounded to whole students). Classes: by default no new class is
+opened, so the largest class grows alike; with ``new_classes=True`` classes are opened as
+enrolment grows and the largest class keeps its size (the two ends between which a real
+county lies). Every projected year is one vectorised evaluation of all counties.
 
 :func:`compare_years` compares evaluations of several years of the same counties:
 the trend of every CV, and the school sections that started or stopped passing.
@@ -31,10 +33,20 @@ from eduscore.result import Result
 
 # Columns that count students (or children) of a level, and what they scale with.
 _LEVEL_COLUMNS = {
-    "primary": ("students_primary", "max_class_size_primary"),
-    "junior": ("students_junior", "max_class_size_junior"),
+    "primary": ("students_primary",),
+    "junior": ("students_junior",),
     "senior": ("students_senior",),  # only moves the §1.3 split of spanning schools
     "preschool": ("children",),
+}
+# What else grows with a level's students: the largest class when no class is opened, the
+# number of classes (rounded up) when classes are opened.
+_CLASS_COLUMNS = {
+    False: {
+        "primary": "max_class_size_primary",
+        "junior": "max_class_size_junior",
+        "sections": "max_class_size",
+    },
+    True: {"primary": "classes_primary", "junior": "classes_junior", "sections": "classes"},
 }
 
 FLIP_SCHEMA = pa.schema(
@@ -74,6 +86,9 @@ class WhatIf:
     flips: pa.Table
     growth: Mapping[str, float]
     projection: str | None = None
+    #: Whether classes were assumed opened as enrolment grows (the largest class keeps its
+    #: size) or not (the largest class grows with enrolment).
+    new_classes: bool = False
 
     def first_flips(self) -> pa.Table:
         """Per county: the checks that flip, the earliest first."""
@@ -108,41 +123,57 @@ def _rates(growth: float | Mapping[str, float]) -> dict[str, float]:
 _MAX_GROWTH = 1.0
 
 
+def _grown(values: pa.ChunkedArray, factor: Any, name: str) -> pa.ChunkedArray:
+    """Values times the growth factor: whole students rounded, classes rounded up (a new
+    class is opened for the pupils beyond the last full one)."""
+    grown = pc.multiply(pc.cast(values, pa.float64()), factor)
+    return pc.ceil(grown) if name.startswith("classes") else pc.round(grown)
+
+
 def _scaled(table: pa.Table, columns: Sequence[str], factor: float) -> pa.Table:
     for name in columns:
         if name in table.column_names and factor != 1.0:
-            col = pc.cast(table.column(name), pa.float64())
-            table = table.set_column(table.column_names.index(name), name, pc.round(pc.multiply(col, factor)))
+            table = table.set_column(
+                table.column_names.index(name), name, _grown(table.column(name), factor, name)
+            )
     return table
 
 
-def _scale_sections(table: pa.Table, rates: Mapping[str, float], t: int) -> pa.Table:
-    """A one-row-per-section input: ``students`` and ``max_class_size`` by the row's level."""
-    for name in ("students", "max_class_size"):
+def _scale_sections(table: pa.Table, rates: Mapping[str, float], t: int, new_classes: bool) -> pa.Table:
+    """A one-row-per-section input: ``students`` and the largest class (or the classes) by
+    the row's level."""
+    for name in ("students", _CLASS_COLUMNS[new_classes]["sections"]):
         if name not in table.column_names:
             continue
-        col = pc.cast(table.column(name), pa.float64())
         factor = pa.array(np.ones(table.num_rows))
         for lv in ("primary", "junior"):
             is_lv = pc.fill_null(pc.equal(table.column("level"), lv), False)
             factor = pc.if_else(is_lv, pa.scalar((1.0 + rates[lv]) ** t), factor)
-        table = table.set_column(table.column_names.index(name), name, pc.round(pc.multiply(col, factor)))
+        table = table.set_column(
+            table.column_names.index(name), name, _grown(table.column(name), factor, name)
+        )
     return table
 
 
 def _projected(
-    role: str, table: pa.Table, rates: Mapping[str, float], t: int, projection: pa.Table | None
+    role: str,
+    table: pa.Table,
+    rates: Mapping[str, float],
+    t: int,
+    projection: pa.Table | None,
+    new_classes: bool = False,
 ) -> pa.Table:
     if t == 0:
         return table
     if role == "schools":
         for lv in ("primary", "junior", "senior"):
-            table = _scaled(table, _LEVEL_COLUMNS[lv], (1.0 + rates[lv]) ** t)
+            columns = _LEVEL_COLUMNS[lv] + ((_CLASS_COLUMNS[new_classes][lv],) if lv != "senior" else ())
+            table = _scaled(table, columns, (1.0 + rates[lv]) ** t)
         if projection is not None:
             table = _with_projection(table, projection, t)
         return table
     if role == "sections":
-        return _scale_sections(table, rates, t)
+        return _scale_sections(table, rates, t, new_classes)
     if role == "kindergartens":
         return _scaled(table, _LEVEL_COLUMNS["preschool"], (1.0 + rates["preschool"]) ** t)
     return table
@@ -214,6 +245,7 @@ def whatif(
     growth: float | Mapping[str, float] = 0.0,
     years: int = 5,
     projection: TableLike | None = None,
+    new_classes: bool = False,
     **options: Any,
 ) -> WhatIf:
     """Evaluate the inputs under projected enrolment for the next ``years`` years.
@@ -224,7 +256,10 @@ def whatif(
     ``preschool``; a level not named stays as it is). ``projection`` is a table of projected
     students per school and year (``school_id``, ``year``, ``students_primary``,
     ``students_junior``) that replaces the growth for the schools and years it names.
-    Other keyword arguments go to :func:`eduscore.evaluate`.
+    ``new_classes``: by default no class is opened, so each level's largest class grows
+    with its students; ``True`` opens classes as students grow (class counts rounded up)
+    and keeps the largest class as it is. Other keyword arguments go to
+    :func:`eduscore.evaluate`.
 
     >>> import eduscore
     >>> w = whatif(**eduscore.demo_inputs(), growth=0.0, years=2)
@@ -242,7 +277,7 @@ def whatif(
     for t in range(1, years + 1):
 
         def adjust(role: str, table: pa.Table, t: int = t) -> pa.Table:
-            return _projected(role, table, rates, t, proj)
+            return _projected(role, table, rates, t, proj, new_classes)
 
         results.append(evaluate(schools, counties, kindergartens, adjust=adjust, **options))
     verdicts = pa.concat_tables([_verdict_rows(r, t) for t, r in enumerate(results)])
@@ -256,6 +291,7 @@ def whatif(
         projection=str(projection)
         if projection is not None and not isinstance(projection, pa.Table)
         else None,
+        new_classes=new_classes,
     )
 
 

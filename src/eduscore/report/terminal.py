@@ -3,6 +3,8 @@ failing schools with the gap. Wraps to narrow terminals; colour only on a TTY.""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import IO, Any
 
 from rich.markup import escape
@@ -22,9 +24,51 @@ _STYLE = {"certified": "bold green", "not_certified": "bold red", "incomplete": 
 MANY_COUNTIES = 5
 
 
+def full_lists(out: Path | None, formats: Sequence[str], lang: str) -> dict[str, str]:
+    """Where the rows a terminal table leaves out are, by table (``checks``, ``sections``,
+    ``findings``): the report file and sheet the CLI writes with ``--out``, else how to
+    write one. Each value reads on from "… N more rows not shown" (:func:`left_out`)."""
+    zh = lang == "zh"
+    keys = ("checks", "sections", "findings")
+    if out is None:
+        return dict.fromkeys(
+            keys, ";用 --out 文件夹 写出含全部行的报告" if zh else "; --out FOLDER writes them all"
+        )
+    if "xlsx" in formats:
+        book = out / "report.xlsx"
+        sheets = {"checks": "检查项 Checks", "sections": "分校数据 Schools", "findings": "数据问题 Findings"}
+        return {k: f",见 {book}「{v}」" if zh else f", in {book}, sheet “{v}”" for k, v in sheets.items()}
+    for fmt, name in (("html", "report.html"), ("json", "result.json"), ("md", "report.md")):
+        if fmt in formats:
+            return dict.fromkeys(keys, f",见 {out / name}" if zh else f", in {out / name}")
+    return dict.fromkeys(keys, f",见 {out}" if zh else f", in {out}")
+
+
+def in_table(name: str, lang: str) -> str:
+    """ "… in NAME" for :func:`left_out`."""
+    return f",见 {name}" if lang == "zh" else f", in {name}"
+
+
+def left_out(n: int, rest: str, lang: str) -> str:
+    """The line under a cut table: how many rows are not shown, then ``rest`` (where they
+    are: :func:`full_lists`, :func:`in_table`)."""
+    if lang == "zh":
+        return f"  … 另有 {n:,} 行未列出{rest}"
+    return f"  … {n:,} more row{'s' if n != 1 else ''} not shown{rest}"
+
+
 def print_report(
-    result: Result, lang: str = "zh", file: IO[str] | None = None, max_rows: int = 12, details: int = 3
+    result: Result,
+    lang: str = "zh",
+    file: IO[str] | None = None,
+    max_rows: int = 12,
+    details: int = 3,
+    full_in: Mapping[str, str] | None = None,
 ) -> None:
+    """The terminal report. ``full_in`` says where the rows of a cut table are, by table
+    (:func:`full_lists`); without it, the lines under cut tables name the result's tables."""
+    default = {"checks": "result.checks", "sections": "result.section_checks", "findings": "result.findings"}
+    rest_in = dict(full_in or {k: in_table(v, lang) for k, v in default.items()})
     console = SafeConsole(file=file, highlight=False, soft_wrap=False)
     view = ReportView(result, lang)
     w = view.words
@@ -83,7 +127,7 @@ def print_report(
                 )
             console.print(table)
             if len(failing) > max_rows:
-                console.print(f"  … {len(failing) - max_rows}")
+                console.print(left_out(len(failing) - max_rows, rest_in["checks"], lang))
         if county.failing:
             table = Table(title=w["failing_sections"], title_justify="left", expand=False)
             for col in (w["school"], w["rule"], w["value"], w["threshold"], w["gap"]):
@@ -98,7 +142,7 @@ def print_report(
                 )
             console.print(table)
             if len(county.failing) > max_rows * 2:
-                console.print(f"  … {len(county.failing) - max_rows * 2}")
+                console.print(left_out(len(county.failing) - max_rows * 2, rest_in["sections"], lang))
         unknown = [ch for ch in county.checks if ch["status"] in ("not_assessed", "not_computable")]
         if unknown:
             console.print(Text(f"{view.status('not_assessed')}:", style="yellow"))
@@ -107,7 +151,7 @@ def print_report(
                     f"  - {escape(view.check_name(ch))} ({escape(ch['check_id'])}): {escape(reason_of(ch, lang))}"
                 )
             if len(unknown) > max_rows:
-                console.print(f"  … {len(unknown) - max_rows}")
+                console.print(left_out(len(unknown) - max_rows, rest_in["checks"], lang))
         relaxed = view.relaxed(county)
         if relaxed:
             console.print(Text(f"{w['relaxed']}:", style="magenta"))
@@ -128,7 +172,7 @@ def print_report(
                 f"  - {escape(where)} {f['row']} {escape(f['column'])} = {escape(str(f['value']))}: {escape(f[key])}"
             )
         if len(found) > max_rows:
-            console.print(f"  … {len(found) - max_rows} (report.xlsx / result.json)")
+            console.print(left_out(len(found) - max_rows, rest_in["findings"], lang))
     console.print(Text(f"\n{w['accounting']}:", style="bold"))
     for a in result.accounting.to_pylist():
         console.print(f"  {escape(accounting_line(a, lang))}")
@@ -163,10 +207,15 @@ def _county_table(console: SafeConsole, view: ReportView, counties: list[dict[st
 
 
 def print_plan(
-    source: Result | RenderContext, lang: str | None = None, file: IO[str] | None = None, max_rows: int = 12
+    source: Result | RenderContext,
+    lang: str | None = None,
+    file: IO[str] | None = None,
+    max_rows: int = 12,
+    gaps_in: str | None = None,
 ) -> None:
     """What it takes to pass, per county: additions per school, CV remediation, totals,
-    other failing checks and the nearest risks."""
+    other failing checks and the nearest risks. ``gaps_in`` says where every addition is
+    listed when the table is cut."""
     from eduscore.report.planning import WORDS, PlanningView, resource_label
 
     console = SafeConsole(file=file, highlight=False, soft_wrap=False)
@@ -207,7 +256,14 @@ def print_plan(
                     )
                 console.print(table)
                 if len(gaps) > max_rows * 2:
-                    console.print(f"  … {len(gaps) - max_rows * 2}")
+                    rest = (
+                        in_table(gaps_in, lang)
+                        if gaps_in
+                        else ";用 --out 文件夹 写出 plan_gaps.csv"
+                        if lang == "zh"
+                        else "; --out FOLDER writes plan_gaps.csv"
+                    )
+                    console.print(left_out(len(gaps) - max_rows * 2, rest, lang))
             for c in pv.cv.get(key, []):
                 console.print(
                     f"  {escape(w['cv_plan'].split('(')[0])} {escape(view.level(c['level']))} "
@@ -257,8 +313,11 @@ _LEVEL_LABELS = {
 }
 
 
-def print_whatif(w: Any, lang: str = "zh", file: IO[str] | None = None, max_rows: int = 15) -> None:
-    """Verdict per projected year and the first checks to flip, per county."""
+def print_whatif(
+    w: Any, lang: str = "zh", file: IO[str] | None = None, max_rows: int = 15, flips_in: str | None = None
+) -> None:
+    """Verdict per projected year and the first checks to flip, per county, after what the
+    projection assumes. ``flips_in`` says where every flip is listed when a table is cut."""
     console = SafeConsole(file=file, highlight=False, soft_wrap=False)
     view = ReportView(w.baseline, lang)
     zh = lang == "zh"
@@ -275,6 +334,7 @@ def print_whatif(w: Any, lang: str = "zh", file: IO[str] | None = None, max_rows
             style="bold",
         )
     )
+    console.print(Text(assumption(w.new_classes, lang), style="dim"))
     verdicts = w.verdicts.to_pylist()
     flips = w.first_flips().to_pylist()
     names = {c.county_code: c.county_name for c in view.counties()}
@@ -313,4 +373,28 @@ def print_whatif(w: Any, lang: str = "zh", file: IO[str] | None = None, max_rows
             )
         console.print(table)
         if len(mine) > max_rows:
-            console.print(f"  … {len(mine) - max_rows} (flips.csv)")
+            rest = (
+                in_table(flips_in, lang)
+                if flips_in
+                else ";用 -o 文件夹 写出 flips.csv"
+                if zh
+                else "; -o FOLDER writes flips.csv"
+            )
+            console.print(left_out(len(mine) - max_rows, rest, lang))
+
+
+def assumption(new_classes: bool, lang: str) -> str:
+    """What a projection assumes of classes, and the option that assumes the opposite."""
+    if new_classes:
+        return (
+            "假设:随在校生增加新开班级,最大班额保持不变(不加 --new-classes 则假设不新开班级,最大班额随在校生同比增长)。"
+            if lang == "zh"
+            else "Assumed: new classes are opened as enrolment grows, so the largest class keeps its size "
+            "(without --new-classes: no new classes, the largest class grows with enrolment)."
+        )
+    return (
+        "假设:不新开班级,最大班额随在校生同比增长(加 --new-classes 则假设新开班级,最大班额保持不变)。"
+        if lang == "zh"
+        else "Assumed: no new classes are opened, so the largest class grows with enrolment "
+        "(--new-classes assumes new classes and a largest class that keeps its size)."
+    )

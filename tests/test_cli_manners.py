@@ -1,0 +1,93 @@
+"""Terminal and CLI manners (issue #14, item 7): a cut table says how much is left out and
+where it is; whatif says what it assumes and offers the opposite; "did you mean" never
+names a header that is already read as another column."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+from pathlib import Path
+
+import pyarrow.compute as pc
+import pytest
+
+import eduscore
+from eduscore.demo import demo_inputs
+from eduscore.planning.whatif import whatif
+from eduscore.report.terminal import print_report
+from eduscore.report.view import ReportView
+from helpers import run_cli
+
+DEMO = Path(eduscore.__file__).parent / "demo"
+
+
+def _cut_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.strip().startswith("…")]
+
+
+def test_a_cut_table_names_how_many_rows_and_the_file_that_holds_them(tmp_path: Path) -> None:
+    result = eduscore.evaluate(**demo_inputs())
+    failing = next(iter(ReportView(result, "zh").counties())).failing
+    left = len(failing) - 2 * 2  # print_report shows 2 × max_rows failing sections
+    buffer = io.StringIO()
+    print_report(result, lang="en", file=buffer, max_rows=2)
+    lines = _cut_lines(buffer.getvalue())
+    assert f"… {left} more rows not shown, in result.section_checks" in "\n".join(lines)
+
+    out = tmp_path / "报告"
+    proc = run_cli("evaluate", DEMO / "schools.csv", DEMO / "counties.csv", "--out", out, "--lang", "zh")
+    assert proc.returncode == 0, proc.stderr
+    lines = _cut_lines(proc.stdout)
+    assert lines and all(re.search(r"另有 \d+ 行未列出,见 .*report\.xlsx「", line) for line in lines), lines
+    # The sheet named is in the workbook written.
+    import openpyxl
+
+    sheets = openpyxl.load_workbook(out / "report.xlsx", read_only=True).sheetnames
+    for line in lines:
+        assert re.search(r"「(.+)」", line)[1] in sheets
+
+    proc = run_cli("evaluate", DEMO / "schools.csv", DEMO / "counties.csv", "--lang", "en")
+    lines = _cut_lines(proc.stdout)
+    assert lines and all("--out FOLDER writes them all" in line for line in lines), lines
+
+
+def test_whatif_says_its_class_assumption_and_offers_the_other(tmp_path: Path) -> None:
+    grows = whatif(**demo_inputs(), growth=0.15, years=3)
+    opened = whatif(**demo_inputs(), growth=0.15, years=3, new_classes=True)
+    flipped = set(grows.flips.column("check_id").to_pylist())
+    assert "class_size" in flipped  # the largest class grows past its limit
+    assert "class_size" not in set(opened.flips.column("check_id").to_pylist())
+    # Opened classes are counted (rounded up): the music rooms per 12 classes feel it.
+    last, base = opened.results[-1].sections, opened.baseline.sections
+    assert pc.sum(last.column("students")).as_py() > pc.sum(base.column("students")).as_py()
+
+    proc = run_cli("whatif", "--demo", "--growth", "15%", "--years", "3", "--lang", "zh")
+    assert "假设:不新开班级,最大班额随在校生同比增长" in proc.stdout and "--new-classes" in proc.stdout
+    proc = run_cli("whatif", "--demo", "--growth", "15%", "--years", "3", "--new-classes", "--lang", "en")
+    assert proc.returncode == 0, proc.stderr
+    assert "Assumed: new classes are opened" in proc.stdout
+    cut = _cut_lines(proc.stdout)
+    assert all("-o FOLDER writes flips.csv" in line for line in cut)
+    proc = run_cli(
+        "whatif", "--demo", "--growth", "15%", "--years", "3", "-o", tmp_path / "w", "--lang", "en"
+    )
+    cut = _cut_lines(proc.stdout)
+    assert cut and all(str(tmp_path / "w" / "flips.csv") in line for line in cut)
+    assert (tmp_path / "w" / "flips.csv").exists()
+
+
+@pytest.mark.parametrize("typo", ["XYZ", "学校类别型", "类型"])
+def test_did_you_mean_never_names_a_header_already_read(tmp_path: Path, typo: str) -> None:
+    text = (DEMO / "schools.csv").read_text("utf-8")
+    header, rest = text.split("\n", 1)
+    (tmp_path / "schools.csv").write_text(header.replace("学校类型", typo) + "\n" + rest, "utf-8")
+    shutil.copy(DEMO / "counties.csv", tmp_path / "counties.csv")
+    for lang in ("zh", "en"):
+        proc = run_cli("evaluate", tmp_path / "schools.csv", tmp_path / "counties.csv", "--lang", lang)
+        assert proc.returncode == 2
+        suggestion = re.search(r"did you mean header '([^']+)'|表头「([^」]+)」是否即此列", proc.stderr)
+        if suggestion:
+            assert (suggestion[1] or suggestion[2]) == typo, proc.stderr
+        assert "学校名称'" not in proc.stderr and "「学校名称」" not in proc.stderr
+        assert ("学校类型" in proc.stderr) and ("Traceback" not in proc.stderr)
