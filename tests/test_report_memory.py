@@ -161,3 +161,33 @@ def test_giving_memory_back_changes_no_result(monkeypatch: pytest.MonkeyPatch) -
     assert len(calls) >= 3 and all(n >= 1 for n in calls)
     for name in ("verdicts", "checks", "sections", "dispersion", "section_checks", "accounting"):
         assert getattr(given, name).equals(getattr(kept, name)), name
+
+
+def test_units_grouped_by_chain_score_as_each_chain_alone() -> None:
+    """Counties of several rule-set chains interleaved in the input (the synthetic nation
+    with the provinces' rule sets installed): the run that groups units by chain once
+    gives, county by county, what evaluating that chain's counties alone gives."""
+    from eduscore.plugins.catalog import assign_chains
+
+    data = national(0.03, seed=9)
+    whole = eduscore.evaluate(schools=data["schools"], counties=data["counties"])
+    keys, chains = assign_chains(data["counties"], "quality-balance-2017")
+    if len(chains) < 2:
+        pytest.skip("no province rule set installed: a single chain")
+    # Schools of different chains are interleaved in the input.
+    codes = data["schools"].column("county_code")
+    assert len(set(pc.unique(codes).to_pylist())) > 10
+    for key in sorted(chains, key=len)[-2:]:
+        mine = data["counties"].filter(pc.equal(keys, key))
+        wanted = pc.is_in(codes, mine.column("county_code"))
+        alone = eduscore.evaluate(schools=data["schools"].filter(wanted), counties=mine)
+        for name in ("sections", "checks", "verdicts", "dispersion", "section_checks"):
+            part = getattr(whole, name)
+            part = part.filter(
+                pc.is_in(pc.cast(part.column("county_code"), pa.string()), mine.column("county_code"))
+            )
+            own = getattr(alone, name)
+            if "source_row" in own.column_names:  # the rows of the smaller input are numbered anew
+                part, own = part.drop_columns(["source_row"]), own.drop_columns(["source_row"])
+            assert part.num_rows == own.num_rows > 0, (key, name)
+            assert part.to_pylist() == own.to_pylist(), (key, name)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -23,7 +24,6 @@ from eduscore.inputs.prepare import (
     apply_scope,
     display_rows,
     drop_rejected,
-    keep_rows,
     long_sections,
     normalise,
     reject_duplicates,
@@ -240,9 +240,11 @@ def evaluate(
     parts: list[ScoredPart] = []
     unusual: list[pa.Table] = []
     missing: set[str] = set()
+    units, unit_slices = _grouped_by_chain(units, frame, list(effective))
     for key, fw_c in effective.items():
         counties_c = frame.filter(pc.equal(frame.column("_chain"), key)) if chains else frame
-        units_c = keep_rows(units, pc.is_in(units.column("_county"), counties_c.column("_county")))
+        start, length = unit_slices.get(key, (0, units.num_rows))
+        units_c = units.slice(start, length)
         chosen = _options(fw_c, options)
         for opt in fw_c.options:
             if chosen[opt.id]:
@@ -471,6 +473,35 @@ def _share_year(staged: dict[str, tuple[pa.Table, pa.Table]]) -> list[pa.Table]:
                 )
             )
     return out
+
+
+def _grouped_by_chain(
+    units: pa.Table, frame: pa.Table, keys: list[str]
+) -> tuple[pa.Table, dict[str, tuple[int, int]]]:
+    """The units reordered so that each chain's units are one slice (stable: a chain's
+    units keep their order), and each chain's (start, length).
+
+    With several chains (a province's rule set installed), filtering the units per chain
+    would hold a copy of nearly all of them beside the originals for the whole scoring;
+    one reorder, column by column with each original let go of, holds one column twice
+    at most, and every chain's units are then a zero-copy slice."""
+    if len(keys) <= 1 or units.num_rows == 0:
+        return units, {}
+    county_row = pc.index_in(units.column("_county"), value_set=frame.column("_county"))
+    chain_of = pc.index_in(pc.take(frame.column("_chain"), county_row), value_set=pa.array(keys, pa.string()))
+    # A unit whose county is in no chain (none should be) goes last, outside every slice.
+    codes = np.asarray(pc.fill_null(chain_of, len(keys)).to_numpy(zero_copy_only=False), dtype=np.int64)
+    counts = np.bincount(codes, minlength=len(keys) + 1)
+    starts = np.concatenate([[0], np.cumsum(counts)])
+    slices = {key: (int(starts[i]), int(counts[i])) for i, key in enumerate(keys)}
+    if np.all(codes[:-1] <= codes[1:]):
+        return units, slices
+    order = pa.array(np.argsort(codes, kind="stable"))
+    columns = {}
+    for name in units.column_names:
+        columns[name] = units.column(name).take(order)
+        units = units.drop_columns([name])
+    return pa.table(columns), slices
 
 
 _KEYS = {
