@@ -126,7 +126,7 @@ def _county(
         for g in county.failing:
             out.append(
                 f"<tr><td>{escape(g.name)}</td><td>{escape(view.level(g.level))}</td><td>{escape(g.check_name)}</td>"
-                f"<td class='num'>{number(g.value)}</td><td class='num'>{escape(g.comparator or '')} {number(g.threshold)}</td>"
+                f"<td class='num'>{escape(view.gap_value(g))}</td><td class='num'>{escape(view.gap_threshold(g))}</td>"
                 f"<td class='num' style='background:{ratio_color(g.ratio)}'>{number(g.ratio)}</td>"
                 f"<td class='num'>{escape(view.gap_text(g))}</td></tr>"
             )
@@ -155,9 +155,7 @@ def _county(
         cite = " ".join(x for x in (ch["document"], ch["clause"]) if x)
         sources[(ch["document"], ch["clause"] or "")].add(ch["confidence"])
         threshold = (
-            ""
-            if ch["kind"] in ("section_threshold", "count_met_with_floor")
-            else f"{ch['comparator']} {number(ch['threshold'])}"
+            "" if ch["kind"] in ("section_threshold", "count_met_with_floor") else view.threshold_text(ch)
         )
         out.append(
             f"<tr><td>{escape(view.check_name(ch))}<br><code>{escape(ch['check_id'])}</code></td>"

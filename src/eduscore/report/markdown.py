@@ -48,7 +48,7 @@ def render_markdown(source: Result | RenderContext, lang: str | None = None) -> 
             out.append(
                 f"| {cell(view.check_name(ch))} (`{ch['check_id']}`) | {view.status(ch['status'])} | "
                 f"{cell(view.check_value(ch))} | "
-                f"{ch['comparator']} {number(ch['threshold'])} | [{ch['confidence']}] | {cell(cited)} |"
+                f"{cell(view.threshold_text(ch))} | [{ch['confidence']}] | {cell(cited)} |"
             )
         out.append("")
         relaxed = view.relaxed(county)
@@ -63,8 +63,8 @@ def render_markdown(source: Result | RenderContext, lang: str | None = None) -> 
             for g in county.failing:
                 gap = view.gap_text(g)
                 out.append(
-                    f"| {cell(g.name)} | {view.level(g.level)} | {cell(g.check_name)} | {number(g.value)} | "
-                    f"{g.comparator or ''} {number(g.threshold)} | {cell(gap)} |"
+                    f"| {cell(g.name)} | {view.level(g.level)} | {cell(g.check_name)} | {cell(view.gap_value(g))} | "
+                    f"{cell(view.gap_threshold(g))} | {cell(gap)} |"
                 )
             out.append("")
         if county.dispersion:

@@ -122,7 +122,7 @@ def print_report(
                 table.add_row(
                     f"{escape(view.check_name(ch))}\n[dim]{escape(ch['check_id'])}[/dim]",
                     escape(view.check_value(ch)),
-                    "" if unit_rule else f"{ch['comparator']} {number(ch['threshold'])}",
+                    "" if unit_rule else escape(view.threshold_text(ch)),
                     f"[{ch['confidence']}]",
                 )
             console.print(table)
@@ -136,8 +136,8 @@ def print_report(
                 table.add_row(
                     escape(f"{g.name} {view.level(g.level)}"),
                     escape(g.check_name),
-                    number(g.value),
-                    f"{g.comparator or ''} {number(g.threshold)}",
+                    escape(view.gap_value(g)),
+                    escape(view.gap_threshold(g)),
                     escape(view.gap_text(g)),
                 )
             console.print(table)

@@ -7,6 +7,7 @@ Every renderer (terminal, Markdown, HTML, XLSX) reads this view, so they say the
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
@@ -16,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from eduscore.engine import integrity
+from eduscore.model import contract
 from eduscore.model.contract import LEVEL_NAMES
 from eduscore.model.formula import PerStudent, per_student_terms
 from eduscore.model.framework import Framework
@@ -125,6 +127,53 @@ _RESOURCE_UNITS = {
     "computers": ("台", "computers"),
     "books": ("册", "volumes"),
 }
+
+
+# The unit of a bare column, from its name (zh, en): what a count or an area is counted in.
+_UNIT_SUFFIXES = (
+    ("_m2", ("平方米", "m²")),
+    ("_cny", ("元", "CNY")),
+    ("classrooms", ("间", "rooms")),
+    ("_rooms", ("间", "rooms")),
+    ("max_class_size", ("人", "pupils")),
+    ("students", ("人", "pupils")),
+    ("children", ("人", "children")),
+    ("teachers", ("人", "teachers")),
+    ("computers", ("台", "computers")),
+    ("books", ("册", "volumes")),
+    ("classes", ("个班", "classes")),
+)
+_ALL_COLUMNS = {c.name: c for table in contract.TABLES.values() for c in table}
+_COMPARATORS = {">=": "≥", "<=": "≤", "==": "=", "!=": "≠", ">": ">", "<": "<"}
+_BARE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@attrs.frozen
+class Measure:
+    """What a check's value is: a ``rate`` (a fraction shown as a percentage), a yes/no
+    (``bool``), or a ``number`` with its unit (zh, en) when one is known."""
+
+    kind: str = "number"
+    unit: tuple[str, str] | None = None
+
+
+def measure_of(formula: str | None, framework: Framework | None = None) -> Measure:
+    """The measure of a value formula: a bare column's type and unit (from its name), a
+    rate for a fraction of two counts of the same thing; a plain number otherwise."""
+    if not formula:
+        return Measure()
+    formula = formula.strip()
+    if _BARE.fullmatch(formula):
+        column = _ALL_COLUMNS.get(formula)
+        if column is None and framework is not None:
+            column = next((c.column() for c in framework.inputs if c.name == formula), None)
+        if column is not None and column.type == "rate":
+            return Measure("rate")
+        if column is not None and column.type == "bool":
+            return Measure("bool")
+        unit = next((u for suffix, u in _UNIT_SUFFIXES if formula.endswith(suffix)), None)
+        return Measure("number", unit)
+    return Measure()
 
 
 def number(x: float | None, digits: int = 3) -> str:
@@ -382,21 +431,92 @@ class ReportView:
         return rule.name.get(self.lang) if rule else check_id
 
     def gap_text(self, g: SectionGap) -> str:
-        """'+42,200 元' (what to add) when the resource is known, else the indicator gap."""
+        """What it takes, with its unit and direction: '增加 42,200 元' (the resource to add,
+        when known), '减少 80 人', '提高 1.5 个百分点'; else the reason."""
+        zh = self.lang == "zh"
         if g.resource_gap is not None and g.resource:
-            zh, en = _RESOURCE_UNITS.get(
+            unit = _RESOURCE_UNITS.get(
                 g.resource, ("人", "teachers") if "teachers" in g.resource else (g.resource, g.resource)
             )
-            return f"+{number(g.resource_gap)} {zh if self.lang == 'zh' else en}"
+            return self._change(g.resource_gap, True, Measure("number", unit))
         if g.gap is not None:
-            return number(g.gap)
-        return (g.reason_zh if self.lang == "zh" else g.reason) or ""
+            measure = self.measure(g.check_id)
+            return self._change(g.gap, g.comparator in (">=", ">"), measure)
+        return (g.reason_zh if zh else g.reason) or ""
+
+    def _change(self, amount: float, up: bool, measure: Measure) -> str:
+        zh = self.lang == "zh"
+        if not math.isfinite(amount) or not math.isfinite(amount * 100):
+            return "—"
+        if measure.kind == "rate":
+            points = f"{abs(amount) * 100:.1f}"
+            return (
+                (f"提高 {points} 个百分点" if up else f"降低 {points} 个百分点")
+                if zh
+                else (
+                    f"raise by {points} percentage points" if up else f"lower by {points} percentage points"
+                )
+            )
+        unit = (measure.unit[0] if zh else " " + measure.unit[1]) if measure.unit else ""
+        shown = number(abs(amount))
+        if zh:
+            return (
+                f"{'增加' if up else '减少'} {shown} {unit}".rstrip()
+                if unit
+                else f"{'增加' if up else '减少'} {shown}"
+            )
+        return f"{'add' if up else 'reduce by'} {shown}{unit}"
+
+    def measure(self, check_id: str) -> Measure:
+        """What a check's value is (:func:`measure_of` of its rule's value formula)."""
+        rule = self._rules.get(check_id)
+        if rule is not None:
+            if rule.kind in ("attestation", "veto", "prerequisite") and rule.value is None:
+                return Measure("bool")  # a yes/no item: held (是) or not (否)
+            return measure_of(rule.value or getattr(rule, "column", None), self.fw)
+        ind = self._indicators.get(check_id)
+        if ind is not None:
+            return Measure("number", (ind.unit.zh, ind.unit.en)) if ind.unit else Measure()
+        return Measure()
+
+    def amount(self, x: float | None, measure: Measure, with_unit: bool = True) -> str:
+        """A value as a document writes it: 96.5%, 是/否, 2,080人."""
+        if x is None or not math.isfinite(x) or not math.isfinite(x * 100):
+            return "—"
+        if measure.kind == "rate":
+            pct = x * 100
+            return f"{pct:.0f}%" if abs(pct - round(pct)) < 1e-9 else f"{pct:.1f}%"
+        if measure.kind == "bool":
+            yes = x not in (0, False)
+            return ("是" if yes else "否") if self.lang == "zh" else ("yes" if yes else "no")
+        text = number(x)
+        if with_unit and measure.unit:
+            text += measure.unit[0] if self.lang == "zh" else " " + measure.unit[1]
+        return text
 
     def check_value(self, ch: dict[str, Any]) -> str:
-        """A county check's value; for unit rules, how many schools fail."""
+        """A county check's value as a document writes it; for unit rules, how many
+        schools fail."""
         if ch["kind"] in ("section_threshold", "count_met_with_floor"):
             return reason_of(ch, self.lang) or "—"
-        return number(ch["value"])
+        return self.amount(ch["value"], self.measure(ch["check_id"]))
+
+    def gap_value(self, g: SectionGap) -> str:
+        """A failing section's value as a document writes it."""
+        return self.amount(g.value, self.measure(g.check_id))
+
+    def gap_threshold(self, g: SectionGap) -> str:
+        """A failing section's threshold with its comparator, as a document writes it."""
+        return self.threshold_text(
+            {"threshold": g.threshold, "comparator": g.comparator, "check_id": g.check_id}
+        )
+
+    def threshold_text(self, ch: Mapping[str, Any]) -> str:
+        """'≥ 100%', '= 是', '≤ 2,000人': the comparator and the threshold as written."""
+        if ch.get("threshold") is None:
+            return ""
+        comparator = _COMPARATORS.get(ch.get("comparator") or "", ch.get("comparator") or "")
+        return f"{comparator} {self.amount(ch['threshold'], self.measure(ch['check_id']))}".strip()
 
     def finding_rows(self) -> list[list[Any]]:
         """Findings as rows: file, sheet, row, column, value, severity, rule, message."""

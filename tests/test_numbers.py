@@ -1,0 +1,75 @@
+"""Numbers as the documents write them (issue #14, item 3): rates as percentages, yes/no
+as 是/否, every gap with its unit and its direction."""
+
+from __future__ import annotations
+
+import io
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pytest
+
+import eduscore
+from eduscore.report.markdown import render_markdown
+from eduscore.report.terminal import print_report
+from eduscore.report.view import Measure, ReportView, measure_of
+
+
+def test_measures_come_from_the_columns() -> None:
+    assert measure_of("training_360h_completion") == Measure("rate")
+    assert measure_of("school_layout") == Measure("bool")
+    assert measure_of("music_room_min_area_m2") == Measure("number", ("平方米", "m²"))
+    assert measure_of("school_students") == Measure("number", ("人", "pupils"))
+    assert measure_of("max_class_size") == Measure("number", ("人", "pupils"))
+    assert measure_of("music_rooms") == Measure("number", ("间", "rooms"))
+    assert measure_of("teacher_avg_pay / civil_servant_avg_pay") == Measure()
+    assert measure_of(None) == Measure()
+
+
+@pytest.fixture(scope="module")
+def changed() -> eduscore.Result:
+    """The demo county with a rate below its floor and an attestation answered 否."""
+    inputs = eduscore.demo_inputs()
+    counties = pacsv.read_csv(inputs["counties"])
+    names = counties.column_names
+    counties = counties.set_column(
+        names.index("五年360学时培训完成率"), "五年360学时培训完成率", pa.array(["96%"])
+    )
+    counties = counties.set_column(names.index("学校布局合理"), "学校布局合理", pa.array(["否"]))
+    return eduscore.evaluate(schools=inputs["schools"], counties=counties)
+
+
+def test_rates_and_yes_no_read_as_written(changed: eduscore.Result) -> None:
+    rows = {c["check_id"]: c for c in changed.checks.to_pylist()}
+    zh, en = ReportView(changed, "zh"), ReportView(changed, "en")
+    rate = rows["training_360h"]
+    assert rate["status"] == "fail"
+    assert zh.check_value(rate) == "96%" and zh.threshold_text(rate) == "≥ 100%"
+    layout = rows["school_layout"]
+    assert layout["status"] == "fail"
+    assert zh.check_value(layout) == "否" and en.check_value(layout) == "no"
+    for lang in ("zh", "en"):
+        text = render_markdown(changed, lang=lang)
+        assert "96%" in text and "≥ 100%" in text
+        assert "0.960" not in text and ">= 1 " not in text
+        buffer = io.StringIO()
+        print_report(changed, lang=lang, file=buffer)
+        assert "96%" in buffer.getvalue() and "0.960" not in buffer.getvalue()
+
+
+def test_gaps_have_a_unit_and_a_direction(changed: eduscore.Result) -> None:
+    for lang, more, less in (("zh", "增加", "减少"), ("en", "add", "reduce by")):
+        view = ReportView(changed, lang)
+        county = next(iter(view.counties()))
+        by_check = {}
+        for g in county.failing:
+            by_check.setdefault(g.check_id, view.gap_text(g))
+        size = by_check["school_size"]
+        assert size.startswith(less) and ("人" in size if lang == "zh" else "pupils" in size), size
+        area = by_check["music_art_rooms.music_area"]
+        assert area.startswith(more) and ("平方米" in area if lang == "zh" else "m²" in area), area
+        for check_id, text in by_check.items():
+            if check_id != "school_six_of_seven":  # a count of indicators met says it in words
+                assert text.split()[0] in (more, less, "raise", "lower", "提高", "降低") or text.startswith(
+                    ("add", "reduce")
+                ), (check_id, text)
