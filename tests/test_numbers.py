@@ -73,3 +73,39 @@ def test_gaps_have_a_unit_and_a_direction(changed: eduscore.Result) -> None:
                 assert text.split()[0] in (more, less, "raise", "lower", "提高", "降低") or text.startswith(
                     ("add", "reduce")
                 ), (check_id, text)
+
+
+@pytest.mark.parametrize(
+    ("clause", "zh"),
+    [
+        ("政府保障程度 (government guarantee), 15 items", "政府保障程度,共 15 项"),
+        ("资源配置 (resource allocation), 7 indicators", "资源配置,共 7 项指标"),
+        ("认定 (certification): every item must pass", "认定:每项均须达到"),
+        ("县级政府推进工作评估 (17 items)", "县级政府推进工作评估 (17 项)"),
+        ("资源配置 差异系数 (小学≤0.50,初中≤0.45)", "资源配置 差异系数 (小学≤0.50,初中≤0.45)"),
+    ],
+)
+def test_clauses_read_in_chinese(clause: str, zh: str) -> None:
+    from eduscore.report.view import clause_text
+
+    assert clause_text(clause, "zh") == zh
+    assert clause_text(clause, "en") == clause
+
+
+def test_the_chinese_html_has_no_english_legends() -> None:
+    from eduscore.report.html import render_html
+
+    result = eduscore.evaluate(**eduscore.demo_inputs())
+    zh = render_html(result, lang="zh")
+    for english in (
+        "(government guarantee)",
+        ">spec ",
+        "<th>document</th>",
+        "limit / 上限",
+        "secondary source",
+    ):
+        assert english not in zh, english
+    assert "经一手文件确认" in zh and "规则说明 §" in zh
+    assert "上限 0.50" in zh and "上限 0.45" in zh  # the CV charts' limit lines carry their value
+    en = render_html(result, lang="en")
+    assert "limit 0.50" in en.lower() or "Limit 0.50" in en

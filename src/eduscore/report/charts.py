@@ -29,7 +29,9 @@ def _svg(width: int, height: int, body: list[str], title: str) -> str:
     )
 
 
-def cv_bars(rows: Sequence[tuple[str, float | None, float | None]], title: str) -> str:
+def cv_bars(
+    rows: Sequence[tuple[str, float | None, float | None]], title: str, limit_word: str = "limit / 上限"
+) -> str:
     """Horizontal bars: each indicator's CV against its limit (a red line).
 
     ``rows``: (label, cv, limit). A missing CV is drawn as a grey "—".
@@ -71,7 +73,11 @@ def cv_bars(rows: Sequence[tuple[str, float | None, float | None]], title: str) 
     body.append(
         f'<line x1="{x0}" x2="{x0 + 18}" y1="{ly - 4}" y2="{ly - 4}" stroke="{FAIL}" stroke-width="2"/>'
     )
-    body.append(f'<text x="{x0 + 24}" y="{ly}" font-size="11">limit / 上限</text>')
+    limits = sorted({limit for _, _, limit in rows if limit is not None})
+    shown_limits = " / ".join(f"{v:.2f}" for v in limits)
+    body.append(
+        f'<text x="{x0 + 24}" y="{ly}" font-size="11">{escape(limit_word)} {escape(shown_limits)}</text>'
+    )
     return _svg(label_w + bar_w + 60, height, body, title)
 
 

@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from eduscore.errors import InputError
 from eduscore.report.text import visible
-from eduscore.report.view import ReportView, number, reason_of
+from eduscore.report.view import ReportView, clause_text, number, reason_of
 from eduscore.result import Result
 
 
@@ -59,7 +59,7 @@ def explain(
     lines = [f"{code} {year or ''}  {check_id}".strip()]
     if check is not None:
         lines.append(
-            f"{view.check_name(check)}  [{check['confidence']}] {check['document']} {check['clause'] or ''}"
+            f"{view.check_name(check)}  [{check['confidence']}] {check['document']} {clause_text(check['clause'], view.lang)}"
             + (f" (spec {check['spec']})" if check["spec"] else "")
         )
         lines.append(f"rule set: {check['rule_set']} {check['rule_set_version']}")

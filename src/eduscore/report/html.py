@@ -36,7 +36,7 @@ from eduscore.report.context import RenderContext, context_of
 from eduscore.report.files import write_text
 from eduscore.report.planning import PlanningView
 from eduscore.report.text import visible
-from eduscore.report.view import CountyView, ReportView, accounting_line, number, percent
+from eduscore.report.view import CountyView, ReportView, accounting_line, clause_text, number, percent
 from eduscore.result import Result
 
 CSS = f"""
@@ -152,7 +152,7 @@ def _county(
         if ch["group"] != group:
             group = ch["group"]
             out.append(f'<tr><th colspan="7">{escape(view.group_name(group))}</th></tr>')
-        cite = " ".join(x for x in (ch["document"], ch["clause"]) if x)
+        cite = " ".join(x for x in (ch["document"], clause_text(ch["clause"], view.lang)) if x)
         sources[(ch["document"], ch["clause"] or "")].add(ch["confidence"])
         threshold = (
             "" if ch["kind"] in ("section_threshold", "count_met_with_floor") else view.threshold_text(ch)
@@ -162,7 +162,7 @@ def _county(
             f"<td>{_status(view, ch['status'])}</td><td class='num'>{escape(view.check_value(ch))}</td>"
             f"<td class='num'>{escape(threshold)}</td>"
             f"<td class='conf'>[{escape(ch['confidence'])}]</td><td>{escape(cite)}"
-            + (f"<br><small>spec {escape(ch['spec'])}</small>" if ch["spec"] else "")
+            + (f"<br><small>{escape(view.words['spec'])} {escape(ch['spec'])}</small>" if ch["spec"] else "")
             + f"</td><td>{escape(ch['rule_set'])} {escape(ch['rule_set_version'])}"
             + (
                 f"<br><small class='relaxed'>⚠ {escape(ch['relaxed_by'])}</small>"
@@ -186,7 +186,7 @@ def _cv_charts(view: ReportView, county: Any) -> str:
     if not rows_by_level:
         return ""
     charts = [
-        cv_bars(rows, f"{view.words['dispersion']} — {view.level(level)}")
+        cv_bars(rows, f"{view.words['dispersion']} — {view.level(level)}", view.words["limit"])
         for level, rows in sorted(rows_by_level.items(), key=lambda kv: kv[0] != "primary")
     ]
     return f"<h3>{escape(view.words['dispersion'])}</h3><div class='charts'>" + "".join(charts) + "</div>"
@@ -271,15 +271,20 @@ def _distributions(view: ReportView, county: Any) -> str:
 def _sources(view: ReportView, sources: dict[tuple[str, str], set[str]]) -> str:
     w = view.words
     out = [
-        f"<h2>{escape(w['source'])}</h2><table><tr><th>document</th><th>clause</th><th>{escape(w['confidence'])}</th></tr>"
+        f"<h2>{escape(w['source'])}</h2><table><tr><th>{escape(w['document'])}</th><th>{escape(w['clause'])}</th>"
+        f"<th>{escape(w['confidence'])}</th></tr>"
     ]
     for (doc, clause), tags in sorted(sources.items()):
         out.append(
-            f"<tr><td>{escape(doc)}</td><td>{escape(clause)}</td><td class='conf'>{escape(' '.join(sorted(tags)))}</td></tr>"
+            f"<tr><td>{escape(doc)}</td><td>{escape(clause_text(clause, view.lang))}</td>"
+            f"<td class='conf'>{escape(' '.join(sorted(tags)))}</td></tr>"
         )
+    legend = w["confidence_labels"]
     out.append(
         "</table><p class='meta'>"
-        + "; ".join(f"[{k}] {escape(v)}" for k, v in CONFIDENCE_LABELS.items())
+        + ("; " if view.lang == "en" else ";").join(
+            f"[{k}] {escape(legend.get(k, v))}" for k, v in CONFIDENCE_LABELS.items()
+        )
         + "</p>"
     )
     return "\n".join(out)

@@ -7,7 +7,7 @@ from pathlib import Path
 from eduscore.report.context import RenderContext, context_of
 from eduscore.report.files import write_text
 from eduscore.report.text import visible
-from eduscore.report.view import ReportView, accounting_line, number
+from eduscore.report.view import ReportView, accounting_line, clause_text, number
 from eduscore.result import Result
 
 
@@ -44,7 +44,7 @@ def render_markdown(source: Result | RenderContext, lang: str | None = None) -> 
         ]
         out += ["|---|---|---|---|---|---|"]
         for ch in county.checks:
-            cited = " ".join(x for x in (ch["document"], ch["clause"]) if x)
+            cited = " ".join(x for x in (ch["document"], clause_text(ch["clause"], lang)) if x)
             out.append(
                 f"| {cell(view.check_name(ch))} (`{ch['check_id']}`) | {view.status(ch['status'])} | "
                 f"{cell(view.check_value(ch))} | "

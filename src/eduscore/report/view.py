@@ -82,6 +82,16 @@ WORDS: dict[str, dict[str, Any]] = {
         "relaxed": "规则集声明放宽的项目",
         "grade": "等级",
         "synthetic": "",
+        "document": "文件",
+        "clause": "条款",
+        "spec": "规则说明",
+        "confidence_labels": {"C": "经一手文件确认", "S": "二手来源", "I": "实现时的取舍"},
+        "tables": {
+            "schools": "学校表",
+            "counties": "县表",
+            "kindergartens": "幼儿园表",
+            "sections": "学校分学段表",
+        },
     },
     "en": {
         "verdict": "Verdict",
@@ -117,6 +127,20 @@ WORDS: dict[str, dict[str, Any]] = {
         "relaxed": "Rules relaxed by a rule set (declared)",
         "grade": "Grade",
         "synthetic": "",
+        "document": "document",
+        "clause": "clause",
+        "spec": "spec",
+        "confidence_labels": {
+            "C": "confirmed in a primary source",
+            "S": "secondary source",
+            "I": "implementation choice",
+        },
+        "tables": {
+            "schools": "schools",
+            "counties": "counties",
+            "kindergartens": "kindergartens",
+            "sections": "sections",
+        },
     },
 }
 _RESOURCE_UNITS = {
@@ -206,11 +230,36 @@ def reason_of(row: Mapping[str, Any], lang: str) -> str:
     return str(text or "")
 
 
+# A clause as the frameworks cite it is bilingual ("政府保障程度 (government guarantee),
+# 15 items"); in Chinese the English glosses go and the counts are said in Chinese.
+_GLOSS = re.compile(r"\s*\((?=[A-Za-z])[^()]*\)")
+_CLAUSE_ZH = (
+    (re.compile(r",\s*(\d+) items\b"), r",共 \1 项"),
+    (re.compile(r",\s*(\d+) indicators\b"), r",共 \1 项指标"),
+    (re.compile(r"\((\d+) items\)"), r"(\1 项)"),
+    (re.compile(r":\s*every item must pass"), ":每项均须达到"),
+    (re.compile(r",\s*read literally with the nature of the indicators"), ""),
+)
+
+
+def clause_text(clause: str | None, lang: str) -> str:
+    """A cited clause in the report's language: in Chinese without its English glosses
+    ("政府保障程度,共 15 项"); in English as the framework writes it."""
+    if not clause or lang != "zh":
+        return clause or ""
+    text = clause
+    for pattern, replacement in _CLAUSE_ZH:
+        text = pattern.sub(replacement, text)
+    stripped = _GLOSS.sub("", text).strip()
+    return stripped or clause
+
+
 def accounting_line(a: dict[str, Any], lang: str) -> str:
     """rows = scored + excluded + rejected (+ unused): the invariant, in words."""
     if lang == "zh":
+        table = WORDS["zh"]["tables"].get(a["table"], a["table"])
         return (
-            f"{a['table']} ({a['source']}): {a['rows']} 行 = 计入 {a['scored']} + 不纳入 {a['excluded']} "
+            f"{table}({a['source']}):{a['rows']} 行 = 计入 {a['scored']} + 不纳入 {a['excluded']} "
             f"+ 未采用 {a['rejected']} + 未使用 {a['unused']}"
         )
     return (

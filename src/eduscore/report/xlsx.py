@@ -34,7 +34,7 @@ from eduscore.report.context import RenderContext, context_of
 from eduscore.report.files import atomic_path, close_workbook
 from eduscore.report.planning import PlanningView
 from eduscore.report.text import xlsx_text
-from eduscore.report.view import ReportView, accounting_line, reason_of
+from eduscore.report.view import ReportView, accounting_line, clause_text, reason_of
 from eduscore.result import Result
 
 SECTIONS_SHEET = "分校数据 Schools"
@@ -99,7 +99,7 @@ def _check_row(ch: dict[str, Any], view: ReportView, lang: str) -> list[Any]:
         reason_of(ch, lang),
         f"[{ch['confidence']}]",
         ch["document"],
-        ch["clause"],
+        clause_text(ch["clause"], lang),
         ch["rule_set"],
         ch["rule_set_version"],
         ch.get("relaxed_by") or "",
