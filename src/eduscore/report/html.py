@@ -131,6 +131,18 @@ def _county(
                 f"<td class='num'>{escape(view.gap_text(g))}</td></tr>"
             )
         out.append("</table></div>")
+    if county.allowed:
+        out.append(f"<h3>{escape(w['allowed'])}</h3><div class='scroll'><table><tr>")
+        for col in (w["school"], w["level"], w["indicator"], w["value"], w["threshold"], w["ratio"]):
+            out.append(f"<th>{escape(col)}</th>")
+        out.append("</tr>")
+        for g in county.allowed:
+            out.append(
+                f"<tr><td>{escape(g.name)}</td><td>{escape(view.level(g.level))}</td><td>{escape(g.check_name)}</td>"
+                f"<td class='num'>{escape(view.gap_value(g))}</td><td class='num'>{escape(view.gap_threshold(g))}</td>"
+                f"<td class='num'>{number(g.ratio)}</td></tr>"
+            )
+        out.append("</table></div>")
     out.append(f"<div class='analyses'>{planning.html(county.county_code, county.year)}</div>")
     out.append(_cv_charts(view, county))
     out.append(_matrix(view, county))

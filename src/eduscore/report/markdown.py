@@ -67,6 +67,16 @@ def render_markdown(source: Result | RenderContext, lang: str | None = None) -> 
                     f"{cell(view.gap_threshold(g))} | {cell(gap)} |"
                 )
             out.append("")
+        if county.allowed:
+            out += [f"### {w['allowed']}", ""]
+            out += [f"| {w['school']} | {w['level']} | {w['indicator']} | {w['value']} | {w['threshold']} |"]
+            out += ["|---|---|---|---|---|"]
+            for g in county.allowed:
+                out.append(
+                    f"| {cell(g.name)} | {view.level(g.level)} | {cell(g.check_name)} | {cell(view.gap_value(g))} | "
+                    f"{cell(view.gap_threshold(g))} |"
+                )
+            out.append("")
         if county.dispersion:
             out += [f"### {w['dispersion']}", ""]
             out += [

@@ -143,6 +143,8 @@ def print_report(
             console.print(table)
             if len(county.failing) > max_rows * 2:
                 console.print(left_out(len(county.failing) - max_rows * 2, rest_in["sections"], lang))
+        if county.allowed:
+            console.print(Text(w["allowed_line"].format(n=len(county.allowed)), style="dim"))
         unknown = [ch for ch in county.checks if ch["status"] in ("not_assessed", "not_computable")]
         if unknown:
             console.print(Text(f"{view.status('not_assessed')}:", style="yellow"))

@@ -92,6 +92,8 @@ WORDS: dict[str, dict[str, Any]] = {
             "kindergartens": "幼儿园表",
             "sections": "学校分学段表",
         },
+        "allowed": "单项低于标准、按“七项中六项达标且余项不低于85%”视为达标的学校",
+        "allowed_line": "另有 {n} 项单项指标低于标准但不低于标准的85%,所在学校七项中至少六项达标,按规定视为达标",
     },
     "en": {
         "verdict": "Verdict",
@@ -141,6 +143,9 @@ WORDS: dict[str, dict[str, Any]] = {
             "kindergartens": "kindergartens",
             "sections": "sections",
         },
+        "allowed": "Schools that pass with an indicator below standard (six of seven met, the rest at 85 % or more)",
+        "allowed_line": "{n} more indicator(s) below standard but at 85 % or more of it, in schools meeting six "
+        "of seven: allowed, these schools pass",
     },
 }
 _RESOURCE_UNITS = {
@@ -379,6 +384,9 @@ class CountyView:
     checks: list[dict[str, Any]]  # ordered by group then document order
     failing: list[SectionGap]
     dispersion: list[dict[str, Any]]
+    #: Indicators a school misses while it meets the count-met rule (six of seven, the
+    #: rest at 85 % or more): allowed, and the school passes — not failures.
+    allowed: list[SectionGap] = attrs.field(factory=list)
 
 
 class ReportView:
@@ -640,26 +648,35 @@ class ReportView:
         what a few counties cost)."""
         res = self.result
         checks, dispersion, verdicts = res.checks, res.dispersion, res.verdicts
-        failing = pa.concat_tables([res.failing_sections(), self._failing_indicators()])
+        missed, allowed = self._failing_indicators()
+        failing = pa.concat_tables([res.failing_sections(), missed])
         if only is not None:
             codes = pa.array(sorted(only), pa.string())
 
             def of_only(t: pa.Table) -> pa.Table:
                 return t.filter(pc.is_in(plain(t.column("county_code")), codes))
 
-            checks, dispersion, verdicts, failing = (
-                of_only(t) for t in (checks, dispersion, verdicts, failing)
+            checks, dispersion, verdicts, failing, allowed = (
+                of_only(t) for t in (checks, dispersion, verdicts, failing, allowed)
             )
-        students = self._students(failing.column("unit_id") if only is not None else None)
+        units = pa.chunked_array(
+            failing.column("unit_id").chunks + allowed.column("unit_id").chunks,
+            failing.schema.field("unit_id").type,
+        )
+        students = self._students(units if only is not None else None)
         # Sorted by county once: each table is passed over one time, not once per county,
         # and a county's rows become Python objects only when its turn comes.
-        checks_of, failing_of, disp_of = (CountySlices(t) for t in (checks, failing, dispersion))
+        checks_of, failing_of, disp_of, allowed_of = (
+            CountySlices(t) for t in (checks, failing, dispersion, allowed)
+        )
         for v in verdicts.to_pylist():
             key = (v["county_code"], v["year"])
             mine = checks_of.rows(*key)
             mine.sort(key=self.check_order)
             gaps = [self._gap(f, students) for f in failing_of.rows(*key)]
             gaps.sort(key=lambda g: (g.name, g.level or "", g.check_id))
+            let_pass = [self._gap(f, students) for f in allowed_of.rows(*key)]
+            let_pass.sort(key=lambda g: (g.name, g.level or "", g.check_id))
             yield CountyView(
                 county_code=v["county_code"],
                 county_name=v["county_name"] or "",
@@ -671,12 +688,33 @@ class ReportView:
                 checks=mine,
                 failing=gaps,
                 dispersion=disp_of.rows(*key),
+                allowed=let_pass,
             )
 
-    def _failing_indicators(self) -> pa.Table:
+    def _failing_indicators(self) -> tuple[pa.Table, pa.Table]:
+        """The sections' missed indicators, split: (missed in a section that fails the
+        count-met rule or has none, missed but allowed — the section meets the count-met
+        rule that counts this indicator: six of seven met, the rest at 85 % or more)."""
         sc = self.result.section_checks
-        mask = pc.and_(pc.equal(sc.column("kind"), "indicator"), pc.equal(sc.column("status"), "fail"))
-        return sc.filter(mask)
+        kind, status = plain(sc.column("kind")), plain(sc.column("status"))
+        missed = sc.filter(pc.and_(pc.equal(kind, "indicator"), pc.equal(status, "fail")))
+        counted = [r for r in self.fw.rules if r.kind == "count_met_with_floor" and r.indicators]
+        if not counted or missed.num_rows == 0:
+            return missed, missed.slice(0, 0)
+
+        def key(t: pa.Table) -> pa.ChunkedArray:
+            year = pc.fill_null(pc.cast(t.column("year"), pa.string()), "")
+            return pc.binary_join_element_wise(plain(t.column("unit_id")), year, "|")
+
+        allowed_mask = pa.chunked_array([pa.repeat(pa.scalar(False), missed.num_rows)], pa.bool_())
+        ids = plain(missed.column("check_id"))
+        for rule in counted:
+            passed = sc.filter(
+                pc.and_(pc.equal(plain(sc.column("check_id")), rule.id), pc.equal(status, "pass"))
+            )
+            hit = pc.and_(pc.is_in(ids, pa.array(list(rule.indicators))), pc.is_in(key(missed), key(passed)))
+            allowed_mask = pc.or_(allowed_mask, hit)
+        return missed.filter(pc.invert(allowed_mask)), missed.filter(allowed_mask)
 
     def _students(self, units: pa.ChunkedArray | None = None) -> dict[str, float]:
         """{unit id: students} of every section, or of ``units`` only."""
