@@ -91,3 +91,40 @@ def test_did_you_mean_never_names_a_header_already_read(tmp_path: Path, typo: st
             assert (suggestion[1] or suggestion[2]) == typo, proc.stderr
         assert "学校名称'" not in proc.stderr and "「学校名称」" not in proc.stderr
         assert ("学校类型" in proc.stderr) and ("Traceback" not in proc.stderr)
+
+
+@pytest.mark.parametrize("per_county", [False, True])
+def test_with_many_counties_the_places_named_exist(tmp_path: Path, per_county: bool) -> None:
+    """A province: the summary workbook has other sheets than a county's full one; every
+    place a cut table names is a sheet of the workbook written, or a county's page or
+    workbook that was written."""
+    import openpyxl
+    import pyarrow.parquet as pq
+
+    from eduscore.synthetic import national
+
+    data = national(0.004, seed=1)  # about 11 counties
+    for name in ("schools", "counties"):
+        pq.write_table(data[name], tmp_path / f"{name}.parquet")
+    out = tmp_path / "out"
+    extra = ["--xlsx-per-county"] if per_county else []
+    proc = run_cli(
+        "evaluate", tmp_path / "schools.parquet", tmp_path / "counties.parquet", "--out", out, *extra
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = _cut_lines(proc.stdout)
+    assert lines
+    summary = openpyxl.load_workbook(out / "report.xlsx", read_only=True).sheetnames
+    for line in lines:
+        place = re.search(r"见 (\S+?)(「(.+)」)?$", line)
+        assert place, line
+        path, sheet = Path(place[1]), place[3]
+        if "<县区代码>" in path.name:
+            written = list(path.parent.glob(path.name.replace("<县区代码>", "*")))
+            assert written, line
+            if sheet:
+                assert sheet in openpyxl.load_workbook(written[0], read_only=True).sheetnames
+        else:
+            assert path.exists(), line
+            if sheet:
+                assert sheet in summary, (line, summary)

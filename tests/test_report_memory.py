@@ -174,6 +174,9 @@ def test_units_grouped_by_chain_score_as_each_chain_alone() -> None:
     keys, chains = assign_chains(data["counties"], "quality-balance-2017")
     if len(chains) < 2:
         pytest.skip("no province rule set installed: a single chain")
+    # The chains are scored apart, the verdicts come in county order all the same.
+    listed = [(v["county_code"], v["year"]) for v in whole.verdicts.to_pylist()]
+    assert listed == sorted(listed)
     # Schools of different chains are interleaved in the input.
     codes = data["schools"].column("county_code")
     assert len(set(pc.unique(codes).to_pylist())) > 10

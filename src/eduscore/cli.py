@@ -373,7 +373,8 @@ def _run(args: argparse.Namespace) -> int:
 
         formats = args.format or DEFAULT_FORMATS
         with _reader_may_leave():
-            print_report(result, lang=args.lang, full_in=full_lists(args.out, formats, args.lang))
+            places = full_lists(args.out, formats, args.lang, result, getattr(args, "xlsx_per_county", False))
+            print_report(result, lang=args.lang, full_in=places)
     if args.format and args.out is None:
         raise InputError(
             "--format needs --out FOLDER (where to write the reports)",

@@ -137,6 +137,8 @@ def build_result(
         )
         give_back(units[-1].num_rows)
     all_verdicts = _apply_modifiers(_concat_all(verdicts), parts)
+    if len(parts) > 1:  # chains of rule sets are scored apart: the counties in code order again
+        all_verdicts = all_verdicts.sort_by("_county")
     all_sections = _concat_all(sections)
     all_units = _concat_all(units)
     return Result(

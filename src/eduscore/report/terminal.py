@@ -24,24 +24,55 @@ _STYLE = {"certified": "bold green", "not_certified": "bold red", "incomplete": 
 MANY_COUNTIES = 5
 
 
-def full_lists(out: Path | None, formats: Sequence[str], lang: str) -> dict[str, str]:
+def full_lists(
+    out: Path | None,
+    formats: Sequence[str],
+    lang: str,
+    result: Result | None = None,
+    per_county: bool = False,
+) -> dict[str, str]:
     """Where the rows a terminal table leaves out are, by table (``checks``, ``sections``,
     ``findings``): the report file and sheet the CLI writes with ``--out``, else how to
-    write one. Each value reads on from "… N more rows not shown" (:func:`left_out`)."""
+    write one. With many counties (``result``; the summary workbook of :mod:`xlsx`) the
+    places are the summary's sheets and each county's own page or workbook. Each value
+    reads on from "… N more rows not shown" (:func:`left_out`)."""
     zh = lang == "zh"
     keys = ("checks", "sections", "findings")
     if out is None:
         return dict.fromkeys(
             keys, ";用 --out 文件夹 写出含全部行的报告" if zh else "; --out FOLDER writes them all"
         )
+
+    def sheet(book: Path, name: str) -> str:
+        return f",见 {book}「{name}」" if zh else f", in {book}, sheet “{name}”"
+
+    def place(path: Path | str) -> str:
+        return f",见 {path}" if zh else f", in {path}"
+
+    book = out / "report.xlsx"
+    if result is not None and "xlsx" in formats:
+        from eduscore.report.html import COUNTY_FOLDER
+        from eduscore.report.xlsx import PER_COUNTY_FOLDER, is_summary
+
+        if is_summary(result):
+            if per_county:
+                sections = sheet(out / PER_COUNTY_FOLDER / "report-<县区代码>.xlsx", "分校数据 Schools")
+            elif "html" in formats:
+                sections = place(out / COUNTY_FOLDER / ("<县区代码>.html" if zh else "<county code>.html"))
+            else:
+                sections = place(out / "result.json") if "json" in formats else place(out)
+            return {
+                "checks": sheet(book, "未达标检查 Open checks"),
+                "sections": sections,
+                "findings": sheet(book, "数据问题汇总 Findings"),
+            }
     if "xlsx" in formats:
-        book = out / "report.xlsx"
         sheets = {"checks": "检查项 Checks", "sections": "分校数据 Schools", "findings": "数据问题 Findings"}
-        return {k: f",见 {book}「{v}」" if zh else f", in {book}, sheet “{v}”" for k, v in sheets.items()}
+        return {k: sheet(book, v) for k, v in sheets.items()}
     for fmt, name in (("html", "report.html"), ("json", "result.json"), ("md", "report.md")):
         if fmt in formats:
-            return dict.fromkeys(keys, f",见 {out / name}" if zh else f", in {out / name}")
-    return dict.fromkeys(keys, f",见 {out}" if zh else f", in {out}")
+            return dict.fromkeys(keys, place(out / name))
+    return dict.fromkeys(keys, place(out))
 
 
 def in_table(name: str, lang: str) -> str:

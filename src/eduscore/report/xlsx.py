@@ -181,6 +181,15 @@ class _Writer:
         return ws
 
 
+def is_summary(result: Result, max_rows: int = MAX_ROWS, summary_counties: int = SUMMARY_COUNTIES) -> bool:
+    """Whether :func:`write_xlsx` writes a summary workbook (one row per county) rather
+    than the full one: more counties than ``summary_counties``, or more in-scope units than
+    a sheet holds."""
+    counties = len(pc.unique(result.verdicts.column("county_code")))
+    in_scope = pc.sum(pc.fill_null(result.sections.column("in_scope"), False)).as_py() or 0
+    return counties > summary_counties or in_scope > max_rows
+
+
 def write_xlsx(
     source: Result | RenderContext,
     out: Path,
@@ -202,11 +211,9 @@ def write_xlsx(
     result = context.result
     if per_county is None:
         per_county = context.xlsx_per_county
-    counties = pc.unique(result.verdicts.column("county_code")).to_pylist()
-    in_scope = pc.sum(pc.fill_null(result.sections.column("in_scope"), False)).as_py() or 0
     path = out / "report.xlsx"
     cut: list[str] = []
-    if len(counties) <= summary_counties and in_scope <= max_rows:
+    if not is_summary(result, max_rows, summary_counties):
         with atomic_path(path) as tmp:
             cut += _write_book(context, tmp, max_rows)
     else:
