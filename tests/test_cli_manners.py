@@ -128,3 +128,25 @@ def test_with_many_counties_the_places_named_exist(tmp_path: Path, per_county: b
             assert path.exists(), line
             if sheet:
                 assert sheet in summary, (line, summary)
+
+
+def test_whatif_quiet_writes_only_the_files(tmp_path: Path) -> None:
+    proc = run_cli("whatif", "--demo", "--growth", "3%", "-q", "-o", tmp_path / "w")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "" and (tmp_path / "w" / "flips.csv").exists()
+
+
+def test_a_value_is_never_shown_equal_to_the_threshold_it_misses() -> None:
+    from eduscore.report.view import number_pair
+
+    assert number_pair(2.2989, 2.3) == ("2.299", "2.3")
+    assert number_pair(2.3, 2.3) == ("2.3", "2.3")
+    assert number_pair(4.19999, 4.2)[0] != number_pair(4.19999, 4.2)[1]
+    proc = run_cli("whatif", "--demo", "--growth", "3%", "--lang", "en")
+    checked = 0
+    for line in proc.stdout.splitlines():
+        cells = [c.strip() for c in line.split("│") if c.strip()]
+        if len(cells) == 6 and "→" in cells[3] and "—" not in (cells[4], cells[5]):
+            assert cells[4] != cells[5], line  # a flip between two different figures
+            checked += 1
+    assert checked

@@ -202,6 +202,7 @@ def _parser() -> argparse.ArgumentParser:
         "by default no class is opened and the largest class grows with enrolment",
     )
     wi.add_argument("--out", "-o", type=Path, help="folder for verdicts.csv and flips.csv")
+    wi.add_argument("--quiet", "-q", action="store_true", help="no terminal report (with -o: only the files)")
     tpl = sub.add_parser(
         "template", help="write an input workbook (Chinese headers, checked lists, instructions)"
     )
@@ -543,15 +544,19 @@ def _whatif(args: argparse.Namespace) -> int:
         limits=_limits(args),
         new_classes=args.new_classes,
     )
-    print_whatif(w, lang=args.lang, flips_in=str(args.out / "flips.csv") if args.out is not None else None)
+    if not args.quiet:
+        print_whatif(
+            w, lang=args.lang, flips_in=str(args.out / "flips.csv") if args.out is not None else None
+        )
     if args.out is not None:
         tables = {"verdicts": w.verdicts, "flips": w.first_flips()}
         with output_folder(args.out) as staging:
             for name, table in tables.items():
                 write_csv_bom(table, staging / f"{name}.csv")
-        say()
-        for name in tables:
-            say(wrote(args.lang, args.out / f"{name}.csv"))
+        if not args.quiet:
+            say()
+            for name in tables:
+                say(wrote(args.lang, args.out / f"{name}.csv"))
     return EXIT_OK
 
 

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from eduscore.report.console import SafeConsole
 from eduscore.report.context import RenderContext, context_of
-from eduscore.report.view import ReportView, accounting_line, number, percent, reason_of
+from eduscore.report.view import ReportView, accounting_line, number, number_pair, percent, reason_of
 from eduscore.result import Result
 
 _STYLE = {"certified": "bold green", "not_certified": "bold red", "incomplete": "bold yellow"}
@@ -396,13 +396,14 @@ def print_whatif(
         ):
             table.add_column(col, overflow="fold")
         for f in mine[:max_rows]:
+            value, threshold = number_pair(f["value"], f["threshold"])
             table.add_row(
                 str(f["first_year"]),
                 escape(view.any_name(f["check_id"])),
                 escape(f"{f['school_name'] or ''} {view.level(f['level']) if f['level'] else ''}".strip()),
                 f"{view.status(f['baseline_status'])} → {view.status(f['status'])}",
-                number(f["value"]),
-                number(f["threshold"]),
+                value,
+                threshold,
             )
         console.print(table)
         if len(mine) > max_rows:

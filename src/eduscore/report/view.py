@@ -221,6 +221,16 @@ def number(x: float | None, digits: int = 3) -> str:
     return f"{x:,.0f}"
 
 
+def number_pair(value: float | None, threshold: float | None) -> tuple[str, str]:
+    """A value and its threshold written with as many digits as it takes to tell them
+    apart (2.2989 against 2.3 is not "2.3" against "2.3"), up to six."""
+    for digits in range(3, 8):
+        shown = number(value, digits), number(threshold, digits)
+        if shown[0] != shown[1] or value == threshold or value is None or threshold is None:
+            return shown
+    return shown
+
+
 def percent(x: float | None) -> str:
     """A share as a signed percentage (+4.2 %); missing, NaN and infinity as "—"."""
     if x is None or not math.isfinite(x):
