@@ -151,9 +151,9 @@ class Result:
 
     def _overview(self, lang: str) -> str:
         """'3 counties: 1 certified, 2 not certified, 0 incomplete; 1,234 sections'."""
-        counts = {v: 0 for v in VERDICTS}
-        for v in self.verdicts.column("verdict").to_pylist():
-            counts[v] = counts.get(v, 0) + 1
+        counts = dict.fromkeys(VERDICTS, 0)
+        for pair in pc.value_counts(self.verdicts.column("verdict")).to_pylist():
+            counts[pair["values"]] = pair["counts"]
         units = self.sections.num_rows
         if lang == "zh":
             parts = ",".join(f"{label(f'verdict.{v}', 'zh')} {n:,}" for v, n in counts.items())
@@ -175,10 +175,9 @@ class Result:
         ).select(["county_code", "year", "check_id", "status", "name_zh", "name_en"])
         blocking: dict[tuple[Any, Any], list[str]] = {}
         name = "check_id" if ids else "name_zh" if lang == "zh" else "name_en"
-        for order in ("fail", "not_assessed", "not_computable"):  # failures first
-            for c in mine.to_pylist():
-                if c["status"] == order:
-                    blocking.setdefault((c["county_code"], c["year"]), []).append(c[name] or c["check_id"])
+        first_failures = {"fail": 0, "not_assessed": 1, "not_computable": 2}
+        for c in sorted(mine.to_pylist(), key=lambda c: first_failures[c["status"]]):  # stable
+            blocking.setdefault((c["county_code"], c["year"]), []).append(c[name] or c["check_id"])
         out = []
         for v in first.to_pylist():
             why = blocking.get((v["county_code"], v["year"]), [])

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from eduscore._parallel import parallel_map
 from eduscore.errors import InputError
 from eduscore.inputs import validate
-from eduscore.inputs.read import ROLE_ZH, Loaded
+from eduscore.inputs.read import TABLE_ZH, Loaded
 from eduscore.model import contract
 from eduscore.model.formula import Columns, compile_formula, evaluate_expression
 from eduscore.model.framework import Framework
@@ -68,9 +68,6 @@ def keep_rows(t: pa.Table, mask: pa.ChunkedArray | pa.Array) -> pa.Table:
 def constant(value: object, n: int, type_: pa.DataType) -> pa.Array:
     """``n`` copies of one value, without building a Python list."""
     return pa.repeat(pa.scalar(value, type_), n)
-
-
-_TABLE_ZH = {**ROLE_ZH, "sections": "学校分学段"}
 
 
 def _norm_header(header: str) -> str:
@@ -146,7 +143,7 @@ def normalise(
             f"{loaded.label}: required column(s) missing from the {table} table: "
             + "; ".join(hints)
             + f". Headers found: {found_headers or '(none)'}",
-            zh=f"{loaded.label}:{_TABLE_ZH.get(table, table)}表缺少必需的列:"
+            zh=f"{loaded.label}:{TABLE_ZH.get(table, table)}表缺少必需的列:"
             + ";".join(hints_zh)
             + f"。现有表头:{found_headers or '(无)'}",
         )

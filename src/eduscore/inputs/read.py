@@ -73,6 +73,8 @@ SHEET_NAMES: dict[str, tuple[str, ...]] = {
 }
 LARGE_FILE = 20 * 1024 * 1024  # show a progress indicator above this size
 ROLE_ZH = {"schools": "学校", "counties": "县", "kindergartens": "幼儿园"}
+#: Every table's Chinese name, the long form of the schools table included.
+TABLE_ZH = {**ROLE_ZH, "sections": "学校分学段"}
 
 
 @attrs.frozen

@@ -29,7 +29,6 @@ from typing import Any
 import attrs
 
 from eduscore._version import __version__
-from eduscore.model.framework import CONFIDENCE_LABELS
 from eduscore.model.rules import Text
 from eduscore.report.charts import FONT, cv_bars, ratio_color, strip_plot
 from eduscore.report.context import RenderContext, context_of
@@ -294,9 +293,7 @@ def _sources(view: ReportView, sources: dict[tuple[str, str], set[str]]) -> str:
     legend = w["confidence_labels"]
     out.append(
         "</table><p class='meta'>"
-        + ("; " if view.lang == "en" else ";").join(
-            f"[{k}] {escape(legend.get(k, v))}" for k, v in CONFIDENCE_LABELS.items()
-        )
+        + ("; " if view.lang == "en" else ";").join(f"[{k}] {escape(text)}" for k, text in legend.items())
         + "</p>"
     )
     return "\n".join(out)

@@ -39,15 +39,13 @@ def full_lists(
     zh = lang == "zh"
     keys = ("checks", "sections", "findings")
     if out is None:
-        return dict.fromkeys(
-            keys, ";用 --out 文件夹 写出含全部行的报告" if zh else "; --out FOLDER writes them all"
-        )
+        return dict.fromkeys(keys, how_to_write("--out", "含全部行的报告" if zh else "them all", lang))
 
     def sheet(book: Path, name: str) -> str:
         return f",见 {book}「{name}」" if zh else f", in {book}, sheet “{name}”"
 
-    def place(path: Path | str) -> str:
-        return f",见 {path}" if zh else f", in {path}"
+    def place(path: Path) -> str:
+        return in_table(str(path), lang)
 
     book = out / "report.xlsx"
     if result is not None and "xlsx" in formats:
@@ -73,6 +71,13 @@ def full_lists(
         if fmt in formats:
             return dict.fromkeys(keys, place(out / name))
     return dict.fromkeys(keys, place(out))
+
+
+def how_to_write(option: str, what: str, lang: str) -> str:
+    """ "… ; --out FOLDER writes WHAT" for :func:`left_out`, when no folder was given."""
+    if lang == "zh":
+        return f";用 {option} 文件夹 写出{' ' if what.isascii() else ''}{what}"  # a file name apart
+    return f"; {option} FOLDER writes {what}"
 
 
 def in_table(name: str, lang: str) -> str:
@@ -290,11 +295,7 @@ def print_plan(
                 console.print(table)
                 if len(gaps) > max_rows * 2:
                     rest = (
-                        in_table(gaps_in, lang)
-                        if gaps_in
-                        else ";用 --out 文件夹 写出 plan_gaps.csv"
-                        if lang == "zh"
-                        else "; --out FOLDER writes plan_gaps.csv"
+                        in_table(gaps_in, lang) if gaps_in else how_to_write("--out", "plan_gaps.csv", lang)
                     )
                     console.print(left_out(len(gaps) - max_rows * 2, rest, lang))
             for c in pv.cv.get(key, []):
@@ -407,13 +408,7 @@ def print_whatif(
             )
         console.print(table)
         if len(mine) > max_rows:
-            rest = (
-                in_table(flips_in, lang)
-                if flips_in
-                else ";用 -o 文件夹 写出 flips.csv"
-                if zh
-                else "; -o FOLDER writes flips.csv"
-            )
+            rest = in_table(flips_in, lang) if flips_in else how_to_write("-o", "flips.csv", lang)
             console.print(left_out(len(mine) - max_rows, rest, lang))
 
 

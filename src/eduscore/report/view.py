@@ -17,10 +17,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from eduscore.engine import integrity
+from eduscore.inputs.read import TABLE_ZH
 from eduscore.model import contract
 from eduscore.model.contract import LEVEL_NAMES
 from eduscore.model.formula import PerStudent, per_student_terms
-from eduscore.model.framework import Framework
+from eduscore.model.framework import CONFIDENCE_LABELS, Framework
 from eduscore.model.messages import label
 from eduscore.result import VERDICTS, Result
 
@@ -86,12 +87,7 @@ WORDS: dict[str, dict[str, Any]] = {
         "clause": "条款",
         "spec": "规则说明",
         "confidence_labels": {"C": "经一手文件确认", "S": "二手来源", "I": "实现时的取舍"},
-        "tables": {
-            "schools": "学校表",
-            "counties": "县表",
-            "kindergartens": "幼儿园表",
-            "sections": "学校分学段表",
-        },
+        "tables": {role: f"{name}表" for role, name in TABLE_ZH.items()},
         "allowed": "单项低于标准、按“七项中六项达标且余项不低于85%”视为达标的学校",
         "allowed_line": "另有 {n} 项单项指标低于标准但不低于标准的85%,所在学校七项中至少六项达标,按规定视为达标",
     },
@@ -132,32 +128,13 @@ WORDS: dict[str, dict[str, Any]] = {
         "document": "document",
         "clause": "clause",
         "spec": "spec",
-        "confidence_labels": {
-            "C": "confirmed in a primary source",
-            "S": "secondary source",
-            "I": "implementation choice",
-        },
-        "tables": {
-            "schools": "schools",
-            "counties": "counties",
-            "kindergartens": "kindergartens",
-            "sections": "sections",
-        },
+        "confidence_labels": CONFIDENCE_LABELS,
+        "tables": {role: role for role in TABLE_ZH},
         "allowed": "Schools that pass with an indicator below standard (six of seven met, the rest at 85 % or more)",
         "allowed_line": "{n} more indicator(s) below standard but at 85 % or more of it, in schools meeting six "
         "of seven: allowed, these schools pass",
     },
 }
-_RESOURCE_UNITS = {
-    "equipment_value_cny": ("元", "CNY"),
-    "teaching_aux_area_m2": ("平方米", "m²"),
-    "sports_area_m2": ("平方米", "m²"),
-    "multimedia_classrooms": ("间", "rooms"),
-    "computers": ("台", "computers"),
-    "books": ("册", "volumes"),
-}
-
-
 # The unit of a bare column, from its name (zh, en): what a count or an area is counted in.
 _UNIT_SUFFIXES = (
     ("_m2", ("平方米", "m²")),
@@ -173,6 +150,17 @@ _UNIT_SUFFIXES = (
     ("classes", ("个班", "classes")),
 )
 _ALL_COLUMNS = {c.name: c for table in contract.TABLES.values() for c in table}
+
+
+def unit_of(column: str) -> tuple[str, str] | None:
+    """The unit (zh, en) a column counts in, from its name: 平方米 for ``*_m2``, 人 for
+    any count of teachers (``teachers_above_degree``), …; None when the name says none."""
+    unit = next((u for suffix, u in _UNIT_SUFFIXES if column.endswith(suffix)), None)
+    if unit is None and "teachers" in column:
+        return ("人", "teachers")
+    return unit
+
+
 _COMPARATORS = {">=": "≥", "<=": "≤", "==": "=", "!=": "≠", ">": ">", "<": "<"}
 _BARE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -187,8 +175,8 @@ class Measure:
 
 
 def measure_of(formula: str | None, framework: Framework | None = None) -> Measure:
-    """The measure of a value formula: a bare column's type and unit (from its name), a
-    rate for a fraction of two counts of the same thing; a plain number otherwise."""
+    """The measure of a value formula: a bare column's type (a rate, a yes/no) or its
+    unit (:func:`unit_of`); a plain number for any other formula."""
     if not formula:
         return Measure()
     formula = formula.strip()
@@ -200,8 +188,7 @@ def measure_of(formula: str | None, framework: Framework | None = None) -> Measu
             return Measure("rate")
         if column is not None and column.type == "bool":
             return Measure("bool")
-        unit = next((u for suffix, u in _UNIT_SUFFIXES if formula.endswith(suffix)), None)
-        return Measure("number", unit)
+        return Measure("number", unit_of(formula))
     return Measure()
 
 
@@ -502,9 +489,7 @@ class ReportView:
         when known), '减少 80 人', '提高 1.5 个百分点'; else the reason."""
         zh = self.lang == "zh"
         if g.resource_gap is not None and g.resource:
-            unit = _RESOURCE_UNITS.get(
-                g.resource, ("人", "teachers") if "teachers" in g.resource else (g.resource, g.resource)
-            )
+            unit = unit_of(g.resource) or (g.resource, g.resource)
             return self._change(g.resource_gap, True, Measure("number", unit))
         if g.gap is not None:
             measure = self.measure(g.check_id)
@@ -540,7 +525,7 @@ class ReportView:
         if rule is not None:
             if rule.kind in ("attestation", "veto", "prerequisite") and rule.value is None:
                 return Measure("bool")  # a yes/no item: held (是) or not (否)
-            return measure_of(rule.value or getattr(rule, "column", None), self.fw)
+            return measure_of(rule.value or rule.column, self.fw)
         ind = self._indicators.get(check_id)
         if ind is not None:
             return Measure("number", (ind.unit.zh, ind.unit.en)) if ind.unit else Measure()
