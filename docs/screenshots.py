@@ -35,7 +35,7 @@ def main() -> None:
             "--disable-gpu",
             "--no-first-run",
             "--disable-background-networking",
-            "--window-size=1200,1400",
+            "--window-size=1280,1400",
             f"--user-data-dir={tmp}/profile",
         ):
             options.add_argument(flag)
@@ -46,6 +46,10 @@ def main() -> None:
             for lang, page in pages.items():
                 driver.get(page.as_uri())
                 driver.save_screenshot(str(HERE / f"report-top-{lang}.png"))
+                # The first page an inspector signs off, whole (issue #14 item 4).
+                driver.find_element(By.CSS_SELECTOR, ".first-page").screenshot(
+                    str(HERE / f"report-first-page-{lang}.png")
+                )
             driver.get(pages["zh"].as_uri())
             charts = driver.find_elements(By.CSS_SELECTOR, ".charts")
             charts[0].screenshot(str(HERE / "report-cv-zh.png"))

@@ -33,6 +33,8 @@ from eduscore.model.rules import Text
 from eduscore.report.charts import FONT, cv_bars, ratio_color, strip_plot
 from eduscore.report.context import RenderContext, context_of
 from eduscore.report.files import write_text
+from eduscore.report.firstpage import WORDS as FIRST_WORDS
+from eduscore.report.firstpage import FirstPage, FirstPages, counted_text, schools_text
 from eduscore.report.planning import PlanningView
 from eduscore.report.text import visible
 from eduscore.report.view import CountyView, ReportView, accounting_line, clause_text, number, percent
@@ -53,6 +55,10 @@ th{{background:#f1f1f1;position:sticky;top:0}} td.num{{text-align:right;font-var
 .s-not_assessed,.s-not_computable{{color:#8d6e00}} .conf{{font-family:monospace;color:#555}}
 .scroll{{overflow-x:auto;max-width:100%}} .charts svg{{display:block;margin:10px 0}}
 ul.reasons{{font-size:13px;margin:4px 0 0 0}} footer{{color:#757575;font-size:12px;margin:40px 0 20px}}
+.first-page{{background:#fff;border:1px solid #ddd;border-radius:8px;padding:4px 18px 14px;margin:12px 0}}
+.first-page h3{{margin-top:16px}} .first-page table{{width:100%}}
+.first-page td.num{{white-space:nowrap}} p.plan{{font-size:13px}}
+@media print{{.first-page{{border:none;page-break-after:always;break-after:page}} th{{position:static}}}}
 """
 
 
@@ -69,7 +75,8 @@ def render_html(source: Result | RenderContext, lang: str | None = None) -> str:
     view = ReportView(context.result, context.lang)
     planning = PlanningView(context.analyses(), view)
     sources: dict[tuple[str, str], set[str]] = defaultdict(set)
-    body = [_county(view, county, sources, planning) for county in view.counties()]
+    first = FirstPages(view, planning)
+    body = [_county(view, county, sources, planning, first) for county in view.counties()]
     body.append(_sources(view, sources))
     body.append(_tables(view, context.result.excluded.to_pylist(), findings=True))
     return _document(view, escape(view.fw.name.get(view.lang)), body, _accounting(view))
@@ -103,7 +110,11 @@ def _accounting(view: ReportView) -> str:
 
 
 def _county(
-    view: ReportView, county: Any, sources: dict[tuple[str, str], set[str]], planning: PlanningView
+    view: ReportView,
+    county: Any,
+    sources: dict[tuple[str, str], set[str]],
+    planning: PlanningView,
+    first: FirstPages,
 ) -> str:
     w = view.words
     year = f" {county.year}" if county.year is not None else ""
@@ -114,9 +125,8 @@ def _county(
         f'<div class="verdict {escape(county.verdict)}">{escape(w["verdict"])}: '
         f"{escape(view.verdict(county.verdict))}{grade}</div>",
     ]
-    reasons = view.reasons(county)
-    if reasons:
-        out.append('<ul class="reasons">' + "".join(f"<li>{escape(r)}</li>" for r in reasons[:40]) + "</ul>")
+    out.append(_first_page(view, first.of(county)))
+    out.append(f"<h2>{escape(FIRST_WORDS[view.lang]['detail'])}</h2>")
     if county.failing:
         out.append(f"<h3>{escape(w['failing_sections'])}</h3><div class='scroll'><table><tr>")
         for col in (w["school"], w["level"], w["rule"], w["value"], w["threshold"], w["ratio"], w["gap"]):
@@ -185,6 +195,92 @@ def _county(
     out.append("</table></div>")
     out.append(_distributions(view, county))
     out.append("</section>")
+    return "\n".join(out)
+
+
+def table(heads: list[str], rows: list[list[str]], num: set[int] | None = None) -> str:
+    """A plain table: ``heads`` as text (escaped here), ``rows`` of cells already HTML;
+    the columns in ``num`` right-aligned."""
+    num = num or set()
+    head = "".join(f"<th>{escape(h)}</th>" for h in heads)
+    body = "".join(
+        "<tr>"
+        + "".join(f"<td class='num'>{c}</td>" if i in num else f"<td>{c}</td>" for i, c in enumerate(r))
+        + "</tr>"
+        for r in rows
+    )
+    return f"<div class='scroll'><table><tr>{head}</tr>{body}</table></div>"
+
+
+def _first_page(view: ReportView, page: FirstPage) -> str:
+    """The page an inspector signs off (:mod:`eduscore.report.firstpage`); printed on a
+    page of its own."""
+    w, lang = FIRST_WORDS[view.lang], view.lang
+    out = ['<div class="first-page">', f"<h3>{escape(w['title'])}</h3>"]
+
+    basic = any(p.n_basic_pass for p in page.parts)
+    heads = (
+        [w["part"], w["checks"], w["passed"]] + ([w["basic"]] if basic else []) + [w["failed"], w["unknown"]]
+    )
+    rows = []
+    for p in page.parts:
+        cells = [escape(p.name), str(p.n_checks), str(p.n_pass)] + ([str(p.n_basic_pass)] if basic else [])
+        cells.append(f"<span class='s-fail'>{p.n_fail}</span>" if p.n_fail else "0")
+        cells.append(f"<span class='s-not_assessed'>{p.n_not_assessed}</span>" if p.n_not_assessed else "0")
+        rows.append(cells)
+    out.append(table(heads, rows, set(range(1, len(heads)))))
+    for level in page.resources:
+        out.append(f"<h3>{escape(w['resources'])} · {escape(view.level(level.level))}</h3>")
+        heads = [
+            view.words["indicator"],
+            w["county_value"],
+            w["standard"],
+            w["meeting"],
+            w["cv"],
+            w["limit"],
+            w["cv_status"],
+        ]
+        rows = [
+            [
+                escape(line.name),
+                escape(line.county_value),
+                escape(line.standard),
+                escape(schools_text(line, lang)),
+                number(line.cv),
+                f"≤ {number(line.limit)}" if line.limit is not None else "—",
+                _status(view, line.cv_status) if line.cv_status else "—",
+            ]
+            for line in level.lines
+        ]
+        out.append(table(heads, rows, {1, 2, 4, 5}))
+        for name, passed, assessed, unknown in level.counted:
+            cls = "s-fail" if passed < assessed else ("s-not_assessed" if unknown else "s-pass")
+            shown = escape(counted_text(passed, assessed, unknown, lang))
+            colon = ":" if lang == "zh" else ": "
+            out.append(f"<p class='plan'>{escape(name)}{colon}<span class='{cls}'>{shown}</span></p>")
+    out.append(f"<h3>{escape(w['failures'])}</h3>")
+    if page.failures:
+        rows = [
+            [escape(x.group), escape(x.name), escape(x.value), escape(x.standard), escape(x.detail)]
+            for x in page.failures
+        ]
+        heads = [w["part"], view.words["rule"], view.words["value"], w["standard"], view.words["reason"]]
+        out.append(table(heads, rows, {2, 3}))
+    elif not page.notes:
+        out.append(f"<p>{escape(w['no_failures'])}</p>")
+    if page.notes:
+        out.append('<ul class="reasons">' + "".join(f"<li>{escape(r)}</li>" for r in page.notes) + "</ul>")
+    if page.missing:
+        out.append(f"<h3>{escape(w['missing'])}</h3>")
+        rows = [[escape(x.group), escape(x.name), escape(x.detail)] for x in page.missing]
+        out.append(table([w["part"], view.words["rule"], w["supply"]], rows))
+    if page.plan:
+        out.append(f"<h3>{escape(w['plan'])}</h3>")
+        sep = ";" if lang == "zh" else "; "
+        out.append(
+            f"<p class='plan'>{escape(sep.join(page.plan))}</p><p class='meta'>{escape(w['plan_more'])}</p>"
+        )
+    out.append("</div>")
     return "\n".join(out)
 
 
@@ -453,6 +549,7 @@ def county_pages(source: Result | RenderContext, lang: str | None = None) -> Ite
     context = context_of(source, lang)
     view = ReportView(context.result, context.lang)
     planning = PlanningView(context.analyses(), view)
+    first = FirstPages(view, planning)
     lang = view.lang
     verdicts = view.result.verdicts
     names = page_names(
@@ -466,7 +563,7 @@ def county_pages(source: Result | RenderContext, lang: str | None = None) -> Ite
         counties.append(attrs.evolve(county, reasons=[], checks=[], failing=[]))
         mine: dict[tuple[str, str], set[str]] = defaultdict(set)
         body = [
-            _county(view, county, mine, planning),
+            _county(view, county, mine, planning, first),
             _sources(view, mine),
             _tables(view, view.excluded_of(county.county_code, county.year), findings=False),
         ]

@@ -6,6 +6,9 @@ from pathlib import Path
 
 from eduscore.report.context import RenderContext, context_of
 from eduscore.report.files import write_text
+from eduscore.report.firstpage import WORDS as FIRST_WORDS
+from eduscore.report.firstpage import FirstPage, FirstPages, counted_text, schools_text
+from eduscore.report.planning import PlanningView
 from eduscore.report.text import visible
 from eduscore.report.view import ReportView, accounting_line, clause_text, number
 from eduscore.result import Result
@@ -32,6 +35,7 @@ def render_markdown(source: Result | RenderContext, lang: str | None = None) -> 
         f"{fw.document['number']} 《{fw.document['title']}》 · `{fw.id}` v{fw.version}",
         "",
     ]
+    first = FirstPages(view, PlanningView(context.analyses(), view))
     for county in view.counties():
         year = f" {county.year}" if county.year is not None else ""
         grade = f" · {w['grade']} {cell(county.grade)}" if county.grade else ""
@@ -39,6 +43,8 @@ def render_markdown(source: Result | RenderContext, lang: str | None = None) -> 
             f"## {cell(county.county_code)} {cell(county.county_name)}{year}: {view.verdict(county.verdict)}{grade}",
             "",
         ]
+        out += _first_page(view, first.of(county))
+        out += [f"### {FIRST_WORDS[lang]['detail']}", ""]
         out += [
             f"| {w['rule']} | {w['status']} | {w['value']} | {w['threshold']} | {w['confidence']} | {w['source']} |"
         ]
@@ -100,6 +106,80 @@ def render_markdown(source: Result | RenderContext, lang: str | None = None) -> 
     # Every value went through cell(); this pass covers what did not (framework texts
     # from plugins, numbers) so that no control character reaches the file.
     return visible("\n".join(out) + "\n", multiline=True)
+
+
+def _table(heads: list[str], rows: list[list[str]]) -> list[str]:
+    return [
+        "| " + " | ".join(cell(h) for h in heads) + " |",
+        "|" + "---|" * len(heads),
+        *("| " + " | ".join(cell(c) for c in row) + " |" for row in rows),
+        "",
+    ]
+
+
+def _first_page(view: ReportView, page: FirstPage) -> list[str]:
+    """The first page (:mod:`eduscore.report.firstpage`) as Markdown."""
+    w, lang = FIRST_WORDS[view.lang], view.lang
+    out = [f"### {w['title']}", ""]
+    basic = any(p.n_basic_pass for p in page.parts)
+    heads = (
+        [w["part"], w["checks"], w["passed"]] + ([w["basic"]] if basic else []) + [w["failed"], w["unknown"]]
+    )
+    out += _table(
+        heads,
+        [
+            [p.name, str(p.n_checks), str(p.n_pass)]
+            + ([str(p.n_basic_pass)] if basic else [])
+            + [str(p.n_fail), str(p.n_not_assessed)]
+            for p in page.parts
+        ],
+    )
+    for level in page.resources:
+        out += [f"#### {w['resources']} · {view.level(level.level)}", ""]
+        out += _table(
+            [
+                view.words["indicator"],
+                w["county_value"],
+                w["standard"],
+                w["meeting"],
+                w["cv"],
+                w["limit"],
+                w["cv_status"],
+            ],
+            [
+                [
+                    line.name,
+                    line.county_value,
+                    line.standard,
+                    schools_text(line, lang),
+                    number(line.cv),
+                    f"≤ {number(line.limit)}" if line.limit is not None else "—",
+                    view.status(line.cv_status) if line.cv_status else "—",
+                ]
+                for line in level.lines
+            ],
+        )
+        for name, passed, assessed, unknown in level.counted:
+            out += [f"{cell(name)}: **{counted_text(passed, assessed, unknown, lang)}**", ""]
+    out += [f"#### {w['failures']}", ""]
+    if page.failures:
+        out += _table(
+            [w["part"], view.words["rule"], view.words["value"], w["standard"], view.words["reason"]],
+            [[x.group, x.name, x.value, x.standard, x.detail] for x in page.failures],
+        )
+    elif not page.notes:
+        out += [w["no_failures"], ""]
+    if page.notes:
+        out += [*(f"- {cell(r)}" for r in page.notes), ""]
+    if page.missing:
+        out += [f"#### {w['missing']}", ""]
+        out += _table(
+            [w["part"], view.words["rule"], w["supply"]], [[x.group, x.name, x.detail] for x in page.missing]
+        )
+    if page.plan:
+        sep = ";" if lang == "zh" else "; "
+        out += [f"#### {w['plan']}", "", cell(sep.join(page.plan)), "", w["plan_more"], ""]
+    return out
 
 
 def write_markdown(source: Result | RenderContext, out: Path, lang: str | None = None) -> Path:

@@ -13,6 +13,8 @@ from rich.text import Text
 
 from eduscore.report.console import SafeConsole
 from eduscore.report.context import RenderContext, context_of
+from eduscore.report.firstpage import WORDS as FIRST_WORDS
+from eduscore.report.firstpage import FirstPage, FirstPages, counted_text
 from eduscore.report.view import ReportView, accounting_line, number, number_pair, percent, reason_of
 from eduscore.result import Result
 
@@ -137,6 +139,7 @@ def print_report(
         )
     else:
         shown = list(view.counties())
+    first = FirstPages(view)
     for county in shown:
         year = f" {county.year}" if county.year is not None else ""
         head = Text(f"\n{county.county_code} {county.county_name}{year}: ")
@@ -148,6 +151,7 @@ def print_report(
             f"{view.status('not_assessed')} {c['n_not_assessed']})"
         )
         console.print(head)
+        _first_page(console, view, first.of(county))
         failing = [ch for ch in county.checks if ch["status"] in ("fail", "basic_pass")]
         if failing:
             table = Table(title=w["checks"] + f" — {view.status('fail')}", title_justify="left", expand=False)
@@ -214,6 +218,62 @@ def print_report(
     console.print(Text(f"\n{w['accounting']}:", style="bold"))
     for a in result.accounting.to_pylist():
         console.print(f"  {escape(accounting_line(a, lang))}")
+
+
+def _first_page(console: SafeConsole, view: ReportView, page: FirstPage) -> None:
+    """The parts of the framework and the resource table of the first page
+    (:mod:`eduscore.report.firstpage`); the failures and what is missing follow."""
+    w, lang = FIRST_WORDS[view.lang], view.lang
+    basic = any(p.n_basic_pass for p in page.parts)
+    table = Table(title=w["title"], title_justify="left", expand=False)
+    for col in (
+        [w["part"], w["checks"], w["passed"]] + ([w["basic"]] if basic else []) + [w["failed"], w["unknown"]]
+    ):
+        table.add_column(col, justify="left" if col == w["part"] else "right")
+    for p in page.parts:
+        table.add_row(
+            escape(p.name),
+            str(p.n_checks),
+            str(p.n_pass),
+            *([str(p.n_basic_pass)] if basic else []),
+            f"[red]{p.n_fail}[/red]" if p.n_fail else "0",
+            f"[yellow]{p.n_not_assessed}[/yellow]" if p.n_not_assessed else "0",
+        )
+    console.print(table)
+    for level in page.resources:
+        limits = {line.limit for line in level.lines if line.limit is not None}
+        cv_head = w["cv"] + (f" (≤ {number(next(iter(limits)))})" if len(limits) == 1 else "")
+        title = f"{w['resources']} · {view.level(level.level)}"
+        table = Table(title=title, title_justify="left", expand=False)
+        table.add_column(view.words["indicator"], overflow="fold", min_width=12)
+        for col in (w["county_value"], w["standard"], w["meeting"], cv_head):
+            table.add_column(col, overflow="fold", justify="right")
+        for line in level.lines:
+            cv = number(line.cv)
+            if line.limit is not None and len(limits) > 1:
+                cv += f" ≤ {number(line.limit)}"
+            style = {"fail": "red", "pass": ""}.get(line.cv_status or "", "yellow")
+            meeting = f"{line.n_meeting}/{line.n_schools}"
+            if line.n_allowed:
+                meeting += f" (+{line.n_allowed} {w['allowed_short']})"
+            if line.n_unknown:
+                meeting += f" ({w['unknown_schools'].format(k=line.n_unknown)})"
+            table.add_row(
+                escape(line.name),
+                escape(line.county_value),
+                escape(line.standard),
+                escape(meeting),
+                f"[{style}]{escape(cv)}[/{style}]" if style else escape(cv),
+            )
+        console.print(table)
+        if any(line.n_allowed for line in level.lines):
+            console.print(Text(f"  {w['allowed_note']}", style="dim"))
+        for name, passed, assessed, unknown in level.counted:
+            style = "red" if passed < assessed else "green"
+            shown = escape(counted_text(passed, assessed, unknown, lang))
+            console.print(f"  {escape(name)}: [{style}]{shown}[/{style}]")
+    for note in page.notes:  # reasons of the verdict that belong to no single check
+        console.print(f"  - {escape(note)}", style="red")
 
 
 def _county_table(console: SafeConsole, view: ReportView, counties: list[dict[str, Any]]) -> None:

@@ -592,26 +592,6 @@ class ReportView:
             return ["文件", "工作表", "行", "列", "值", "级别", "规则", "说明"]
         return ["file", "sheet", "row", "column", "value", "severity", "rule", "message"]
 
-    def reasons(self, county: CountyView) -> list[str]:
-        """Why the verdict is what it is, in the report's language: the failing checks,
-        then the checks not assessed, each with its value or what is missing."""
-        out = []
-        for status in ("fail", "basic_pass", "not_assessed", "not_computable"):
-            for ch in county.checks:
-                if ch["status"] != status:
-                    continue
-                if status in ("fail", "basic_pass") and ch["kind"] not in (
-                    "section_threshold",
-                    "count_met_with_floor",
-                ):
-                    detail = f"{number(ch['value'])} ({ch['comparator']} {number(ch['threshold'])})"
-                else:
-                    detail = reason_of(ch, self.lang)
-                out.append(f"{self.status(status)} · {self.check_name(ch)}: {detail}")
-        # Reasons that belong to no single check (a city's all-or-nothing rule, graded items).
-        ids = {c["check_id"] for c in county.checks}
-        return out + [r for r in county.reasons if r.split(":", 1)[0] not in ids]
-
     def relaxed(self, county: CountyView) -> list[str]:
         """The checks of ``county`` that a rule set's declared relaxation loosened, one line
         each: a certified verdict that leans on a relaxation says so."""
