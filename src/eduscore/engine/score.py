@@ -29,7 +29,7 @@ from eduscore.model.formula import (
 )
 from eduscore.model.framework import Framework, Indicator, Rule, Text, Threshold
 from eduscore.model.messages import KEY, coded, coded_array, unit_key
-from eduscore.model.needs import DERIVED_COLUMNS, raw_label
+from eduscore.model.needs import DERIVED_COLUMNS, raw_label, raw_names
 
 STATUSES = ("pass", "fail", "not_assessed", "not_computable")
 # Null scalars made without converting a Python value: pyarrow imports pandas (when
@@ -218,7 +218,7 @@ def missing_reason(
             candidates.append(
                 pc.if_else(
                     pc.is_null(pc.field(name)),
-                    pc.scalar(coded("missing_input", name, labels.get(name, name))),
+                    pc.scalar(coded("missing_input", raw_names(name), labels.get(name, name))),
                     pc.scalar(NULL_S),
                 )
             )

@@ -57,7 +57,8 @@ CATALOG: dict[str, Text] = {
     "count.kindergartens": _m("kindergartens", "所幼儿园"),
     "count.units": _m("units", "个评估对象"),
     # ---------------------------------------------------------------- why a value is missing
-    "missing_input": _m("missing input {0} ({1})", "缺少数据:{1}({0})"),
+    # {0} the column's English name (for a derived column, the raw columns to supply), {1} its header
+    "missing_input": _m("missing input {0} ({1})", "缺少数据:{1}"),
     "no_unit_data": _m("no {0} data, or some {0} lack {1}", "缺少数据:没有{0}的数据,或部分{0}缺少 {1}"),
     "division_by_zero": _m("division by zero: {0} = 0", "除数为0:{0} = 0"),
     "not_computable": _m("not computable", "无法计算"),

@@ -185,11 +185,29 @@ def rule_set_formulas(documents: Iterable[Mapping[str, Any]]) -> list[str]:
 
 
 def raw_label(section_column: str, levels: Iterable[str] = contract.LEVELS) -> str:
-    """How to ask for a column in the user's terms: its own header, or for a derived
-    column the raw headers it comes from, e.g. ``小学班级数 classes_primary、初中班级数 classes_junior``."""
+    """How to ask for a column in the user's terms, in Chinese: its own header, or for a
+    derived column the headers of the raw columns it comes from, e.g. ``小学班级数、初中班级数``
+    (their English names: :func:`raw_names`)."""
+    sources = _asked_for(section_column, levels)
+    if sources is None:
+        return section_column
+    wide = contract.columns("schools")
+    return "、".join(wide[s].zh for s in sources)
+
+
+def raw_names(section_column: str, levels: Iterable[str] = contract.LEVELS) -> str:
+    """The English names of the raw columns to supply for ``section_column``:
+    ``classes_primary, classes_junior`` for a derived column, else the column itself."""
+    sources = _asked_for(section_column, levels)
+    return section_column if sources is None else ", ".join(sources)
+
+
+def _asked_for(section_column: str, levels: Iterable[str]) -> tuple[str, ...] | None:
+    """The raw wide columns a derived column is asked for by (per-level ones first), or
+    ``None`` when the column is asked for as itself."""
     sources = wide_sources(section_column, levels)
     wide = contract.columns("schools")
     if sources == (section_column,) or not all(s in wide for s in sources):
-        return section_column
+        return None
     per_level = [s for s in sources if s.endswith(tuple(f"_{lv}" for lv in levels))]
-    return "、".join(f"{wide[s].zh} {s}" for s in per_level or sources)
+    return tuple(per_level or sources)

@@ -37,7 +37,15 @@ from eduscore.report.firstpage import WORDS as FIRST_WORDS
 from eduscore.report.firstpage import FirstPage, FirstPages, counted_text, schools_text
 from eduscore.report.planning import PlanningView
 from eduscore.report.text import visible
-from eduscore.report.view import CountyView, ReportView, accounting_line, clause_text, number, percent
+from eduscore.report.view import (
+    CountyView,
+    ReportView,
+    accounting_line,
+    clause_text,
+    number,
+    percent,
+    spec_text,
+)
 from eduscore.result import Result
 
 CSS = f"""
@@ -173,7 +181,9 @@ def _county(
         if ch["group"] != group:
             group = ch["group"]
             out.append(f'<tr><th colspan="7">{escape(view.group_name(group))}</th></tr>')
-        cite = " ".join(x for x in (ch["document"], clause_text(ch["clause"], view.lang)) if x)
+        cite = " ".join(
+            x for x in (clause_text(ch["document"], view.lang), clause_text(ch["clause"], view.lang)) if x
+        )
         sources[(ch["document"], ch["clause"] or "")].add(ch["confidence"])
         threshold = (
             "" if ch["kind"] in ("section_threshold", "count_met_with_floor") else view.threshold_text(ch)
@@ -183,8 +193,12 @@ def _county(
             f"<td>{_status(view, ch['status'])}</td><td class='num'>{escape(view.check_value(ch))}</td>"
             f"<td class='num'>{escape(threshold)}</td>"
             f"<td class='conf'>[{escape(ch['confidence'])}]</td><td>{escape(cite)}"
-            + (f"<br><small>{escape(view.words['spec'])} {escape(ch['spec'])}</small>" if ch["spec"] else "")
-            + f"</td><td>{escape(ch['rule_set'])} {escape(ch['rule_set_version'])}"
+            + (
+                f"<br><small>{escape(view.words['spec'])} {escape(spec_text(ch['spec'], view.lang))}</small>"
+                if ch["spec"]
+                else ""
+            )
+            + f"</td><td>{escape(view.rule_set_name(ch['rule_set']))} {escape(ch['rule_set_version'])}"
             + (
                 f"<br><small class='relaxed'>⚠ {escape(ch['relaxed_by'])}</small>"
                 if ch.get("relaxed_by")
@@ -383,7 +397,7 @@ def _sources(view: ReportView, sources: dict[tuple[str, str], set[str]]) -> str:
     ]
     for (doc, clause), tags in sorted(sources.items()):
         out.append(
-            f"<tr><td>{escape(doc)}</td><td>{escape(clause_text(clause, view.lang))}</td>"
+            f"<tr><td>{escape(clause_text(doc, view.lang))}</td><td>{escape(clause_text(clause, view.lang))}</td>"
             f"<td class='conf'>{escape(' '.join(sorted(tags)))}</td></tr>"
         )
     legend = w["confidence_labels"]

@@ -50,7 +50,9 @@ def render_markdown(source: Result | RenderContext, lang: str | None = None) -> 
         ]
         out += ["|---|---|---|---|---|---|"]
         for ch in county.checks:
-            cited = " ".join(x for x in (ch["document"], clause_text(ch["clause"], lang)) if x)
+            cited = " ".join(
+                x for x in (clause_text(ch["document"], lang), clause_text(ch["clause"], lang)) if x
+            )
             out.append(
                 f"| {cell(view.check_name(ch))} (`{ch['check_id']}`) | {view.status(ch['status'])} | "
                 f"{cell(view.check_value(ch))} | "

@@ -15,7 +15,16 @@ from eduscore.report.console import SafeConsole
 from eduscore.report.context import RenderContext, context_of
 from eduscore.report.firstpage import WORDS as FIRST_WORDS
 from eduscore.report.firstpage import FirstPage, FirstPages, counted_text
-from eduscore.report.view import ReportView, accounting_line, number, number_pair, percent, reason_of
+from eduscore.report.view import (
+    ReportView,
+    accounting_line,
+    column_text,
+    number,
+    number_pair,
+    percent,
+    reason_of,
+    source_text,
+)
 from eduscore.result import Result
 
 _STYLE = {"certified": "bold green", "not_certified": "bold red", "incomplete": "bold yellow"}
@@ -190,7 +199,7 @@ def print_report(
             console.print(Text(f"{view.status('not_assessed')}:", style="yellow"))
             for ch in unknown[:max_rows]:
                 console.print(
-                    f"  - {escape(view.check_name(ch))} ({escape(ch['check_id'])}): {escape(reason_of(ch, lang))}"
+                    f"  - {escape(view.check_name(ch))}: {escape(reason_of(ch, lang))} [dim]· {escape(ch['check_id'])}[/dim]"
                 )
             if len(unknown) > max_rows:
                 console.print(left_out(len(unknown) - max_rows, rest_in["checks"], lang))
@@ -206,12 +215,13 @@ def print_report(
         for f in found:
             counts[(f["severity"], f["rule"])] = counts.get((f["severity"], f["rule"]), 0) + 1
         for (severity, rule), k in sorted(counts.items()):
-            console.print(f"  {escape(w['severity'][severity])} · {escape(rule)}: {k}")
+            console.print(f"  {escape(w['severity'][severity])}: {k} [dim]{escape(rule)}[/dim]")
         key = "message_zh" if lang == "zh" else "message_en"
         for f in found[:max_rows]:
-            where = f"{f['source']}" + (f"!{f['sheet']}" if f["sheet"] else "")
+            where = source_text(f["source"], lang) + (f"!{f['sheet']}" if f["sheet"] else "")
+            column = column_text(f["column"], lang)
             console.print(
-                f"  - {escape(where)} {f['row']} {escape(f['column'])} = {escape(str(f['value']))}: {escape(f[key])}"
+                f"  - {escape(where)} {f['row']} {escape(column)} = {escape(str(f['value']))}: {escape(f[key])}"
             )
         if len(found) > max_rows:
             console.print(left_out(len(found) - max_rows, rest_in["findings"], lang))

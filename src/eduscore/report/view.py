@@ -17,6 +17,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from eduscore.engine import integrity
+from eduscore.engine.assemble import MEAN_OF_CVS
+from eduscore.errors import EduscoreError
 from eduscore.inputs.read import TABLE_ZH
 from eduscore.model import contract
 from eduscore.model.contract import LEVEL_NAMES
@@ -256,12 +258,39 @@ def clause_text(clause: str | None, lang: str) -> str:
     return stripped or clause
 
 
+_MEMORY_SOURCE = re.compile(r"^<(\w+) table>$")
+_PLACE_ZH = {"(header)": "(表头)", "(row)": "(整行)"}
+
+
+def source_text(source: str | None, lang: str) -> str:
+    """Where rows came from, in the report's language: a file name as it is; a table
+    passed in memory (``<counties table>``) as ``<县表(内存)>`` in Chinese."""
+    text = source or ""
+    match = _MEMORY_SOURCE.match(text)
+    if match and lang == "zh":
+        return f"<{TABLE_ZH.get(match.group(1), match.group(1))}表(内存)>"
+    return text
+
+
+def column_text(column: str | None, lang: str) -> str:
+    """A finding's column: a header as the file writes it; the whole header row or the
+    whole row, ``(header)``/``(row)``, in the report's language."""
+    text = column or ""
+    return _PLACE_ZH.get(text, text) if lang == "zh" else text
+
+
+def spec_text(spec: str | None, lang: str) -> str:
+    """A reference to the project's rules text (frameworks.md sections): "§2.3、§1.1"."""
+    text = spec or ""
+    return text.replace(" and ", "、") if lang == "zh" else text
+
+
 def accounting_line(a: dict[str, Any], lang: str) -> str:
     """rows = scored + excluded + rejected (+ unused): the invariant, in words."""
     if lang == "zh":
         table = WORDS["zh"]["tables"].get(a["table"], a["table"])
         return (
-            f"{table}({a['source']}):{a['rows']} 行 = 计入 {a['scored']} + 不纳入 {a['excluded']} "
+            f"{table}({source_text(a['source'], lang)}):{a['rows']} 行 = 计入 {a['scored']} + 不纳入 {a['excluded']} "
             f"+ 未采用 {a['rejected']} + 未使用 {a['unused']}"
         )
     return (
@@ -408,6 +437,7 @@ class ReportView:
         self._excluded_by_county: CountySlices | None = None
         self._indicators = {i.id: i for i in reversed(self.fw.indicators)}  # the first of an id
         self._rules = {r.id: r for r in reversed(self.fw.rules)}
+        self._rule_set_names: dict[str, str] | None = None
 
     def sections_of(self, county_code: str, year: int | None) -> list[dict[str, Any]]:
         """The in-scope scored units of one county, as rows. The sections table is sorted
@@ -471,8 +501,34 @@ class ReportView:
         try:
             ind = self.fw.indicator(indicator_id)
         except KeyError:
+            if indicator_id == MEAN_OF_CVS:  # the descriptive row of the dispersion table
+                return (
+                    "各指标差异系数的平均值(仅供参考)"
+                    if self.lang == "zh"
+                    else "mean of the CVs (for reference)"
+                )
             return indicator_id
         return ind.name.get(self.lang)
+
+    def rule_set_name(self, rule_set: str | None) -> str:
+        """A rule set as a reader knows it: 国家规定 for the national rules, else the name
+        its document gives (its id when no installed plugin provides it)."""
+        if not rule_set:
+            return ""
+        if self._rule_set_names is None:
+            from eduscore.plugins.catalog import rule_sets_for
+
+            names = {}
+            try:
+                for rs in rule_sets_for(self.fw.id):
+                    name = rs.document.get("name") or {}
+                    names[rs.id] = str(name.get(self.lang) or name.get("zh") or rs.id)
+            except EduscoreError:  # a broken plugin is reported by evaluate; here its ids stand
+                names = {}
+            self._rule_set_names = names
+        if rule_set == "national":
+            return "国家规定" if self.lang == "zh" else "national rules"
+        return self._rule_set_names.get(rule_set, rule_set)
 
     def any_name(self, check_id: str) -> str:
         """The name of an indicator, a rule, or ``cv.<indicator>`` (its CV)."""
@@ -575,10 +631,10 @@ class ReportView:
         key = "message_zh" if self.lang == "zh" else "message_en"
         return [
             [
-                f["source"],
+                source_text(f["source"], self.lang),
                 f["sheet"],
                 f["row"],
-                f["column"],
+                column_text(f["column"], self.lang),
                 f["value"],
                 self.words["severity"][f["severity"]],
                 f["rule"],
@@ -596,7 +652,7 @@ class ReportView:
         """The checks of ``county`` that a rule set's declared relaxation loosened, one line
         each: a certified verdict that leans on a relaxation says so."""
         return [
-            f"{self.check_name(ch)} ({ch['check_id']}): {ch['relaxed_by']}"
+            f"{self.check_name(ch)}: {ch['relaxed_by']} · {ch['check_id']}"
             for ch in county.checks
             if ch.get("relaxed_by")
         ]
