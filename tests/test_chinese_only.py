@@ -12,13 +12,14 @@ import html as html_lib
 import io
 import re
 from collections.abc import Iterable
+from pathlib import Path
 
 import pyarrow.csv as pv
 import pytest
 
 import eduscore
 from eduscore.model import contract
-from eduscore.report.html import render_html
+from eduscore.report.html import render_html, write_html
 from eduscore.report.markdown import render_markdown
 from eduscore.report.terminal import print_report
 from eduscore.synthetic import national
@@ -121,3 +122,15 @@ def test_the_scan_finds_an_english_word() -> None:
     )
     found = english_words(text, set())
     assert [f.split("'")[1] for f in found] == ["resource", "allocation", "social_recognition"]
+
+
+def test_chinese_index_and_county_pages_have_no_english_words(tmp_path: Path) -> None:
+    """Many counties: the index page and every county page."""
+    result = eduscore.evaluate(**national(0.01, seed=3))
+    write_html(result, tmp_path, "zh")
+    pages = [tmp_path / "report.html", *sorted((tmp_path / "counties").glob("*.html"))]
+    assert len(pages) == result.verdicts.num_rows + 1
+    allowed = _ids(result) | _source_names(result)
+    for page in pages:
+        words = english_words(_visible_html(page.read_text("utf-8")), allowed)
+        assert not words, f"{page.name}:\n" + "\n".join(words[:30])
