@@ -150,3 +150,29 @@ def test_a_value_is_never_shown_equal_to_the_threshold_it_misses() -> None:
             assert cells[4] != cells[5], line  # a flip between two different figures
             checked += 1
     assert checked
+
+
+def test_whatif_flips_carry_units_labels_and_comparators() -> None:
+    """Each flipped value is written as a document writes it: a county's check over
+    schools as how many schools fail (was "1 | 0"), six-of-seven as indicators met, and
+    an indicator with its unit and comparator, with the digits that tell them apart."""
+    import io
+
+    from eduscore.report.terminal import _flip_numbers, print_whatif
+    from eduscore.report.view import ReportView
+
+    w = eduscore.whatif(**eduscore.demo_inputs(), growth=0.03)
+    view = ReportView(w.baseline, "zh")
+    flips = w.first_flips().to_pylist()
+    shown = {(f["check_id"], f["school_name"]): _flip_numbers(view, f) for f in flips}
+    county_level = [v for (check, school), v in shown.items() if not school and check == "class_size"]
+    assert county_level == [("1 个学校(学段)未达标", "")]
+    assert shown[("multimedia_classrooms_per_100", "示例县东湖镇中心小学")] == (
+        "2.299间/百生",
+        "≥ 2.3间/百生",
+    )
+    six = [v for (check, _), v in shown.items() if check == "school_six_of_seven"]
+    assert six and all(v[0].startswith("达标 ") and v[1] == "≥ 6 项" for v in six)
+    out = io.StringIO()
+    print_whatif(w, lang="en", file=out)
+    assert "1schoolsection(s)fail" in re.sub(r"[\s│]", "", out.getvalue())  # wrapped in a narrow table

@@ -467,7 +467,7 @@ def print_whatif(
         ):
             table.add_column(col, overflow="fold")
         for f in mine[:max_rows]:
-            value, threshold = number_pair(f["value"], f["threshold"])
+            value, threshold = _flip_numbers(view, f)
             table.add_row(
                 str(f["first_year"]),
                 escape(view.any_name(f["check_id"])),
@@ -480,6 +480,47 @@ def print_whatif(
         if len(mine) > max_rows:
             rest = in_table(flips_in, lang) if flips_in else how_to_write("-o", "flips.csv", lang)
             console.print(left_out(len(mine) - max_rows, rest, lang))
+
+
+def _flip_numbers(view: ReportView, f: Mapping[str, Any]) -> tuple[str, str]:
+    """A flipped check's value and threshold as a document writes them: with the digits
+    that tell them apart (2.299 against 2.3), units and comparator; for a county's check
+    over schools, how many schools fail."""
+    rule = next((r for r in view.fw.rules if r.id == f["check_id"]), None)
+    if (
+        not f.get("school_name")
+        and rule is not None
+        and rule.kind in ("section_threshold", "count_met_with_floor")
+    ):
+        n = f["value"]
+        if n is None:
+            return "—", ""
+        shown = f"{int(n)} 个学校(学段)未达标" if view.lang == "zh" else f"{int(n)} school section(s) fail"
+        return shown, ""
+    if rule is not None and rule.kind == "count_met_with_floor" and f["value"] is not None:
+        n, th = int(f["value"]), f["threshold"]
+        if view.lang == "zh":
+            return f"达标 {n} 项", (f"≥ {number(th)} 项" if th is not None else "")
+        return f"{n} met", (f"≥ {number(th)}" if th is not None else "")
+    measure = view.measure(f["check_id"])
+    indicator = next((i for i in view.fw.indicators if i.id == f["check_id"]), None)
+    written = (
+        f.get("comparator")
+        or (rule.comparator if rule else None)
+        or (indicator.comparator if indicator else None)
+    )
+    comparator = {">=": "≥", "<=": "≤", "==": "=", ">": ">", "<": "<"}.get(written or "", "")
+    if measure.kind in ("rate", "bool"):
+        return view.amount(
+            f["value"], measure
+        ), f"{comparator} {view.amount(f['threshold'], measure)}".strip()
+    value, threshold = number_pair(f["value"], f["threshold"])
+    unit = (measure.unit[0] if view.lang == "zh" else " " + measure.unit[1]) if measure.unit else ""
+    if value != "—":
+        value += unit
+    if threshold != "—":
+        threshold = f"{comparator} {threshold}{unit}".strip()
+    return value, threshold
 
 
 def assumption(new_classes: bool, lang: str) -> str:
