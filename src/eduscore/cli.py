@@ -10,6 +10,9 @@
     eduscore explain CHECK --county C   how one number of a result was derived
     eduscore plugins                    plugins with version, jurisdictions and frameworks
 
+Everything it says (help, progress, errors) is in one language per run: ``--lang zh|en``
+anywhere on the line, else ``EDUSCORE_LANG``, else the locale (:mod:`eduscore.cli_lang`).
+
 Exit status: 0 when the command ran; 2 for bad input (a message saying what to fix,
 never a traceback); 3 with ``--fail-on-not-certified`` when a county is not certified;
 70 for an internal error (a bug: please report it).
