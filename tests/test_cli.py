@@ -48,15 +48,20 @@ def test_demo_writes_terminal_html_xlsx_json(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["evaluate", "nope.csv"], "does not exist"),
-        (["evaluate"], "no input files"),
-        (["demo", "--out", "{tmp}", "--format", "pdf"], "unknown output format"),
+        (["evaluate", "nope.csv"], "文件 nope.csv 不存在"),
+        (["evaluate", "nope.csv", "--lang", "en"], "file nope.csv does not exist"),
+        (["evaluate"], "没有输入文件"),
+        (["evaluate", "--lang", "en"], "no input files"),
+        (["demo", "--out", "{tmp}", "--format", "pdf"], "未知的报告格式 pdf"),
+        (["demo", "--out", "{tmp}", "--format", "pdf", "--lang", "en"], "unknown output format"),
         (["evaluate", "--schools", "{bad}", "--lang", "en"], "required column(s) missing"),
         (["evaluate", "--schools", "{bad}", "--lang", "zh"], "学校表缺少必需的列"),
         (["evaluate", "--schools", "{bad}", "--county", "33048x"], "--county"),
         (["demo", "--relax", "no_such"], "unknown relaxation"),
-        (["show", "quality-balance-2071"], "did you mean 'quality-balance-2017'"),
-        (["explain", "cv.nothing.primary", "--demo"], "no check"),
+        (["show", "quality-balance-2071"], "是否指 'quality-balance-2017'"),
+        (["show", "quality-balance-2071", "--lang", "en"], "did you mean 'quality-balance-2017'"),
+        (["explain", "cv.nothing.primary", "--demo"], "没有检查项"),
+        (["explain", "cv.nothing.primary", "--demo", "--lang", "en"], "no check"),
     ],
 )
 def test_bad_input_exits_2_with_a_message_and_no_traceback(

@@ -652,7 +652,17 @@ def test_error_exit_after_arrow_work_is_never_an_abort(tmp_path: Path) -> None:
     inputs = [["--schools", str(demo_path("schools.csv"))], ["--demo"]]
 
     def run(k: int) -> tuple[int, str]:
-        command = [sys.executable, "-m", "eduscore.cli", "plan", *inputs[k % 2], "--costs", str(costs)]
+        command = [
+            sys.executable,
+            "-m",
+            "eduscore.cli",
+            "plan",
+            *inputs[k % 2],
+            "--costs",
+            str(costs),
+            "--lang",
+            "en",
+        ]
         proc = subprocess.run([*pin, *command], capture_output=True, text=True, check=False)
         return proc.returncode, proc.stderr
 
@@ -679,7 +689,7 @@ def test_the_program_skips_interpreter_finalisation(tmp_path: Path) -> None:
         )
         return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
 
-    failed = probe("plan", "--demo", "--costs", costs)
+    failed = probe("plan", "--demo", "--costs", costs, "--lang", "en")
     assert failed.returncode == 2 and "price 'abc' is not a number" in failed.stderr, failed.stderr
     assert "FINALISED" not in failed.stdout
     done = probe("demo", "--out", tmp_path, "--format", "md", "--lang", "en")
@@ -696,6 +706,8 @@ def test_exit_status_survives_the_exit_path(tmp_path: Path) -> None:
     assert cli("demo", "-q", "--out", tmp_path, "--fail-on-not-certified").returncode == 3
     assert cli("evaluate").returncode == 2
     usage = cli("demo", "--no-such-option")
+    assert usage.returncode == 2 and "用法" in usage.stderr
+    usage = cli("demo", "--no-such-option", "--lang", "en")
     assert usage.returncode == 2 and "usage:" in usage.stderr
     assert cli("--version").returncode == 0
 

@@ -355,6 +355,14 @@ def test_installed_plugins_are_listed_and_blockable() -> None:
         env={**os.environ, "EDUSCORE_DISABLE_PLUGINS": "hebei"},
         check=False,
     )
+    assert "hebei 1.0.0  [已被禁用]" in listing.stdout
+    listing = subprocess.run(
+        [sys.executable, "-m", "eduscore.cli", "plugins", "--lang", "en"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "EDUSCORE_DISABLE_PLUGINS": "hebei"},
+        check=False,
+    )
     assert "hebei 1.0.0  [blocked]" in listing.stdout
     allowed = _run(HEBEI, EDUSCORE_PLUGINS="zhejiang")
     assert allowed.stdout.strip() == "[]"

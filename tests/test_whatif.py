@@ -268,6 +268,8 @@ def test_cli_whatif(tmp_path: Path) -> None:
     proc = cli("whatif", "--demo", "--growth", "0", "--years", "2")
     assert proc.returncode == 0 and "没有检查项发生变化" in proc.stdout
     proc = cli("whatif", "--demo", "--growth", "fast")
+    assert proc.returncode == 2 and "不是增长率" in proc.stderr and "Traceback" not in proc.stderr
+    proc = cli("whatif", "--demo", "--growth", "fast", "--lang", "en")
     assert proc.returncode == 2 and "not a rate" in proc.stderr and "Traceback" not in proc.stderr
 
 

@@ -10,6 +10,9 @@
     eduscore explain CHECK --county C   how one number of a result was derived
     eduscore plugins                    plugins with version, jurisdictions and frameworks
 
+Everything it says (help, progress, errors) is in one language per run: ``--lang zh|en``
+anywhere on the line, else ``EDUSCORE_LANG``, else the locale (:mod:`eduscore.cli_lang`).
+
 Exit status: 0 when the command ran; 2 for bad input (a message saying what to fix,
 never a traceback); 3 with ``--fail-on-not-certified`` when a county is not certified;
 70 for an internal error (a bug: please report it).
@@ -33,10 +36,13 @@ import attrs
 # pyarrow's compute functions are imported by the commands that use them
 # (tests/test_imports.py checks which modules ``--help`` and ``frameworks`` import).
 from eduscore._version import __version__
-from eduscore.errors import EduscoreError, InputError, resolve_lang
+from eduscore.cli_lang import Parser, lang_of_argv
+from eduscore.errors import ENV_LANG, LANGS, EduscoreError, InputError
 from eduscore.inputs.limits import HELP as LIMIT_HELP
+from eduscore.inputs.limits import HELP_ZH as LIMIT_HELP_ZH
 from eduscore.inputs.limits import OPTIONS as LIMIT_OPTIONS
 from eduscore.inputs.limits import Limits
+from eduscore.model.messages import label
 
 if TYPE_CHECKING:
     from eduscore.report.context import RenderContext
@@ -49,42 +55,102 @@ EXIT_INTERNAL = 70
 DEFAULT_FORMATS = ("json", "html", "xlsx")
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+DEFAULT_FRAMEWORK = "quality-balance-2017"
+
+
+def _parser(lang: str = "en") -> Parser:
+    """The argument parser, every text of it in ``lang`` ("zh" or "en")."""
+
+    def t(en: str, zh: str) -> str:
+        return zh if lang == "zh" else en
+
+    p = Parser(
         prog="eduscore",
-        description="Evaluate counties against the MOE supervision-evaluation frameworks (督导评估).",
+        lang=lang,
+        description=t(
+            "Evaluate Chinese counties against the Ministry of Education's supervision-evaluation "
+            "frameworks. The language of help, messages and reports: --lang zh|en, else "
+            f"{ENV_LANG}, else the locale.",
+            f"按教育部督导评估办法评估县域教育。帮助、提示和报告的语言:--lang zh|en,"
+            f"否则取环境变量 {ENV_LANG},再否则取系统区域设置。",
+        ),
     )
-    p.add_argument("--version", action="version", version=f"eduscore {__version__}")
-    p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
-    sub = p.add_subparsers(dest="command", required=True)
+    p.add_argument(
+        "--version",
+        action="version",
+        version=f"eduscore {__version__}",
+        help=t("show the version and exit", "显示版本号并退出"),
+    )
+    p.add_argument(
+        "--debug",
+        action="store_true",
+        help=t("show tracebacks of internal errors", "内部错误时显示调用栈(供报告问题用)"),
+    )
+
+    def language(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument(
+            "--lang",
+            choices=LANGS,
+            default=argparse.SUPPRESS,
+            help=t(
+                f"language of help, messages and reports (default: {ENV_LANG}, else the locale)",
+                f"帮助、提示和报告的语言(默认取环境变量 {ENV_LANG},否则取系统区域设置)",
+            ),
+        )
+
+    language(p)
+    sub = p.add_subparsers(
+        dest="command",
+        required=True,
+        metavar=t("COMMAND", "命令"),
+        title=t("commands", "命令"),
+        help=t(
+            "one of these; eduscore COMMAND --help tells more", "以下之一;各命令的说明见 eduscore 命令 --help"
+        ),
+    )
+
+    def command(name: str, en: str, zh: str) -> Parser:
+        sp: Parser = sub.add_parser(name, help=t(en, zh), description=t(en, zh))
+        language(sp)
+        return sp
 
     def scoring(sp: argparse.ArgumentParser) -> None:
         sp.add_argument(
             "--framework",
             "-f",
-            default="quality-balance-2017",
-            help="framework id or path to a framework JSON (default: quality-balance-2017)",
+            default=DEFAULT_FRAMEWORK,
+            metavar=t("FRAMEWORK", "框架"),
+            help=t(
+                f"framework id or path to a framework JSON (default: {DEFAULT_FRAMEWORK}; "
+                "the ids: eduscore frameworks)",
+                f"框架编号或框架 JSON 文件路径(默认 {DEFAULT_FRAMEWORK};编号见 eduscore frameworks)",
+            ),
         )
-        sp.add_argument("--year", type=int, help="year for rows that carry none")
+        sp.add_argument(
+            "--year",
+            type=int,
+            metavar=t("YEAR", "年份"),
+            help=t("year for rows that carry none", "数据中没有年份的行按此年份计"),
+        )
         sp.add_argument(
             "--relax",
             action="append",
             default=[],
-            metavar="ID",
-            help="enable a named relaxation of the framework (repeatable)",
+            metavar=t("ID", "编号"),
+            help=t(
+                "enable a named relaxation of the framework (repeatable)",
+                "启用框架中指定编号的放宽条款(可多次使用)",
+            ),
         )
         sp.add_argument(
             "--option",
             action="append",
             default=[],
-            metavar="ID",
-            help="enable a named preparation option (repeatable)",
-        )
-        sp.add_argument(
-            "--lang",
-            choices=("zh", "en"),
-            default=None,
-            help="language of the reports and messages (default: EDUSCORE_LANG, else the locale; zh)",
+            metavar=t("ID", "编号"),
+            help=t(
+                "enable a named preparation option (repeatable)",
+                "启用指定编号的数据准备选项(可多次使用)",
+            ),
         )
 
     def outputs(sp: argparse.ArgumentParser, default_out: str | None) -> None:
@@ -93,47 +159,85 @@ def _parser() -> argparse.ArgumentParser:
             "-o",
             type=Path,
             default=Path(default_out) if default_out else None,
-            help="folder for the reports" + (f" (default {default_out})" if default_out else ""),
+            metavar=t("FOLDER", "文件夹"),
+            help=t("folder for the reports", "报告的输出文件夹")
+            + (t(f" (default {default_out})", f"(默认 {default_out})") if default_out else ""),
         )
         sp.add_argument(
             "--format",
             action="append",
             default=None,
-            metavar="NAME",
-            help="report format (repeatable): json, html, xlsx, md, csv, parquet, or a plugin's; "
-            f"default {', '.join(DEFAULT_FORMATS)}",
+            metavar=t("NAME", "格式"),
+            help=t(
+                "report format (repeatable): json, html, xlsx, md, csv, parquet, or a plugin's; "
+                f"default {', '.join(DEFAULT_FORMATS)}",
+                "报告格式(可多次使用):json、html、xlsx、md、csv、parquet 或插件提供的格式;"
+                f"默认 {'、'.join(DEFAULT_FORMATS)}",
+            ),
         )
-        sp.add_argument("--json", type=Path, help="also write the result as JSON to this file")
-        from eduscore.model.messages import label
-
         sp.add_argument(
-            "--xlsx-per-county", action="store_true", help=label("cli.xlsx_per_county", resolve_lang())
+            "--json",
+            type=Path,
+            metavar=t("FILE", "文件"),
+            help=t("also write the result as JSON to this file", "另将结果以 JSON 写入此文件"),
         )
+        sp.add_argument("--xlsx-per-county", action="store_true", help=label("cli.xlsx_per_county", lang))
         sp.add_argument(
             "--fail-on-not-certified",
             action="store_true",
-            help=f"exit with status {EXIT_NOT_CERTIFIED} if any county is not certified (for pipelines)",
+            help=t(
+                f"exit with status {EXIT_NOT_CERTIFIED} if any county is not certified (for pipelines)",
+                f"有县未通过认定时以状态码 {EXIT_NOT_CERTIFIED} 退出(供自动化流程用)",
+            ),
         )
-        sp.add_argument("--quiet", "-q", action="store_true", help="no terminal report")
+        sp.add_argument(
+            "--quiet", "-q", action="store_true", help=t("no terminal report", "不在终端显示报告")
+        )
 
     def inputs(sp: argparse.ArgumentParser) -> None:
         sp.add_argument(
             "files",
             nargs="*",
             type=Path,
-            help="input files: workbooks (.xlsx/.xls, sheets 学校/县/幼儿园) or CSV/Parquet/Feather "
-            "named after their table (schools.csv, 学校.csv, …)",
+            metavar=t("FILE", "文件"),
+            help=t(
+                "input files: workbooks (.xlsx/.xls, a sheet per table: schools, counties, "
+                "kindergartens, or their Chinese names) or CSV/Parquet/Feather files named after "
+                "their table (schools.csv, …)",
+                "输入文件:工作簿(.xlsx/.xls,工作表名为 学校、县、幼儿园),"
+                "或按表命名的 CSV/Parquet/Feather 文件(学校.csv、县.csv 等)",
+            ),
         )
-        sp.add_argument("--schools", type=Path, help="schools (wide) or school sections (long)")
-        sp.add_argument("--counties", type=Path, help="county facts")
-        sp.add_argument("--kindergartens", type=Path, help="kindergartens (preschool-2020)")
+        sp.add_argument(
+            "--schools",
+            type=Path,
+            metavar=t("FILE", "文件"),
+            help=t("schools (wide) or school sections (long)", "学校表(每校一行,或每个学段一行)"),
+        )
+        sp.add_argument(
+            "--counties", type=Path, metavar=t("FILE", "文件"), help=t("county facts", "县表(县级数据)")
+        )
+        sp.add_argument(
+            "--kindergartens",
+            type=Path,
+            metavar=t("FILE", "文件"),
+            help=t("kindergartens (preschool-2020)", "幼儿园表(用于 preschool-2020)"),
+        )
         sp.add_argument(
             "--county",
-            metavar="CODE",
-            help="evaluate only counties whose code starts with CODE; fills the code where the data "
-            "have no 县区代码 column",
+            metavar=t("CODE", "县代码"),
+            help=t(
+                "evaluate only counties whose code starts with CODE; fills the code where the data "
+                "have no county_code column",
+                "只评估代码以此开头的县;数据中没有“县区代码”列时以此填入",
+            ),
         )
-        limits = sp.add_argument_group("reading limits (a larger input is refused with a message)")
+        limits = sp.add_argument_group(
+            t(
+                "reading limits (a larger input is refused with a message)",
+                "读取上限(超过上限的输入会被拒绝并说明原因)",
+            )
+        )
         for field in attrs.fields(Limits):
             option = LIMIT_OPTIONS[field.name]
             limits.add_argument(
@@ -142,87 +246,210 @@ def _parser() -> argparse.ArgumentParser:
                 type=float if field.type in (float, "float") else int,
                 default=field.default,
                 metavar="N",
-                help=f"{LIMIT_HELP[field.name]} (default {field.default:,})",
+                help=t(
+                    f"{LIMIT_HELP[field.name]} (default {field.default:,})",
+                    f"{LIMIT_HELP_ZH[field.name]}(默认 {field.default:,})",
+                ),
             )
 
     def analyses(sp: argparse.ArgumentParser) -> None:
         sp.add_argument(
             "--costs",
             type=Path,
-            help="prices per unit for the plan: CSV (resource,cost / 资源,单价) or JSON {resource: price}; "
-            "default: quantities only",
+            metavar=t("FILE", "文件"),
+            help=t(
+                "prices per unit for the plan: CSV (resource,cost) or JSON {resource: price}; "
+                "default: quantities only",
+                "达标方案所用的单价:CSV(资源,单价 两列)或 JSON {资源: 单价};默认只列数量",
+            ),
         )
         sp.add_argument(
             "--group-by",
-            metavar="COLUMN",
-            help="grouping column of the decomposition (default education_group, else location)",
+            metavar=t("COLUMN", "列名"),
+            help=t(
+                "grouping column of the decomposition (default education_group, else location)",
+                "差异分解的分组列(默认“教育集团”,否则“城乡分类”)",
+            ),
         )
 
-    demo = sub.add_parser("demo", help="evaluate the bundled SYNTHETIC demo county")
+    demo = command("demo", "evaluate the bundled SYNTHETIC demo county", "评估内置的示例县(合成数据)")
     scoring(demo)
     outputs(demo, "eduscore-demo")
     analyses(demo)
-    ev = sub.add_parser("evaluate", help="evaluate counties from your files")
+    ev = command("evaluate", "evaluate counties from your files", "用您的数据文件评估县")
     inputs(ev)
     scoring(ev)
     outputs(ev, None)
     analyses(ev)
-    pl = sub.add_parser(
-        "plan", help="what it takes to pass: additions per school, CV remediation, margins, decomposition"
+    pl = command(
+        "plan",
+        "what it takes to pass: additions per school, CV remediation, margins, decomposition",
+        "达标方案:各校需增加的资源、差异系数的改进、余量和差异分解",
     )
     inputs(pl)
     scoring(pl)
     analyses(pl)
-    pl.add_argument("--demo", action="store_true", help="plan for the demo county")
+    pl.add_argument("--demo", action="store_true", help=t("plan for the demo county", "为示例县制定方案"))
     pl.add_argument(
-        "--out", "-o", type=Path, help="folder for the plan tables (CSV) and the HTML/XLSX reports"
+        "--out",
+        "-o",
+        type=Path,
+        metavar=t("FOLDER", "文件夹"),
+        help=t(
+            "folder for the plan tables (CSV) and the HTML/XLSX reports",
+            "方案表格(CSV)和 HTML/XLSX 报告的输出文件夹",
+        ),
     )
-    wi = sub.add_parser("whatif", help="re-evaluate under projected enrolment and report what flips when")
+    wi = command(
+        "whatif",
+        "re-evaluate under projected enrolment and report what flips when",
+        "按预测的在校生数逐年重新评估,列出哪一年哪些结论会改变",
+    )
     inputs(wi)
     scoring(wi)
-    wi.add_argument("--demo", action="store_true", help="use the demo county")
+    wi.add_argument("--demo", action="store_true", help=t("use the demo county", "使用示例县"))
     wi.add_argument(
         "--growth",
         action="append",
         default=[],
-        metavar="RATE|LEVEL=RATE",
-        help="yearly enrolment growth, e.g. 0.03 (all levels) or primary=0.05 junior=0.02 "
-        "preschool=-0.04 (repeatable); percentages such as 3%% are accepted",
+        metavar=t("RATE|LEVEL=RATE", "增长率|学段=增长率"),
+        help=t(
+            "yearly enrolment growth, e.g. 0.03 (all levels) or primary=0.05 junior=0.02 "
+            "preschool=-0.04 (repeatable); percentages such as 3%% are accepted",
+            "每年在校生增长率,如 0.03(各学段相同),或 primary=0.05 junior=0.02 preschool=-0.04"
+            "(分小学、初中、学前,可多次使用);也可写百分数,如 3%%",
+        ),
     )
-    wi.add_argument("--years", type=int, default=5, help="years to project (default 5)")
+    wi.add_argument(
+        "--years",
+        type=int,
+        default=5,
+        metavar="N",
+        help=t("years to project (default 5)", "预测的年数(默认 5)"),
+    )
     wi.add_argument(
         "--projection",
         type=Path,
-        help="projected students per school and year (学校标识码, 年份, 小学在校生数, 初中在校生数)",
+        metavar=t("FILE", "文件"),
+        help=t(
+            "projected students per school and year (school_id, year, students_primary, students_junior)",
+            "各校各年的预测在校生数(学校标识码、年份、小学在校生数、初中在校生数)",
+        ),
     )
     wi.add_argument(
         "--new-classes",
         action="store_true",
-        help="assume classes are opened as enrolment grows (the largest class keeps its size); "
-        "by default no class is opened and the largest class grows with enrolment",
+        help=t(
+            "assume classes are opened as enrolment grows (the largest class keeps its size); "
+            "by default no class is opened and the largest class grows with enrolment",
+            "假定随在校生增加而增开班级(最大班额不变);默认不增开班级,最大班额随在校生增加",
+        ),
     )
-    wi.add_argument("--out", "-o", type=Path, help="folder for verdicts.csv and flips.csv")
-    wi.add_argument("--quiet", "-q", action="store_true", help="no terminal report (with -o: only the files)")
-    tpl = sub.add_parser(
-        "template", help="write an input workbook (Chinese headers, checked lists, instructions)"
+    wi.add_argument(
+        "--out",
+        "-o",
+        type=Path,
+        metavar=t("FOLDER", "文件夹"),
+        help=t("folder for verdicts.csv and flips.csv", "verdicts.csv 和 flips.csv 的输出文件夹"),
     )
-    tpl.add_argument("--framework", "-f", default="quality-balance-2017")
-    tpl.add_argument("--out", "-o", type=Path, default=Path("eduscore-template.xlsx"))
-    tpl.add_argument("--county", metavar="CODE", help="include the columns this county's rule sets need")
-    tpl.add_argument("--year", type=int)
-    sub.add_parser("frameworks", help="list the frameworks (built-in and from plugins)")
-    show = sub.add_parser("show", help="show a framework's indicators, thresholds and rules")
-    show.add_argument("framework")
-    show.add_argument("--county", metavar="CODE", help="after the overlays that apply to this county")
-    show.add_argument("--year", type=int)
-    show.add_argument("--lang", choices=("zh", "en"), default=None)
-    ex = sub.add_parser("explain", help="show how a number of the result was derived")
-    ex.add_argument("check", help="check id, e.g. cv.sports_area_per_student.primary or school_six_of_seven")
+    wi.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help=t("no terminal report (with -o: only the files)", "不在终端显示报告(与 -o 同用时只写文件)"),
+    )
+    tpl = command(
+        "template",
+        "write an input workbook (Chinese headers, checked lists, instructions)",
+        "生成待填写的输入工作簿(中文表头、下拉选项、填写说明)",
+    )
+    tpl.add_argument(
+        "--framework",
+        "-f",
+        default=DEFAULT_FRAMEWORK,
+        metavar=t("FRAMEWORK", "框架"),
+        help=t(
+            f"the framework whose data the workbook asks for (default {DEFAULT_FRAMEWORK})",
+            f"工作簿按哪个框架收集数据(默认 {DEFAULT_FRAMEWORK})",
+        ),
+    )
+    tpl.add_argument(
+        "--out",
+        "-o",
+        type=Path,
+        default=Path("eduscore-template.xlsx"),
+        metavar=t("FILE", "文件"),
+        help=t(
+            "the workbook to write (default eduscore-template.xlsx)",
+            "要写入的工作簿(默认 eduscore-template.xlsx)",
+        ),
+    )
+    tpl.add_argument(
+        "--county",
+        metavar=t("CODE", "县代码"),
+        help=t("include the columns this county's rule sets need", "加入该县适用的省市规则所需的列"),
+    )
+    tpl.add_argument(
+        "--year",
+        type=int,
+        metavar=t("YEAR", "年份"),
+        help=t("the year the workbook is for", "工作簿所填数据的年份"),
+    )
+    command(
+        "frameworks",
+        "list the frameworks (built-in and from plugins)",
+        "列出可用的评估框架(内置的和插件提供的)",
+    )
+    show = command(
+        "show",
+        "show a framework's indicators, thresholds and rules",
+        "显示框架的指标、标准和规则",
+    )
+    show.add_argument(
+        "framework",
+        metavar=t("FRAMEWORK", "框架"),
+        help=t("framework id or path to a framework JSON", "框架编号或框架 JSON 文件路径"),
+    )
+    show.add_argument(
+        "--county",
+        metavar=t("CODE", "县代码"),
+        help=t("after the overlays that apply to this county", "按该县适用的省市规则调整后显示"),
+    )
+    show.add_argument(
+        "--year",
+        type=int,
+        metavar=t("YEAR", "年份"),
+        help=t("the rules in force in this year", "该年度适用的规则"),
+    )
+    ex = command("explain", "show how a number of the result was derived", "说明结果中某个数字是如何算出的")
+    ex.add_argument(
+        "check",
+        metavar=t("CHECK", "检查项"),
+        help=t(
+            "check id, e.g. cv.sports_area_per_student.primary or school_six_of_seven",
+            "检查项编号,如 cv.sports_area_per_student.primary 或 school_six_of_seven",
+        ),
+    )
     inputs(ex)
     scoring(ex)
-    ex.add_argument("--demo", action="store_true", help="explain a number of the demo county's result")
-    ex.add_argument("--school", metavar="ID", help="for a school rule: this school (id or section id)")
-    sub.add_parser("plugins", help="list plugins: version, jurisdictions, frameworks; refused ones with why")
+    ex.add_argument(
+        "--demo",
+        action="store_true",
+        help=t("explain a number of the demo county's result", "说明示例县的结果"),
+    )
+    ex.add_argument(
+        "--school",
+        metavar=t("ID", "编号"),
+        help=t(
+            "for a school rule: this school (id or section id)",
+            "学校规则:指定学校(学校标识码或学段编号)",
+        ),
+    )
+    command(
+        "plugins",
+        "list plugins: version, jurisdictions, frameworks; refused ones with why",
+        "列出插件:版本、适用地区、框架;未加载的插件及原因",
+    )
     return p
 
 
@@ -251,7 +478,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit status (for use from Python and tests;
     the ``eduscore`` program is :func:`entry`)."""
     _tolerant_streams()
-    parser = _parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # The language is known before argparse runs: its help and its errors speak it too.
+    lang = lang_of_argv(argv)
+    parser = _parser(lang)
     args, rest = parser.parse_known_args(argv)
     # Files may come after options too (explain ID --county C 学校.csv 县.csv): argparse
     # leaves them over once an option has been read.
@@ -260,16 +490,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(strays)}")
     if rest:
         args.files = [*args.files, *map(Path, rest)]
-    if hasattr(args, "lang"):
-        args.lang = resolve_lang(args.lang)
+    args.lang = lang
     try:
         return _run(args)
     except EduscoreError as exc:
-        lang = getattr(args, "lang", None) or resolve_lang()
         word = "错误" if lang == "zh" else "error"  # scripts should read the exit status
         say(f"eduscore: {word}: {exc.message(lang)}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:  # pragma: no cover
+    except KeyboardInterrupt:
+        say("\neduscore: 已中断" if lang == "zh" else "\neduscore: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # the reader went away (eduscore … | head): nothing is wrong
         return EXIT_OK
@@ -281,7 +510,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             traceback.print_exc()
         say(
-            f"eduscore: internal error: {type(exc).__name__}: {exc}\n"
+            f"eduscore: 内部错误:{type(exc).__name__}: {exc}\n"
+            "这是 eduscore 程序本身的问题,不是您的数据有误;请报告此问题(加 --debug 运行可看到详细信息)。"
+            if lang == "zh"
+            else f"eduscore: internal error: {type(exc).__name__}: {exc}\n"
             "This is a bug in eduscore, not in your data; please report it (run with --debug for details).",
             file=sys.stderr,
         )
@@ -319,14 +551,10 @@ def entry() -> NoReturn:  # pragma: no cover - exercised through subprocesses
 
 def _run(args: argparse.Namespace) -> int:
     if args.command == "plugins":
-        print_plugins()
+        print_plugins(args.lang)
         return EXIT_OK
     if args.command == "frameworks":
-        from eduscore.plugins.catalog import builtin_ids, load_framework
-
-        for fid in builtin_ids():
-            fw = load_framework(fid)
-            say(f"{fw.id:24} v{fw.version}  {fw.document['number']}  {fw.name.zh} / {fw.name.en}")
+        print_frameworks(args.lang)
         return EXIT_OK
     if args.command == "show":
         from eduscore.report.show import print_framework
@@ -338,10 +566,9 @@ def _run(args: argparse.Namespace) -> int:
 
         path = write_template(args.out, args.framework, county=args.county, year=args.year)
         run = evaluate_command(path, args.framework)
-        lang = resolve_lang(None)
         say(
             f"已写入 {path}:填好各表后运行  {run}"
-            if lang == "zh"
+            if args.lang == "zh"
             else f"Wrote {path}: fill in the sheets, then  {run}"
         )
         return EXIT_OK
@@ -429,8 +656,9 @@ def wrote(lang: str, path: object, what: str = "") -> str:
 
 def evaluate_command(path: Path, framework: str) -> str:
     """The command that evaluates a filled template (naming its framework unless default)."""
-    default = _parser().parse_args(["evaluate"]).framework
-    return f"eduscore evaluate {path}" + (f" --framework {framework}" if framework != default else "")
+    return f"eduscore evaluate {path}" + (
+        f" --framework {framework}" if framework != DEFAULT_FRAMEWORK else ""
+    )
 
 
 def _plan(args: argparse.Namespace, context: RenderContext) -> int:
@@ -478,7 +706,10 @@ def parse_growth(values: Sequence[str]) -> float | dict[str, float]:
         try:
             return float(t[:-1]) / 100 if t.endswith("%") else float(t)
         except ValueError:
-            raise InputError(f"--growth {what}: {text!r} is not a rate (e.g. 0.03 or 3%)") from None
+            raise InputError(
+                f"--growth {what}: {text!r} is not a rate (e.g. 0.03 or 3%)",
+                zh=f"--growth {what}:{text!r} 不是增长率(如 0.03 或 3%)",
+            ) from None
 
     if not values:
         return 0.0
@@ -490,7 +721,10 @@ def parse_growth(values: Sequence[str]) -> float | dict[str, float]:
         elif len(values) == 1:
             return rate(v, v)
         else:
-            raise InputError(f"--growth {v!r}: give one rate, or LEVEL=RATE for each level")
+            raise InputError(
+                f"--growth {v!r}: give one rate, or LEVEL=RATE for each level",
+                zh=f"--growth {v!r}:请给出一个增长率,或为每个学段写 学段=增长率(如 primary=0.05)",
+            )
     return per
 
 
@@ -499,28 +733,40 @@ def read_costs(path: Path) -> dict[str, float]:
     import json
 
     if not path.exists():
-        raise InputError(f"{path}: no such costs file")
+        raise InputError(f"{path}: no such costs file", zh=f"单价文件 {path} 不存在")
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:
-            raise InputError(f"{path}: not a JSON object of prices ({exc})") from None
+            raise InputError(
+                f"{path}: not a JSON object of prices ({exc})",
+                zh=f"{path}:不是单价的 JSON 对象({exc})",
+            ) from None
         if not isinstance(data, dict):
-            raise InputError(f"{path}: expected a JSON object {{resource: price}}")
+            raise InputError(
+                f"{path}: expected a JSON object {{resource: price}}",
+                zh=f"{path}:应为 JSON 对象 {{资源: 单价}}",
+            )
         items = list(data.items())
     else:
         from eduscore.inputs.read import load_table
 
         t = load_table(path, "costs").table
         if t.num_columns < 2:
-            raise InputError(f"{path}: expected two columns, resource (资源) and cost (单价)")
+            raise InputError(
+                f"{path}: expected two columns, resource and cost",
+                zh=f"{path}:应有两列,资源和单价",
+            )
         items = list(zip(t.column(0).to_pylist(), t.column(1).to_pylist(), strict=True))
     out: dict[str, float] = {}
     for n, (name, price) in enumerate(items, start=2):
         try:
             out[str(name).strip()] = float(price)
         except (TypeError, ValueError):
-            raise InputError(f"{path}: row {n}, resource {name!r}: price {price!r} is not a number") from None
+            raise InputError(
+                f"{path}: row {n}, resource {name!r}: price {price!r} is not a number",
+                zh=f"{path}:第 {n} 行,资源 {name!r}:单价 {price!r} 不是数字",
+            ) from None
     return out
 
 
@@ -562,7 +808,7 @@ def _whatif(args: argparse.Namespace) -> int:
 
 def _inputs(args: argparse.Namespace) -> tuple[dict[str, Any], str | None]:
     from eduscore.demo import demo_inputs
-    from eduscore.inputs.read import load_files
+    from eduscore.inputs.read import ROLE_ZH, load_files
 
     given: dict[str, Any]
     if args.command == "demo" or getattr(args, "demo", False):
@@ -570,7 +816,7 @@ def _inputs(args: argparse.Namespace) -> tuple[dict[str, Any], str | None]:
             say(
                 "演示数据:合成的示例县(代码 990101,SYNTHETIC),数字均为虚构。\n"
                 if args.lang == "zh"
-                else "Demo data: a SYNTHETIC county (示例县, code 990101), invented for illustration.\n"
+                else "Demo data: a SYNTHETIC county (code 990101), invented for illustration.\n"
             )
         given = dict(demo_inputs())
         county = None
@@ -583,12 +829,13 @@ def _inputs(args: argparse.Namespace) -> tuple[dict[str, Any], str | None]:
                     labels = ", ".join(t.label for t in given[role])
                     raise InputError(
                         f"two {role} tables given: {labels} and {path}",
-                        zh=f"给出了两份{role}表:{labels} 和 {path}",
+                        zh=f"给出了两份{ROLE_ZH[role]}表:{labels} 和 {path}",
                     )
                 given[role] = path
         if not given:
             raise InputError(
-                "no input files: give workbooks or CSV/Parquet files (see eduscore evaluate --help)"
+                "no input files: give workbooks or CSV/Parquet files (see eduscore evaluate --help)",
+                zh="没有输入文件:请给出工作簿或 CSV/Parquet 文件(见 eduscore evaluate --help)",
             )
         county = args.county
     return given, county
@@ -597,6 +844,13 @@ def _inputs(args: argparse.Namespace) -> tuple[dict[str, Any], str | None]:
 def _limits(args: argparse.Namespace) -> Limits:
     """The reading limits given by ``--max-…`` options (defaults where not given)."""
     values: dict[str, Any] = {f.name: getattr(args, f.name, f.default) for f in attrs.fields(Limits)}
+    for name, value in values.items():
+        if value is not None and value <= 0:
+            option = LIMIT_OPTIONS[name]
+            raise InputError(
+                f"reading limits: {option} must be greater than 0 (got {value})",
+                zh=f"读取上限:{option} 必须大于 0(给出的是 {value})",
+            )
     try:
         return Limits(**values)
     except ValueError as exc:
@@ -618,26 +872,43 @@ def _evaluate(args: argparse.Namespace) -> Result:
     )
 
 
-def print_plugins() -> None:
+#: The headings of ``eduscore plugins``, English and Chinese.
+_PLUGIN_WORDS = {
+    "frameworks": ("frameworks", "框架"),
+    "jurisdictions": ("jurisdictions", "适用地区"),
+    "rule set": ("rule set", "规则集"),
+    "preparation steps": ("preparation steps", "数据准备步骤"),
+    "renderers": ("renderers", "报告格式"),
+    "problems": ("problems", "问题"),
+}
+
+
+def print_plugins(lang: str = "en") -> None:
     """List every plugin, then every problem: refused, failed or empty plugins and
-    conflicts between plugins (shown, never raised: this is where one looks for them)."""
-    from eduscore.plugins.registry import get_registry
+    conflicts between plugins (shown, never raised: this is where one looks for them).
+    Plugin names, framework ids and jurisdiction codes are shown as they are (they are what
+    ``EDUSCORE_PLUGINS`` and ``--framework`` take); the words around them in ``lang``."""
+    from eduscore.plugins.registry import get_registry, status_label
+
+    def heading(key: str) -> str:
+        en, zh = _PLUGIN_WORDS[key]
+        return f"{zh}:" if lang == "zh" else f"{en}: "
 
     registry = get_registry()
-    lang = resolve_lang()
     for info in registry.plugins():
         reason = (info.reason_zh or info.reason) if lang == "zh" else info.reason
-        say(f"{info.name} {info.version}  [{info.status}]" + (f"  {reason}" if reason else ""))
+        status = status_label(info.status, lang)
+        say(f"{info.name} {info.version}  [{status}]" + (f"  {reason}" if reason else ""))
         if info.frameworks:
-            say(f"    frameworks: {', '.join(info.frameworks)}")
+            say(f"    {heading('frameworks')}{', '.join(info.frameworks)}")
         if info.jurisdictions:
-            say(f"    jurisdictions: {', '.join(info.jurisdictions)}")
+            say(f"    {heading('jurisdictions')}{', '.join(info.jurisdictions)}")
         for rs in info.rule_sets:
-            say(f"    rule set: {rs}")
+            say(f"    {heading('rule set')}{rs}")
         if info.preparation_steps:
-            say(f"    preparation steps: {', '.join(info.preparation_steps)}")
+            say(f"    {heading('preparation steps')}{', '.join(info.preparation_steps)}")
         if info.renderers:
-            say(f"    renderers: {', '.join(info.renderers)}")
+            say(f"    {heading('renderers')}{', '.join(info.renderers)}")
     problems = [info.message(lang) for info in registry.problems()]
     for collect in (registry.frameworks, registry.rule_sets, registry.preparation_steps, registry.renderers):
         try:
@@ -645,9 +916,29 @@ def print_plugins() -> None:
         except EduscoreError as exc:
             problems.append(exc.message(lang))
     if problems:
-        say("\n问题:" if lang == "zh" else "\nproblems:")
+        say("\n" + heading("problems").rstrip())
         for problem in problems:
             say("  - " + problem.replace("\n", "\n    "))
+
+
+def print_frameworks(lang: str = "en") -> None:
+    """One line per built-in framework: its name and document in ``lang``, its version,
+    and, quietly after a "·", the id that ``--framework`` takes."""
+    from eduscore.cli_lang import width
+    from eduscore.plugins.catalog import builtin_ids, load_framework
+
+    rows = []
+    for fid in builtin_ids():
+        fw = load_framework(fid)
+        rows.append((fw.name.get(lang), str(fw.document["number"]), f"v{fw.version}", fid))
+    name_width = max((width(r[0]) for r in rows), default=0)
+    for name, number, version, fid in rows:
+        say(f"{name}{' ' * (name_width - width(name))}  {number}  {version}  · {fid}")
+    say(
+        f"\n用 --framework 加 · 后的编号选择框架(默认 {DEFAULT_FRAMEWORK})"
+        if lang == "zh"
+        else f"\nChoose one with --framework and the id after the · (default {DEFAULT_FRAMEWORK})"
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -81,6 +81,19 @@ HELP: dict[str, str] = {
     "max_line_mb": "longest line of a CSV file, in MB",
 }
 
+#: The same in Chinese.
+HELP_ZH: dict[str, str] = {
+    "max_file_mb": "输入文件的最大大小,单位 MB",
+    "max_cells": "工作表的最大单元格数(行数 × 列数)",
+    "max_columns": "CSV 表头或工作表的最大列数",
+    "max_uncompressed_mb": "工作簿解压后的大小,或 Parquet/Feather 文件数据的大小,单位 MB",
+    "max_ratio": "工作簿各部分解压后与压缩时大小之比",
+    "max_shared_strings_mb": "工作簿共享字符串表解压后的大小,单位 MB",
+    "max_memory_mb": "读取工作簿的进程可用的内存,单位 MB",
+    "timeout_s": "读取一个工作簿最多可用的秒数",
+    "max_line_mb": "CSV 文件最长一行的大小,单位 MB",
+}
+
 MB = 1024 * 1024
 
 
@@ -119,7 +132,7 @@ def exceeded(
     option = OPTIONS[field]
     unit = {"timeout_s": " s", "max_cells": "", "max_columns": "", "max_ratio": ""}.get(field, " MB")
     head_en = f"{where}: {what_en}, more than the limit of {_fmt(limit)}{unit} ({field}). "
-    head_zh = f"{where}:{what_zh},超过上限 {_fmt(limit)}{unit}({field})。"
+    head_zh = f"{where}:{what_zh},超过上限 {_fmt(limit)}{unit}。"
     ram = physical_memory()
     if needs_bytes and ram and needs_bytes > ram:
         return LimitError(

@@ -126,7 +126,11 @@ def normalise(
         names.append(name)
     dupes = sorted(name for name, k in Counter(names).items() if k > 1)
     if dupes:
-        raise InputError(f"{loaded.label}: several headers mean the same column: {', '.join(dupes[:20])}")
+        raise InputError(
+            f"{loaded.label}: several headers mean the same column: {', '.join(dupes[:20])}",
+            zh=f"{loaded.label}:多个表头指的是同一列:"
+            + "、".join(f"{cols[d].zh} · {d}" if d in cols else d for d in dupes[:20]),
+        )
     t = src.rename_columns(names)
     missing = [c.name for c in cols.values() if c.required and c.name not in t.column_names]
     if missing:
@@ -137,7 +141,8 @@ def normalise(
         for m in missing:
             near = _did_you_mean(cols[m], free)
             hints.append(f"{m} ({cols[m].zh})" + (f" — did you mean header {near!r}?" if near else ""))
-            hints_zh.append(f"{cols[m].zh}({m})" + (f"(表头「{near}」是否即此列?)" if near else ""))
+            # The id quietly after the name: what an English header would say.
+            hints_zh.append(f"{cols[m].zh} · {m}" + (f"(表头「{near}」是否即此列?)" if near else ""))
         found_headers = ", ".join(map(str, src.column_names))
         raise InputError(
             f"{loaded.label}: required column(s) missing from the {table} table: "

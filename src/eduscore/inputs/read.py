@@ -75,6 +75,19 @@ LARGE_FILE = 20 * 1024 * 1024  # show a progress indicator above this size
 ROLE_ZH = {"schools": "学校", "counties": "县", "kindergartens": "幼儿园"}
 #: Every table's Chinese name, the long form of the schools table included.
 TABLE_ZH = {**ROLE_ZH, "sections": "学校分学段"}
+#: What the other tables the readers are given are called in a Chinese message.
+_OTHER_ZH = {"input": "输入文件", "costs": "单价表", "projection": "预测表"}
+
+
+def role_zh(role: str) -> str:
+    """The table ``role`` named in Chinese for a message: "学校表", "单价表".
+
+    >>> role_zh("schools"), role_zh("input")
+    ('学校表', '输入文件')
+    """
+    if role in TABLE_ZH:
+        return TABLE_ZH[role] + "表"
+    return _OTHER_ZH.get(role, role)
 
 
 @attrs.frozen
@@ -126,7 +139,7 @@ def load_tables(obj: TableLike, role: str, limits: Limits | None = None) -> list
     if isinstance(obj, str | Path):
         path = Path(obj)
         if not path.exists():
-            raise InputError(f"{role}: file {path} does not exist", zh=f"{role}:文件 {path} 不存在")
+            raise InputError(f"{role}: file {path} does not exist", zh=f"{role_zh(role)}:文件 {path} 不存在")
         if path.suffix.lower() in EXCEL_SUFFIXES:
             return _workbook_tables(path, role, limits)
         return [_read_file(path, role, limits)]
@@ -136,7 +149,7 @@ def load_tables(obj: TableLike, role: str, limits: Limits | None = None) -> list
         except (pa.ArrowException, TypeError, ValueError) as exc:
             raise InputError(
                 f"{role}: cannot build a table from the given dict: {exc}",
-                zh=f"{role}:无法由所给的字典构建表:{exc}",
+                zh=f"{role_zh(role)}:无法由所给的字典构建表:{exc}",
             ) from exc
         return [Loaded(usable_columns(table, f"<{role} dict>"), f"<{role} dict>", 1)]
     if type(obj).__module__.startswith("pandas"):
@@ -145,12 +158,12 @@ def load_tables(obj: TableLike, role: str, limits: Limits | None = None) -> list
         except (pa.ArrowException, TypeError, ValueError) as exc:
             raise InputError(
                 f"{role}: cannot convert the pandas DataFrame to Arrow: {exc}",
-                zh=f"{role}:无法将 pandas DataFrame 转换为 Arrow:{exc}",
+                zh=f"{role_zh(role)}:无法将 pandas DataFrame 转换为 Arrow:{exc}",
             ) from exc
         return [Loaded(usable_columns(table, f"<{role} DataFrame>"), f"<{role} DataFrame>", 1)]
     raise InputError(
         f"{role}: expected a pyarrow Table, a pandas DataFrame or a file path, got {type(obj).__name__}",
-        zh=f"{role}:应为 pyarrow 表、pandas DataFrame 或文件路径,而不是 {type(obj).__name__}",
+        zh=f"{role_zh(role)}:应为 pyarrow 表、pandas DataFrame 或文件路径,而不是 {type(obj).__name__}",
     )
 
 
@@ -163,7 +176,7 @@ def load_table(obj: TableLike, role: str, limits: Limits | None = None) -> Loade
         raise InputError(
             f"{role}: {len(tables)} tables given ({labels}); only one can be read here: "
             "put the rows in one sheet or file",
-            zh=f"{role}:给出了 {len(tables)} 张表({labels});此处只能读取一张:"
+            zh=f"{role_zh(role)}:给出了 {len(tables)} 张表({labels});此处只能读取一张:"
             "请把各行放在同一个工作表或文件中",
         )
     return tables[0]
@@ -179,8 +192,7 @@ def load_files(paths: Sequence[Path], limits: Limits | None = None) -> dict[str,
     found: dict[str, list[Loaded]] = {}
     for path in map(Path, paths):
         if not path.exists():
-            # English only for now: tests/test_cli.py matches this text under the default --lang zh.
-            raise InputError(f"file {path} does not exist")
+            raise InputError(f"file {path} does not exist", zh=f"文件 {path} 不存在")
         if path.suffix.lower() in EXCEL_SUFFIXES:
             book = _workbook(path, limits)
             loaded = book.tables()
@@ -644,7 +656,7 @@ def _progress(path: Path) -> Iterator[None]:
 
 def _read_file(path: Path, role: str, limits: Limits) -> Loaded:
     if not path.exists():
-        raise InputError(f"{role}: file {path} does not exist", zh=f"{role}:文件 {path} 不存在")
+        raise InputError(f"{role}: file {path} does not exist", zh=f"{role_zh(role)}:文件 {path} 不存在")
     suffix = path.suffix.lower()
     check_file_size(path, limits)
     try:
@@ -675,11 +687,13 @@ def _read_file(path: Path, role: str, limits: Limits) -> Loaded:
             limits.max_uncompressed_mb / 2,
         ) from None
     except (pa.ArrowException, OSError, ValueError, IndexError) as exc:
-        raise InputError(f"{role}: cannot read {path}: {exc}", zh=f"{role}:无法读取 {path}:{exc}") from exc
+        raise InputError(
+            f"{role}: cannot read {path}: {exc}", zh=f"{role_zh(role)}:无法读取 {path}:{exc}"
+        ) from exc
     raise InputError(
         f"{role}: {path} has an unsupported file type {suffix or '(none)'}; "
         "use .csv, .xlsx/.xls, .parquet or .feather/.arrow",
-        zh=f"{role}:不支持的文件类型 {suffix or '(无)'}({path});"
+        zh=f"{role_zh(role)}:不支持的文件类型 {suffix or '(无)'}({path});"
         "请使用 .csv、.xlsx/.xls、.parquet 或 .feather/.arrow",
     )
 

@@ -11,6 +11,7 @@ a whole table of counties at once, which chain of rule sets governs each row
 
 from __future__ import annotations
 
+import difflib
 import functools
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -70,9 +71,12 @@ def load_framework(framework: str | Path | Framework | Mapping[str, Any]) -> Fra
         return framework_from_dict(
             parse_document(path.read_bytes(), what), str(path), steps=preparation_step_ids()
         )
+    hint = difflib.get_close_matches(text, builtin_ids(), n=1)
     raise FrameworkError(
         f"unknown framework {text!r}{did_you_mean(text, builtin_ids())}; "
-        f"built-in frameworks: {', '.join(builtin_ids())}, or give the path of a .json document"
+        f"built-in frameworks: {', '.join(builtin_ids())}, or give the path of a .json document",
+        zh=f"未知的框架 {text!r}" + (f"(是否指 {hint[0]!r}?)" if hint else "") + ";内置框架:"
+        f"{'、'.join(builtin_ids())},或给出框架 .json 文件的路径",
     )
 
 

@@ -125,6 +125,11 @@ _STATUS_ZH = {
 }
 
 
+def status_label(status: str, lang: str = "en") -> str:
+    """A plugin's status as ``eduscore plugins`` shows it: ``loaded`` / "已加载"."""
+    return _STATUS_ZH.get(status, status) if lang == "zh" else status
+
+
 def _names(variable: str) -> set[str] | None:
     raw = os.environ.get(variable)
     if raw is None:

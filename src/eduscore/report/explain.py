@@ -30,7 +30,8 @@ def _pick_county(result: Result, county: str | None, year: int | None) -> tuple[
             f"{r['county_code']} {r['year'] or ''}".strip() for r in result.verdicts.to_pylist()[:20]
         )
         raise InputError(
-            f"name one county (and year) with --county/--year; this result has: {known or 'none'}"
+            f"name one county (and year) with --county/--year; this result has: {known or 'none'}",
+            zh=f"请用 --county/--year 指定一个县(和年份);本结果中有:{known or '(无)'}",
         )
     return rows[0]["county_code"], rows[0]["year"]
 
@@ -53,7 +54,10 @@ def explain(
         hint = difflib.get_close_matches(check_id, list(by_id), n=3)
         raise InputError(
             f"no check {check_id!r} for {code}; did you mean {', '.join(hint) or '—'}? "
-            f"(all checks: eduscore evaluate … --format csv, checks.csv)"
+            f"(all checks: eduscore evaluate … --format csv, checks.csv)",
+            zh=f"{code} 没有检查项 {check_id!r}"
+            + (f";是否指 {'、'.join(hint)}?" if hint else "")
+            + "(全部检查项见 eduscore evaluate … --format csv 输出的 checks.csv)",
         )
     check = by_id.get(check_id)
     lines = [f"{code} {year or ''}  {check_id}".strip()]
@@ -161,7 +165,10 @@ def _explain_units(
     if school:
         rows = [r for r in rows if r["unit_id"] == school or r["unit_id"].split(":")[0] == school]
         if not rows:
-            raise InputError(f"no school {school!r} in {code} for {check_id}")
+            raise InputError(
+                f"no school {school!r} in {code} for {check_id}",
+                zh=f"{code} 的检查项 {check_id} 中没有学校 {school!r}",
+            )
     lines = [f"{'school':<28}{'level':>8}{'value':>12}{'threshold':>14}{'ratio':>8}  status"]
     for r in rows:
         name = view.names.get(r["unit_id"], r["unit_id"])

@@ -153,7 +153,10 @@ def write_outputs(
     renderers = get_registry().renderers()
     unknown = [f for f in formats if f not in renderers]
     if unknown:
-        raise InputError(f"unknown output format(s) {', '.join(unknown)}; known: {', '.join(renderers)}")
+        raise InputError(
+            f"unknown output format(s) {', '.join(unknown)}; known: {', '.join(renderers)}",
+            zh=f"未知的报告格式 {'、'.join(unknown)};可用的格式:{'、'.join(renderers)}",
+        )
     with output_folder(out) as staging:
         written = render_into(context_of(source, lang), staging, formats)
     return [published(path, staging, out) for path in written]
