@@ -19,6 +19,7 @@ import pytest
 
 import eduscore
 from eduscore.model import contract
+from eduscore.report.explain import explain
 from eduscore.report.html import render_html, write_html
 from eduscore.report.markdown import render_markdown
 from eduscore.report.terminal import print_report
@@ -134,3 +135,15 @@ def test_chinese_index_and_county_pages_have_no_english_words(tmp_path: Path) ->
     for page in pages:
         words = english_words(_visible_html(page.read_text("utf-8")), allowed)
         assert not words, f"{page.name}:\n" + "\n".join(words[:30])
+
+
+def test_chinese_explain_has_no_english_words() -> None:
+    """``eduscore explain`` of every check of the demo county, and of a CV, in Chinese
+    (formulas name columns, which are ids; the CV's algebra uses letters)."""
+    result = eduscore.evaluate(**eduscore.demo_inputs())
+    allowed = _ids(result) | {"CV", "sqrt", "p/P", "S", "P"}
+    checks = result.checks.column("check_id").to_pylist()
+    assert len(checks) > 50
+    for check in checks:
+        words = english_words(explain(result, check, lang="zh"), allowed)
+        assert not words, f"{check}:\n" + "\n".join(words[:10])

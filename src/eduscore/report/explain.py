@@ -9,14 +9,95 @@ item: the formula, the value, the threshold and the source.
 from __future__ import annotations
 
 import math
+import unicodedata
 from typing import Any
 
 import pyarrow.compute as pc
 
 from eduscore.errors import InputError
 from eduscore.report.text import visible
-from eduscore.report.view import ReportView, clause_text, number, reason_of
+from eduscore.report.view import ReportView, clause_text, number, reason_of, spec_text
 from eduscore.result import Result
+
+_WORDS = {
+    "zh": {
+        "rule_set": "规则来源",
+        "spec": "规则说明",
+        "county": "全县",
+        "formula": "公式",
+        "value": "数值",
+        "indicator": "指标",
+        "school": "学校",
+        "level": "学段",
+        "threshold": "标准",
+        "ratio": "达标比",
+        "status": "结果",
+        "students": "学生数 p",
+        "value_x": "数值 x",
+        "mean_of": "{n} 个差异系数的平均值",
+        "engine": "引擎算得 CV",
+        "limit": "上限",
+        "zero_mean": "x̄ = 0,差异系数无法计算",
+        "relaxation": "放宽",
+        "is_true": "{column} 为“是”",
+    },
+    "en": {
+        "rule_set": "rule set",
+        "spec": "spec",
+        "county": "county",
+        "formula": "formula",
+        "value": "value",
+        "indicator": "indicator",
+        "school": "school",
+        "level": "level",
+        "threshold": "threshold",
+        "ratio": "ratio",
+        "status": "status",
+        "students": "students p",
+        "value_x": "value x",
+        "mean_of": "mean of {n} CVs",
+        "engine": "engine CV",
+        "limit": "limit",
+        "zero_mean": "CV: x̄ = 0, not computable",
+        "relaxation": "relaxation",
+        "is_true": "{column} is true",
+    },
+}
+_COMPARATORS = {">=": "≥", "<=": "≤", "==": "=", ">": ">", "<": "<", "!=": "≠"}
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _cut(text: str, width: int) -> str:
+    out, used = "", 0
+    for ch in text:
+        w = _width(ch)
+        if used + w > width:
+            break
+        out, used = out + ch, used + w
+    return out
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    """``text`` cut to ``width`` columns and padded to it (left- or right-aligned)."""
+    text = _cut(text, width)
+    space = " " * (width - _width(text))
+    return space + text if right else text + space
+
+
+def _plain(x: float) -> str:
+    """Six significant digits, never in scientific notation (2.37371e-06 → 0.00000237371)."""
+    if x == 0 or not math.isfinite(x):
+        return number(x) if not math.isfinite(x) else "0"
+    digits = max(0, 5 - math.floor(math.log10(abs(x))))
+    return f"{x:,.{digits}f}"
+
+
+def _cmp(comparator: str | None) -> str:
+    return _COMPARATORS.get(comparator or "", comparator or "")
 
 
 def _pick_county(result: Result, county: str | None, year: int | None) -> tuple[str, int | None]:
@@ -60,13 +141,18 @@ def explain(
             + "(全部检查项见 eduscore evaluate … --format csv 输出的 checks.csv)",
         )
     check = by_id.get(check_id)
+    w = _WORDS[view.lang]
+    colon = ":" if view.lang == "zh" else ": "
     lines = [f"{code} {year or ''}  {check_id}".strip()]
     if check is not None:
+        document = clause_text(check["document"], view.lang)
         lines.append(
-            f"{view.check_name(check)}  [{check['confidence']}] {check['document']} {clause_text(check['clause'], view.lang)}"
-            + (f" (spec {check['spec']})" if check["spec"] else "")
+            f"{view.check_name(check)}  [{check['confidence']}] {document} {clause_text(check['clause'], view.lang)}"
+            + (f" ({w['spec']} {spec_text(check['spec'], view.lang)})" if check["spec"] else "")
         )
-        lines.append(f"rule set: {check['rule_set']} {check['rule_set_version']}")
+        lines.append(
+            f"{w['rule_set']}{colon}{view.rule_set_name(check['rule_set'])} {check['rule_set_version']}"
+        )
     if check is not None and check["kind"] == "dispersion_limit":
         lines += _explain_cv(result, view, code, year, check)
     elif check is not None and check["kind"] == "composite_dispersion":
@@ -80,23 +166,25 @@ def explain(
             and d["status"] != "info"
         ]
         for d in cvs:
-            lines.append(f"  CV {d['indicator']}: {number(d['cv'], 6)}")
+            lines.append(f"  CV {view.indicator_name(d['indicator'])}{colon}{number(d['cv'], 6)}")
         lines.append(
-            f"mean of {len(cvs)} CVs = {number(check['value'], 6)}  {check['comparator']} {number(check['threshold'])}"
-            f"  → {view.status(check['status'])}"
+            f"{w['mean_of'].format(n=len(cvs))} = {number(check['value'], 6)}  {_cmp(check['comparator'])} "
+            f"{number(check['threshold'])}  → {view.status(check['status'])}"
         )
     elif check is None or check["kind"] in ("indicator", "section_threshold", "count_met_with_floor"):
         lines += _explain_units(result, view, code, year, check_id, school)
         if check is not None:
             lines.append(
-                f"county: {reason_of(check, view.lang) or view.status(check['status'])} → {view.status(check['status'])}"
+                f"{w['county']}{colon}{reason_of(check, view.lang) or view.status(check['status'])}"
+                f" → {view.status(check['status'])}"
             )
     else:
         rule = next((r for r in result.framework.rules if r.id == check["rule_id"]), None)
         if rule is not None and (rule.value or rule.when or rule.column):
-            lines.append(f"formula: {rule.value or rule.when or f'{rule.column} is true'}")
+            formula = rule.value or rule.when or w["is_true"].format(column=rule.column)
+            lines.append(f"{w['formula']}{colon}{formula}")
         lines.append(
-            f"value {number(check['value'], 6)}  {check['comparator']} {number(check['threshold'])}"
+            f"{w['value']} {view.check_value(check)}  {view.threshold_text(check)}"
             f"  → {view.status(check['status'])}"
             + (f"  ({reason_of(check, view.lang)})" if check["reason"] else "")
         )
@@ -122,9 +210,11 @@ def _explain_cv(
         (view.names.get(r["unit_id"], r["unit_id"]), students.get(r["unit_id"]) or 0.0, r["value"])
         for r in rows
     ]
+    w = _WORDS[view.lang]
+    colon = ":" if view.lang == "zh" else ": "
     lines = [
-        f"indicator: {view.indicator_name(indicator)} ({indicator}), {view.level(level)}",
-        f"formula: {result.framework.indicator(indicator).formula}",
+        f"{w['indicator']}{colon}{view.indicator_name(indicator)}, {view.level(level)} · {indicator}",
+        f"{w['formula']}{colon}{result.framework.indicator(indicator).formula}",
         "",
     ]
     total = sum(p for _, p, x in pairs if x is not None and p > 0)
@@ -132,23 +222,28 @@ def _explain_cv(
         lines.append(f"  {reason_of(check, view.lang) or view.status(check['status'])}")
         return lines
     mean = sum(p * x for _, p, x in pairs if x is not None) / total
-    lines.append(f"{'school':<28}{'students p':>12}{'value x':>14}{'p/P':>9}{'p/P·(x−x̄)²':>16}")
+    lines.append(
+        _pad(w["school"], 28)
+        + _pad(w["students"], 12, True)
+        + _pad(w["value_x"], 14, True)
+        + f"{'p/P':>9}{'p/P·(x−x̄)²':>16}"
+    )
     var = 0.0
     for name, p, x in pairs:
         if x is None or p <= 0:
             continue
         term = p / total * (x - mean) ** 2
         var += term
-        lines.append(f"{name[:26]:<28}{p:>12,.0f}{x:>14,.6g}{p / total:>9.4f}{term:>16,.6g}")
+        lines.append(f"{_pad(str(name), 28)}{p:>12,.0f}{_plain(x):>14}{p / total:>9.4f}{_plain(term):>16}")
     sd = math.sqrt(var)
     lines += [
         "",
         f"P  = Σ p = {total:,.0f}",
-        f"x̄  = Σ p·x / P = {mean:,.6g}",
-        f"S  = sqrt(Σ (p/P)(x − x̄)²) = sqrt({var:,.6g}) = {sd:,.6g}",
-        f"CV = S / x̄ = {sd / mean:.6f}" if mean else "CV: x̄ = 0, not computable",
-        f"engine CV = {number(check['value'], 6)}  {check['comparator']} limit {number(check['threshold'])}"
-        f"  → {view.status(check['status'])}",
+        f"x̄  = Σ p·x / P = {_plain(mean)}",
+        f"S  = sqrt(Σ (p/P)(x − x̄)²) = sqrt({_plain(var)}) = {_plain(sd)}",
+        f"CV = S / x̄ = {sd / mean:.6f}" if mean else w["zero_mean"],
+        f"{w['engine']} = {number(check['value'], 6)}  {_cmp(check['comparator'])} {w['limit']} "
+        f"{number(check['threshold'])}  → {view.status(check['status'])}",
     ]
     return lines
 
@@ -169,14 +264,27 @@ def _explain_units(
                 f"no school {school!r} in {code} for {check_id}",
                 zh=f"{code} 的检查项 {check_id} 中没有学校 {school!r}",
             )
-    lines = [f"{'school':<28}{'level':>8}{'value':>12}{'threshold':>14}{'ratio':>8}  status"]
+    w = _WORDS[view.lang]
+    lines = [
+        _pad(w["school"], 28)
+        + _pad(w["level"], 8, True)
+        + _pad(w["value"], 12, True)
+        + _pad(w["threshold"], 14, True)
+        + _pad(w["ratio"], 8, True)
+        + "  "
+        + w["status"]
+    ]
     for r in rows:
-        name = view.names.get(r["unit_id"], r["unit_id"])
+        name = str(view.names.get(r["unit_id"], r["unit_id"]))
+        threshold = f"{_cmp(r['comparator'])} {number(r['threshold'])}".strip()
         lines.append(
-            f"{name[:26]:<28}{view.level(r['level']):>8}{number(r['value']):>12}"
-            f"{(r['comparator'] or '') + ' ' + number(r['threshold']):>14}{number(r['ratio']):>8}  "
-            f"{view.status(r['status'])}"
+            _pad(name, 28)
+            + _pad(view.level(r["level"]), 8, True)
+            + _pad(number(r["value"]), 12, True)
+            + _pad(threshold, 14, True)
+            + _pad(number(r["ratio"]), 8, True)
+            + f"  {view.status(r['status'])}"
             + (f" ({reason_of(r, view.lang)})" if r["reason"] else "")
-            + (f" [relaxation {r['relaxation']}]" if r["relaxation"] else "")
+            + (f" [{w['relaxation']} {r['relaxation']}]" if r["relaxation"] else "")
         )
     return lines
