@@ -326,9 +326,11 @@ def _check_names(
     ):
         unknown = sorted(given - known)
         if unknown:
+            kind_zh = "选项" if kind == "option" else "放宽条件"
             raise InputError(
                 f"unknown {kind}(s) {', '.join(unknown)} for {fws[0].id}; "
-                f"known: {', '.join(sorted(known)) or 'none'}"
+                f"known: {', '.join(sorted(known)) or 'none'}",
+                zh=f"框架没有{kind_zh} {'、'.join(unknown)};可用的有:{'、'.join(sorted(known)) or '(无)'}",
             )
 
 
@@ -336,7 +338,10 @@ def _options(fw: Framework, options: Mapping[str, bool] | None) -> dict[str, boo
     chosen = {o.id: o.default for o in fw.options}
     for key, value in (options or {}).items():
         if key not in chosen:
-            raise InputError(f"unknown option {key!r} for {fw.id}; known: {', '.join(chosen) or 'none'}")
+            raise InputError(
+                f"unknown option {key!r} for {fw.id}; known: {', '.join(chosen) or 'none'}",
+                zh=f"框架没有选项 {key!r};可用的有:{'、'.join(chosen) or '(无)'}",
+            )
         chosen[key] = bool(value)
     return chosen
 

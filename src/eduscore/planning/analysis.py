@@ -61,7 +61,8 @@ def decompose(result: Result, by: str = "education_group") -> pa.Table:
     s = result.sections
     if by not in s.column_names:
         raise InputError(
-            f"no column {by!r} in the scored sections; give it in the input (e.g. 教育集团 or 城乡分类)"
+            f"no column {by!r} in the scored sections; give it in the input (e.g. 教育集团 or 城乡分类)",
+            zh=f"参与评估的学校数据中没有 {by!r} 列;请在输入数据中提供(如 教育集团 或 城乡分类)",
         )
     s = s.filter(s.column("in_scope"))
     indicators = [i.id for i in result.framework.indicators if i.id in s.column_names]

@@ -500,11 +500,15 @@ def _prices(costs: Mapping[str, float] | None, inds: tuple[Resource, ...]) -> np
             out.append(np.nan)
             continue
         if not isinstance(price, int | float) or not math.isfinite(price) or price < 0:
-            raise InputError(f"cost of {r.resource}: {price!r} is not a price (expected a number ≥ 0)")
+            raise InputError(
+                f"cost of {r.resource}: {price!r} is not a price (expected a number ≥ 0)",
+                zh=f"{r.name_zh} 的单价 {price!r} 无效(应为不小于 0 的数)",
+            )
         out.append(float(price))
     if missing:
         raise InputError(
-            "costs: every resource needs a price per unit when any is given; missing: " + ", ".join(missing)
+            "costs: every resource needs a price per unit when any is given; missing: " + ", ".join(missing),
+            zh="单价:给出单价时每种资源都需要单价;缺少:" + "、".join(missing),
         )
     return np.array(out)
 
@@ -920,7 +924,9 @@ def apply_additions(role: str, table: pa.Table, plan: Plan) -> pa.Table:
             if role == "schools" and base != column and base in table.column_names:
                 raise InputError(
                     f"the plan adds to {column}, but the schools table gives only the whole-school "
-                    f"count {base}; give per-level counts to apply a plan"
+                    f"count {base}; give per-level counts to apply a plan",
+                    zh=f"方案增加的是分学段的 {column},但学校表只有全校合计 {base};"
+                    "请提供分学段的数量后再应用方案",
                 )
             table = table.append_column(column, pa.nulls(table.num_rows, pa.float64()))
         right = (

@@ -103,7 +103,8 @@ def _rates(growth: float | Mapping[str, float]) -> dict[str, float]:
         if unknown:
             raise InputError(
                 f"growth per level: unknown level(s) {', '.join(sorted(unknown))}; "
-                f"expected {', '.join(_LEVEL_COLUMNS)}"
+                f"expected {', '.join(_LEVEL_COLUMNS)}",
+                zh=f"分学段增长率:未知学段 {'、'.join(sorted(unknown))};可用:{'、'.join(_LEVEL_COLUMNS)}",
             )
         rates = {lv: float(growth.get(lv, 0.0)) for lv in _LEVEL_COLUMNS}
     else:
@@ -217,7 +218,9 @@ def _projection_table(projection: TableLike, base_year: int | None) -> pa.Table:
         raise InputError(
             f"{loaded.label}: a projection table needs school_id (学校标识码), year (年份) and "
             f"students_primary (小学在校生数) and/or students_junior (初中在校生数); "
-            f"found {', '.join(t.column_names)}"
+            f"found {', '.join(t.column_names)}",
+            zh=f"{loaded.label}:预测表需要 学校标识码、年份,以及 小学在校生数 和/或 初中在校生数 列;"
+            f"现有列:{'、'.join(t.column_names)}",
         )
     t = t.set_column(
         t.column_names.index("school_id"), "school_id", pc.cast(t.column("school_id"), pa.string())
@@ -230,9 +233,15 @@ def _projection_table(projection: TableLike, base_year: int | None) -> pa.Table:
             if c in t.column_names
         }
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-        raise InputError(f"{loaded.label}: year and student counts must be numbers ({exc})") from None
+        raise InputError(
+            f"{loaded.label}: year and student counts must be numbers ({exc})",
+            zh=f"{loaded.label}:年份和在校生数必须是数字",
+        ) from None
     if base_year is None:
-        raise InputError("a projection table needs the data's year (give year=… or a 年份 column)")
+        raise InputError(
+            "a projection table needs the data's year (give year=… or a 年份 column)",
+            zh="使用预测表需要知道数据年份(请在数据中提供 年份 列)",
+        )
     step = pc.subtract(year, base_year)
     return pa.table({"school_id": t.column("school_id"), "step": step, **cols})
 
@@ -267,7 +276,10 @@ def whatif(
     (0, ['not_certified', 'not_certified', 'not_certified'])
     """
     if not isinstance(years, int) or years < 1 or years > 50:
-        raise InputError(f"years: {years!r} (expected a whole number of years from 1 to 50)")
+        raise InputError(
+            f"years: {years!r} (expected a whole number of years from 1 to 50)",
+            zh=f"预测年数 {years!r} 无效(应为 1 到 50 之间的整数)",
+        )
     rates = _rates(growth)
     baseline = evaluate(schools, counties, kindergartens, **options)
     base_years = [y for y in baseline.verdicts.column("year").to_pylist() if y is not None]
