@@ -364,7 +364,8 @@ def parse(text: str) -> Node:
     return tree
 
 
-def _children(node: Node) -> tuple[Node, ...]:
+def children(node: Node) -> tuple[Node, ...]:
+    """The operands of a node of the syntax tree (none for a leaf), left to right."""
     match node:
         case Unary(operand=operand) | InList(operand=operand):
             return (operand,)
@@ -390,7 +391,7 @@ def _check_depth(text: str, tree: Node) -> None:
                 f"公式运算层级超过 {MAX_FORMULA_DEPTH} 层(超过 {MAX_FORMULA_DEPTH} 项相连或层层嵌套);"
                 "请拆成多个指标",
             )
-        stack.extend((child, depth + 1) for child in _children(node))
+        stack.extend((child, depth + 1) for child in children(node))
 
 
 def names(node: Node) -> set[str]:
