@@ -605,6 +605,9 @@ class _Compiler:
                 expr, kind = self.compile(operand, resolve)
                 if kind == "number" and all(isinstance(v, Num) for v in values):
                     value_set = pa.array([v.value for v in values], pa.float64())
+                    # is_in hashes the bits: -0.0 (from -a with a = 0) would not be 0, as it
+                    # is for ==; adding 0.0 makes it +0.0 and leaves every other value as is.
+                    expr = pc.add(expr, pc.scalar(0.0))
                 elif kind == "text" and all(isinstance(v, Str) for v in values):
                     value_set = pa.array([v.value for v in values], pa.string())
                 else:

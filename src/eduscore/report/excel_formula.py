@@ -221,7 +221,9 @@ class _Translator:
         rhs = b.text if b.precedence > precedence and b.precedence != _UNARY else f"({b.text})"
         text = f"{_wrap(a, precedence - 1)}{op}{rhs}"
         defined = _all(a.defined, b.defined)
-        if op == "/":
+        if op == "/" and isinstance(right, Num):
+            defined = defined if right.value != 0 else NEVER
+        elif op == "/":
             # A zero divisor is missing (the engine's rule), computed only where b is.
             defined = _all(defined, (self.nonzero(b),))
         return _Part(text, defined, "number", precedence)
