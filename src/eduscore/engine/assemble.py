@@ -111,7 +111,7 @@ def build_result(
     section_checks: list[list[pa.Table]] = []
     for part in parts:
         fw_c, scored = part.framework, part.scored
-        sections.append(_section_table(scored.units, scored.unit_rules, fw_c))
+        sections.append(_section_table(scored.units, scored.unit_rules, fw_c, scored.inputs))
         units.append(scored.units.select(["_row", "in_scope"]))
         section_checks.append(list(scored.unit_parts))
         own = scored.checks
@@ -529,10 +529,16 @@ def _with_descriptive_mean(dispersion: pa.Table, fw: Framework) -> pa.Table:
     )
 
 
-def _section_table(units: pa.Table, unit_status: Mapping[str, pa.Table], fw: Framework) -> pa.Table:
+def _section_table(
+    units: pa.Table, unit_status: Mapping[str, pa.Table], fw: Framework, inputs: tuple[str, ...] = ()
+) -> pa.Table:
+    """One row per unit: identity, the raw inputs of its indicators (``inputs``: the values
+    the engine computed on), each indicator's value, each unit rule's status."""
     cols = {name: units.column(name) for name in UNIT_IDENTITY if name in units.column_names}
     if "_row" in cols:
         cols["source_row"] = display_rows(cols.pop("_row"))
+    for name in inputs:
+        cols.setdefault(name, units.column(name))
     for ind in fw.indicators:
         cols[ind.id] = units.column(ind.id)
     kinds = {r.id: r.kind for r in fw.rules}

@@ -33,6 +33,7 @@ from eduscore.engine.score import (
 from eduscore.engine.unit_table import compact
 from eduscore.errors import FrameworkError
 from eduscore.model.framework import Rule
+from eduscore.model.needs import indicator_inputs
 from eduscore.model.rules import RECORDS
 
 Handler = Callable[[Engine, Stage, Rule], pa.Table]
@@ -120,10 +121,21 @@ def score(engine: Engine, units: pa.Table, counties: pa.Table) -> Scored:
         if checks is not None:
             check_parts.append(checks(engine, stage, rule))
     wide = units.select([name for name in units.column_names if name in UNIT_IDENTITY])
+    # The raw figures the indicators were computed from (a few columns): the workbook's
+    # per-school sheet recomputes the indicators, the six-of-seven and the CVs from them.
+    ids = {ind.id for ind in fw.indicators}
+    inputs = tuple(
+        name
+        for name in indicator_inputs(fw, [r.id for r in engine.relaxations])
+        if name in units.column_names and name not in wide.column_names and name not in ids
+    )
+    for name in inputs:
+        wide = wide.append_column(name, units.column(name))
     for ind in fw.indicators:
         wide = wide.append_column(ind.id, stage.by_indicator[ind.id].column("value"))
     return Scored(
         units=wide,
+        inputs=inputs,
         dispersion=stage.dispersion,
         checks=concat_checks(check_parts, CHECK_SCHEMA),
         unit_rules=stage.unit_rules,

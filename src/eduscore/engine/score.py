@@ -258,7 +258,8 @@ class Stage:
 
 
 # What a unit keeps after scoring besides its indicator values: its identity, scope and
-# provenance (the result's ``sections`` table). The raw inputs are read by the rules only.
+# provenance (the result's ``sections`` table), and the raw figures its indicators read
+# (``Scored.inputs``). The other raw inputs are read by the rules only.
 UNIT_IDENTITY = (
     "_county",
     "county_name",
@@ -288,12 +289,15 @@ UNIT_IDENTITY = (
 
 @attrs.define
 class Scored:
-    units: pa.Table  # one row per unit with indicator values and the unit rule statuses
+    units: pa.Table  # one row per unit: identity, the indicators' raw inputs, indicator values
     dispersion: pa.Table
     checks: pa.Table  # long: county × check
     unit_rules: dict[str, pa.Table] = attrs.field(factory=dict)  # unit rule id → its rows of unit_checks
     # unit × check, check by check, as eduscore.engine.unit_table keeps them
     unit_parts: list[pa.Table] = attrs.field(factory=list)
+    #: The raw input columns of ``units`` the indicators' formulas read (as the engine used
+    #: them: after splitting schools into sections and the framework's options).
+    inputs: tuple[str, ...] = ()
 
     def consume(self) -> None:
         """Let go of the long tables once the result has taken what it keeps of them."""

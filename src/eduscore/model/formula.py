@@ -364,7 +364,8 @@ def parse(text: str) -> Node:
     return tree
 
 
-def _children(node: Node) -> tuple[Node, ...]:
+def children(node: Node) -> tuple[Node, ...]:
+    """The operands of a node of the syntax tree (none for a leaf), left to right."""
     match node:
         case Unary(operand=operand) | InList(operand=operand):
             return (operand,)
@@ -390,7 +391,7 @@ def _check_depth(text: str, tree: Node) -> None:
                 f"公式运算层级超过 {MAX_FORMULA_DEPTH} 层(超过 {MAX_FORMULA_DEPTH} 项相连或层层嵌套);"
                 "请拆成多个指标",
             )
-        stack.extend((child, depth + 1) for child in _children(node))
+        stack.extend((child, depth + 1) for child in children(node))
 
 
 def names(node: Node) -> set[str]:
@@ -604,6 +605,9 @@ class _Compiler:
                 expr, kind = self.compile(operand, resolve)
                 if kind == "number" and all(isinstance(v, Num) for v in values):
                     value_set = pa.array([v.value for v in values], pa.float64())
+                    # is_in hashes the bits: -0.0 (from -a with a = 0) would not be 0, as it
+                    # is for ==; adding 0.0 makes it +0.0 and leaves every other value as is.
+                    expr = pc.add(expr, pc.scalar(0.0))
                 elif kind == "text" and all(isinstance(v, Str) for v in values):
                     value_set = pa.array([v.value for v in values], pa.string())
                 else:

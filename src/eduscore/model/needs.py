@@ -24,7 +24,7 @@ from typing import Any
 
 from eduscore.errors import FormulaError
 from eduscore.model import contract
-from eduscore.model.formula import names, parse
+from eduscore.model.formula import Name, Node, children, names, parse
 from eduscore.model.framework import Framework
 
 # Columns of the wide schools table that identify a row: always read.
@@ -211,3 +211,59 @@ def _asked_for(section_column: str, levels: Iterable[str]) -> tuple[str, ...] | 
         return None
     per_level = [s for s in sources if s.endswith(tuple(f"_{lv}" for lv in levels))]
     return tuple(per_level or sources)
+
+
+def indicator_formulas(
+    fw: Framework, relaxations: Iterable[str] = ()
+) -> dict[str, tuple[tuple[str | None, str], ...]]:
+    """Every formula an indicator's value may come from in an evaluation: ``(None, its own
+    formula)`` first, then ``(relaxation id, formula)`` for each relaxation in force
+    (enabled in the framework or named in ``relaxations``) that replaces the value of some
+    units — the engine's order (:meth:`eduscore.engine.score.Engine.unit_check`).
+
+    >>> from eduscore import load_framework
+    >>> got = indicator_formulas(load_framework("quality-balance-2017"), ["dense_city_sports_space"])
+    >>> for variant in got["sports_area_per_student"]:
+    ...     print(variant)
+    (None, 'sports_area_m2 / students')
+    ('dense_city_sports_space', '(sports_area_m2 + coalesce(sports_area_extra_m2, 0)) / students')
+    """
+    enabled = set(relaxations)
+    out: dict[str, list[tuple[str | None, str]]] = {ind.id: [(None, ind.formula)] for ind in fw.indicators}
+    for rule in fw.rules_of("relaxation"):
+        if not (rule.enabled or rule.id in enabled) or rule.when is None:
+            continue
+        for tgt in rule.targets:
+            if tgt.formula and tgt.target in out:
+                out[tgt.target].append((rule.id, tgt.formula))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def indicator_inputs(fw: Framework, relaxations: Iterable[str] = ()) -> tuple[str, ...]:
+    """The unit columns the indicators' formulas read (their relaxed variants in force
+    included), in the order they first appear: the raw figures of a section that the
+    result keeps beside its indicator values (``Result.sections``).
+
+    >>> from eduscore import load_framework
+    >>> indicator_inputs(load_framework("quality-balance-2017"))[:3]
+    ('teachers_above_degree', 'students', 'backbone_teachers')
+    """
+    found: dict[str, None] = {}
+    for variants in indicator_formulas(fw, relaxations).values():
+        for _, text in variants:
+            found.update(dict.fromkeys(_in_order(parse(text))))
+    return tuple(found)
+
+
+def _in_order(node: Node) -> list[str]:
+    """The column names of a formula's tree, left to right, each once."""
+    out: list[str] = []
+    stack: list[Node] = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, Name):
+            if current.name not in out:
+                out.append(current.name)
+        else:
+            stack.extend(reversed(children(current)))
+    return out

@@ -28,13 +28,29 @@ import pyarrow.compute as pc
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-from eduscore.model.contract import LEVEL_NAMES
+from eduscore.inputs.read import TABLE_ZH
+from eduscore.model import contract
 from eduscore.model.messages import label
 from eduscore.report.context import RenderContext, context_of
+from eduscore.report.excel_formula import CellKind, number_text
 from eduscore.report.files import atomic_path, close_workbook
 from eduscore.report.planning import PlanningView
 from eduscore.report.text import xlsx_text
 from eduscore.report.view import ReportView, accounting_line, clause_text, reason_of
+from eduscore.report.xlsx_live import (
+    CountMetCells,
+    composite_formula,
+    composite_status_formula,
+    cv_formula,
+    cv_status_formula,
+    indicator_values,
+    input_columns,
+    mean_formula,
+    met_formula,
+    quoted,
+    ratio_formula,
+    verdict_formula,
+)
 from eduscore.result import Result
 
 SECTIONS_SHEET = "分校数据 Schools"
@@ -129,6 +145,11 @@ class _Writer:
         self.amber = self.book.add_format({"bg_color": "#FFE0B2"})
         self.green = self.book.add_format({"bg_color": "#C8E6C9"})
         self.note = self.book.add_format({"bold": True, "font_color": "#B71C1C"})
+        # The live model's raw inputs (editable) and the values no formula reproduces.
+        self.input = self.book.add_format(
+            {"bg_color": "#DDEBF7", "font_color": "#1F3864", "border": 1, "border_color": "#9BC2E6"}
+        )
+        self.fixed = self.book.add_format({"num_format": "#,##0.000", "italic": True, "bg_color": "#EDEDED"})
 
     def cell(self, ws: Any, row: int, col: int, value: Any, fmt: Any = None) -> None:
         """Numbers as numbers, NaN and infinity as "—", everything else as inert text
@@ -259,7 +280,6 @@ def _write_book(context: RenderContext, path: Path, max_rows: int = MAX_ROWS) ->
     result, lang = context.result, context.lang
     view = ReportView(result, lang)
     w = _Writer(path, max_rows, lang)
-    fw = result.framework
     counties = list(view.counties())
     # 1. Verdict
     w.sheet(
@@ -289,9 +309,9 @@ def _write_book(context: RenderContext, path: Path, max_rows: int = MAX_ROWS) ->
         check_rows,
         [10, 7, 30, 40, 12, 10, 12, 6, 12, 30, 6, 28, 24, 20, 8, 30],
     )
-    blocks = _sections_sheet(w, result, fw)
-    _cv_sheet(w, result, view, blocks)
-    _matrix_sheet(w, result, view)
+    schools = _sections_sheet(w, result, view)
+    _cv_sheet(w, result, view, schools)
+    _matrix_sheet(w, result, view, schools)
     reason_key = "exclusion_reason_zh" if lang == "zh" else "exclusion_reason_en"
     w.sheet(
         "不纳入 Excluded",
@@ -302,8 +322,8 @@ def _write_book(context: RenderContext, path: Path, max_rows: int = MAX_ROWS) ->
                 e["year"],
                 e["unit_id"],
                 e.get("school_name") or e.get("kindergarten_name"),
-                e.get("level"),
-                e["excluded_by"],
+                view.level(e.get("level")),
+                _rule_name(result, e["excluded_by"], lang),
                 e.get(reason_key),
             ]
             for e in result.excluded.to_pylist()
@@ -330,7 +350,7 @@ def _write_book(context: RenderContext, path: Path, max_rows: int = MAX_ROWS) ->
                 f["row"],
                 f["column"],
                 f["value"],
-                f["severity"],
+                view.words["severity"].get(f["severity"], f["severity"]),
                 f["rule"],
                 f["message_zh"],
                 f["message_en"],
@@ -344,6 +364,16 @@ def _write_book(context: RenderContext, path: Path, max_rows: int = MAX_ROWS) ->
     _accounting_sheet(w, result, lang)
     close_workbook(w.book, path)
     return w.cut
+
+
+def _rule_name(result: Result, rule_id: str | None, lang: str) -> str | None:
+    """A rule's name in the workbook's language (its id when the framework has no such rule)."""
+    if not rule_id:
+        return rule_id
+    try:
+        return result.framework.rule(rule_id).name.get(lang)
+    except KeyError:
+        return rule_id
 
 
 def _accounting_sheet(w: _Writer, result: Result, lang: str) -> None:
@@ -361,7 +391,7 @@ def _accounting_sheet(w: _Writer, result: Result, lang: str) -> None:
         ],
         [
             [
-                a["table"],
+                TABLE_ZH.get(a["table"], a["table"]) if lang == "zh" else a["table"],
                 a["source"],
                 a["rows"],
                 a["scored"],
@@ -517,119 +547,635 @@ def _in_scope_rows(result: Result) -> list[dict[str, Any]]:
     )
 
 
-def _sections_sheet(w: _Writer, result: Result, fw: Any) -> dict[tuple[str, Any, str], tuple[int, int]]:
-    """In-scope sections, one block of rows per county × year × level; returns the blocks."""
-    indicators = [i.id for i in fw.indicators]
+# The words of the live sheets, in the workbook's language.
+_LIVE = {
+    "zh": {
+        "input": "原始数据(可修改):修改某校的数据,其各项指标、{0}、差异系数及资源配置结论随之重算",
+        "formula": "公式:由本行的原始数据计算(与评估引擎的算法相同);请修改蓝色的原始数据列,不要修改公式",
+        "fixed": "固定值:评估引擎的计算结果。该指标在本行的公式无法用 Excel 公式重现,修改原始数据不会更新此格",
+        "standard": "该校该学段的标准(评估时所用,固定值)",
+        "met": "是否达到标准(公式)",
+        "ratio": "达标比:数值 ÷ 标准(公式;1 为恰好达标,低于 1 为未达标)",
+        "value": "数值",
+        "standard_head": "标准",
+        "met_head": "达标",
+        "ratio_head": "达标比",
+        "met_count": "达标项数",
+        "missed": "未达标项数",
+        "missing": "缺数据项数",
+        "below": "低于{0}项数",
+        "status": "结果",
+        "mean": "均值 mean",
+        "cv": "差异系数 CV",
+        "limit": "差异系数上限 limit",
+        "cv_status": "{0} 差异系数结果",
+        "failing": "未达标差异系数数 failing CVs",
+        "composite": "{0} 数值",
+        "composite_limit": "{0} 上限",
+        "composite_status": "{0} 结果",
+        "verdict_title": "{0}结论(随分校数据重算) {1} verdict, recomputed",
+        "group": "分组 group",
+        "units_fail": "{0}:未达标学校数",
+        "units_open": "{0}:未评估学校数",
+        "cvs_fail": "差异系数:未达标数",
+        "cvs_open": "差异系数:未评估或无法计算数",
+        "fixed_fail": "其他检查(不随数据重算):未达标数",
+        "fixed_open": "其他检查(不随数据重算):未评估数",
+        "fixed_list": "其他检查 other checks",
+        "verdict": "结论 verdict",
+        "cv_note": (
+            "差异系数 = √(Σ学生数×数值² ÷ 学生总数 − 均值²) ÷ 均值(学生数加权),"
+            "只计学生数大于 0 的学校;任一学校缺数据时不计算(未评估)。"
+        ),
+        "yes_no": '"是";"是";"否"',
+    },
+    "en": {
+        "input": "raw input (editable): change a school's figure and its indicators, {0}, the CVs and the resource verdict are recomputed",
+        "formula": "formula over this row's raw inputs (the engine's computation); edit the blue raw-input columns, not the formulas",
+        "fixed": "fixed value: the engine's result. This indicator's formula for this row has no Excel form; editing the raw inputs does not update this cell",
+        "standard": "the standard for this school and level (as evaluated; fixed)",
+        "met": "whether the standard is met (formula)",
+        "ratio": "ratio to the standard (formula; 1 = exactly at it, below 1 = short of it)",
+        "value": "value",
+        "standard_head": "standard",
+        "met_head": "met",
+        "ratio_head": "ratio",
+        "met_count": "met",
+        "missed": "missed",
+        "missing": "missing data",
+        "below": "below {0}",
+        "status": "status",
+        "mean": "mean",
+        "cv": "CV",
+        "limit": "limit",
+        "cv_status": "{0} CV status",
+        "failing": "failing CVs",
+        "composite": "{0} value",
+        "composite_limit": "{0} limit",
+        "composite_status": "{0} status",
+        "verdict_title": "{1} verdict (recomputed from the schools sheet)",
+        "group": "group",
+        "units_fail": "{0}: schools failing",
+        "units_open": "{0}: schools not assessed",
+        "cvs_fail": "CVs failing",
+        "cvs_open": "CVs not assessed or not computable",
+        "fixed_fail": "other checks (not recomputed): failing",
+        "fixed_open": "other checks (not recomputed): not assessed",
+        "fixed_list": "other checks",
+        "verdict": "verdict",
+        "cv_note": (
+            "CV = √(Σ students × value² ÷ students − mean²) ÷ mean (weighted by students), over the "
+            "schools with students; not computed (not assessed) while any school lacks data."
+        ),
+        "yes_no": '"yes";"yes";"no"',
+    },
+}
+
+
+def _column_label(name: str, fw: Any, lang: str) -> str:
+    """A section column's header: its Chinese name and its id (the id alone in English)."""
+    known = contract.columns("sections").get(name) or contract.columns("kindergartens").get(name)
+    zh = known.zh if known else next((c.zh for c in fw.inputs if c.name == name), "")
+    return f"{zh} {name}" if zh and lang == "zh" else name
+
+
+@attrs.frozen
+class _Schools:
+    """Where the per-school sheet put each thing (Excel row numbers, column letters)."""
+
+    rows: list[dict[str, Any]]
+    #: county × year × level → its first and last row.
+    blocks: dict[tuple[str, Any, str], tuple[int, int]]
+    #: county × year → its first and last row.
+    counties: dict[tuple[str, Any], tuple[int, int]]
+    weight: str | None
+    value: dict[str, str]
+    threshold: dict[str, str]
+    ratio: dict[str, str]
+    #: count-met rule id → its status column.
+    status: dict[str, str]
+    #: (row, indicator id) → the engine's check of that section.
+    checks: dict[tuple[int, str], dict[str, Any]]
+
+
+def _indicator_checks(result: Result, rows: list[dict[str, Any]]) -> dict[tuple[int, str], dict[str, Any]]:
+    """{(row, indicator id): the engine's check of that section} for the rows of the sheet."""
+    where = {(r["county_code"], r["year"], r["unit_id"]): i for i, r in enumerate(rows)}
+    sc = result.section_checks
+    sc = sc.filter(pc.equal(sc.column("kind"), "indicator"))
+    cols = [
+        "county_code",
+        "year",
+        "unit_id",
+        "check_id",
+        "threshold",
+        "comparator",
+        "met",
+        "ratio",
+        "relaxation",
+    ]
+    out: dict[tuple[int, str], dict[str, Any]] = {}
+    for c in sc.select(cols).to_pylist():
+        i = where.get((c["county_code"], c["year"], c["unit_id"]))
+        if i is not None:
+            out[(i, c["check_id"])] = c
+    return out
+
+
+def _cached(x: Any) -> Any:
+    """A formula's cached result: the engine's number, or "" where it has none."""
+    return x if finite(x) else ""
+
+
+def _sections_sheet(w: _Writer, result: Result, view: ReportView) -> _Schools:
+    """The in-scope sections as a live model: identity, students and the raw inputs the
+    indicators read (editable), then each indicator's value, standard, met and ratio, and
+    each count-met rule's counts and status — all formulas over the raw inputs
+    (:mod:`eduscore.report.xlsx_live`), their cached results the engine's values."""
+    fw, lang = result.framework, w.lang
+    text = _LIVE[lang]
+    words = {k: view.status(k) for k in ("pass", "fail", "not_assessed", "not_computable")}
     rows = _in_scope_rows(result)
-    headers = [
-        "县区代码 county",
-        "年份 year",
-        "学段 level",
-        "学校标识码 id",
-        "学校名称 name",
-        "学生数 students",
+    names = result.sections.column_names
+    weight = (
+        fw.weight if fw.weight in names else next((c for c in ("students", "children") if c in names), None)
+    )
+    inputs = input_columns(result, exclude=(weight,) if weight else ())
+    kinds: dict[str, CellKind] = {**({weight: "number"} if weight else {}), **inputs}
+    checks = _indicator_checks(result, rows)
+    count_rules = [
+        r
+        for r in fw.rules_of("count_met_with_floor")
+        if r.enabled and f"{r.id}__status" in names and r.min_met is not None and r.floor_ratio is not None
     ]
-    headers += [f"{fw.indicator(i).name.zh} {i}" for i in indicators]
-    table = [
-        [
-            r["county_code"],
-            r["year"],
-            r.get("level"),
-            r.get("school_id") or r["unit_id"],
-            r.get("school_name") or r.get("kindergarten_name"),
-            r.get("students") or r.get("children"),
-        ]
-        + [r.get(i) for i in indicators]
-        for r in rows
+    ws = w.book.add_worksheet(SECTIONS_SHEET)
+    head: list[tuple[str, int, str]] = [  # header, width, comment
+        ("县区代码 county", 10, ""),
+        ("年份 year", 7, ""),
+        ("学段 level", 8, ""),
+        ("学校标识码 id", 14, ""),
+        ("学校名称 name", 26, ""),
     ]
-    w.sheet(SECTIONS_SHEET, headers, table, [10, 7, 8, 14, 26, 10] + [14] * len(indicators))
+    six_name = count_rules[0].name.get(lang) if count_rules else ""
+    letter: dict[str, str] = {}
+    for name in kinds:
+        letter[name] = xl_col_to_name(len(head))
+        label_text = (
+            "学生数 students" if name == "students" and lang == "zh" else _column_label(name, fw, lang)
+        )
+        head.append((label_text, 12, text["input"].format(six_name or "—")))
+    value, threshold, met, ratio = {}, {}, {}, {}
+    for ind in fw.indicators:
+        name = ind.name.get(lang)
+        value[ind.id] = xl_col_to_name(len(head))
+        head.append((f"{name} {text['value']}", 12, text["formula"]))
+        if ind.threshold is None:
+            continue
+        threshold[ind.id] = xl_col_to_name(len(head))
+        head.append((text["standard_head"], 8, text["standard"]))
+        met[ind.id] = xl_col_to_name(len(head))
+        head.append((text["met_head"], 6, text["met"]))
+        ratio[ind.id] = xl_col_to_name(len(head))
+        head.append((text["ratio_head"], 8, text["ratio"]))
+    rule_cols: dict[str, list[str]] = {}
+    for rule in count_rules:
+        rname = rule.name.get(lang)
+        floor = f"{rule.floor_ratio:.0%}"
+        cols = []
+        for key in ("met_count", "missed", "missing", "below", "status"):
+            cols.append(xl_col_to_name(len(head)))
+            head_text = text[key].format(floor)
+            head.append(
+                (f"{rname} {head_text}" if key == "status" else head_text, 30 if key == "status" else 8, "")
+            )
+        rule_cols[rule.id] = cols
+    inputs_at = {_index(col) for col in letter.values()}
+    for c, (h, width, comment) in enumerate(head):
+        w.cell(ws, 0, c, h, w.bold)
+        ws.set_column(c, c, width)
+        if comment:  # an input column's tip shows on each of its cells, a formula's on its header
+            _tip(ws, 0, c, len(rows) if c in inputs_at else 0, comment)
+    ws.set_row(0, 48)
+    ws.freeze_panes(1, 5)
+    cells_of = [{name: f"{letter[name]}{i + 2}" for name in kinds} for i in range(len(rows))]
+    relaxation_of = {(i, ind): c.get("relaxation") for (i, ind), c in checks.items()}
+    values = indicator_values(result, rows, relaxation_of, kinds, cells_of)
+    yes_no = w.book.add_format({"num_format": text["yes_no"], "align": "center"})
+    ratio_fmt = w.book.add_format({"num_format": "0.000"})
+    for i, r in enumerate(rows):
+        n, x = i + 1, i + 2  # the sheet's row index, and its Excel row number
+        w.cell(ws, n, 0, r["county_code"])
+        w.cell(ws, n, 1, r["year"])
+        w.cell(ws, n, 2, view.level(r.get("level")))
+        w.cell(ws, n, 3, r.get("school_id") or r.get("kindergarten_id") or r["unit_id"])
+        w.cell(ws, n, 4, r.get("school_name") or r.get("kindergarten_name"))
+        for name in kinds:
+            col = _index(letter[name])
+            if r.get(name) is None:
+                ws.write_blank(n, col, None, w.input)
+            else:
+                w.cell(ws, n, col, r[name], w.input)
+        for ind in fw.indicators:
+            v = values[ind.id][i]
+            col = _index(value[ind.id])
+            if v.formula is not None:
+                ws.write_formula(n, col, v.formula, w.num, _cached(v.value))
+            else:
+                w.cell(ws, n, col, v.value, w.fixed)
+                if v.value is None:
+                    ws.write_blank(n, col, None, w.fixed)
+                _tip(ws, n, col, n, text["fixed"])
+            if ind.id not in threshold:
+                continue
+            check = checks.get((i, ind.id), {})
+            comparator = check.get("comparator") or ind.comparator
+            w.cell(ws, n, _index(threshold[ind.id]), check.get("threshold"), w.num)
+            v_ref, t_ref = f"{value[ind.id]}{x}", f"{threshold[ind.id]}{x}"
+            if comparator is None:
+                continue
+            m = check.get("met")
+            ws.write_formula(
+                n,
+                _index(met[ind.id]),
+                met_formula(v_ref, t_ref, comparator),
+                yes_no,
+                "" if m is None else int(m),
+            )
+            ws.write_formula(
+                n,
+                _index(ratio[ind.id]),
+                ratio_formula(v_ref, t_ref, comparator),
+                ratio_fmt,
+                _cached(check.get("ratio")),
+            )
+        for rule in count_rules:
+            _count_met_cells(ws, n, x, rule, rule_cols[rule.id], met, ratio, checks, i, r, fw, words, view)
+    last = len(rows) + 1
+    for rule in count_rules:
+        status_col = _index(rule_cols[rule.id][-1])
+        if rows:
+            ws.conditional_format(
+                1, status_col, len(rows), status_col,
+                {"type": "cell", "criteria": "==", "value": quoted(words["fail"]), "format": w.red},
+            )  # fmt: skip
+            ws.conditional_format(
+                1, status_col, len(rows), status_col,
+                {"type": "cell", "criteria": "==", "value": quoted(words["not_assessed"]), "format": w.amber},
+            )  # fmt: skip
+    if rows:
+        ws.autofilter(0, 0, last - 1, len(head) - 1)
     blocks: dict[tuple[str, Any, str], tuple[int, int]] = {}
+    counties: dict[tuple[str, Any], tuple[int, int]] = {}
     for i, r in enumerate(rows, start=2):  # Excel row numbers (header is row 1)
-        key = (r["county_code"], r["year"], r.get("level") or "")
-        first, _ = blocks.get(key, (i, i))
-        blocks[key] = (first, i)
-    return blocks
+        bkey = (r["county_code"], r["year"], r.get("level") or "")
+        blocks[bkey] = (blocks.get(bkey, (i, i))[0], i)
+        ckey = (r["county_code"], r["year"])
+        counties[ckey] = (counties.get(ckey, (i, i))[0], i)
+    return _Schools(
+        rows=rows,
+        blocks=blocks,
+        counties=counties,
+        weight=letter.get(weight) if weight else None,
+        value=value,
+        threshold=threshold,
+        ratio=ratio,
+        status={rule_id: cols[-1] for rule_id, cols in rule_cols.items()},
+        checks=checks,
+    )
 
 
-def _cv_sheet(
-    w: _Writer, result: Result, view: ReportView, blocks: dict[tuple[str, Any, str], tuple[int, int]]
+def _tip(ws: Any, first: int, col: int, last: int, message: str) -> None:
+    """A note shown when a cell of rows ``first``–``last`` of ``col`` is selected (a data
+    validation that accepts anything: no comment drawings in the file)."""
+    ws.data_validation(first, col, last, col, {"validate": "any", "input_message": message[:255]})
+
+
+def _index(letter: str) -> int:
+    """The column index of a column letter (A → 0)."""
+    n = 0
+    for ch in letter:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def _count_met_cells(
+    ws: Any,
+    n: int,
+    x: int,
+    rule: Any,
+    cols: list[str],
+    met: dict[str, str],
+    ratio: dict[str, str],
+    checks: dict[tuple[int, str], dict[str, Any]],
+    i: int,
+    row: dict[str, Any],
+    fw: Any,
+    words: dict[str, str],
+    view: ReportView,
 ) -> None:
-    """The official CV table: county × level rows, each indicator's mean and CV as formulas."""
-    fw = result.framework
+    """One row's cells of a count-met rule: met, missed, missing, below the floor, status."""
+    listed = [ind for ind in rule.indicators if ind in met]
+    cells = CountMetCells(
+        met=[f"{met[ind]}{x}" for ind in listed],
+        ratio=[f"{ratio[ind]}{x}" for ind in listed],
+        min_met=rule.min_met,
+        floor_ratio=rule.floor_ratio,
+    )
+    found = [checks.get((i, ind), {}) for ind in listed]
+    n_met = sum(1 for c in found if c.get("met") is True)
+    n_missed = sum(1 for c in found if c.get("met") is False)
+    floor = rule.floor_ratio - abs(rule.floor_ratio) * 1e-9
+    n_below = sum(1 for c in found if c.get("met") is False and finite(c.get("ratio")) and c["ratio"] < floor)
+    met_cell, missed_cell, missing_cell, below_cell, _ = (f"{c}{x}" for c in cols)
+    ws.write_formula(n, _index(cols[0]), cells.met_count(), None, n_met)
+    ws.write_formula(n, _index(cols[1]), cells.missed_count(met_cell), None, n_missed)
+    ws.write_formula(n, _index(cols[2]), cells.missing_count(), None, len(listed) - n_met - n_missed)
+    ws.write_formula(n, _index(cols[3]), cells.below_floor_count(), None, n_below)
+    ws.write_formula(
+        n,
+        _index(cols[4]),
+        cells.status(missed_cell, missing_cell, below_cell, words),
+        None,
+        view.status(row.get(f"{rule.id}__status")),
+    )
+
+
+# The rule kinds the workbook recomputes from the per-school sheet.
+LIVE_KINDS = ("count_met_with_floor", "dispersion_limit", "composite_dispersion")
+
+
+def _cv_sheet(w: _Writer, result: Result, view: ReportView, schools: _Schools) -> None:
+    """The official CV table — county × level rows, each indicator's mean and CV — as
+    formulas over the per-school sheet's indicator formulas; then the limit, each CV's
+    status and any mean-of-CVs rule, as formulas; below it, the verdict of the group of
+    rules the sheets recompute (resource allocation), as a formula too."""
+    fw, lang = result.framework, w.lang
+    text = _LIVE[lang]
+    words = {k: view.status(k) for k in ("pass", "fail", "not_assessed", "not_computable")}
     indicators = [i.id for i in fw.indicators]
+    cv_rules = [r for r in fw.rules_of("dispersion_limit") if r.enabled]
+    composites = [r for r in fw.rules_of("composite_dispersion") if r.enabled]
+    wanted = {i for r in (*cv_rules, *composites) for i in r.indicators}
     ws = w.book.add_worksheet(CV_SHEET)
     head = ["县区代码 county", "年份 year", "学段 level", "学校数 sections"]
     for i in indicators:
-        name = fw.indicator(i).name.zh
-        head += [f"{name} 均值 mean", f"{name} 差异系数 CV"]
-    head += ["差异系数上限 limit", "未达标指标 failing CVs"]
+        name = fw.indicator(i).name.get(lang)
+        head += [f"{name} {text['mean']}", f"{name} {text['cv']}"]
+    limit_col = len(head)
+    head.append(text["limit"])
+    first_status = len(head)
+    head += [text["cv_status"].format(fw.indicator(i).name.get(lang)) for i in indicators]
+    composite_col = len(head)
+    for rule in composites:
+        rname = rule.name.get(lang)
+        head += [
+            text["composite"].format(rname),
+            text["composite_limit"].format(rname),
+            text["composite_status"].format(rname),
+        ]
+    last_status = len(head) - 1
+    failing_col = len(head)
+    head.append(text["failing"])
     for c, h in enumerate(head):
         w.cell(ws, 0, c, h, w.bold)
     ws.set_row(0, 60)
     ws.freeze_panes(1, 4)
+    _tip(ws, 0, 5, 0, text["cv_note"])
     disp = {
         (d["county_code"], d["year"], d["level"], d["indicator"]): d for d in result.dispersion.to_pylist()
     }
+    checks = {(c["county_code"], c["year"], c["check_id"]): c for c in result.checks.to_pylist()}
     sheet = f"'{SECTIONS_SHEET}'"
-    students_col = "F"
+    covered: set[tuple[str, Any, str]] = set()  # the county checks the sheets recompute
+    rows_of: dict[tuple[str, Any], tuple[int, int]] = {}  # county × year → its CV rows
     r = 1
     for (county, year, level), (first, last) in sorted(
-        blocks.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0, kv[0][2] != "primary")
+        schools.blocks.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0, kv[0][2] != "primary")
     ):
+        rows_of[(county, year)] = (rows_of.get((county, year), (r, r))[0], r)
         w.cell(ws, r, 0, county)
         w.cell(ws, r, 1, year)
-        w.cell(ws, r, 2, LEVEL_NAMES.get(level, level))
+        w.cell(ws, r, 2, view.level(level))
         w.cell(ws, r, 3, last - first + 1)
-        weights = f"{sheet}!${students_col}${first}:${students_col}${last}"
-        failing = []
-        limit = None
+        limits = {
+            i: rule.limit[level]
+            for rule in reversed(cv_rules)
+            if level in rule.limit
+            for i in rule.indicators
+        }
+        row_limit = next((rule.limit[level] for rule in cv_rules if level in rule.limit), None)
+        w.cell(ws, r, limit_col, row_limit)
+        limit_ref = xl_rowcol_to_cell(r, limit_col, row_abs=False, col_abs=True)
+        weights = f"{sheet}!${schools.weight}${first}:${schools.weight}${last}" if schools.weight else None
+        cv_cells: dict[str, str] = {}
+        n_fail = 0
         for k, ind in enumerate(indicators):
             d = disp.get((county, year, level, ind))
-            col = xl_col_to_name(6 + k)  # indicator columns start at G in the schools sheet
-            values = f"{sheet}!${col}${first}:${col}${last}"
             mean_cell = xl_rowcol_to_cell(r, 4 + 2 * k)
-            if d is None or not finite(d["cv"]) or not finite(d["mean"]):
-                # No formula over values Excel cannot hold: its cached result would be NaN.
+            cv_cell = xl_rowcol_to_cell(r, 5 + 2 * k)
+            status_col = first_status + k
+            if ind not in wanted or weights is None or ind not in schools.value:
                 w.cell(ws, r, 4 + 2 * k, "—")
-                w.cell(ws, r, 5 + 2 * k, view.status(d["status"] if d else "not_assessed"))
+                w.cell(ws, r, 5 + 2 * k, "—")
+                w.cell(ws, r, status_col, "—")
+                continue
+            col = schools.value[ind]
+            values = f"{sheet}!${col}${first}:${col}${last}"
+            ws.write_formula(
+                r, 4 + 2 * k, mean_formula(weights, values), w.num, _cached(d["mean"] if d else None)
+            )
+            ws.write_formula(
+                r, 5 + 2 * k, cv_formula(weights, values, mean_cell), w.num, _cached(d["cv"] if d else None)
+            )
+            cv_cells[ind] = cv_cell
+            if ind not in limits:
+                w.cell(ws, r, status_col, "—")
+                continue
+            limit = limit_ref if limits[ind] == row_limit else number_text(limits[ind])
+            check = checks.get((county, year, f"{_limit_rule(cv_rules, ind, level)}.{ind}.{level}"))
+            status = check["status"] if check else (d or {}).get("status") or "not_assessed"
+            n_fail += status == "fail"
+            ws.write_formula(
+                r, status_col, cv_status_formula(cv_cell, mean_cell, limit, words), None, view.status(status)
+            )
+            if check:
+                covered.add((county, year, check["check_id"]))
+            if finite(limits[ind]):
+                ws.conditional_format(
+                    r, 5 + 2 * k, r, 5 + 2 * k,
+                    {"type": "cell", "criteria": ">", "value": limits[ind], "format": w.red},
+                )  # fmt: skip
+        for j, rule in enumerate(composites):
+            base = composite_col + 3 * j
+            members = [cv_cells[i] for i in rule.indicators if i in cv_cells]
+            check = checks.get((county, year, f"{rule.id}.{level}"))
+            limit = rule.limit.get(level)
+            if len(members) != len(rule.indicators) or limit is None:
+                for c in range(3):
+                    w.cell(ws, r, base + c, "—")
                 continue
             ws.write_formula(
-                r, 4 + 2 * k, f"=SUMPRODUCT({weights},{values})/SUM({weights})", w.num, d["mean"]
+                r, base, composite_formula(members), w.num, _cached(check["value"] if check else None)
             )
+            w.cell(ws, r, base + 1, limit)
+            status = check["status"] if check else "not_assessed"
+            n_fail += status == "fail"
             ws.write_formula(
                 r,
-                5 + 2 * k,
-                f"=SQRT(SUMPRODUCT({weights},({values}-{mean_cell})^2)/SUM({weights}))/{mean_cell}",
-                w.num,
-                d["cv"],
+                base + 2,
+                composite_status_formula(xl_rowcol_to_cell(r, base), xl_rowcol_to_cell(r, base + 1), words),
+                None,
+                view.status(status),
             )
-            limit = d.get("limit") if finite(d.get("limit")) else limit
-            if d["status"] == "fail":
-                failing.append(view.indicator_name(ind))
-        w.cell(ws, r, 4 + 2 * len(indicators), limit)
-        w.cell(ws, r, 5 + 2 * len(indicators), "、".join(failing))
-        if limit is not None:
-            cv_cols = [5 + 2 * k for k in range(len(indicators))]
-            for c in cv_cols:
-                ws.conditional_format(
-                    r, c, r, c, {"type": "cell", "criteria": ">", "value": limit, "format": w.red}
-                )
+            if check:
+                covered.add((county, year, check["check_id"]))
+        statuses = f"{xl_rowcol_to_cell(r, first_status)}:{xl_rowcol_to_cell(r, last_status)}"
+        ws.write_formula(r, failing_col, f"=COUNTIF({statuses},{quoted(words['fail'])})", None, n_fail)
         r += 1
+    for c in range(first_status, last_status + 1):
+        if r > 1:
+            ws.conditional_format(
+                1,
+                c,
+                r - 1,
+                c,
+                {"type": "cell", "criteria": "==", "value": quoted(words["fail"]), "format": w.red},
+            )
     ws.set_column(0, 3, 10)
-    ws.set_column(4, 4 + 2 * len(indicators), 12)
+    ws.set_column(4, failing_col, 12)
+    _verdict_block(w, ws, r + 1, result, view, schools, rows_of, covered, (first_status, last_status))
 
 
-def _matrix_sheet(w: _Writer, result: Result, view: ReportView) -> None:
-    """Per-school 达标 matrix: value, threshold, ratio (coloured) and gap for each indicator."""
+def _limit_rule(rules: list[Any], indicator: str, level: str) -> str:
+    """The id of the CV rule whose limit applies to ``indicator`` at ``level``."""
+    return str(next(r.id for r in rules if indicator in r.indicators and level in r.limit))
+
+
+def _verdict_block(
+    w: _Writer,
+    ws: Any,
+    top: int,
+    result: Result,
+    view: ReportView,
+    schools: _Schools,
+    rows_of: dict[tuple[str, Any], tuple[int, int]],
+    covered: set[tuple[str, Any, str]],
+    status_cols: tuple[int, int],
+) -> None:
+    """Per county × year, the verdict of each group of rules the sheets recompute (the
+    resource allocation group: six of seven and the CVs): fail when a school or a CV fails
+    or another check of the group fails, else not assessed when any is, else pass. Checks
+    of the group the sheets cannot recompute (an attestation; the CVs of a level without
+    schools) count with their status as evaluated, and are named."""
+    fw, lang = result.framework, w.lang
+    text = _LIVE[lang]
+    words = {k: view.status(k) for k in ("pass", "fail", "not_assessed", "not_computable")}
+    live = [r for r in fw.rules if r.enabled and r.kind in LIVE_KINDS]
+    groups = list(dict.fromkeys(r.group for r in live))
+    if not groups or not schools.counties:
+        return
+    checks = result.checks.to_pylist()
+    sheet = f"'{SECTIONS_SHEET}'"
+    r = top
+    for group in groups:
+        gname = fw.groups.get(group)
+        title = text["verdict_title"].format(gname.zh if gname else group, gname.en if gname else group)
+        w.cell(ws, r, 0, title, w.note)
+        r += 1
+        count_rules = [x for x in live if x.group == group and x.id in schools.status]
+        head = ["县区代码 county", "年份 year", text["group"]]
+        for rule in count_rules:
+            head += [
+                text["units_fail"].format(rule.name.get(lang)),
+                text["units_open"].format(rule.name.get(lang)),
+            ]
+        cv_group = any(x.kind != "count_met_with_floor" for x in live if x.group == group)
+        if cv_group:
+            head += [text["cvs_fail"], text["cvs_open"]]
+        head += [text["fixed_fail"], text["fixed_open"], text["verdict"], text["fixed_list"]]
+        for c, h in enumerate(head):
+            w.cell(ws, r, c, h, w.bold)
+        ws.set_row(r, 48)
+        r += 1
+        for (county, year), (first, last) in sorted(
+            schools.counties.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)
+        ):
+            mine = [
+                c for c in checks if c["county_code"] == county and c["year"] == year and c["group"] == group
+            ]
+            fixed = [c for c in mine if (county, year, c["check_id"]) not in covered and not (
+                c["rule_id"] in schools.status and c["check_id"] == c["rule_id"]
+            )]  # fmt: skip
+            w.cell(ws, r, 0, county)
+            w.cell(ws, r, 1, year)
+            w.cell(ws, r, 2, view.group_name(group))
+            c = 3
+            fails: list[str] = []
+            opens: list[str] = []
+            for rule in count_rules:
+                col = schools.status[rule.id]
+                rng = f"{sheet}!${col}${first}:${col}${last}"
+                mine_rows = schools.rows[first - 2 : last - 1]
+                statuses = [x.get(f"{rule.id}__status") for x in mine_rows]
+                ws.write_formula(
+                    r, c, f"=COUNTIF({rng},{quoted(words['fail'])})", None, statuses.count("fail")
+                )
+                ws.write_formula(
+                    r,
+                    c + 1,
+                    f"=COUNTIF({rng},{quoted(words['not_assessed'])})",
+                    None,
+                    statuses.count("not_assessed"),
+                )
+                fails.append(xl_rowcol_to_cell(r, c))
+                opens.append(xl_rowcol_to_cell(r, c + 1))
+                c += 2
+            if cv_group:
+                start, end = rows_of.get((county, year), (0, 0))
+                rng = f"{xl_rowcol_to_cell(start, status_cols[0])}:{xl_rowcol_to_cell(end, status_cols[1])}"
+                recomputed = [x for x in mine if (county, year, x["check_id"]) in covered]
+                ws.write_formula(
+                    r, c, f"=COUNTIF({rng},{quoted(words['fail'])})", None,
+                    sum(x["status"] == "fail" for x in recomputed),
+                )  # fmt: skip
+                ws.write_formula(
+                    r, c + 1,
+                    f"=COUNTIF({rng},{quoted(words['not_assessed'])})+COUNTIF({rng},{quoted(words['not_computable'])})",
+                    None,
+                    sum(x["status"] in ("not_assessed", "not_computable") for x in recomputed),
+                )  # fmt: skip
+                fails.append(xl_rowcol_to_cell(r, c))
+                opens.append(xl_rowcol_to_cell(r, c + 1))
+                c += 2
+            n_fixed_fail = sum(x["status"] == "fail" for x in fixed)
+            n_fixed_open = sum(x["status"] != "fail" and x["status"] != "pass" for x in fixed)
+            w.cell(ws, r, c, n_fixed_fail)
+            w.cell(ws, r, c + 1, n_fixed_open)
+            fails.append(xl_rowcol_to_cell(r, c))
+            opens.append(xl_rowcol_to_cell(r, c + 1))
+            statuses = [x["status"] for x in mine]
+            engine = (
+                "fail"
+                if "fail" in statuses
+                else ("pass" if all(s == "pass" for s in statuses) else "not_assessed")
+            )
+            ws.write_formula(r, c + 2, verdict_formula(fails, opens, words), w.note, view.status(engine))
+            w.cell(
+                ws, r, c + 3,
+                "、".join(f"{view.check_name(x)}: {view.status(x['status'])}" for x in fixed if x["status"] != "pass"),
+            )  # fmt: skip
+            r += 1
+        r += 1
+
+
+def _matrix_sheet(w: _Writer, result: Result, view: ReportView, schools: _Schools) -> None:
+    """Per-school 达标 matrix: value, threshold, ratio (coloured) and gap for each indicator,
+    and the count-met status — references to the per-school sheet, so they follow its edits."""
     fw = result.framework
-    indicators = [i for i in fw.indicators if i.threshold is not None]
+    indicators = [i for i in fw.indicators if i.threshold is not None and i.id in schools.ratio]
     if not indicators:
         return
-    checks: dict[tuple[str, str], dict[str, Any]] = {}
-    for c in result.section_checks.to_pylist():
-        if c["kind"] == "indicator":
-            checks[(c["unit_id"], c["check_id"])] = c
-    six = [r.id for r in fw.rules_of("count_met_with_floor")]
+    six = [r.id for r in fw.rules_of("count_met_with_floor") if r.id in schools.status]
     ws = w.book.add_worksheet("达标矩阵 Compliance")
     head = ["县区代码", "年份", "学校名称 name", "学段 level", "学生数 students"]
     for ind in indicators:
@@ -639,32 +1185,51 @@ def _matrix_sheet(w: _Writer, result: Result, view: ReportView) -> None:
         w.cell(ws, 0, c, h, w.bold)
     ws.set_row(0, 60)
     ws.freeze_panes(1, 3)
-    rows = _in_scope_rows(result)
+    sheet = f"'{SECTIONS_SHEET}'"
+
+    def ref(col: str, x: int) -> str:
+        cell = f"{sheet}!{col}{x}"
+        return f'=IF(ISNUMBER({cell}),{cell},"")'
+
+    rows = schools.rows
     for r, s in enumerate(rows, start=1):
+        x = r + 1  # the same Excel row as the section's on the per-school sheet
         w.cell(ws, r, 0, s["county_code"])
         w.cell(ws, r, 1, s["year"])
         w.cell(ws, r, 2, s.get("school_name") or s.get("kindergarten_name") or s["unit_id"])
-        w.cell(ws, r, 3, LEVEL_NAMES.get(s.get("level") or "", s.get("level")))
-        w.cell(ws, r, 4, s.get("students"), w.int)
+        w.cell(ws, r, 3, view.level(s.get("level")))
+        if schools.weight:
+            ws.write_formula(r, 4, ref(schools.weight, x), w.int, _cached(s.get(fw.weight)))
         for k, ind in enumerate(indicators):
-            c = checks.get((s["unit_id"], ind.id), {})
+            check = schools.checks.get((r - 1, ind.id), {})
             base = 5 + 4 * k
-            w.cell(ws, r, base, c.get("value"), w.num)
-            w.cell(ws, r, base + 1, c.get("threshold"), w.num)
-            w.cell(ws, r, base + 2, c.get("ratio"), w.num)
-            if finite(c.get("value")) and finite(c.get("threshold")):
-                gap = (
-                    c["threshold"] - c["value"]
-                    if c["comparator"] in (">=", ">")
-                    else c["value"] - c["threshold"]
-                )
-                w.cell(ws, r, base + 3, max(gap, 0.0), w.num)
+            ws.write_formula(r, base, ref(schools.value[ind.id], x), w.num, _cached(s.get(ind.id)))
+            ws.write_formula(
+                r, base + 1, ref(schools.threshold[ind.id], x), w.num, _cached(check.get("threshold"))
+            )
+            ws.write_formula(r, base + 2, ref(schools.ratio[ind.id], x), w.num, _cached(check.get("ratio")))
+            v, t = xl_rowcol_to_cell(r, base), xl_rowcol_to_cell(r, base + 1)
+            up = (check.get("comparator") or ind.comparator) in (">=", ">")
+            gap = None
+            if finite(s.get(ind.id)) and finite(check.get("threshold")):
+                gap = max(check["threshold"] - s[ind.id] if up else s[ind.id] - check["threshold"], 0.0)
+            diff = f"{t}-{v}" if up else f"{v}-{t}"
+            ws.write_formula(
+                r, base + 3, f'=IF(AND(ISNUMBER({v}),ISNUMBER({t})),MAX({diff},0),"")', w.num, _cached(gap)
+            )
         for j, rule_id in enumerate(six):
-            w.cell(ws, r, 5 + 4 * len(indicators) + j, view.status(s.get(f"{rule_id}__status")))
+            ws.write_formula(
+                r,
+                5 + 4 * len(indicators) + j,
+                f"='{SECTIONS_SHEET}'!{schools.status[rule_id]}{x}",
+                None,
+                view.status(s.get(f"{rule_id}__status")),
+            )
     if rows:
         for k in range(len(indicators)):
             col = 5 + 4 * k + 2
             rng = (1, col, len(rows), col)
+            # Blank ratios (missing) stay uncoloured: "" is text, never below a number.
             ws.conditional_format(*rng, {"type": "cell", "criteria": "<", "value": 0.85, "format": w.red})
             ws.conditional_format(
                 *rng,
