@@ -483,7 +483,7 @@ class PlanningView:
                             r["year"],
                             r["school_id"],
                             r["school_name"],
-                            r["level"],
+                            v.level(r["level"]),
                             r["column"],
                             r["column_zh"],
                             r["addition"],
@@ -562,7 +562,9 @@ class PlanningView:
                             d["year"],
                             v.level(d["level"]),
                             v.indicator_name(d["indicator"]),
-                            d["grouping"],
+                            _GROUPING.get(d["grouping"], (d["grouping"], d["grouping"]))[
+                                0 if v.lang == "zh" else 1
+                            ],
                             d["n_groups"],
                             d["n_sections"],
                             d["variance"],
