@@ -160,7 +160,9 @@ def print_report(
             f"{view.status('not_assessed')} {c['n_not_assessed']})"
         )
         console.print(head)
-        _first_page(console, view, first.of(county))
+        # With many counties, each detailed county shows its parts; the resource tables
+        # of every county are in the report files.
+        _first_page(console, view, first.of(county), resources=len(shown) == result.verdicts.num_rows)
         failing = [ch for ch in county.checks if ch["status"] in ("fail", "basic_pass")]
         if failing:
             table = Table(title=w["checks"] + f" — {view.status('fail')}", title_justify="left", expand=False)
@@ -230,7 +232,7 @@ def print_report(
         console.print(f"  {escape(accounting_line(a, lang))}")
 
 
-def _first_page(console: SafeConsole, view: ReportView, page: FirstPage) -> None:
+def _first_page(console: SafeConsole, view: ReportView, page: FirstPage, resources: bool = True) -> None:
     """The parts of the framework and the resource table of the first page
     (:mod:`eduscore.report.firstpage`); the failures and what is missing follow."""
     w, lang = FIRST_WORDS[view.lang], view.lang
@@ -250,7 +252,7 @@ def _first_page(console: SafeConsole, view: ReportView, page: FirstPage) -> None
             f"[yellow]{p.n_not_assessed}[/yellow]" if p.n_not_assessed else "0",
         )
     console.print(table)
-    for level in page.resources:
+    for level in page.resources if resources else []:
         limits = {line.limit for line in level.lines if line.limit is not None}
         cv_head = w["cv"] + (f" (≤ {number(next(iter(limits)))})" if len(limits) == 1 else "")
         title = f"{w['resources']} · {view.level(level.level)}"
