@@ -25,6 +25,7 @@ a visible sign, and nothing that XML cannot hold reaches python-docx.
 
 from __future__ import annotations
 
+import copy
 import datetime
 from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
@@ -40,6 +41,7 @@ from docx.shared import Mm, Pt, RGBColor
 from docx.styles.style import ParagraphStyle
 from docx.table import Table
 from docx.text.paragraph import Paragraph
+from docx.text.run import Run
 
 from eduscore._version import __version__
 from eduscore.report.context import RenderContext, context_of
@@ -403,32 +405,49 @@ class _Writer:
         size: float | None = None,
     ) -> Table:
         """A table with a shaded header row repeated on each page; ``widths`` in mm,
-        the ``numeric`` columns right-aligned, the (row, column) cells in ``bold`` bold."""
+        the ``numeric`` columns right-aligned, the (row, column) cells in ``bold`` bold.
+
+        The header and the first row are laid out through python-docx; every further row
+        is a copy of the first with its texts replaced (laying out each cell through
+        python-docx took a second per county)."""
         rows = [list(r) for r in rows]
         numeric, bold = set(numeric), set(bold)
-        table: Table = self.doc.add_table(rows=1 + len(rows), cols=len(heads))
+        table: Table = self.doc.add_table(rows=2, cols=len(heads))
         table.style = self.doc.styles["Table Grid"]
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = False
-        style = self.doc.styles["eduscore Table Text"]
+        # The style by its id: python-docx's style setter looks the default style up
+        # among all styles on every call.
+        style = self.doc.styles["eduscore Table Text"].style_id
         for i, column in enumerate(table.columns):
             column.width = Mm(widths[i])
         for r, row in enumerate(table.rows):
-            values = heads if r == 0 else rows[r - 1]
             for c, cell in enumerate(row.cells):
                 cell.width = Mm(widths[c])
                 p = cell.paragraphs[0]
-                p.style = style
-                run = p.add_run(_t(values[c]))
+                p._p.style = style
+                run = p.add_run(_t(heads[c]) if r == 0 else "-")
                 if size is not None:
                     run.font.size = Pt(size)
-                if r == 0 or (r - 1, c) in bold:
-                    run.bold = True
-                if r > 0 and c in numeric:
-                    p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
                 if r == 0:
+                    run.bold = True
                     _shade(cell._tc, _TABLE_HEAD_FILL)
+                elif c in numeric:
+                    p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         _repeat_header(table.rows[0]._tr)
+        template = table.rows[1]._tr
+        pristine = copy.deepcopy(template)  # each row a copy of the unfilled one
+        if not rows:
+            table._tbl.remove(template)
+        for r, values in enumerate(rows):
+            tr = template if r == 0 else copy.deepcopy(pristine)
+            if r:
+                table._tbl.append(tr)
+            for c, text in enumerate(tr.iter(qn("w:t"))):
+                text.text = _t(values[c])
+                text.set(qn("xml:space"), "preserve")
+                if (r, c) in bold:
+                    Run(text.getparent(), table).bold = True
         self.doc.add_paragraph().paragraph_format.space_after = Pt(2)
         return table
 
