@@ -100,7 +100,7 @@ def _parser() -> argparse.ArgumentParser:
             action="append",
             default=None,
             metavar="NAME",
-            help="report format (repeatable): json, html, xlsx, md, csv, parquet, or a plugin's; "
+            help="report format (repeatable): json, html, xlsx, md, docx, csv, parquet, or a plugin's; "
             f"default {', '.join(DEFAULT_FORMATS)}",
         )
         sp.add_argument("--json", type=Path, help="also write the result as JSON to this file")

@@ -436,6 +436,7 @@ class _Writer:
                     p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         _repeat_header(table.rows[0]._tr)
         template = table.rows[1]._tr
+        _keep_whole(template)
         pristine = copy.deepcopy(template)  # each row a copy of the unfilled one
         if not rows:
             table._tbl.remove(template)
@@ -868,6 +869,12 @@ def _repeat_header(tr: Any) -> None:
     header = OxmlElement("w:tblHeader")
     header.set(qn("w:val"), "true")
     trpr.append(header)
+
+
+def _keep_whole(tr: Any) -> None:
+    """A row is never split across two pages (a clause cut in half reads as two)."""
+    trpr = tr.get_or_add_trPr()
+    trpr.append(OxmlElement("w:cantSplit"))
 
 
 def _page_numbers(p: Paragraph) -> None:
