@@ -131,7 +131,9 @@ def check_resource_tables(document: Document, result: eduscore.Result, code: str
             assert status == STATUS[lang].get(d["status"], "—")
             s = statuses.get((level, d["indicator"]), Counter())
             assessed = s["pass"] + s["fail"] + s["basic_pass"]
-            if lang == "zh":
+            if not assessed and not s["not_assessed"] and _standard == "—":
+                assert meeting == "—"  # no standard per school (basic balance)
+            elif lang == "zh":
                 assert meeting.startswith(f"{s['pass']}/{assessed} 所"), (name, meeting, s)
             else:
                 assert meeting.startswith(f"{s['pass']} of {assessed}"), (name, meeting, s)
@@ -346,6 +348,16 @@ def test_preschool_draft_follows_its_own_parts(tmp_path: Path) -> None:
     kindergartens = table_under(document, "学校与学生")
     assert kindergartens[0][1] == "幼儿园数"
     assert kindergartens[1][1:] == ["10", number(pc.sum(result.sections.column("children")).as_py())]
+
+
+def test_basic_balance_draft_has_cvs_without_standards(tmp_path: Path) -> None:
+    result = eduscore.evaluate(**eduscore.demo_inputs(), framework="basic-balance-2012")
+    document = docx.Document(str(write_docx(result, tmp_path)))
+    assert check_resource_tables(document, result, "990101") == 16  # eight indicators, two levels
+    check_group_tables(document, result, "990101")
+    check_problems(document, result, "990101")
+    per_school = table_under(document, "各校七项指标情况(小学)")
+    assert per_school[1][0] != "标准"  # no row of standards when there are none
 
 
 def test_several_counties_one_draft_each(tmp_path: Path) -> None:

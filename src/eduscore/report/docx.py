@@ -98,6 +98,7 @@ WORDS: dict[str, dict[str, str]] = {
         "result": "自评结果",
         "verdict": "按上述数据测算,结论为:{verdict}。",
         "relaxed": "规则集声明放宽的项目:",
+        "resources_part": "资源配置",
         "resources_of": "{part}情况({level})",
         "indicator": "指标",
         "result_col": "结果",
@@ -164,6 +165,7 @@ WORDS: dict[str, dict[str, str]] = {
         "result": "Result",
         "verdict": "On these data the result is: {verdict}.",
         "relaxed": "Rules relaxed by a rule set (declared):",
+        "resources_part": "Resource allocation",
         "resources_of": "{part} ({level})",
         "indicator": "Indicator",
         "result_col": "Result",
@@ -332,10 +334,11 @@ class _Writer:
         page = self.first.of(county)
         self._title(county)
         self._overview(county, page)
+        w = self.w
         resources_group = self._resources_group(county)
         if page.resources and resources_group is None:
-            self.heading(self.fw_words["resources"])
-            self._resources(county, page, self.fw_words["resources"])
+            self.heading(w["resources_part"])
+            self._resources(county, page, w["resources_part"])
         for part in page.parts:
             self.heading(part.name)
             if part.group == resources_group:
@@ -566,9 +569,10 @@ class _Writer:
         """The part the resource tables belong to: the group of the indicator, count-met
         and difference-coefficient checks (资源配置, 办学条件), or None."""
         for ch in county.checks:
-            if ch["kind"] in ("count_met_with_floor", "dispersion_limit", "indicator"):
+            kind = str(ch["kind"])
+            if kind in ("count_met_with_floor", "indicator") or "dispersion" in kind:
                 return str(ch["group"])
-        return None
+        return "resources" if any(ch["group"] == "resources" for ch in county.checks) else None
 
     def _resources(self, county: CountyView, page: FirstPage, part: str) -> None:
         w, fw, view = self.w, self.fw_words, self.view
@@ -641,15 +645,18 @@ class _Writer:
         name_width = 34.0
         each = (160 - name_width) / len(indicators)
         standards = [w["standard"]] + [line.standard for line in level.lines]
+        has_standards = any(line.standard != "—" for line in level.lines)  # none in basic balance
+        top = [standards] if has_standards else []
         self.table(
             [w["school"], *(line.name for line in level.lines)],
-            [standards, *rows],
+            [*top, *rows],
             [name_width] + [each] * len(indicators),
             numeric=range(1, len(indicators) + 1),
-            bold={(r + 1, c) for r, c in bold} | {(0, c) for c in range(len(indicators) + 1)},
+            bold={(r + len(top), c) for r, c in bold} | {(0, c) for c in range(len(indicators) + 1) if top},
             size=7.5,
         )
-        self.para(w["per_school_note"])
+        if has_standards:
+            self.para(w["per_school_note"])
         if len(sections) > MAX_SCHOOLS:
             self.para(w["per_school_more"].format(shown=MAX_SCHOOLS, total=len(sections)))
 
