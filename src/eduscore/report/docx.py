@@ -274,7 +274,7 @@ class _Writer:
         self.today = datetime.date.today()
         self._section = 0
         self._sub = 0
-        self.doc: DocumentObject = Document()
+        self.doc: DocumentObject  # the document being written (:meth:`document`)
 
     # ------------------------------------------------------------ the document's frame
     def _new(self) -> DocumentObject:
