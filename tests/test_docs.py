@@ -24,6 +24,7 @@ MODULES = [
     "eduscore.planning.plan",
     "eduscore.planning.margins",
     "eduscore.planning.whatif",
+    "eduscore.report.docx",
 ]
 
 

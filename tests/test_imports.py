@@ -31,6 +31,7 @@ NOT_FOR_HELP = (
     "pyarrow",
     "rich",
     "xlsxwriter",
+    "docx",
     "fastexcel",
 )
 # Listing the frameworks builds the plugin registry (which validates every plugin's
@@ -43,6 +44,8 @@ NOT_FOR_FRAMEWORKS = (
     "eduscore.report.terminal",
     "eduscore.report.html",
     "eduscore.report.xlsx",
+    "eduscore.report.docx",
+    "docx",
     "pyarrow.dataset",
     "rich",
     "xlsxwriter",

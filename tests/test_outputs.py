@@ -39,7 +39,7 @@ from eduscore.report.context import RenderContext
 from eduscore.report.formats import write_outputs
 from helpers import run_cli
 
-FORMATS = ("json", "csv", "parquet", "md", "html", "xlsx")
+FORMATS = ("json", "csv", "parquet", "md", "html", "xlsx", "docx")
 
 # What a spreadsheet runs as a formula (OWASP's list and Excel's full-width forms) ...
 FORMULA = re.compile("^[ \u3000]*[=+\\-@\t\r\n\uff1d\uff0b\uff0d\uff20]")
@@ -272,6 +272,9 @@ def test_control_characters_are_shown_in_every_renderer_of_the_api(tmp_path: Pat
     for name in ("report.md", "report.html", "sections.csv", "section_checks.csv"):
         assert not CONTROL.search((tmp_path / name).read_text("utf-8-sig")), name
     assert xlsx_problems(tmp_path / "report.xlsx") == []
+    with zipfile.ZipFile(tmp_path / "self-evaluation.docx") as docx:
+        document = docx.read("word/document.xml").decode("utf-8")
+    assert not CONTROL.search(document) and "␛]0;pwned" in document
     stored = pq.read_table(tmp_path / "sections.parquet").column("school_name").to_pylist()
     assert ESCAPES[0] in stored  # Parquet is data: the value exactly
     from eduscore.report.explain import explain

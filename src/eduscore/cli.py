@@ -169,9 +169,9 @@ def _parser(lang: str = "en") -> Parser:
             default=None,
             metavar=t("NAME", "格式"),
             help=t(
-                "report format (repeatable): json, html, xlsx, md, csv, parquet, or a plugin's; "
+                "report format (repeatable): json, html, xlsx, md, docx, csv, parquet, or a plugin's; "
                 f"default {', '.join(DEFAULT_FORMATS)}",
-                "报告格式(可多次使用):json、html、xlsx、md、csv、parquet 或插件提供的格式;"
+                "报告格式(可多次使用):json、html、xlsx、md、docx(自评报告)、csv、parquet 或插件提供的格式;"
                 f"默认 {'、'.join(DEFAULT_FORMATS)}",
             ),
         )

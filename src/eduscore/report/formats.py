@@ -1,4 +1,4 @@
-"""The built-in output formats: JSON, CSV, Parquet, Markdown, HTML and XLSX.
+"""The built-in output formats: JSON, CSV, Parquet, Markdown, HTML, XLSX and DOCX.
 
 Hook implementations of ``eduscore_renderers``, joined to the built-in plugin when
 eduscore is imported, so a plugin's formats and eduscore's own are listed and chosen the
@@ -116,6 +116,13 @@ def eduscore_renderers() -> Iterator[Renderer]:
         "report.html: offline, with charts (several counties: an index and counties/*.html)",
     )
     yield Renderer("xlsx", ".xlsx", render_xlsx, "report.xlsx: workbook with live CV formulas")
+    yield Renderer(
+        "docx",
+        ".docx",
+        render_docx,
+        "self-evaluation.docx: the self-evaluation report draft (自评报告) in Word "
+        "(several counties: self-evaluation/<code>.docx)",
+    )
 
 
 def render_markdown(context: RenderContext, out: Path) -> Path:
@@ -134,6 +141,12 @@ def render_xlsx(context: RenderContext, out: Path) -> Path:
     from eduscore.report.xlsx import write_xlsx
 
     return write_xlsx(context, out)
+
+
+def render_docx(context: RenderContext, out: Path) -> Path:
+    from eduscore.report.docx import write_docx
+
+    return write_docx(context, out)
 
 
 def write_outputs(
