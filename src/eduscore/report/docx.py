@@ -46,8 +46,15 @@ from docx.text.run import Run
 from eduscore._version import __version__
 from eduscore.report.context import RenderContext, context_of
 from eduscore.report.files import atomic_path
+from eduscore.report.firstpage import (
+    RESOURCE_NUMBERS,
+    FirstPage,
+    FirstPages,
+    LevelResources,
+    counted_text,
+    resource_table,
+)
 from eduscore.report.firstpage import WORDS as FIRST_WORDS
-from eduscore.report.firstpage import FirstPage, FirstPages, LevelResources, counted_text, schools_text
 from eduscore.report.planning import WORDS as PLAN_WORDS
 from eduscore.report.planning import PlanningView, resource_label
 from eduscore.report.text import visible
@@ -578,33 +585,12 @@ class _Writer:
         w, fw, view = self.w, self.fw_words, self.view
         for level in page.resources:
             self.subheading(w["resources_of"].format(part=part, level=view.level(level.level)))
-            rows = []
-            for line in level.lines:
-                unassessed = line.standard == "—" and not line.n_schools and not line.n_unknown
-                rows.append(
-                    [
-                        line.name,
-                        line.county_value,
-                        line.standard,
-                        "—" if unassessed else schools_text(line, self.lang),
-                        number(line.cv),
-                        f"≤ {number(line.limit)}" if line.limit is not None else "—",
-                        view.status(line.cv_status) if line.cv_status else "—",
-                    ]
-                )
+            heads, rows = resource_table(view, level)
             self.table(
-                [
-                    w["indicator"],
-                    fw["county_value"],
-                    fw["standard"],
-                    fw["meeting"],
-                    fw["cv"],
-                    fw["limit"],
-                    w["result_col"],
-                ],
+                [w["indicator"], *heads[1:-1], w["result_col"]],
                 rows,
                 [40, 22, 24, 28, 16, 14, 16],
-                numeric=(1, 2, 4, 5),
+                numeric=RESOURCE_NUMBERS,
                 bold={
                     (i, 6) for i, line in enumerate(level.lines) if line.cv_status in ("fail", "basic_pass")
                 },

@@ -419,9 +419,54 @@ def _level_order(level: str) -> tuple[int, str]:
     return (LEVELS.index(level) if level in LEVELS else len(LEVELS), level)
 
 
-def schools_text(line: ResourceLine, lang: str) -> str:
-    """'9/10 所(其中按85%规则 1 所)' — the schools meeting an indicator."""
+def part_table(page: FirstPage, lang: str) -> tuple[list[str], list[list[str]]]:
+    """The parts table as headers and rows of text (a 基本达标 column only when used)."""
     w = WORDS[lang]
+    basic = any(p.n_basic_pass for p in page.parts)
+    heads = (
+        [w["part"], w["checks"], w["passed"]] + ([w["basic"]] if basic else []) + [w["failed"], w["unknown"]]
+    )
+    rows = [
+        [p.name, str(p.n_checks), str(p.n_pass)]
+        + ([str(p.n_basic_pass)] if basic else [])
+        + [str(p.n_fail), str(p.n_not_assessed)]
+        for p in page.parts
+    ]
+    return heads, rows
+
+
+#: The columns of :func:`resource_table` holding numbers, and the one of the CV's status.
+RESOURCE_NUMBERS = (1, 2, 4, 5)
+RESOURCE_STATUS = 6
+
+
+def resource_table(view: ReportView, level: LevelResources) -> tuple[list[str], list[list[str]]]:
+    """One level's resource table as headers and rows of text: indicator, county value,
+    standard, schools meeting, CV, limit, the CV's status."""
+    w = WORDS[view.lang]
+    heads = [view.words["indicator"], w["county_value"], w["standard"], w["meeting"], w["cv"], w["limit"]]
+    heads.append(w["cv_status"])
+    rows = [
+        [
+            line.name,
+            line.county_value,
+            line.standard,
+            schools_text(line, view.lang),
+            number(line.cv),
+            f"≤ {number(line.limit)}" if line.limit is not None else "—",
+            view.status(line.cv_status) if line.cv_status else "—",
+        ]
+        for line in level.lines
+    ]
+    return heads, rows
+
+
+def schools_text(line: ResourceLine, lang: str) -> str:
+    """'9/10 所(另 1 所低于标准、按85%规则允许)' — the schools meeting an indicator; "—"
+    when no school was assessed for it."""
+    w = WORDS[lang]
+    if not line.n_schools and not line.n_unknown and not line.n_meeting:
+        return "—"
     text = w["schools_of"].format(met=line.n_meeting, n=line.n_schools)
     notes = [w["allowed"].format(k=line.n_allowed)] if line.n_allowed else []
     notes += [w["unknown_schools"].format(k=line.n_unknown)] if line.n_unknown else []

@@ -33,8 +33,16 @@ from eduscore.model.rules import Text
 from eduscore.report.charts import FONT, cv_bars, ratio_color, strip_plot
 from eduscore.report.context import RenderContext, context_of
 from eduscore.report.files import write_text
+from eduscore.report.firstpage import (
+    RESOURCE_NUMBERS,
+    RESOURCE_STATUS,
+    FirstPage,
+    FirstPages,
+    counted_text,
+    part_table,
+    resource_table,
+)
 from eduscore.report.firstpage import WORDS as FIRST_WORDS
-from eduscore.report.firstpage import FirstPage, FirstPages, counted_text, schools_text
 from eduscore.report.planning import PlanningView
 from eduscore.report.text import visible
 from eduscore.report.view import (
@@ -232,41 +240,26 @@ def _first_page(view: ReportView, page: FirstPage) -> str:
     w, lang = FIRST_WORDS[view.lang], view.lang
     out = ['<div class="first-page">', f"<h3>{escape(w['title'])}</h3>"]
 
-    basic = any(p.n_basic_pass for p in page.parts)
-    heads = (
-        [w["part"], w["checks"], w["passed"]] + ([w["basic"]] if basic else []) + [w["failed"], w["unknown"]]
-    )
-    rows = []
-    for p in page.parts:
-        cells = [escape(p.name), str(p.n_checks), str(p.n_pass)] + ([str(p.n_basic_pass)] if basic else [])
-        cells.append(f"<span class='s-fail'>{p.n_fail}</span>" if p.n_fail else "0")
-        cells.append(f"<span class='s-not_assessed'>{p.n_not_assessed}</span>" if p.n_not_assessed else "0")
-        rows.append(cells)
+    heads, parts = part_table(page, lang)
+    rows = [
+        [
+            escape(r[0]),
+            *r[1:-2],
+            f"<span class='s-fail'>{r[-2]}</span>" if r[-2] != "0" else "0",
+            f"<span class='s-not_assessed'>{r[-1]}</span>" if r[-1] != "0" else "0",
+        ]
+        for r in parts
+    ]
     out.append(table(heads, rows, set(range(1, len(heads)))))
     for level in page.resources:
         out.append(f"<h3>{escape(w['resources'])} · {escape(view.level(level.level))}</h3>")
-        heads = [
-            view.words["indicator"],
-            w["county_value"],
-            w["standard"],
-            w["meeting"],
-            w["cv"],
-            w["limit"],
-            w["cv_status"],
-        ]
+        heads, text_rows = resource_table(view, level)
         rows = [
-            [
-                escape(line.name),
-                escape(line.county_value),
-                escape(line.standard),
-                escape(schools_text(line, lang)),
-                number(line.cv),
-                f"≤ {number(line.limit)}" if line.limit is not None else "—",
-                _status(view, line.cv_status) if line.cv_status else "—",
-            ]
-            for line in level.lines
+            [escape(c) for c in r[:RESOURCE_STATUS]]
+            + [_status(view, line.cv_status) if line.cv_status else "—"]
+            for r, line in zip(text_rows, level.lines, strict=True)
         ]
-        out.append(table(heads, rows, {1, 2, 4, 5}))
+        out.append(table(heads, rows, set(RESOURCE_NUMBERS)))
         for name, passed, assessed, unknown in level.counted:
             cls = "s-fail" if passed < assessed else ("s-not_assessed" if unknown else "s-pass")
             shown = escape(counted_text(passed, assessed, unknown, lang))

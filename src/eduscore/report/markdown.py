@@ -7,7 +7,7 @@ from pathlib import Path
 from eduscore.report.context import RenderContext, context_of
 from eduscore.report.files import write_text
 from eduscore.report.firstpage import WORDS as FIRST_WORDS
-from eduscore.report.firstpage import FirstPage, FirstPages, counted_text, schools_text
+from eduscore.report.firstpage import FirstPage, FirstPages, counted_text, part_table, resource_table
 from eduscore.report.planning import PlanningView
 from eduscore.report.text import visible
 from eduscore.report.view import ReportView, accounting_line, clause_text, number
@@ -123,44 +123,10 @@ def _first_page(view: ReportView, page: FirstPage) -> list[str]:
     """The first page (:mod:`eduscore.report.firstpage`) as Markdown."""
     w, lang = FIRST_WORDS[view.lang], view.lang
     out = [f"### {w['title']}", ""]
-    basic = any(p.n_basic_pass for p in page.parts)
-    heads = (
-        [w["part"], w["checks"], w["passed"]] + ([w["basic"]] if basic else []) + [w["failed"], w["unknown"]]
-    )
-    out += _table(
-        heads,
-        [
-            [p.name, str(p.n_checks), str(p.n_pass)]
-            + ([str(p.n_basic_pass)] if basic else [])
-            + [str(p.n_fail), str(p.n_not_assessed)]
-            for p in page.parts
-        ],
-    )
+    out += _table(*part_table(page, lang))
     for level in page.resources:
         out += [f"#### {w['resources']} · {view.level(level.level)}", ""]
-        out += _table(
-            [
-                view.words["indicator"],
-                w["county_value"],
-                w["standard"],
-                w["meeting"],
-                w["cv"],
-                w["limit"],
-                w["cv_status"],
-            ],
-            [
-                [
-                    line.name,
-                    line.county_value,
-                    line.standard,
-                    schools_text(line, lang),
-                    number(line.cv),
-                    f"≤ {number(line.limit)}" if line.limit is not None else "—",
-                    view.status(line.cv_status) if line.cv_status else "—",
-                ]
-                for line in level.lines
-            ],
-        )
+        out += _table(*resource_table(view, level))
         for name, passed, assessed, unknown in level.counted:
             out += [f"{cell(name)}: **{counted_text(passed, assessed, unknown, lang)}**", ""]
     out += [f"#### {w['failures']}", ""]

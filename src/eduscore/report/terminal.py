@@ -14,7 +14,7 @@ from rich.text import Text
 from eduscore.report.console import SafeConsole
 from eduscore.report.context import RenderContext, context_of
 from eduscore.report.firstpage import WORDS as FIRST_WORDS
-from eduscore.report.firstpage import FirstPage, FirstPages, counted_text
+from eduscore.report.firstpage import FirstPage, FirstPages, counted_text, part_table
 from eduscore.report.view import (
     ReportView,
     accounting_line,
@@ -236,20 +236,16 @@ def _first_page(console: SafeConsole, view: ReportView, page: FirstPage, resourc
     """The parts of the framework and the resource table of the first page
     (:mod:`eduscore.report.firstpage`); the failures and what is missing follow."""
     w, lang = FIRST_WORDS[view.lang], view.lang
-    basic = any(p.n_basic_pass for p in page.parts)
+    heads, rows = part_table(page, lang)
     table = Table(title=w["title"], title_justify="left", expand=False)
-    for col in (
-        [w["part"], w["checks"], w["passed"]] + ([w["basic"]] if basic else []) + [w["failed"], w["unknown"]]
-    ):
+    for col in heads:
         table.add_column(col, justify="left" if col == w["part"] else "right")
-    for p in page.parts:
+    for r in rows:
         table.add_row(
-            escape(p.name),
-            str(p.n_checks),
-            str(p.n_pass),
-            *([str(p.n_basic_pass)] if basic else []),
-            f"[red]{p.n_fail}[/red]" if p.n_fail else "0",
-            f"[yellow]{p.n_not_assessed}[/yellow]" if p.n_not_assessed else "0",
+            escape(r[0]),
+            *r[1:-2],
+            f"[red]{r[-2]}[/red]" if r[-2] != "0" else "0",
+            f"[yellow]{r[-1]}[/yellow]" if r[-1] != "0" else "0",
         )
     console.print(table)
     for level in page.resources if resources else []:
