@@ -176,38 +176,10 @@ def test_reasons_of_no_single_check_reach_the_first_page() -> None:
     pytest.importorskip("eduscore_liaoning")
     import pyarrow as pa
 
-    names = (
-        "party_leadership",
-        "planning",
-        "service_network",
-        "estate_kindergartens",
-        "funding",
-        "fees",
-        "teacher_pay",
-        "safety",
-        "regulation",
-        "staffing",
-        "scientific_care",
-    )
-    facts = {name: [True] for name in names}
-    kg = pa.table(
-        {
-            "county_code": ["210102"],
-            "kindergarten_id": ["k"],
-            "kindergarten_name": ["甲"],
-            "category": ["public"],
-            "children": [300],
-            "full_time_teachers": [25],
-            "certified_teachers": [25],
-            "head_certified": [True],
-            "classes": [10],
-            "classes_oversize": [0],
-            "design_year": [2010],
-        }
-    )
-    counties = pa.table(
-        {"county_code": ["210102"], "population_3_5": [320], "social_recognition": [0.95], **facts}
-    )
+    import passing
+
+    kg = pa.Table.from_pylist(passing.kindergartens("210102"))
+    counties = pa.Table.from_pylist([passing.county("210102")])
     result = eduscore.evaluate(kindergartens=kg, counties=counties, framework="preschool-2020")
     view = ReportView(result, "zh")
     (county,) = view.counties()
