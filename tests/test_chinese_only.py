@@ -29,23 +29,11 @@ from eduscore.report.terminal import print_report
 from eduscore.report.xlsx import PER_COUNTY_FOLDER, is_summary, write_xlsx
 from eduscore.synthetic import national
 
-#: Words that are not prose: the product's name, a marker the demo data carries, the
-#: abbreviation of the coefficient of variation inspectors write too, units and codes,
-#: file formats.
-ALLOWED = {
-    "eduscore",
-    "SYNTHETIC",
-    "CV",
-    "GB",
-    "CNY",
-    "csv",
-    "xlsx",
-    "html",
-    "json",
-    "md",
-    "parquet",
-    "Parquet",
-}
+#: Words that are not prose: the product's name and Excel's, a marker the demo data
+#: carries, the abbreviation of the coefficient of variation inspectors write too, units
+#: and codes, file formats.
+ALLOWED = {"eduscore", "Excel", "SYNTHETIC", "CV", "GB", "CNY"}
+ALLOWED |= {"csv", "xlsx", "html", "json", "md", "parquet", "Parquet"}
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]*[A-Za-z0-9]|[A-Za-z]")
 
 

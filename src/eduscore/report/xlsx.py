@@ -6,7 +6,11 @@ over the per-school sheet, so an inspector can change a number and see the CV mo
 per-school 达标 matrix with conditional formatting and the gap to each threshold;
 the plan (additions per school, CV remediation, other failing checks, additions as
 input columns), the margins of every check and the within/between decomposition;
-excluded and rejected rows; the row accounting.
+excluded rows and the data problems (rejected rows among them); the row accounting.
+
+One language per workbook: sheet names and headers in the workbook's language come from
+:mod:`eduscore.report.xlsx_words`; statuses, levels, rule sets and cited documents from
+:class:`~eduscore.report.view.ReportView`, as in the other reports.
 
 Text from the inputs is always written as text: a school named "=HYPERLINK(...)" or
 "+86 …" stays a string, never a formula; its control characters are shown visibly, and
