@@ -1,5 +1,6 @@
-"""Chinese throughout (issue #14 item 2): the Chinese reports of the demo county and of
-a synthetic sample of many counties carry no English words, outside an allow-list of
+"""Chinese throughout (issue #14 item 2): the Chinese reports (HTML, Markdown, terminal,
+XLSX) of the demo county and of a synthetic sample of many counties carry no English
+words, outside an allow-list of
 what is not prose — ids (check, rule, indicator and column names, which have
 underscores or dots, or are listed below), file names, option names and codes.
 
@@ -14,20 +15,25 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+import openpyxl
 import pyarrow.csv as pv
 import pytest
 
 import eduscore
 from eduscore.model import contract
+from eduscore.report.context import RenderContext
 from eduscore.report.explain import explain
 from eduscore.report.html import render_html, write_html
 from eduscore.report.markdown import render_markdown
 from eduscore.report.terminal import print_report
+from eduscore.report.xlsx import PER_COUNTY_FOLDER, is_summary, write_xlsx
 from eduscore.synthetic import national
 
-#: Words that are not prose: the product's name, a marker the demo data carries, the
-#: abbreviation of the coefficient of variation inspectors write too, units and codes.
-ALLOWED = {"eduscore", "SYNTHETIC", "CV", "GB", "CNY", "csv", "xlsx", "html", "json", "md"}
+#: Words that are not prose: the product's name and Excel's, a marker the demo data
+#: carries, the abbreviation of the coefficient of variation inspectors write too, units
+#: and codes, file formats.
+ALLOWED = {"eduscore", "Excel", "SYNTHETIC", "CV", "GB", "CNY"}
+ALLOWED |= {"csv", "xlsx", "html", "json", "md", "parquet", "Parquet"}
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]*[A-Za-z0-9]|[A-Za-z]")
 
 
@@ -147,3 +153,64 @@ def test_chinese_explain_has_no_english_words() -> None:
     for check in checks:
         words = english_words(explain(result, check, lang="zh"), allowed)
         assert not words, f"{check}:\n" + "\n".join(words[:10])
+
+
+def _data_ids(result: eduscore.Result) -> set[str]:
+    """Ids from the inputs the workbooks list (the per-school sheet's school ids)."""
+    s = result.sections
+    ids = [
+        s.column(c).to_pylist() for c in ("school_id", "kindergarten_id", "unit_id") if c in s.column_names
+    ]
+    return {str(i) for column in ids for i in column if i}
+
+
+def _workbooks(result: eduscore.Result, folder: Path, lang: str) -> list[Path]:
+    """The workbooks ``--format xlsx --xlsx-per-county`` writes: the full one of one
+    county; or the summary of many and each county's full one."""
+    path = write_xlsx(RenderContext(result, lang, xlsx_per_county=True), folder)
+    return [path, *sorted((folder / PER_COUNTY_FOLDER).glob("*.xlsx"))]
+
+
+def test_chinese_workbooks_have_no_english_words(result: eduscore.Result, tmp_path: Path) -> None:
+    """Every sheet name, every text cell (not formulas: their references and functions
+    are Excel's) and every cell's tip of the Chinese workbooks."""
+    allowed = _ids(result) | _source_names(result) | _data_ids(result) | {PER_COUNTY_FOLDER}
+    books = _workbooks(result, tmp_path, "zh")
+    assert len(books) == (1 + result.verdicts.num_rows if is_summary(result) else 1)
+    found: list[str] = []
+    for path in books:
+        for ws in openpyxl.load_workbook(path).worksheets:
+            where = f"{path.name}「{ws.title}」"
+            found += [f"{where} sheet name: {w}" for w in english_words(ws.title, allowed)]
+            for row in ws.iter_rows():
+                for c in row:
+                    if isinstance(c.value, str) and c.data_type != "f":
+                        found += [f"{where}!{c.coordinate}: {w}" for w in english_words(c.value, allowed)]
+            for dv in ws.data_validations.dataValidation:
+                found += [f"{where} tip {dv.sqref}: {w}" for w in english_words(dv.prompt or "", allowed)]
+    assert not found, f"{len(found)} English words:\n" + "\n".join(found[:30])
+
+
+_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+def test_english_workbooks_name_sheets_and_columns_in_english(
+    result: eduscore.Result, tmp_path: Path
+) -> None:
+    """The English workbooks' sheet names and header rows carry no Chinese, but for names
+    from the data (the framework's document number on the summary's first line)."""
+    data = {result.framework.document["number"], result.framework.document.get("title", "")}
+    found: list[str] = []
+    for path in _workbooks(result, tmp_path, "en"):
+        for ws in openpyxl.load_workbook(path, read_only=True).worksheets:
+            where = f"{path.name} sheet {ws.title!r}"
+            if _CJK.search(ws.title):
+                found.append(f"{where}: its name")
+            header = next(ws.iter_rows(max_row=1, values_only=True), ())
+            for value in header:
+                text = str(value or "")
+                for name in data:
+                    text = text.replace(name, "") if name else text
+                if _CJK.search(text):
+                    found.append(f"{where}: {value!r}")
+    assert not found, "\n".join(found[:30])

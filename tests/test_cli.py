@@ -20,7 +20,8 @@ from eduscore.model import contract
 from eduscore.model.framework import load_schema
 from eduscore.report.html import render_html
 from eduscore.report.markdown import render_markdown
-from eduscore.report.xlsx import CV_SHEET, write_xlsx
+from eduscore.report.xlsx import write_xlsx
+from eduscore.report.xlsx_words import sheet_name
 from helpers import AT_THRESHOLD_PRIMARY, run_cli, school, table
 
 ARTIFACTS = Path(os.environ.get("EDUSCORE_TEST_ARTIFACTS", Path(__file__).parent / "artifacts"))
@@ -168,7 +169,7 @@ def _recalculated_cvs(path: Path) -> dict[tuple[str, str, int], float]:
     out = {}
     for key, value in solution.items():
         if (
-            f"[{path.name.upper()}]{CV_SHEET.upper()}" in key.upper()
+            f"[{path.name.upper()}]{sheet_name('cv', 'zh').upper()}" in key.upper()
             and "!" in key
             and ":" not in key.split("!")[1]
         ):
@@ -185,7 +186,7 @@ def test_xlsx_formula_cvs_recalculate_to_the_engine_cvs(tmp_path: Path) -> None:
     result = eduscore.evaluate(**eduscore.demo_inputs())
     path = write_xlsx(result, tmp_path, "zh")
     book = openpyxl.load_workbook(path)  # formulas, not cached values
-    ws = book[CV_SHEET]
+    ws = book[sheet_name("cv", "zh")]
     headers = [c.value for c in ws[1]]
     recalculated = _recalculated_cvs(path)
     fw = result.framework
@@ -198,7 +199,7 @@ def test_xlsx_formula_cvs_recalculate_to_the_engine_cvs(tmp_path: Path) -> None:
         for k, ind in enumerate(fw.indicators):
             cv_cell = row[5 + 2 * k]
             assert "SQRT(MAX(0,SUMPRODUCT(" in str(cv_cell.value), cv_cell.value
-            assert headers[5 + 2 * k].endswith("差异系数 CV")
+            assert headers[5 + 2 * k] == f"{ind.name.zh} 差异系数"
             got = recalculated[(cv_cell.column_letter, str(cv_cell.row), 0)]
             assert math.isclose(got, disp[(level, ind.id)]["cv"], rel_tol=1e-9), (level, ind.id)
             checked += 1
@@ -226,7 +227,7 @@ def test_text_from_inputs_is_inert_in_html_markdown_and_xlsx(tmp_path: Path) -> 
     md = render_markdown(result)
     assert HOSTILE not in md and "\\<script\\>" in md and "\\|\\*\\_\\[a\\](b)" in md
     path = write_xlsx(result, tmp_path)
-    ws = openpyxl.load_workbook(path)["分校数据 Schools"]
+    ws = openpyxl.load_workbook(path)[sheet_name("sections", "zh")]
     cells = [
         c
         for row in ws.iter_rows()

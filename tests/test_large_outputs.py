@@ -199,8 +199,8 @@ def test_many_counties_get_a_summary_workbook_of_one_row_per_county(
 ) -> None:
     path = write_xlsx(several, tmp_path, "en")
     book = openpyxl.load_workbook(path, read_only=True)
-    assert "分校数据 Schools" not in book.sheetnames and "结论 Verdict" in book.sheetnames
-    rows = _rows(path, "结论 Verdict")[1:]
+    assert book.sheetnames == ["About", "Verdict", "Open checks", "CV", "Findings summary", "Accounting"]
+    rows = _rows(path, "Verdict")[1:]
     verdicts = several.verdicts.to_pylist()
     assert len(rows) == len(verdicts) == several.verdicts.num_rows > 1
     expected = {(v["county_code"], v["year"]): label(f"verdict.{v['verdict']}", "en") for v in verdicts}
@@ -209,13 +209,13 @@ def test_many_counties_get_a_summary_workbook_of_one_row_per_county(
         (v["county_code"], v["year"]): (v["n_pass"], v["n_fail"], v["n_not_assessed"]) for v in verdicts
     }
     # The CVs by county are the engine's.
-    cv_rows = _rows(path, "差异系数 CV")
+    cv_rows = _rows(path, "CV")
     disp = several.dispersion.to_pylist()
     assert len(cv_rows) - 1 == len({(d["county_code"], d["year"], d["level"]) for d in disp})
     head = cv_rows[0]
     first = next(d for d in disp if math.isfinite(d["cv"]))
     name = eduscore.report.view.ReportView(several, "en").indicator_name(first["indicator"])
-    column = head.index(f"{name} 差异系数 CV")
+    column = head.index(f"{name} CV")
     level = eduscore.report.view.ReportView(several, "en").level(first["level"])
     (row,) = [r for r in cv_rows[1:] if r[0] == first["county_code"] and r[2] == level]
     assert math.isclose(row[column], first["cv"], rel_tol=1e-12)
@@ -224,7 +224,7 @@ def test_many_counties_get_a_summary_workbook_of_one_row_per_county(
 
 def test_one_county_keeps_the_full_workbook(demo: eduscore.Result, tmp_path: Path) -> None:
     book = openpyxl.load_workbook(write_xlsx(demo, tmp_path), read_only=True)
-    assert "分校数据 Schools" in book.sheetnames and "差异系数 CV" in book.sheetnames
+    assert "分校数据" in book.sheetnames and "差异系数" in book.sheetnames
 
 
 def test_a_sheet_cut_at_the_row_cap_says_so_at_its_top(demo: eduscore.Result, tmp_path: Path) -> None:
@@ -232,22 +232,22 @@ def test_a_sheet_cut_at_the_row_cap_says_so_at_its_top(demo: eduscore.Result, tm
     in_scope = sum(demo.sections.column("in_scope").to_pylist())
     assert in_scope < 20 < demo.checks.num_rows
     path = write_xlsx(context, tmp_path, max_rows=20)  # the full workbook: the schools fit
-    checks = _rows(path, "检查项 Checks")
+    checks = _rows(path, "Checks")
     assert len(checks) == 1 + 1 + 20  # the note, the header, twenty rows
     assert checks[0][0] == label("xlsx.cut", "en").format(
         "20", f"{demo.checks.num_rows:,}", label("xlsx.full_data", "en")
     )
-    assert checks[1][0] == "县区代码"
-    accounting = _rows(path, "核对 Accounting")
-    assert accounting[0][0] == "表 table"  # short sheets are as before
+    assert checks[1][0] == "county code"
+    accounting = _rows(path, "Accounting")
+    assert accounting[0][0] == "table"  # short sheets are as before
     (notice,) = context.notices
-    assert "检查项 Checks" in notice and str(demo.checks.num_rows) in notice
+    assert "Checks:" in notice and str(demo.checks.num_rows) in notice
 
 
 def test_the_summary_cut_names_where_the_rest_is(several: eduscore.Result, tmp_path: Path) -> None:
     context = RenderContext(several, "zh")
     path = write_xlsx(context, tmp_path, max_rows=2)
-    rows = _rows(path, "结论 Verdict")
+    rows = _rows(path, "结论")
     assert (
         rows[0][0] is not None
         and "result.json" in rows[0][0]
@@ -264,12 +264,12 @@ def test_per_county_workbooks_one_file_a_county(several: eduscore.Result, tmp_pa
     assert files == [f"report-{c}.xlsx" for c in codes]
     for code in codes:
         path = tmp_path / PER_COUNTY_FOLDER / f"report-{code}.xlsx"
-        verdicts = _rows(path, "结论 Verdict")[1:]
+        verdicts = _rows(path, "结论")[1:]
         assert {r[0] for r in verdicts} == {code}
-        schools = _rows(path, "分校数据 Schools")[1:]
+        schools = _rows(path, "分校数据")[1:]
         in_scope = [s for s in several.sections.to_pylist() if s["county_code"] == code and s["in_scope"]]
         assert len(schools) == len(in_scope) > 0
-    about = _rows(tmp_path / "report.xlsx", "说明 About")
+    about = _rows(tmp_path / "report.xlsx", "说明")
     assert any(PER_COUNTY_FOLDER in str(r[0]) for r in about)
 
 

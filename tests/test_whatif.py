@@ -224,9 +224,9 @@ def test_cli_plan_writes_tables_and_reports(tmp_path: Path) -> None:
     import openpyxl
 
     book = openpyxl.load_workbook(tmp_path / "report.xlsx", read_only=True)
-    for sheet in ("达标方案 Plan", "差异系数整改 CV plan", "安全边际 Margins", "差异分解 Decomposition"):
+    for sheet in ("Plan", "CV plan", "Margins", "Decomposition"):
         assert sheet in book.sheetnames
-    plan_rows = list(book["达标方案 Plan"].iter_rows(values_only=True))
+    plan_rows = list(book["Plan"].iter_rows(values_only=True))
     assert any(r[3] == "示例县北坡村小学" and r[16] == 42_200 for r in plan_rows[1:])
 
 

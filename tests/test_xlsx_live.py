@@ -31,7 +31,8 @@ from eduscore.model.formula import Columns, compile_formula, evaluate_expression
 from eduscore.model.messages import label
 from eduscore.report.excel_formula import to_excel
 from eduscore.report.view import ReportView
-from eduscore.report.xlsx import CV_SHEET, SECTIONS_SHEET, county_results, write_xlsx
+from eduscore.report.xlsx import column_label, county_results, write_xlsx
+from eduscore.report.xlsx_words import sheet_name
 from helpers import table
 from passing import schools as passing_schools
 
@@ -40,6 +41,7 @@ schedula = pytest.importorskip("schedula")
 
 LEVELS = {"小学": "primary", "初中": "junior"}
 STATUS = {s: label(f"status.{s}", "zh") for s in ("pass", "fail", "not_assessed", "not_computable")}
+SECTIONS_SHEET, CV_SHEET, MATRIX_SHEET = (sheet_name(k, "zh") for k in ("sections", "cv", "compliance"))
 
 
 # --------------------------------------------------------------------------- recalculation
@@ -51,7 +53,7 @@ def recalculate(path: Path) -> dict[tuple[str, str], Any]:
     live ones read, and recalculating them only costs time)."""
     book = openpyxl.load_workbook(path)
     for name in book.sheetnames:
-        if name not in (SECTIONS_SHEET, CV_SHEET, "达标矩阵 Compliance"):
+        if name not in (SECTIONS_SHEET, CV_SHEET, MATRIX_SHEET):
             del book[name]
     small = path.with_name(f"live-{path.name}")
     book.save(small)
@@ -73,8 +75,9 @@ def recalculate(path: Path) -> dict[tuple[str, str], Any]:
 class Live:
     """A written workbook: its formulas (openpyxl) and, once recalculated, their values."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, framework: eduscore.Framework) -> None:
         self.path = path
+        self.framework = framework
         self.book = openpyxl.load_workbook(path)
         self.schools = self.book[SECTIONS_SHEET]
         self.header = {c.value: c.column_letter for c in self.schools[1]}
@@ -87,9 +90,8 @@ class Live:
         raise KeyError((school_id, level))
 
     def column(self, name: str) -> str:
-        """The letter of the raw-input column ``name`` (its header ends with the id)."""
-        (found,) = [letter for head, letter in self.header.items() if str(head).endswith(f" {name}")]
-        return found
+        """The letter of the raw-input column ``name`` (its header is the column's Chinese name)."""
+        return self.header[column_label(name, self.framework, "zh")]
 
     def set(self, school_id: str, level: str, name: str, value: float | None) -> None:
         self.schools[f"{self.column(name)}{self.row_of(school_id, level)}"] = value
@@ -104,7 +106,7 @@ class Live:
 
 
 def written(result: eduscore.Result, folder: Path) -> Live:
-    return Live(write_xlsx(result, folder, "zh"))
+    return Live(write_xlsx(result, folder, "zh"), result.framework)
 
 
 def close(got: Any, want: float | None, what: str) -> None:
@@ -175,8 +177,8 @@ def assert_live_matches(live: Live, result: eduscore.Result) -> int:
         r += 1
     verdicts = 0
     for row in cv.iter_rows(min_row=r):
-        if row[0].value == "县区代码 county" and "结论 verdict" in [c.value for c in row]:
-            col = [c.value for c in row].index("结论 verdict")
+        if row[0].value == "县区代码" and "结论" in [c.value for c in row]:
+            col = [c.value for c in row].index("结论")
             data = cv[row[0].row + 1]
             got = live.value(CV_SHEET, data[col].coordinate)
             assert got == resource_verdict(result, data[0].value, data[1].value), got
@@ -226,9 +228,9 @@ def test_cutting_a_schools_sports_area_fails_it_in_the_workbook_as_in_the_engine
     assert _status(changed, "990101003", "primary") == "fail"
     assert assert_live_matches(live, changed) > 100
     # The matrix follows the per-school sheet.
-    matrix = live.book["达标矩阵 Compliance"]
+    matrix = live.book[MATRIX_SHEET]
     row = next(r for r in matrix.iter_rows(min_row=2) if r[2].value == "示例县实验小学")
-    six = live.value("达标矩阵 Compliance", row[-1].coordinate)
+    six = live.value(MATRIX_SHEET, row[-1].coordinate)
     assert six == STATUS["fail"]
 
 

@@ -13,7 +13,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from eduscore.planning.analysis import Analyses
+from eduscore.planning.plan import resources
 from eduscore.report.view import CountySlices, ReportView, number, percent
+from eduscore.report.xlsx_words import heads, value_word
 
 WORDS = {
     "zh": {
@@ -329,8 +331,11 @@ class PlanningView:
         return m.filter(close)
 
     def sheets(self) -> list[tuple[str, list[str], list[list[Any]], list[int]]]:
-        """(name, headers, rows, widths) for the workbook."""
+        """(sheet key, headers, rows, widths) for the workbook, in the view's language: the
+        sheet's name is :func:`eduscore.report.xlsx_words.sheet_name` of its key."""
         v, lang = self.view, self.view.lang
+        zh = lang == "zh"
+        yes, no = value_word("yes", lang), value_word("no", lang)
         out: list[tuple[str, list[str], list[list[Any]], list[int]]] = []
         plan = self.a.plan
         if plan is not None:
@@ -360,51 +365,53 @@ class PlanningView:
             ]
             out.append(
                 (
-                    "达标方案 Plan",
-                    [
-                        "县区代码",
-                        "年份",
-                        "学校标识码",
-                        "学校 school",
-                        "学段 level",
-                        "指标 indicator",
-                        "资源 resource",
-                        "在校生 students",
-                        "现值 value",
-                        "标准 threshold",
-                        "85%线 floor",
-                        "达标需增 to threshold",
-                        "达85%需增 to floor",
-                        "处理 action",
-                        "六项达标增量",
-                        "差异系数增量",
-                        "合计增量 addition",
-                        "增加后 after",
-                        "成本 cost",
-                    ],
+                    "plan",
+                    heads(
+                        lang,
+                        "county_code",
+                        "year",
+                        "school_id",
+                        "school",
+                        "level",
+                        "indicator",
+                        "resource",
+                        "students",
+                        "now",
+                        "threshold",
+                        "floor",
+                        "to_threshold",
+                        "to_floor",
+                        "action",
+                        "for_six",
+                        "for_cv",
+                        "total_addition",
+                        "after",
+                        "cost",
+                    ),
                     rows,
                     [10, 6, 12, 24, 8, 26, 20, 9, 10, 10, 10, 12, 12, 14, 12, 12, 12, 10, 10],
                 )
             )
             out.append(
                 (
-                    "差异系数整改 CV plan",
-                    [
-                        "县区代码",
-                        "年份",
-                        "学段 level",
-                        "指标 indicator",
-                        "资源 resource",
-                        "限值 limit",
-                        "差异系数 CV",
-                        "校内增量后 CV",
-                        "补足到 floor",
-                        "连续最优 continuous",
-                        "总增量 total",
-                        "受补学校 sections",
-                        "整改后 CV after",
-                        "成本 cost",
-                    ],
+                    "cv_plan",
+                    heads(
+                        lang,
+                        "county_code",
+                        "year",
+                        "level",
+                        "indicator",
+                        "resource",
+                        "limit",
+                        "cv",
+                        "cv_after_schools",
+                        "raise_to",
+                        "continuous",
+                        "total_addition",
+                        "n_receiving",
+                        "cv_after",
+                        "cost",
+                    ),
                     [
                         [
                             c["county_code"],
@@ -429,35 +436,36 @@ class PlanningView:
             )
             out.append(
                 (
-                    "其他未达标 Other",
-                    [
-                        "县区代码",
-                        "年份",
-                        "学校 school",
-                        "学段 level",
-                        "项目 check",
-                        "现值 value",
-                        "比较",
-                        "标准 threshold",
-                        "调整 change",
-                        "方向 direction",
-                        "字段 column",
-                        "已计入方案 in plan",
-                    ],
+                    "other",
+                    heads(
+                        lang,
+                        "county_code",
+                        "year",
+                        "school",
+                        "level",
+                        "check",
+                        "now",
+                        "comparator",
+                        "threshold",
+                        "change",
+                        "direction",
+                        "input_column",
+                        "in_plan",
+                    ),
                     [
                         [
                             c["county_code"],
                             c["year"],
                             c["school_name"],
                             v.level(c["level"]),
-                            c["name_zh"] if lang == "zh" else c["name_en"],
+                            c["name_zh"] if zh else c["name_en"],
                             c["value"],
                             c["comparator"],
                             c["threshold"],
                             c["change"],
                             self.w["add"] if c["direction"] == "add" else self.w["reduce"],
                             resource_label(c, lang, "column"),
-                            c["in_plan"],
+                            None if c["in_plan"] is None else (yes if c["in_plan"] else no),
                         ]
                         for c in plan.checks.to_pylist()
                     ],
@@ -466,17 +474,18 @@ class PlanningView:
             )
             out.append(
                 (
-                    "学校增量 Inputs",
-                    [
-                        "县区代码",
-                        "年份",
-                        "学校标识码",
-                        "学校 school",
-                        "学段 level",
-                        "字段 column",
-                        "字段名",
-                        "增加 addition",
-                    ],
+                    "additions",
+                    heads(
+                        lang,
+                        "county_code",
+                        "year",
+                        "school_id",
+                        "school",
+                        "level",
+                        "input_column",
+                        "input_name",
+                        "addition",
+                    ),
                     [
                         [
                             r["county_code"],
@@ -485,7 +494,7 @@ class PlanningView:
                             r["school_name"],
                             v.level(r["level"]),
                             r["column"],
-                            r["column_zh"],
+                            resource_label(r, lang, "column"),
                             r["addition"],
                         ]
                         for r in plan.schools.to_pylist()
@@ -493,34 +502,36 @@ class PlanningView:
                     [10, 6, 12, 24, 8, 28, 28, 12],
                 )
             )
+        resource_of = {k: r.resource for k, r in resources(v.fw).items()}
         out.append(
             (
-                "安全边际 Margins",  # section checks within 10 % of flipping (see _close_margins)
-                [
-                    "县区代码",
-                    "年份",
-                    "范围 scope",
-                    "学校 school",
-                    "学段 level",
-                    "项目 check",
-                    "状态 status",
-                    "值 value",
-                    "比较",
-                    "标准 threshold",
-                    "余量 margin",
-                    "相对余量 relative",
-                    "失败时的增长 flip growth",
-                    "失败时的减少 flip units",
-                    "单位 units",
-                ],
+                "margins",  # section checks within 10 % of flipping (see _close_margins)
+                heads(
+                    lang,
+                    "county_code",
+                    "year",
+                    "scope",
+                    "school",
+                    "level",
+                    "check",
+                    "status",
+                    "now",
+                    "comparator",
+                    "threshold",
+                    "margin",
+                    "relative_margin",
+                    "flip_growth",
+                    "flip_units",
+                    "units",
+                ),
                 [
                     [
                         m["county_code"],
                         m["year"],
-                        m["scope"],
+                        value_word(f"scope.{m['scope']}", lang),
                         m["school_name"],
                         v.level(m["level"]) if m["level"] else None,
-                        m["name_zh"] if lang == "zh" else m["name_en"],
+                        m["name_zh"] if zh else m["name_en"],
                         v.status(m["status"]),
                         m["value"],
                         m["comparator"],
@@ -529,7 +540,9 @@ class PlanningView:
                         m["relative_margin"],
                         m["flip_growth"],
                         m["flip_units"],
-                        m["units"],
+                        m["units"]
+                        if zh or not m["units"]
+                        else resource_label({"resource": resource_of.get(m["check_id"])}, lang),
                     ]
                     for m in self._close_margins().to_pylist()
                 ],
@@ -539,32 +552,31 @@ class PlanningView:
         if self.a.decomposition is not None:
             out.append(
                 (
-                    "差异分解 Decomposition",
-                    [
-                        "县区代码",
-                        "年份",
-                        "学段 level",
-                        "指标 indicator",
-                        "分组 grouping",
-                        "组数 groups",
-                        "学校 sections",
-                        "方差 variance",
-                        "组内 within",
-                        "组间 between",
-                        "组间占比 between share",
-                        "泰尔 Theil",
-                        "泰尔组内",
-                        "泰尔组间",
-                    ],
+                    "decomposition",
+                    heads(
+                        lang,
+                        "county_code",
+                        "year",
+                        "level",
+                        "indicator",
+                        "grouping",
+                        "n_groups",
+                        "n_schools",
+                        "variance",
+                        "within",
+                        "between",
+                        "between_share",
+                        "theil",
+                        "theil_within",
+                        "theil_between",
+                    ),
                     [
                         [
                             d["county_code"],
                             d["year"],
                             v.level(d["level"]),
                             v.indicator_name(d["indicator"]),
-                            _GROUPING.get(d["grouping"], (d["grouping"], d["grouping"]))[
-                                0 if v.lang == "zh" else 1
-                            ],
+                            _GROUPING.get(d["grouping"], (d["grouping"], d["grouping"]))[0 if zh else 1],
                             d["n_groups"],
                             d["n_sections"],
                             d["variance"],

@@ -58,6 +58,8 @@ def full_lists(
     def place(path: Path) -> str:
         return in_table(str(path), lang)
 
+    from eduscore.report.xlsx_words import sheet_name
+
     book = out / "report.xlsx"
     if result is not None and "xlsx" in formats:
         from eduscore.report.html import COUNTY_FOLDER
@@ -65,19 +67,21 @@ def full_lists(
 
         if is_summary(result):
             if per_county:
-                sections = sheet(out / PER_COUNTY_FOLDER / "report-<县区代码>.xlsx", "分校数据 Schools")
+                county = "<县区代码>" if zh else "<county code>"
+                sections = sheet(
+                    out / PER_COUNTY_FOLDER / f"report-{county}.xlsx", sheet_name("sections", lang)
+                )
             elif "html" in formats:
                 sections = place(out / COUNTY_FOLDER / ("<县区代码>.html" if zh else "<county code>.html"))
             else:
                 sections = place(out / "result.json") if "json" in formats else place(out)
             return {
-                "checks": sheet(book, "未达标检查 Open checks"),
+                "checks": sheet(book, sheet_name("open_checks", lang)),
                 "sections": sections,
-                "findings": sheet(book, "数据问题汇总 Findings"),
+                "findings": sheet(book, sheet_name("findings_summary", lang)),
             }
     if "xlsx" in formats:
-        sheets = {"checks": "检查项 Checks", "sections": "分校数据 Schools", "findings": "数据问题 Findings"}
-        return {k: sheet(book, v) for k, v in sheets.items()}
+        return {k: sheet(book, sheet_name(k, lang)) for k in keys}
     for fmt, name in (("html", "report.html"), ("json", "result.json"), ("md", "report.md")):
         if fmt in formats:
             return dict.fromkeys(keys, place(out / name))

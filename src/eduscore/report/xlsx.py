@@ -6,7 +6,11 @@ over the per-school sheet, so an inspector can change a number and see the CV mo
 per-school 达标 matrix with conditional formatting and the gap to each threshold;
 the plan (additions per school, CV remediation, other failing checks, additions as
 input columns), the margins of every check and the within/between decomposition;
-excluded and rejected rows; the row accounting.
+excluded rows and the data problems (rejected rows among them); the row accounting.
+
+One language per workbook: sheet names and headers in the workbook's language come from
+:mod:`eduscore.report.xlsx_words`; statuses, levels, rule sets and cited documents from
+:class:`~eduscore.report.view.ReportView`, as in the other reports.
 
 Text from the inputs is always written as text: a school named "=HYPERLINK(...)" or
 "+86 …" stays a string, never a formula; its control characters are shown visibly, and
@@ -36,7 +40,14 @@ from eduscore.report.excel_formula import CellKind, number_text
 from eduscore.report.files import atomic_path, close_workbook
 from eduscore.report.planning import PlanningView
 from eduscore.report.text import xlsx_text
-from eduscore.report.view import ReportView, accounting_line, clause_text, reason_of
+from eduscore.report.view import (
+    ReportView,
+    accounting_line,
+    clause_text,
+    column_text,
+    reason_of,
+    source_text,
+)
 from eduscore.report.xlsx_live import (
     CountMetCells,
     composite_formula,
@@ -51,11 +62,9 @@ from eduscore.report.xlsx_live import (
     ratio_formula,
     verdict_formula,
 )
+from eduscore.report.xlsx_words import LIVE, head, heads, sheet_name
 from eduscore.result import Result
 
-SECTIONS_SHEET = "分校数据 Schools"
-CV_SHEET = "差异系数 CV"
-SUMMARY_SHEET = "说明 About"
 #: Rows of data a sheet holds at most: Excel's 1,048,576 rows less the header and the
 #: note that says what was left out.
 MAX_ROWS = 1_048_574
@@ -67,41 +76,41 @@ PER_COUNTY_FOLDER = "report-counties"
 
 
 # The first columns of a verdict sheet (the full workbook and the summary), and their widths.
-VERDICT_HEADERS = [
-    "县区代码 county",
-    "县区名称 name",
-    "年份 year",
-    "结论 verdict",
-    "等级 grade",
-    "达标 pass",
-    "未达标 fail",
-    "未评估 not assessed",
-]
+VERDICT_COLUMNS = (
+    "county_code",
+    "county_name",
+    "year",
+    "verdict",
+    "grade",
+    "n_pass",
+    "n_fail",
+    "n_not_assessed",
+)
 VERDICT_WIDTHS = [10, 18, 7, 16, 8, 8, 8, 10]
 
 # The columns of a sheet of checks (the summary's open checks show the first 14).
-CHECK_HEADERS = [
-    "县区代码",
-    "年份",
-    "项目 id",
-    "名称 name",
-    "分组 group",
-    "结果 status",
-    "数值 value",
-    "比较",
-    "标准 threshold",
-    "说明 reason",
-    "可信度",
-    "文件 document",
-    "条款 clause",
-    "规则来源 rule set",
-    "版本",
-    "声明放宽 relaxed by",
-]
+CHECK_COLUMNS = (
+    "county_code",
+    "year",
+    "check_id",
+    "name",
+    "group",
+    "status",
+    "value",
+    "comparator",
+    "threshold",
+    "reason",
+    "confidence",
+    "document",
+    "clause",
+    "rule_set",
+    "version",
+    "relaxed_by",
+)
 
 
 def _check_row(ch: dict[str, Any], view: ReportView, lang: str) -> list[Any]:
-    """One row of a checks sheet, in the order of :data:`CHECK_HEADERS`."""
+    """One row of a checks sheet, in the order of :data:`CHECK_COLUMNS`."""
     return [
         ch["county_code"],
         ch["year"],
@@ -114,9 +123,9 @@ def _check_row(ch: dict[str, Any], view: ReportView, lang: str) -> list[Any]:
         ch["threshold"],
         reason_of(ch, lang),
         f"[{ch['confidence']}]",
-        ch["document"],
+        clause_text(ch["document"], lang),
         clause_text(ch["clause"], lang),
-        ch["rule_set"],
+        view.rule_set_name(ch["rule_set"]),
         ch["rule_set_version"],
         ch.get("relaxed_by") or "",
     ]
@@ -168,17 +177,26 @@ class _Writer:
         else:
             ws.write_string(row, col, xlsx_text(value), fmt)
 
+    def add(self, key: str) -> Any:
+        """A new sheet, named in the workbook's language (:data:`xlsx_words.SHEETS`)."""
+        return self.book.add_worksheet(sheet_name(key, self.lang))
+
+    def ref(self, key: str) -> str:
+        """Sheet ``key`` as a formula refers to it: its name, quoted."""
+        return quoted_sheet(sheet_name(key, self.lang))
+
     def sheet(
         self,
-        name: str,
+        key: str,
         headers: list[str],
         rows: list[list[Any]],
         widths: list[int] | None = None,
         full: str = "",
     ) -> Any:
-        """A sheet of a header row and ``rows``. Rows beyond :attr:`max_rows` are left out,
-        never silently: the sheet's first row then says how many it shows and where the
+        """Sheet ``key``: a header row and ``rows``. Rows beyond :attr:`max_rows` are left
+        out, never silently: the sheet's first row then says how many it shows and where the
         whole table is (``full``), and the workbook's notices name the sheet."""
+        name = sheet_name(key, self.lang)
         ws = self.book.add_worksheet(name)
         top = 0
         if len(rows) > self.max_rows:
@@ -200,6 +218,11 @@ class _Writer:
         if rows:
             ws.autofilter(top, 0, top + len(rows), len(headers) - 1)
         return ws
+
+
+def quoted_sheet(name: str) -> str:
+    """A sheet name as a formula refers to it: in single quotes, a quote in it doubled."""
+    return "'" + name.replace("'", "''") + "'"
 
 
 def is_summary(result: Result, max_rows: int = MAX_ROWS, summary_counties: int = SUMMARY_COUNTIES) -> bool:
@@ -283,8 +306,8 @@ def _write_book(context: RenderContext, path: Path, max_rows: int = MAX_ROWS) ->
     counties = list(view.counties())
     # 1. Verdict
     w.sheet(
-        "结论 Verdict",
-        [*VERDICT_HEADERS, "原因 reasons"],
+        "verdict",
+        heads(lang, *VERDICT_COLUMNS, "reasons"),
         [
             [
                 c.county_code,
@@ -304,8 +327,8 @@ def _write_book(context: RenderContext, path: Path, max_rows: int = MAX_ROWS) ->
     # 2. Checks
     check_rows = [_check_row(ch, view, lang) for c in counties for ch in c.checks]
     w.sheet(
-        "检查项 Checks",
-        CHECK_HEADERS,
+        "checks",
+        heads(lang, *CHECK_COLUMNS),
         check_rows,
         [10, 7, 30, 40, 12, 10, 12, 6, 12, 30, 6, 28, 24, 20, 8, 30],
     )
@@ -314,13 +337,13 @@ def _write_book(context: RenderContext, path: Path, max_rows: int = MAX_ROWS) ->
     _matrix_sheet(w, result, view, schools)
     reason_key = "exclusion_reason_zh" if lang == "zh" else "exclusion_reason_en"
     w.sheet(
-        "不纳入 Excluded",
-        ["县区代码", "年份", "单位 unit", "名称 name", "学段 level", "规则 rule", "原因 reason"],
+        "excluded",
+        heads(lang, "county_code", "year", "school_id", "school_name", "level", "rule", "exclusion_reason"),
         [
             [
                 e["county_code"],
                 e["year"],
-                e["unit_id"],
+                e.get("school_id") or e.get("kindergarten_id") or e["unit_id"],
                 e.get("school_name") or e.get("kindergarten_name"),
                 view.level(e.get("level")),
                 _rule_name(result, e["excluded_by"], lang),
@@ -331,36 +354,13 @@ def _write_book(context: RenderContext, path: Path, max_rows: int = MAX_ROWS) ->
         [10, 7, 18, 24, 8, 30, 40],
     )
     w.sheet(
-        "数据问题 Findings",
-        [
-            "文件 file",
-            "工作表 sheet",
-            "行 row",
-            "列 column",
-            "值 value",
-            "级别 severity",
-            "规则 rule",
-            "说明 message",
-            "message",
-        ],
-        [
-            [
-                f["source"],
-                f["sheet"],
-                f["row"],
-                f["column"],
-                f["value"],
-                view.words["severity"].get(f["severity"], f["severity"]),
-                f["rule"],
-                f["message_zh"],
-                f["message_en"],
-            ]
-            for f in result.findings.to_pylist()
-        ],
-        [30, 14, 7, 24, 16, 9, 22, 50, 50],
+        "findings",
+        heads(lang, "file", "sheet", "row", "column", "cell_value", "severity", "rule", "message"),
+        view.finding_rows(),
+        [30, 14, 7, 24, 16, 9, 22, 60],
     )
-    for name, headers, rows, widths in PlanningView(context.analyses(), view).sheets():
-        w.sheet(name, headers, rows, widths, label("xlsx.full_margins", lang) if "Margins" in name else "")
+    for key, headers, rows, widths in PlanningView(context.analyses(), view).sheets():
+        w.sheet(key, headers, rows, widths, label("xlsx.full_margins", lang) if key == "margins" else "")
     _accounting_sheet(w, result, lang)
     close_workbook(w.book, path)
     return w.cut
@@ -378,21 +378,12 @@ def _rule_name(result: Result, rule_id: str | None, lang: str) -> str | None:
 
 def _accounting_sheet(w: _Writer, result: Result, lang: str) -> None:
     w.sheet(
-        "核对 Accounting",
-        [
-            "表 table",
-            "文件 source",
-            "行数 rows",
-            "计入 scored",
-            "不纳入 excluded",
-            "未采用 rejected",
-            "未使用 unused",
-            "说明",
-        ],
+        "accounting",
+        heads(lang, "table", "source", "rows", "scored", "excluded", "rejected", "unused", "accounting"),
         [
             [
                 TABLE_ZH.get(a["table"], a["table"]) if lang == "zh" else a["table"],
-                a["source"],
+                source_text(a["source"], lang),
                 a["rows"],
                 a["scored"],
                 a["excluded"],
@@ -421,7 +412,7 @@ def _write_summary(context: RenderContext, path: Path, max_rows: int, folder: st
     failing_of: dict[tuple[str, Any], list[str]] = {}
     for ch in open_checks.filter(pc.equal(open_checks.column("status"), "fail")).to_pylist():
         failing_of.setdefault((ch["county_code"], ch["year"]), []).append(view.check_name(ch))
-    about = w.book.add_worksheet(SUMMARY_SHEET)
+    about = w.add("about")
     about.set_column(0, 0, 120)
     n = len(pc.unique(result.verdicts.column("county_code")))
     lines = [
@@ -434,8 +425,8 @@ def _write_summary(context: RenderContext, path: Path, max_rows: int, folder: st
         w.cell(about, r, 0, line, w.bold if r == 0 else w.wrap)
     reasons_key = "reasons_zh" if lang == "zh" else "reasons"
     w.sheet(
-        "结论 Verdict",
-        [*VERDICT_HEADERS, "未达标项目 failing checks", "原因 reasons"],
+        "verdict",
+        heads(lang, *VERDICT_COLUMNS, "failing_checks", "reasons"),
         [
             [
                 v["county_code"],
@@ -446,7 +437,7 @@ def _write_summary(context: RenderContext, path: Path, max_rows: int, folder: st
                 v["n_pass"],
                 v["n_fail"],
                 v["n_not_assessed"],
-                "、".join(failing_of.get((v["county_code"], v["year"]), [])),
+                _joined(failing_of.get((v["county_code"], v["year"]), []), lang),
                 list(v[reasons_key] or []),
             ]
             for v in result.verdicts.sort_by(
@@ -456,8 +447,8 @@ def _write_summary(context: RenderContext, path: Path, max_rows: int, folder: st
         [*VERDICT_WIDTHS, 50, 90],
     )
     w.sheet(
-        "未达标检查 Open checks",
-        CHECK_HEADERS[:14],  # without the version and relaxation columns
+        "open_checks",
+        heads(lang, *CHECK_COLUMNS[:14]),  # without the version and relaxation columns
         [
             _check_row(ch, view, lang)[:14]
             for ch in open_checks.sort_by([("county_code", "ascending")]).to_pylist()
@@ -476,20 +467,11 @@ def _write_summary(context: RenderContext, path: Path, max_rows: int, folder: st
         )
         for g in grouped.sort_by([("row_count", "descending")]).to_pylist():
             message = g["message_zh_first" if lang == "zh" else "message_en_first"]
-            summary.append([g["source"], g["sheet"], g["column"], g["rule"], view.words["severity"][g["severity"]],
-                            g["row_count"], g["row_min"], message])  # fmt: skip
+            summary.append([source_text(g["source"], lang), g["sheet"], column_text(g["column"], lang), g["rule"],
+                            view.words["severity"][g["severity"]], g["row_count"], g["row_min"], message])  # fmt: skip
     w.sheet(
-        "数据问题汇总 Findings",
-        [
-            "文件 file",
-            "工作表 sheet",
-            "列 column",
-            "规则 rule",
-            "级别 severity",
-            "行数 rows",
-            "首行 first row",
-            "说明 message (first row)",
-        ],
+        "findings_summary",
+        heads(lang, "file", "sheet", "column", "rule", "severity", "n_rows", "first_row", "first_message"),
         summary,
         [30, 14, 24, 22, 9, 9, 9, 70],
         label("xlsx.full_data", lang),
@@ -519,18 +501,24 @@ def _county_cv_sheet(w: _Writer, result: Result, view: ReportView, max_rows: int
         if d["status"] == "fail":
             row[5 + len(indicators)].append(view.indicator_name(d["indicator"]))
     table = [
-        [*r[:-1], "、".join(r[-1])]
+        [*r[:-1], _joined(r[-1], w.lang)]
         for _, r in sorted(rows.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0, kv[0][2] != "primary"))
     ]
+    text = LIVE[w.lang]
     w.sheet(
-        CV_SHEET,
-        ["县区代码 county", "年份 year", "学段 level", "学校数 sections"]
-        + [f"{view.indicator_name(i)} 差异系数 CV" for i in indicators]
-        + ["差异系数上限 limit", "未达标指标 failing CVs"],
+        "cv",
+        heads(w.lang, "county_code", "year", "level", "n_schools")
+        + [text["cv"].format(view.indicator_name(i)) for i in indicators]
+        + heads(w.lang, "cv_limit", "failing_cvs"),
         table,
         [10, 7, 8, 10] + [12] * len(indicators) + [10, 40],
         label("xlsx.full_data", w.lang),
     )
+
+
+def _joined(names: list[str], lang: str) -> str:
+    """Names in a cell: 甲、乙 in Chinese; a; b in English."""
+    return ("、" if lang == "zh" else "; ").join(names)
 
 
 def _in_scope_rows(result: Result) -> list[dict[str, Any]]:
@@ -547,96 +535,17 @@ def _in_scope_rows(result: Result) -> list[dict[str, Any]]:
     )
 
 
-# The words of the live sheets, in the workbook's language.
-_LIVE = {
-    "zh": {
-        "input": "原始数据(可修改):修改某校的数据,其各项指标、{0}、差异系数及资源配置结论随之重算",
-        "formula": "公式:由本行的原始数据计算(与评估引擎的算法相同);请修改蓝色的原始数据列,不要修改公式",
-        "fixed": "固定值:评估引擎的计算结果。该指标在本行的公式无法用 Excel 公式重现,修改原始数据不会更新此格",
-        "standard": "该校该学段的标准(评估时所用,固定值)",
-        "met": "是否达到标准(公式)",
-        "ratio": "达标比:数值 ÷ 标准(公式;1 为恰好达标,低于 1 为未达标)",
-        "value": "数值",
-        "standard_head": "标准",
-        "met_head": "达标",
-        "ratio_head": "达标比",
-        "met_count": "达标项数",
-        "missed": "未达标项数",
-        "missing": "缺数据项数",
-        "below": "低于{0}项数",
-        "status": "结果",
-        "mean": "均值 mean",
-        "cv": "差异系数 CV",
-        "limit": "差异系数上限 limit",
-        "cv_status": "{0} 差异系数结果",
-        "failing": "未达标差异系数数 failing CVs",
-        "composite": "{0} 数值",
-        "composite_limit": "{0} 上限",
-        "composite_status": "{0} 结果",
-        "verdict_title": "{0}结论(随分校数据重算) {1} verdict, recomputed",
-        "group": "分组 group",
-        "units_fail": "{0}:未达标学校数",
-        "units_open": "{0}:未评估学校数",
-        "cvs_fail": "差异系数:未达标数",
-        "cvs_open": "差异系数:未评估或无法计算数",
-        "fixed_fail": "其他检查(不随数据重算):未达标数",
-        "fixed_open": "其他检查(不随数据重算):未评估数",
-        "fixed_list": "其他检查 other checks",
-        "verdict": "结论 verdict",
-        "cv_note": (
-            "差异系数 = √(Σ学生数×数值² ÷ 学生总数 − 均值²) ÷ 均值(学生数加权),"
-            "只计学生数大于 0 的学校;任一学校缺数据时不计算(未评估)。"
-        ),
-        "yes_no": '"是";"是";"否"',
-    },
-    "en": {
-        "input": "raw input (editable): change a school's figure and its indicators, {0}, the CVs and the resource verdict are recomputed",
-        "formula": "formula over this row's raw inputs (the engine's computation); edit the blue raw-input columns, not the formulas",
-        "fixed": "fixed value: the engine's result. This indicator's formula for this row has no Excel form; editing the raw inputs does not update this cell",
-        "standard": "the standard for this school and level (as evaluated; fixed)",
-        "met": "whether the standard is met (formula)",
-        "ratio": "ratio to the standard (formula; 1 = exactly at it, below 1 = short of it)",
-        "value": "value",
-        "standard_head": "standard",
-        "met_head": "met",
-        "ratio_head": "ratio",
-        "met_count": "met",
-        "missed": "missed",
-        "missing": "missing data",
-        "below": "below {0}",
-        "status": "status",
-        "mean": "mean",
-        "cv": "CV",
-        "limit": "limit",
-        "cv_status": "{0} CV status",
-        "failing": "failing CVs",
-        "composite": "{0} value",
-        "composite_limit": "{0} limit",
-        "composite_status": "{0} status",
-        "verdict_title": "{1} verdict (recomputed from the schools sheet)",
-        "group": "group",
-        "units_fail": "{0}: schools failing",
-        "units_open": "{0}: schools not assessed",
-        "cvs_fail": "CVs failing",
-        "cvs_open": "CVs not assessed or not computable",
-        "fixed_fail": "other checks (not recomputed): failing",
-        "fixed_open": "other checks (not recomputed): not assessed",
-        "fixed_list": "other checks",
-        "verdict": "verdict",
-        "cv_note": (
-            "CV = √(Σ students × value² ÷ students − mean²) ÷ mean (weighted by students), over the "
-            "schools with students; not computed (not assessed) while any school lacks data."
-        ),
-        "yes_no": '"yes";"yes";"no"',
-    },
-}
-
-
-def _column_label(name: str, fw: Any, lang: str) -> str:
-    """A section column's header: its Chinese name and its id (the id alone in English)."""
+def column_label(name: str, fw: Any, lang: str) -> str:
+    """A raw-input column's header on the per-school sheet: in Chinese its Chinese name
+    (the contract's, or the framework's for its own inputs; the id when it has none), in
+    English its id."""
+    if lang != "zh":
+        return name
+    if name == "students":
+        return head("students", lang)
     known = contract.columns("sections").get(name) or contract.columns("kindergartens").get(name)
     zh = known.zh if known else next((c.zh for c in fw.inputs if c.name == name), "")
-    return f"{zh} {name}" if zh and lang == "zh" else name
+    return zh or name
 
 
 @attrs.frozen
@@ -693,7 +602,7 @@ def _sections_sheet(w: _Writer, result: Result, view: ReportView) -> _Schools:
     each count-met rule's counts and status — all formulas over the raw inputs
     (:mod:`eduscore.report.xlsx_live`), their cached results the engine's values."""
     fw, lang = result.framework, w.lang
-    text = _LIVE[lang]
+    text = LIVE[lang]
     words = {k: view.status(k) for k in ("pass", "fail", "not_assessed", "not_computable")}
     rows = _in_scope_rows(result)
     names = result.sections.column_names
@@ -708,49 +617,43 @@ def _sections_sheet(w: _Writer, result: Result, view: ReportView) -> _Schools:
         for r in fw.rules_of("count_met_with_floor")
         if r.enabled and f"{r.id}__status" in names and r.min_met is not None and r.floor_ratio is not None
     ]
-    ws = w.book.add_worksheet(SECTIONS_SHEET)
-    head: list[tuple[str, int, str]] = [  # header, width, comment
-        ("县区代码 county", 10, ""),
-        ("年份 year", 7, ""),
-        ("学段 level", 8, ""),
-        ("学校标识码 id", 14, ""),
-        ("学校名称 name", 26, ""),
+    ws = w.add("sections")
+    columns: list[tuple[str, int, str]] = [  # header, width, comment
+        (head("county_code", lang), 10, ""),
+        (head("year", lang), 7, ""),
+        (head("level", lang), 8, ""),
+        (head("school_id", lang), 14, ""),
+        (head("school_name", lang), 26, ""),
     ]
     six_name = count_rules[0].name.get(lang) if count_rules else ""
     letter: dict[str, str] = {}
     for name in kinds:
-        letter[name] = xl_col_to_name(len(head))
-        label_text = (
-            "学生数 students" if name == "students" and lang == "zh" else _column_label(name, fw, lang)
-        )
-        head.append((label_text, 12, text["input"].format(six_name or "—")))
+        letter[name] = xl_col_to_name(len(columns))
+        columns.append((column_label(name, fw, lang), 12, text["input"].format(six_name or "—")))
     value, threshold, met, ratio = {}, {}, {}, {}
     for ind in fw.indicators:
-        name = ind.name.get(lang)
-        value[ind.id] = xl_col_to_name(len(head))
-        head.append((f"{name} {text['value']}", 12, text["formula"]))
+        value[ind.id] = xl_col_to_name(len(columns))
+        columns.append((text["value"].format(ind.name.get(lang)), 12, text["formula"]))
         if ind.threshold is None:
             continue
-        threshold[ind.id] = xl_col_to_name(len(head))
-        head.append((text["standard_head"], 8, text["standard"]))
-        met[ind.id] = xl_col_to_name(len(head))
-        head.append((text["met_head"], 6, text["met"]))
-        ratio[ind.id] = xl_col_to_name(len(head))
-        head.append((text["ratio_head"], 8, text["ratio"]))
+        threshold[ind.id] = xl_col_to_name(len(columns))
+        columns.append((text["standard_head"], 8, text["standard"]))
+        met[ind.id] = xl_col_to_name(len(columns))
+        columns.append((text["met_head"], 6, text["met"]))
+        ratio[ind.id] = xl_col_to_name(len(columns))
+        columns.append((text["ratio_head"], 8, text["ratio"]))
     rule_cols: dict[str, list[str]] = {}
     for rule in count_rules:
         rname = rule.name.get(lang)
         floor = f"{rule.floor_ratio:.0%}"
         cols = []
         for key in ("met_count", "missed", "missing", "below", "status"):
-            cols.append(xl_col_to_name(len(head)))
-            head_text = text[key].format(floor)
-            head.append(
-                (f"{rname} {head_text}" if key == "status" else head_text, 30 if key == "status" else 8, "")
-            )
+            cols.append(xl_col_to_name(len(columns)))
+            head_text = text[key].format(rname if key == "status" else floor)
+            columns.append((head_text, 30 if key == "status" else 8, ""))
         rule_cols[rule.id] = cols
     inputs_at = {_index(col) for col in letter.values()}
-    for c, (h, width, comment) in enumerate(head):
+    for c, (h, width, comment) in enumerate(columns):
         w.cell(ws, 0, c, h, w.bold)
         ws.set_column(c, c, width)
         if comment:  # an input column's tip shows on each of its cells, a formula's on its header
@@ -823,7 +726,7 @@ def _sections_sheet(w: _Writer, result: Result, view: ReportView) -> _Schools:
                 {"type": "cell", "criteria": "==", "value": quoted(words["not_assessed"]), "format": w.amber},
             )  # fmt: skip
     if rows:
-        ws.autofilter(0, 0, last - 1, len(head) - 1)
+        ws.autofilter(0, 0, last - 1, len(columns) - 1)
     blocks: dict[tuple[str, Any, str], tuple[int, int]] = {}
     counties: dict[tuple[str, Any], tuple[int, int]] = {}
     for i, r in enumerate(rows, start=2):  # Excel row numbers (header is row 1)
@@ -910,17 +813,17 @@ def _cv_sheet(w: _Writer, result: Result, view: ReportView, schools: _Schools) -
     status and any mean-of-CVs rule, as formulas; below it, the verdict of the group of
     rules the sheets recompute (resource allocation), as a formula too."""
     fw, lang = result.framework, w.lang
-    text = _LIVE[lang]
+    text = LIVE[lang]
     words = {k: view.status(k) for k in ("pass", "fail", "not_assessed", "not_computable")}
     indicators = [i.id for i in fw.indicators]
     cv_rules = [r for r in fw.rules_of("dispersion_limit") if r.enabled]
     composites = [r for r in fw.rules_of("composite_dispersion") if r.enabled]
     wanted = {i for r in (*cv_rules, *composites) for i in r.indicators}
-    ws = w.book.add_worksheet(CV_SHEET)
-    head = ["县区代码 county", "年份 year", "学段 level", "学校数 sections"]
+    ws = w.add("cv")
+    head = heads(lang, "county_code", "year", "level", "n_schools")
     for i in indicators:
         name = fw.indicator(i).name.get(lang)
-        head += [f"{name} {text['mean']}", f"{name} {text['cv']}"]
+        head += [text["mean"].format(name), text["cv"].format(name)]
     limit_col = len(head)
     head.append(text["limit"])
     first_status = len(head)
@@ -945,7 +848,7 @@ def _cv_sheet(w: _Writer, result: Result, view: ReportView, schools: _Schools) -
         (d["county_code"], d["year"], d["level"], d["indicator"]): d for d in result.dispersion.to_pylist()
     }
     checks = {(c["county_code"], c["year"], c["check_id"]): c for c in result.checks.to_pylist()}
-    sheet = f"'{SECTIONS_SHEET}'"
+    sheet = w.ref("sections")
     covered: set[tuple[str, Any, str]] = set()  # the county checks the sheets recompute
     rows_of: dict[tuple[str, Any], tuple[int, int]] = {}  # county × year → its CV rows
     r = 1
@@ -1068,22 +971,20 @@ def _verdict_block(
     of the group the sheets cannot recompute (an attestation; the CVs of a level without
     schools) count with their status as evaluated, and are named."""
     fw, lang = result.framework, w.lang
-    text = _LIVE[lang]
+    text = LIVE[lang]
     words = {k: view.status(k) for k in ("pass", "fail", "not_assessed", "not_computable")}
     live = [r for r in fw.rules if r.enabled and r.kind in LIVE_KINDS]
     groups = list(dict.fromkeys(r.group for r in live))
     if not groups or not schools.counties:
         return
     checks = result.checks.to_pylist()
-    sheet = f"'{SECTIONS_SHEET}'"
+    sheet = w.ref("sections")
     r = top
     for group in groups:
-        gname = fw.groups.get(group)
-        title = text["verdict_title"].format(gname.zh if gname else group, gname.en if gname else group)
-        w.cell(ws, r, 0, title, w.note)
+        w.cell(ws, r, 0, text["verdict_title"].format(view.group_name(group)), w.note)
         r += 1
         count_rules = [x for x in live if x.group == group and x.id in schools.status]
-        head = ["县区代码 county", "年份 year", text["group"]]
+        head = [*heads(lang, "county_code", "year"), text["group"]]
         for rule in count_rules:
             head += [
                 text["units_fail"].format(rule.name.get(lang)),
@@ -1162,7 +1063,8 @@ def _verdict_block(
             ws.write_formula(r, c + 2, verdict_formula(fails, opens, words), w.note, view.status(engine))
             w.cell(
                 ws, r, c + 3,
-                "、".join(f"{view.check_name(x)}: {view.status(x['status'])}" for x in fixed if x["status"] != "pass"),
+                _joined([f"{view.check_name(x)}{':' if lang == 'zh' else ': '}{view.status(x['status'])}"
+                         for x in fixed if x["status"] != "pass"], lang),
             )  # fmt: skip
             r += 1
         r += 1
@@ -1176,16 +1078,23 @@ def _matrix_sheet(w: _Writer, result: Result, view: ReportView, schools: _School
     if not indicators:
         return
     six = [r.id for r in fw.rules_of("count_met_with_floor") if r.id in schools.status]
-    ws = w.book.add_worksheet("达标矩阵 Compliance")
-    head = ["县区代码", "年份", "学校名称 name", "学段 level", "学生数 students"]
+    lang = w.lang
+    text = LIVE[lang]
+    ws = w.add("compliance")
+    head = heads(lang, "county_code", "year", "school_name", "level", "students")
     for ind in indicators:
-        head += [f"{ind.name.zh} 数值", "标准", "达标比 ratio", "差距 gap"]
-    head += [f"{fw.rule(s).name.zh}" for s in six]
+        head += [
+            text["value"].format(ind.name.get(lang)),
+            text["standard_head"],
+            text["ratio_head"],
+            text["gap_head"],
+        ]
+    head += [fw.rule(s).name.get(lang) for s in six]
     for c, h in enumerate(head):
         w.cell(ws, 0, c, h, w.bold)
     ws.set_row(0, 60)
     ws.freeze_panes(1, 3)
-    sheet = f"'{SECTIONS_SHEET}'"
+    sheet = w.ref("sections")
 
     def ref(col: str, x: int) -> str:
         cell = f"{sheet}!{col}{x}"
@@ -1221,7 +1130,7 @@ def _matrix_sheet(w: _Writer, result: Result, view: ReportView, schools: _School
             ws.write_formula(
                 r,
                 5 + 4 * len(indicators) + j,
-                f"='{SECTIONS_SHEET}'!{schools.status[rule_id]}{x}",
+                f"={sheet}!{schools.status[rule_id]}{x}",
                 None,
                 view.status(s.get(f"{rule_id}__status")),
             )
