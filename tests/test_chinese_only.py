@@ -214,3 +214,23 @@ def test_english_workbooks_name_sheets_and_columns_in_english(
                 if _CJK.search(text):
                     found.append(f"{where}: {value!r}")
     assert not found, "\n".join(found[:30])
+
+
+def test_chinese_self_evaluation_draft_has_no_english_words(result: eduscore.Result, tmp_path: Path) -> None:
+    """The 自评报告 (DOCX): every paragraph and table cell of the Chinese draft(s)."""
+    import docx
+
+    from eduscore.report.docx import write_docx
+
+    written = write_docx(result, tmp_path, "zh")
+    paths = sorted(written.glob("*.docx")) if written.is_dir() else [written]
+    assert paths
+    allowed = (
+        _ids(result) | _source_names(result) | {"Excel", "Parquet", "parquet", "report.xlsx", "report.html"}
+    )
+    for path in paths:
+        document = docx.Document(str(path))
+        texts = [p.text for p in document.paragraphs]
+        texts += [c.text for t in document.tables for row in t.rows for c in row.cells]
+        words = english_words("\n".join(texts), allowed)
+        assert not words, f"{path.name}:\n" + "\n".join(words[:30])

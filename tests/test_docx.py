@@ -263,9 +263,9 @@ def test_long_tables_are_cut_and_say_where_the_rest_is(
     document = docx.Document(str(write_docx(demo, tmp_path)))
     assert len(table_under(document, "各校七项指标情况(小学)")) == 2 + 3  # heads, standards, 3 schools
     text = all_text(document)
-    assert "以上为前 3 所,共 10 所;全部学校见 report.xlsx「分校数据 Schools」工作表" in text
+    assert "以上为前 3 所,共 10 所;全部学校见 report.xlsx「分校数据」工作表" in text
     assert len(table_under(document, "各校需增加的资源")) == 1 + 2
-    assert "以上为前 2 行,共 " in text and "「达标方案 Plan」" in text
+    assert "以上为前 2 行,共 " in text and "「达标方案」" in text
 
 
 @pytest.mark.parametrize("prices", [None, PRICES])

@@ -59,6 +59,7 @@ from eduscore.report.planning import WORDS as PLAN_WORDS
 from eduscore.report.planning import PlanningView, resource_label
 from eduscore.report.text import visible
 from eduscore.report.view import CountyView, ReportView, accounting_line, clause_text, number
+from eduscore.report.xlsx_words import sheet_name
 from eduscore.result import Result
 
 #: The draft of one county, in the output folder.
@@ -111,7 +112,7 @@ WORDS: dict[str, dict[str, str]] = {
         "result_col": "结果",
         "per_school": "各校七项指标情况({level})",
         "per_school_note": "单位同上表;加粗为低于标准的数值。",
-        "per_school_more": "以上为前 {shown} 所,共 {total} 所;全部学校见 report.xlsx「分校数据 Schools」工作表或 report.html(多个县时为该县的工作簿或报告页)。",
+        "per_school_more": "以上为前 {shown} 所,共 {total} 所;全部学校见 report.xlsx「{sheet}」工作表或 report.html(多个县时为该县的工作簿或报告页)。",
         "checks_of": "{part}评估项目",
         "item": "项目",
         "value": "数值",
@@ -178,7 +179,7 @@ WORDS: dict[str, dict[str, str]] = {
         "result_col": "Result",
         "per_school": "Each school's indicators ({level})",
         "per_school_note": "Units as in the table above; values below the standard in bold.",
-        "per_school_more": "The first {shown} of {total} schools; all of them are in report.xlsx (sheet 分校数据 Schools) and report.html (several counties: the county's own workbook or page).",
+        "per_school_more": "The first {shown} of {total} schools; all of them are in report.xlsx (sheet {sheet}) and report.html (several counties: the county's own workbook or page).",
         "checks_of": "Checks: {part}",
         "item": "Check",
         "value": "Value",
@@ -514,7 +515,7 @@ class _Writer:
                 ],
                 [60, 25, 75],
             )
-            self._more(len(excluded), MAX_ROWS, "不纳入 Excluded")
+            self._more(len(excluded), MAX_ROWS, "excluded")
         else:
             self.para(w["excluded_none"])
 
@@ -644,7 +645,8 @@ class _Writer:
         if has_standards:
             self.para(w["per_school_note"])
         if len(sections) > MAX_SCHOOLS:
-            self.para(w["per_school_more"].format(shown=MAX_SCHOOLS, total=len(sections)))
+            sheet = sheet_name("sections", self.lang)
+            self.para(w["per_school_more"].format(shown=MAX_SCHOOLS, total=len(sections), sheet=sheet))
 
     # ------------------------------------------------------------ each part's checks
     def _checks(self, county: CountyView, group: str, part: str) -> None:
@@ -653,7 +655,9 @@ class _Writer:
         rows, bold = [], set()
         for i, ch in enumerate(checks):
             threshold = "" if ch["kind"] in _UNIT_KINDS else view.threshold_text(ch)
-            cited = " ".join(x for x in (ch["document"], clause_text(ch["clause"], self.lang)) if x)
+            cited = " ".join(
+                x for x in (clause_text(ch["document"], self.lang), clause_text(ch["clause"], self.lang)) if x
+            )
             if ch.get("relaxed_by"):
                 cited += w["sep"] + w["relaxed_by"].format(how=ch["relaxed_by"])
             rows.append(
@@ -743,7 +747,7 @@ class _Writer:
                 numeric=range(4, 8 if costs else 7),
                 size=8,
             )
-            self._more(len(gaps), MAX_ROWS, "达标方案 Plan")
+            self._more(len(gaps), MAX_ROWS, "plan")
         if cv:
             self.subheading(w["cv_plan"])
             heads = [vw["level"], vw["indicator"], "CV" if self.lang == "en" else vw["cv"], pw["cv_after"]]
@@ -789,7 +793,7 @@ class _Writer:
                 numeric={3, 4},
                 size=8,
             )
-            self._more(len(checks), MAX_ROWS, "其他未达标 Other")
+            self._more(len(checks), MAX_ROWS, "other")
         if totals:
             self.subheading(w["totals"])
             heads = [pw["resource"], pw["add"], w["sections_n"]] + ([pw["cost"]] if costs else [])
@@ -813,8 +817,10 @@ class _Writer:
         self.placeholder(w["measures_what"])
 
     def _more(self, total: int, shown: int, sheet: str) -> None:
+        """A cut table's note: how many rows, and the workbook sheet (by key) that has them all."""
         if total > shown:
-            self.para(self.w["more_rows"].format(shown=shown, total=total, sheet=sheet))
+            name = sheet_name(sheet, self.lang)
+            self.para(self.w["more_rows"].format(shown=shown, total=total, sheet=name))
 
 
 # ---------------------------------------------------------------- OOXML details
