@@ -116,13 +116,18 @@ def test_a_liaoning_preschool_template_filled_with_passing_values_says_what_cann
     assert result["rejected"] == []
 
 
-@pytest.mark.parametrize("framework", ["quality-balance-2017", "basic-balance-2012", "preschool-2020"])
+@pytest.mark.parametrize(("framework", "county"), [*CASES, ("preschool-2020", "210102")])
 def test_a_template_with_a_failing_value_is_not_certified_naming_the_check(
-    tmp_path: Path, framework: str
+    tmp_path: Path, framework: str, county: str | None
 ) -> None:
+    """Each framework, and each shipped rule set's template (Liaoning's graded preschool
+    too: any failed item means not certified)."""
     path = tmp_path / "模板.xlsx"
-    assert cli("template", "-o", str(path), "--framework", framework).returncode == 0
-    _fill(path, framework, "990101")
+    args = ["template", "-o", str(path), "--framework", framework]
+    if county:
+        args += ["--county", county, "--year", str(passing.YEAR)]
+    assert cli(*args).returncode == 0
+    _fill(path, framework, county or "990101")
     book = openpyxl.load_workbook(path)
     if framework == "preschool-2020":
         ws, header, value, check = book["县"], "学前三年适龄人口", 9000, "gross_enrollment_3yr"
