@@ -32,6 +32,7 @@ ALLOWED = {
     "json",
     "html",
     "xlsx",
+    "docx",
     "xls",
     "csv",
     "parquet",
