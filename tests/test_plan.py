@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 import numpy as np
 import pyarrow as pa
@@ -289,3 +290,23 @@ def test_preschool_has_no_resource_plan_but_margins() -> None:
     result = eduscore.evaluate(**eduscore.demo_inputs(), framework="preschool-2020")
     analyses = eduscore.analyse(result)
     assert analyses.plan is None and analyses.margins.num_rows > 0
+
+
+def test_totals_count_shared_stock_as_the_schools_build_it() -> None:
+    """A nine-year school's sports ground is shared by its sections: the plan adds it to
+    the school, enough for the section that needs most (addition / share). The totals
+    (first page, self-evaluation draft, index cost) count that, not the sum of the
+    sections' shares — which understated the m² to build (found by a new-user walk)."""
+    plan = make_plan(eduscore.evaluate(**eduscore.demo_inputs()))
+    totals = {t["resource"]: t["addition"] for t in plan.totals().to_pylist()}
+    built: dict[str, float] = {}
+    for row in plan.schools.to_pylist():
+        resource = re.sub(r"_(primary|junior|senior)$", "", row["column"])
+        if resource in totals:
+            built[resource] = built.get(resource, 0.0) + row["addition"]
+    assert built == pytest.approx(totals)
+    gaps = plan.gaps.filter(pc.greater(plan.gaps.column("addition"), 0.0))
+    shared = pc.sum(
+        gaps.filter(pc.equal(gaps.column("resource"), "sports_area_m2")).column("addition")
+    ).as_py()
+    assert totals["sports_area_m2"] > shared * 1.5  # the junior section holds 0.418 of the ground

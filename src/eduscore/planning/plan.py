@@ -372,16 +372,51 @@ class Plan:
     costs: Mapping[str, float]
 
     def totals(self) -> pa.Table:
-        """Per county × resource: total addition (and cost when priced)."""
+        """Per county × resource of the six-of-seven and CV additions: what the county
+        adds in all (and its cost when priced), and the sections that receive it.
+
+        The addition is counted as the schools add it (:attr:`schools`): a stock shared
+        by the sections of a nine-year school is added once to the school, enough for the
+        section that needs most (``addition / share``), not as the sum of the sections'
+        shares of it — which would understate what has to be built."""
         g = self.gaps.filter(pc.greater(self.gaps.column("addition"), 0.0))
-        return (
-            g.group_by(["county_code", "year", "resource", "resource_zh"])
-            .aggregate([("addition", "sum"), ("cost", "sum"), ("unit_id", "count")])
-            .rename_columns(
-                ["county_code", "year", "resource", "resource_zh", "addition", "cost", "n_sections"]
-            )
-            .sort_by([("county_code", "ascending"), ("year", "ascending"), ("resource", "ascending")])
+        keys = ["county_code", "_year", "resource"]
+        no_year = pa.scalar(-1, pa.int64())  # a join matches no null key: data of no year
+        g = g.append_column("_year", pc.fill_null(pc.cast(g.column("year"), pa.int64()), no_year))
+        sections = g.group_by([*keys, "year", "resource_zh"], use_threads=False).aggregate(
+            [("unit_id", "count")]
         )
+        s = self.schools
+        resource = pc.replace_substring_regex(s.column("column"), r"_(primary|junior|senior)$", "")
+        built = (
+            pa.table(
+                {
+                    "county_code": s.column("county_code"),
+                    "_year": pc.fill_null(pc.cast(s.column("year"), pa.int64()), no_year),
+                    "resource": resource,
+                    "addition": pc.cast(s.column("addition"), pa.float64()),
+                }
+            )
+            .group_by(keys, use_threads=False)
+            .aggregate([("addition", "sum")])
+        )
+        out = sections.join(built, keys, join_type="left outer", use_threads=False)
+        resources = out.column("resource").to_pylist()
+        prices = pa.array(
+            [self.costs.get(r) if self.basis == "cost" else None for r in resources], pa.float64()
+        )
+        addition = out.column("addition_sum")
+        return pa.table(
+            {
+                "county_code": out.column("county_code"),
+                "year": out.column("year"),
+                "resource": out.column("resource"),
+                "resource_zh": out.column("resource_zh"),
+                "addition": addition,
+                "cost": pc.multiply(addition, prices),
+                "n_sections": out.column("unit_id_count"),
+            }
+        ).sort_by([("county_code", "ascending"), ("year", "ascending"), ("resource", "ascending")])
 
     def adjust(self) -> Callable[[str, pa.Table], pa.Table]:
         """A function for ``evaluate(..., adjust=...)`` that adds the plan to the inputs."""
