@@ -90,3 +90,17 @@ def test_a_manifest_entry_leading_out_of_the_folder_is_ignored(tmp_path: Path, o
     (folder / MANIFEST_NAME).write_text(json.dumps(planted), encoding="utf-8")
     write_outputs(one, folder, ["html"])
     assert outside.read_text(encoding="utf-8") == "not eduscore's"
+
+
+def test_files_of_an_earlier_run_that_stay_are_announced(tmp_path: Path, many: Result, one: Result) -> None:
+    """A re-run into the same folder without the docx format leaves the earlier draft
+    (its verdict may be the opposite): the run says so, naming the file (new-user walk)."""
+    from eduscore.report.context import RenderContext
+
+    write_outputs(many, tmp_path, ["html", "json"])
+    context = RenderContext(one, "zh")
+    write_outputs(context, tmp_path, ["html"])
+    assert len(context.notices) == 1 and "result.json" in context.notices[0] and "json" in context.notices[0]
+    again = RenderContext(one, "en")
+    write_outputs(again, tmp_path, ["html", "json"])  # every earlier format rewritten: nothing to say
+    assert again.notices == []

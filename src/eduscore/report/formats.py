@@ -21,7 +21,14 @@ from eduscore.model.records import Renderer
 from eduscore.plugins.hookspecs import hookimpl
 from eduscore.plugins.registry import get_registry
 from eduscore.report.context import RenderContext, context_of
-from eduscore.report.files import MANIFEST_NAME, atomic_path, output_folder, published, write_manifest
+from eduscore.report.files import (
+    MANIFEST_NAME,
+    atomic_path,
+    output_folder,
+    published,
+    read_manifest,
+    write_manifest,
+)
 from eduscore.report.text import csv_strings, csv_text
 
 if TYPE_CHECKING:
@@ -170,8 +177,25 @@ def write_outputs(
             f"unknown output format(s) {', '.join(unknown)}; known: {', '.join(renderers)}",
             zh=f"未知的报告格式 {'、'.join(unknown)};可用的格式:{'、'.join(renderers)}",
         )
+    context = context_of(source, lang)
+    earlier = {fmt: paths for fmt, paths in read_manifest(out).items() if fmt not in formats and paths}
     with output_folder(out) as staging:
-        written = render_into(context_of(source, lang), staging, formats)
+        written = render_into(context, staging, formats)
+    if earlier:  # an earlier run's files this run does not replace: say so, never silently
+        files = sorted(p for paths in earlier.values() for p in paths if (out / p).exists())
+        if files:
+            shown = ", ".join(files[:5]) + (" …" if len(files) > 5 else "")
+            if context.lang == "zh":
+                context.notices.append(
+                    f"注意:{out} 中的 {shown}(格式 {'、'.join(sorted(earlier))})是之前某次运行写下的,"
+                    "本次没有重写,内容不是本次的结果;不需要请删除,或本次也加上这些格式(--format)。"
+                )
+            else:
+                context.notices.append(
+                    f"note: {shown} in {out} (format {', '.join(sorted(earlier))}) were written by an "
+                    "earlier run and not rewritten by this one: they do not show this result; delete "
+                    "them, or ask for these formats too (--format)."
+                )
     return [published(path, staging, out) for path in written]
 
 
