@@ -143,3 +143,25 @@ def test_a_miss_allowed_by_the_85_rule_is_not_listed_as_a_failure(source: str) -
             shown_allowed.append((g.unit_id, g.check_id))
     assert sorted(shown_failing + shown_allowed) == missed
     assert shown_allowed, "the data hold an allowed miss"
+
+
+def test_chart_numbers_are_plain_or_in_wan() -> None:
+    """Axis ticks and labels as documents write them (issue #14 item 3): never 1.47e+03."""
+    from eduscore.report.charts import plain_number
+
+    assert plain_number(1470.2) == "1,470" and plain_number(0.0451) == "0.0451"
+    assert plain_number(12345) == "1.23万" and plain_number(12345, "en") == "12,345"
+    assert plain_number(2.3e8) == "2.3亿" and plain_number(-1470) == "-1,470"
+    assert plain_number(12.3456) == "12.3" and plain_number(0) == "0"
+
+
+def test_the_demo_charts_have_no_scientific_notation() -> None:
+    import re as re_
+
+    import eduscore
+    from eduscore.report.html import render_html
+
+    schools = eduscore.demo_inputs()
+    page = render_html(eduscore.evaluate(**schools), "zh")
+    svg = "".join(re_.findall(r"<svg.*?</svg>", page, flags=re_.S))
+    assert svg and not re_.search(r"\de[+-]\d", svg)

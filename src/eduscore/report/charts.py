@@ -81,8 +81,41 @@ def cv_bars(
     return _svg(label_w + bar_w + 60, height, body, title)
 
 
+def plain_number(x: float, lang: str = "zh", digits: int = 3) -> str:
+    """A number as an axis or a label writes it, never in scientific notation: 0.045,
+    4.5, 1,470; from ten thousand on in 万 (亿) in Chinese — 1.5万, 2.3亿 — and with
+    thousands separators in English (15,000)."""
+    if not math.isfinite(x):
+        return "—"
+    if x == 0:
+        return "0"
+    big = abs(x)
+    if big >= 1e15 or big < 1e-6:  # no real figure: an input error, shown compactly
+        return f"{x:.3g}"
+    if lang == "zh" and big >= 1e4:
+        unit, base = ("亿", 1e8) if big >= 1e8 else ("万", 1e4)
+        scaled = x / base
+        return f"{_significant(scaled, digits)}{unit}"
+    if big >= 10**digits:
+        return f"{x:,.0f}"
+    return _significant(x, digits)
+
+
+def _significant(x: float, digits: int) -> str:
+    """``x`` with ``digits`` significant digits in fixed notation, trailing zeros dropped."""
+    if x == 0:
+        return "0"
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(x))))
+    text = f"{x:,.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def strip_plot(
-    points: Sequence[tuple[float, float, str]], threshold: float | None, title: str, unit: str = ""
+    points: Sequence[tuple[float, float, str]],
+    threshold: float | None,
+    title: str,
+    unit: str = "",
+    lang: str = "zh",
 ) -> str:
     """Each school's value as a dot (area ∝ students) on one axis, with the threshold line.
 
@@ -107,7 +140,7 @@ def strip_plot(
     body.append(f'<line x1="{pad}" x2="{width - pad}" y1="70" y2="70" stroke="#777"/>')
     for tick in range(5):
         value = (lo + span * tick / 4) * scale
-        label = f"{value:,.3g}" if math.isfinite(value) else "—"
+        label = plain_number(value, lang)
         tick_x = pad + (width - 2 * pad) * tick / 4
         body.append(f'<text x="{tick_x:.1f}" y="92" font-size="10" text-anchor="middle">{label}</text>')
     if threshold is not None:
@@ -116,7 +149,7 @@ def strip_plot(
             f'<line x1="{tx:.1f}" x2="{tx:.1f}" y1="26" y2="78" stroke="{FAIL}" stroke-dasharray="4 3"/>'
         )
         body.append(
-            f'<text x="{tx:.1f}" y="24" font-size="10" text-anchor="middle" fill="{FAIL}">{threshold:,.4g}</text>'
+            f'<text x="{tx:.1f}" y="24" font-size="10" text-anchor="middle" fill="{FAIL}">{plain_number(threshold, lang, 4)}</text>'
         )
     unit = escape(unit)
     sqrt, append = math.sqrt, body.append
@@ -129,7 +162,7 @@ def strip_plot(
         )
         append(
             f'<circle class="dot" cx="{x(v):.1f}" cy="55" r="{r:.1f}" fill="{color}" fill-opacity="0.55" stroke="{color}">'
-            f"<title>{escape(label)}: {v:,.4g} {unit}</title></circle>"
+            f"<title>{escape(label)}: {plain_number(v, lang, 4)} {unit}</title></circle>"
         )
     return _svg(width, height, body, title)
 

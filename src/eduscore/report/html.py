@@ -376,7 +376,7 @@ def _distributions(view: ReportView, county: Any) -> str:
                 continue
             th = ind.threshold.for_level(level or None) if ind.threshold else None
             title = f"{ind.name.get(view.lang)} — {view.level(level)}"
-            charts.append(strip_plot(points, th, title, ind.unit.get(view.lang)))
+            charts.append(strip_plot(points, th, title, ind.unit.get(view.lang), view.lang))
     if not charts:
         return ""
     return f"<h3>{escape(view.words['indicator'])}</h3><div class='charts'>" + "".join(charts) + "</div>"
