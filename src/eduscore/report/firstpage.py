@@ -365,7 +365,7 @@ class FirstPages:
                     group=view.group_name(ch["group"]),
                     name=view.check_name(ch),
                     value="" if unit_rule else view.check_value(ch),
-                    standard="" if unit_rule else view.threshold_text(ch),
+                    standard=view.check_threshold(ch),
                     detail=detail,
                 )
             )

@@ -193,9 +193,7 @@ def _county(
             x for x in (clause_text(ch["document"], view.lang), clause_text(ch["clause"], view.lang)) if x
         )
         sources[(ch["document"], ch["clause"] or "")].add(ch["confidence"])
-        threshold = (
-            "" if ch["kind"] in ("section_threshold", "count_met_with_floor") else view.threshold_text(ch)
-        )
+        threshold = view.check_threshold(ch)
         out.append(
             f"<tr><td>{escape(view.check_name(ch))}<br><code>{escape(ch['check_id'])}</code></td>"
             f"<td>{_status(view, ch['status'])}</td><td class='num'>{escape(view.check_value(ch))}</td>"

@@ -56,7 +56,7 @@ def render_markdown(source: Result | RenderContext, lang: str | None = None) -> 
             out.append(
                 f"| {cell(view.check_name(ch))} (`{ch['check_id']}`) | {view.status(ch['status'])} | "
                 f"{cell(view.check_value(ch))} | "
-                f"{cell(view.threshold_text(ch))} | [{ch['confidence']}] | {cell(cited)} |"
+                f"{cell(view.check_threshold(ch))} | [{ch['confidence']}] | {cell(cited)} |"
             )
         out.append("")
         relaxed = view.relaxed(county)

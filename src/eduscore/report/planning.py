@@ -247,8 +247,8 @@ class PlanningView:
                         escape(str(c["school_name"])),
                         escape(v.level(c["level"])),
                         escape(str(c["name_zh"] if v.lang == "zh" else c["name_en"])),
-                        number(c["value"]),
-                        f"{escape(str(c['comparator']))} {number(c['threshold'])}",
+                        escape(v.amount(c["value"], v.measure(c["check_id"]))),
+                        escape(v.threshold_text(c)),
                         f"{escape(w['add'] if c['direction'] == 'add' else w['reduce'])} {number(c['change'])} "
                         f"{escape(resource_label(c, v.lang, 'column'))}",
                     ]
@@ -281,8 +281,8 @@ class PlanningView:
                 [
                     escape(str(r["name_zh"] if v.lang == "zh" else r["name_en"])),
                     f"{escape(str(r['school_name'] or ''))} {escape(v.level(r['level']) if r['level'] else '')}",
-                    number(r["value"]),
-                    f"{escape(str(r['comparator']))} {number(r['threshold'])}",
+                    escape(v.amount(r["value"], v.measure(r["check_id"]))),
+                    escape(v.threshold_text(r)),
                     percent(r["relative_margin"]),
                     percent(r["flip_growth"]),
                     escape(f"{number(r['flip_units'])} {r['units']}" if r["flip_units"] is not None else "—"),

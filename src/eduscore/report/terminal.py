@@ -173,11 +173,10 @@ def print_report(
             for col in (w["rule"], w["value"], w["threshold"], w["confidence"]):
                 table.add_column(col, overflow="fold")
             for ch in failing[:max_rows]:
-                unit_rule = ch["kind"] in ("section_threshold", "count_met_with_floor")
                 table.add_row(
                     f"{escape(view.check_name(ch))}\n[dim]{escape(ch['check_id'])}[/dim]",
                     escape(view.check_value(ch)),
-                    "" if unit_rule else escape(view.threshold_text(ch)),
+                    escape(view.check_threshold(ch)),
                     f"[{ch['confidence']}]",
                 )
             console.print(table)

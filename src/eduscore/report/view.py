@@ -202,7 +202,8 @@ def number(x: float | None, digits: int = 3) -> str:
     if x == 0:
         return "0"
     if abs(x) < 1:
-        return f"{x:.{digits}f}"
+        text = f"{x:.{digits}f}"
+        return text[1:] if text.startswith("-") and not text.strip("-0.") else text  # never "-0.000"
     if abs(x) < 100:
         return (
             f"{x:.{max(digits - 1, 1)}f}".rstrip("0").rstrip(".") if abs(x - round(x)) > 1e-9 else f"{x:.0f}"
@@ -224,6 +225,8 @@ def percent(x: float | None) -> str:
     """A share as a signed percentage (+4.2 %); missing, NaN and infinity as "—"."""
     if x is None or not math.isfinite(x):
         return "—"
+    if round(x * 100, 1) == 0:
+        return "0.0 %"  # never "-0.0 %"
     return f"{x * 100:+.1f} %"
 
 
@@ -608,6 +611,13 @@ class ReportView:
         if ch["kind"] in ("section_threshold", "count_met_with_floor"):
             return reason_of(ch, self.lang) or "—"
         return self.amount(ch["value"], self.measure(ch["check_id"]))
+
+    def check_threshold(self, ch: Mapping[str, Any]) -> str:
+        """A county check's standard as a document writes it; none for a check over
+        schools (each school has its own: the failing schools table shows them)."""
+        if ch["kind"] in ("section_threshold", "count_met_with_floor"):
+            return ""
+        return self.threshold_text(ch)
 
     def gap_value(self, g: SectionGap) -> str:
         """A failing section's value as a document writes it."""
