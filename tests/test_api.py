@@ -34,7 +34,7 @@ def test_demo_result_tables_and_summary(demo: eduscore.Result) -> None:
     for name, t in demo.tables().items():
         assert isinstance(t, pa.Table), name
     text = demo.summary()
-    assert "990101" in text and "NOT_CERTIFIED" in text and "示例县北坡村小学" in text
+    assert "990101" in text and "not certified" in text and "示例县北坡村小学" in text
     assert "14 rows = 13 scored + 1 excluded + 0 rejected" in text
     assert "未通过" in demo.summary(lang="zh")
     checks = demo.checks.to_pylist()
@@ -142,3 +142,15 @@ def test_years_separate_evaluations() -> None:
         ("990101", 2023),
         ("990101", 2024),
     ]
+
+
+def test_chinese_summary_is_chinese() -> None:
+    """``Result.summary(lang="zh")`` (the README's call): levels, comparisons and the row
+    accounting in Chinese (the new-user walk found "(primary): 5 of 7 thresholds met")."""
+    import re
+
+    text = eduscore.evaluate(**eduscore.demo_inputs()).summary(lang="zh")
+    assert "(小学)" in text and "7 项中达标 5 项" in text and "实际 78,要求 ≥ 96" in text
+    assert "学校表(" in text and "行 = 计入" in text
+    prose = re.sub(r"[\w./-]*[_./][\w./-]*", " ", text)  # ids and paths
+    assert not re.findall(r"\b(?:vs|of|rows|scored|primary|junior|thresholds)\b", prose)

@@ -17,6 +17,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from eduscore._version import __version__
+from eduscore.inputs.read import TABLE_ZH
+from eduscore.model.contract import LEVEL_NAMES
 from eduscore.model.framework import CONFIDENCE_LABELS, Framework, load_schema
 from eduscore.model.messages import label
 
@@ -330,13 +332,13 @@ class Result:
         for v in self.verdicts.to_pylist():
             who = f"{v['county_code']} {v['county_name'] or ''}".strip()
             when = f" {v['year']}" if v["year"] is not None else ""
-            verdict = label(f"verdict.{v['verdict']}", "zh") if zh else v["verdict"]
+            verdict = label(f"verdict.{v['verdict']}", "zh" if zh else "en")
             counts = (
                 f"达标 {v['n_pass']},未达标 {v['n_fail']},未评估 {v['n_not_assessed']}"
                 if zh
                 else f"{v['n_pass']} pass, {v['n_fail']} fail, {v['n_not_assessed']} not assessed"
             )
-            lines.append(f"\n{who}{when}: {verdict.upper() if not zh else verdict}  ({counts})")
+            lines.append(f"\n{who}{when}: {verdict}  ({counts})")
             mine = checks.filter(
                 pc.and_(
                     pc.equal(checks.column("county_code"), v["county_code"]),
@@ -365,11 +367,7 @@ class Result:
         acc = self.accounting.to_pylist()
         if acc:
             lines.append("")
-            for a in acc:
-                lines.append(
-                    f"{a['table']} ({a['source']}): {a['rows']} rows = {a['scored']} scored + "
-                    f"{a['excluded']} excluded + {a['rejected']} rejected + {a['unused']} unused"
-                )
+            lines += [accounting_line(a, "zh" if zh else "en") for a in acc]
         return "\n".join(lines)
 
     def _failing_units(self, county: str, year: int | None, check_id: str, zh: bool, limit: int) -> list[str]:
@@ -383,14 +381,21 @@ class Result:
         out = []
         for r in failing.to_pylist()[:limit]:
             label = names.get(r["unit_id"], r["unit_id"])
-            level = f" ({r['level']})" if r["level"] else ""
+            level_name = (LEVEL_NAMES.get(r["level"], r["level"]) if zh else r["level"]) if r["level"] else ""
+            level = (f"({level_name})" if zh else f" ({level_name})") if level_name else ""
+            reason = r["reason_zh"] if zh else r["reason"]
+            comparator = _COMPARATORS.get(r["comparator"] or "", r["comparator"] or "")
             detail = (
-                r["reason"]
+                reason
                 if r["kind"] == "count_met_with_floor"
                 else (
-                    f"{_num(r['value'])} vs {r['comparator']} {_num(r['threshold'])}"
+                    (
+                        f"实际 {_num(r['value'])},要求 {comparator} {_num(r['threshold'])}"
+                        if zh
+                        else f"{_num(r['value'])} vs {comparator} {_num(r['threshold'])}"
+                    )
                     if r["value"] is not None and r["threshold"] is not None
-                    else r["reason"]
+                    else reason
                 )
             )
             out.append(f"        · {label}{level}: {detail}")
@@ -421,10 +426,40 @@ def _describe(r: Mapping[str, Any], zh: bool = False) -> str:
         return str(reason or "")
     parts = []
     if value is not None and th is not None:
-        parts.append(f"{_num(value)} ({'要求' if zh else 'needs'} {r['comparator']} {_num(th)})")
+        comparator = _COMPARATORS.get(r["comparator"] or "", r["comparator"] or "")
+        parts.append(f"{_num(value)} ({'要求' if zh else 'needs'} {comparator} {_num(th)})")
     if reason:
         parts.append(str(reason))
     return "; ".join(parts)
+
+
+_COMPARATORS = {">=": "≥", "<=": "≤", "==": "=", "!=": "≠", ">": ">", "<": "<"}
+_MEMORY_SOURCE = re.compile(r"^<(\w+) table>$")
+
+
+def source_text(source: str | None, lang: str) -> str:
+    """Where rows came from, in the reader's language: a file name as it is; a table
+    passed in memory (``<counties table>``) as ``<县表(内存)>`` in Chinese."""
+    text = source or ""
+    match = _MEMORY_SOURCE.match(text)
+    if match and lang == "zh":
+        return f"<{TABLE_ZH.get(match.group(1), match.group(1))}表(内存)>"
+    return text
+
+
+def accounting_line(a: Mapping[str, Any], lang: str) -> str:
+    """rows = scored + excluded + rejected (+ unused): the invariant, in words."""
+    if lang == "zh":
+        table = f"{TABLE_ZH.get(a['table'], a['table'])}表"
+        source = source_text(a["source"], lang)
+        return (
+            f"{table}({source}):{a['rows']} 行 = 计入 {a['scored']} + 不纳入 {a['excluded']} "
+            f"+ 未采用 {a['rejected']} + 未使用 {a['unused']}"
+        )
+    return (
+        f"{a['table']} ({a['source']}): {a['rows']} rows = {a['scored']} scored + {a['excluded']} excluded "
+        f"+ {a['rejected']} rejected + {a['unused']} unused"
+    )
 
 
 def _num(x: float) -> str:

@@ -26,6 +26,8 @@ from eduscore.model.formula import PerStudent, per_student_terms
 from eduscore.model.framework import CONFIDENCE_LABELS, Framework
 from eduscore.model.messages import label
 from eduscore.result import VERDICTS, Result
+from eduscore.result import accounting_line as accounting_line  # re-exported: the reports use it
+from eduscore.result import source_text as source_text
 
 STATUS = {
     "zh": {
@@ -261,18 +263,7 @@ def clause_text(clause: str | None, lang: str) -> str:
     return stripped or clause
 
 
-_MEMORY_SOURCE = re.compile(r"^<(\w+) table>$")
 _PLACE_ZH = {"(header)": "(表头)", "(row)": "(整行)"}
-
-
-def source_text(source: str | None, lang: str) -> str:
-    """Where rows came from, in the report's language: a file name as it is; a table
-    passed in memory (``<counties table>``) as ``<县表(内存)>`` in Chinese."""
-    text = source or ""
-    match = _MEMORY_SOURCE.match(text)
-    if match and lang == "zh":
-        return f"<{TABLE_ZH.get(match.group(1), match.group(1))}表(内存)>"
-    return text
 
 
 def column_text(column: str | None, lang: str) -> str:
@@ -286,20 +277,6 @@ def spec_text(spec: str | None, lang: str) -> str:
     """A reference to the project's rules text (frameworks.md sections): "§2.3、§1.1"."""
     text = spec or ""
     return text.replace(" and ", "、") if lang == "zh" else text
-
-
-def accounting_line(a: dict[str, Any], lang: str) -> str:
-    """rows = scored + excluded + rejected (+ unused): the invariant, in words."""
-    if lang == "zh":
-        table = WORDS["zh"]["tables"].get(a["table"], a["table"])
-        return (
-            f"{table}({source_text(a['source'], lang)}):{a['rows']} 行 = 计入 {a['scored']} + 不纳入 {a['excluded']} "
-            f"+ 未采用 {a['rejected']} + 未使用 {a['unused']}"
-        )
-    return (
-        f"{a['table']} ({a['source']}): {a['rows']} rows = {a['scored']} scored + {a['excluded']} excluded "
-        f"+ {a['rejected']} rejected + {a['unused']} unused"
-    )
 
 
 def plain(column: Any) -> Any:
