@@ -22,8 +22,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from eduscore._parallel import parallel_map
-from eduscore.engine import county, cv_rules, plugin_kinds, sections
 from eduscore._version import __version__
+from eduscore.engine import county, cv_rules, plugin_kinds, sections
 from eduscore.engine.score import (
     CHECK_SCHEMA,
     COMPARE,
@@ -42,8 +42,8 @@ from eduscore.inputs import validate
 from eduscore.model.formula import Columns, Kind, compile_formula, evaluate_expressions
 from eduscore.model.framework import Rule
 from eduscore.model.messages import SEP
-from eduscore.model.records import KIND_OUTPUT_SCHEMA, RuleKind
 from eduscore.model.needs import indicator_inputs
+from eduscore.model.records import KIND_OUTPUT_SCHEMA, RuleKind
 from eduscore.model.rules import RECORDS, Text
 
 Handler = Callable[[Engine, Stage, Rule], pa.Table]

@@ -113,7 +113,8 @@ def _table(kind: RuleKind, rows: list[dict[str, Any]], host: tuple[str, ...]) ->
 
 
 def _rows(out: pa.Table) -> list[dict[str, Any]]:
-    return out.sort_by("key").to_pylist()
+    rows: list[dict[str, Any]] = out.sort_by("key").to_pylist()
+    return rows
 
 
 def _same(a: pa.Table, b: pa.Table, what: str) -> None:
