@@ -350,3 +350,58 @@ class TestCountyThresholdConforms(RuleKindConformance):
         "comparator": ">=",
         "threshold": 10.0,
     }
+
+
+CITYKIT = Path(__file__).resolve().parents[1] / "docs" / "examples" / "eduscore-example-citykit"
+
+
+def test_the_example_citykit_builds_a_wheel_whose_kind_scores_a_city(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+    import zipfile
+
+    dist, target = tmp_path / "dist", tmp_path / "site"
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
+    built = subprocess.run(
+        [*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(dist), str(CITYKIT)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert built.returncode == 0, built.stdout + built.stderr
+    [wheel] = dist.glob("*.whl")
+    assert "eduscore_example_citykit/example_city.json" in zipfile.ZipFile(wheel).namelist()
+    installed = subprocess.run(
+        [*pip, "install", "--no-deps", "--target", str(target), str(wheel)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EDUSCORE_")}
+    env |= {"PYTHONPATH": str(target), "EDUSCORE_PLUGINS": "example-citykit", "EDUSCORE_LANG": "en"}
+    listing = subprocess.run(
+        [sys.executable, "-m", "eduscore.cli", "plugins"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert listing.returncode == 0, listing.stderr
+    assert "example-citykit 0.1.0  [loaded]" in listing.stdout
+    assert "rule kinds: example-citykit.share_meeting" in listing.stdout
+    script = (
+        "import eduscore_example_citykit as m, eduscore, pyarrow as pa\n"
+        f"assert m.__file__.startswith({str(target)!r}), m.__file__\n"
+        "rows = [('a', '960101', 12), ('b', '960101', 3)]\n"
+        "t = pa.table({'county_code': [r[1] for r in rows], 'school_id': [r[0] for r in rows],\n"
+        "  'school_name': ['x', 'y'], 'school_type': ['primary'] * 2, 'students_primary': [1000] * 2,\n"
+        "  'backbone_teachers_primary': [r[2] for r in rows]})\n"
+        "r = eduscore.evaluate(schools=t, year=2024)\n"
+        "[c] = [c for c in r.checks.to_pylist() if c['rule_id'] == 'example_city_backbone_share']\n"
+        "print(c['status'], c['value'], c['kind_plugin'])\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=False)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["fail", "0.5", "example-citykit", "0.1.0"]
