@@ -606,11 +606,9 @@ def framework_to_dict(fw: Framework) -> dict[str, Any]:
 
 def _plugin_kind_problem(rule: Rule, where: str, kinds: Mapping[str, Any] | None) -> str | None:
     """Why a rule of a kind eduscore does not score itself cannot be used (None: it can)."""
-    if kinds is None:
-        return None  # parsed outside any registry: checked when loaded through it
-    kind = kinds.get(rule.kind)
+    kind = (kinds or {}).get(rule.kind)
     if kind is None:
-        known = sorted(set(RECORDS) | set(kinds))
+        known = sorted(set(RECORDS) | set(kinds or {}))
         return (
             f"{where}: unknown rule kind {rule.kind!r}: no installed plugin provides it"
             f"{did_you_mean(rule.kind, known)}"
@@ -643,7 +641,8 @@ def check_framework(
     kinds: Mapping[str, Any] | None = None,
 ) -> None:
     """Cross-checks the schema cannot express: unique ids, references, formulas, the rule
-    kinds of plugins (``kinds``: None when a document is only parsed, outside any registry)."""
+    kinds of plugins (``kinds``: those the registry knows; without them, a rule of a
+    kind eduscore does not score itself is refused)."""
     problems: list[str] = []
     ids = [i.id for i in fw.indicators] + [r.id for r in fw.rules]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
