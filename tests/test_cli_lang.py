@@ -299,6 +299,9 @@ def test_plugins_listing_is_in_the_language() -> None:
     assert "[已加载]" in zh and "框架:" in zh
     # Plugin names, rule set ids and framework ids are what a user types: shown as they are.
     ids = set(re.findall(r"[A-Za-z]{3,}", " ".join(re.findall(r"[\w.-]*[-_.][\w.-]*|^\S+", zh, re.M))))
+    from eduscore.plugins.registry import get_registry
+
+    ids |= set(get_registry().rule_kinds())  # rule kind ids (veto, attestation …) are ids too
     assert_chinese(zh, ids)
     en = run_cli("plugins", "--lang", "en").stdout
     assert "[loaded]" in en and "frameworks: " in en

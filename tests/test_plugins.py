@@ -380,7 +380,7 @@ def test_every_hook_is_documented_and_tested() -> None:
     hooks = [
         name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction) if name.startswith("eduscore_")
     ]
-    assert len(hooks) == 4
+    assert len(hooks) == 5
     for name in hooks:
         assert (getattr(hookspecs, name).__doc__ or "").strip(), f"{name} has no docstring"
         assert f"## `{name}`" in reference, f"docs/hooks.md does not document {name}"
@@ -449,3 +449,28 @@ def test_a_rule_set_can_add_an_indicator_and_use_it(register_plugin: Register) -
         if c["unit_id"] == "a:primary" and c["check_id"] == "books_per_student"
     )
     assert books["threshold"] == 10 and books["relaxation"] == "test_books_relaxed"
+
+
+def test_hook_eduscore_rule_kinds(register_plugin: Register) -> None:
+    """A plugin's rule kind, used by a rule set: scored once over every county, with its
+    provider on each check (tests/test_rule_kinds.py tests the rest)."""
+    from kind_fixtures import KindPlugin, kind_rule, rule_set_using, share_kind
+    from kind_fixtures import RuleSetPlugin as Rules
+
+    kinds = KindPlugin(share_kind())
+    register_plugin(kinds, "citykit")
+    register_plugin(
+        Rules(
+            rule_set_using(kind_rule("share", "citykit.share_meeting", {"per_100": 1.0, "min_share": 0.5}))
+        ),
+        "city",
+    )
+    assert eduscore.get_registry().rule_kinds()["citykit.share_meeting"].plugin == "citykit"
+    rows = [school(s, county=c, **AT_THRESHOLD_PRIMARY) for s, c in (("a", "970101"), ("b", "970102"))]
+    r = eduscore.evaluate(schools=table(rows), year=2025)
+    share = r.checks.filter(pc.equal(r.checks.column("rule_id"), "share")).to_pylist()
+    assert kinds.calls == 1
+    assert [(c["county_code"], c["status"], c["kind_plugin"]) for c in share] == [
+        ("970101", "pass", "citykit 0"),
+        ("970102", "pass", "citykit 0"),
+    ]

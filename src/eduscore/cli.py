@@ -879,6 +879,7 @@ _PLUGIN_WORDS = {
     "rule set": ("rule set", "规则集"),
     "preparation steps": ("preparation steps", "数据准备步骤"),
     "renderers": ("renderers", "报告格式"),
+    "rule kinds": ("rule kinds", "规则类型"),
     "problems": ("problems", "问题"),
 }
 
@@ -909,8 +910,16 @@ def print_plugins(lang: str = "en") -> None:
             say(f"    {heading('preparation steps')}{', '.join(info.preparation_steps)}")
         if info.renderers:
             say(f"    {heading('renderers')}{', '.join(info.renderers)}")
+        if info.rule_kinds:
+            say(f"    {heading('rule kinds')}{', '.join(info.rule_kinds)}")
     problems = [info.message(lang) for info in registry.problems()]
-    for collect in (registry.frameworks, registry.rule_sets, registry.preparation_steps, registry.renderers):
+    for collect in (
+        registry.frameworks,
+        registry.rule_sets,
+        registry.preparation_steps,
+        registry.renderers,
+        registry.rule_kinds,
+    ):
         try:
             collect()
         except EduscoreError as exc:

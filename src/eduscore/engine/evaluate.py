@@ -239,6 +239,7 @@ def evaluate(
     steps = get_registry().preparation_steps()
     parts: list[ScoredPart] = []
     unusual: list[pa.Table] = []
+    kind_findings: list[pa.Table] = []  # plugins' rule kinds that failed
     missing: set[str] = set()
     units, unit_slices = _grouped_by_chain(units, frame, list(effective))
     for key, fw_c in effective.items():
@@ -256,6 +257,8 @@ def evaluate(
         scored = score(Engine(fw_c, tuple(relaxations)), units_c, counties_c)
         parts.append(ScoredPart(fw_c, scored, counties_c))
         unusual.append(integrity.unusual_indicators(scored.units, fw_c, unit_table))
+        if scored.findings is not None:
+            kind_findings.append(scored.findings)
         del units_c, scored  # the raw inputs are read by the rules only
     n_units = units.num_rows
     del units
@@ -277,6 +280,7 @@ def evaluate(
                 findings,
                 _displayed(validate.concat(unusual), read_parts),
                 integrity.plugin_findings(problems),
+                *kind_findings,
                 integrity.switched_off_findings(off),
             ]
         ),

@@ -167,6 +167,7 @@ def _check_rows(
             "rule_set": const("national"),
             "rule_set_version": const(version),
             "relaxed_by": const(None),
+            "kind_plugin": const(None),
         }
     ).cast(CHECK_SCHEMA)
 

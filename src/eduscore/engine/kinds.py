@@ -14,27 +14,37 @@ test.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import attrs
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from eduscore._parallel import parallel_map
-from eduscore.engine import county, cv_rules, sections
+from eduscore._version import __version__
+from eduscore.engine import county, cv_rules, plugin_kinds, sections
 from eduscore.engine.score import (
     CHECK_SCHEMA,
+    COMPARE,
+    NULL_S,
     UNIT_IDENTITY,
     Engine,
     Scored,
     Stage,
     concat_checks,
     encoded,
+    missing_reason,
 )
 from eduscore.engine.unit_table import compact
 from eduscore.errors import FrameworkError
+from eduscore.inputs import validate
+from eduscore.model.formula import Columns, Kind, compile_formula, evaluate_expressions
 from eduscore.model.framework import Rule
+from eduscore.model.messages import SEP
 from eduscore.model.needs import indicator_inputs
-from eduscore.model.rules import RECORDS
+from eduscore.model.records import KIND_OUTPUT_SCHEMA, RuleKind
+from eduscore.model.rules import RECORDS, Text
 
 Handler = Callable[[Engine, Stage, Rule], pa.Table]
 
@@ -80,14 +90,26 @@ for _handler in (
     register_kind(_handler)
 
 
-def handler_of(rule: Rule) -> KindHandler:
-    try:
+#: How every rule of a plugin's kind (hook ``eduscore_rule_kinds``) is scored: its handler
+#: called once over the whole table, its output checked (:mod:`eduscore.engine.plugin_kinds`).
+PLUGIN_SECTION = KindHandler(
+    "(plugin section kind)", plugin_kinds.plugin_checks, units=plugin_kinds.plugin_units
+)
+PLUGIN_COUNTY = KindHandler("(plugin county kind)", plugin_kinds.plugin_checks)
+
+
+def handler_of(rule: Rule, engine: Engine | None = None) -> KindHandler:
+    """How ``rule`` is scored: its built-in kind's handler, or the adapter of a plugin's kind."""
+    if rule.kind in HANDLERS:
         return HANDLERS[rule.kind]
-    except KeyError:
-        raise FrameworkError(
-            f"rule {rule.id}: no handler scores rule kind {rule.kind!r} "
-            "(register one with eduscore.engine.kinds.register_kind)"
-        ) from None
+    if engine is not None and rule.kind not in RECORDS:
+        kind = engine.kind_of(rule)  # raises naming the kind when no plugin provides it
+        if not kind.builtin:
+            return PLUGIN_SECTION if kind.level == "section" else PLUGIN_COUNTY
+    raise FrameworkError(
+        f"rule {rule.id}: no handler scores rule kind {rule.kind!r} "
+        "(register one with eduscore.engine.kinds.register_kind)"
+    )
 
 
 def score(engine: Engine, units: pa.Table, counties: pa.Table) -> Scored:
@@ -103,14 +125,18 @@ def score(engine: Engine, units: pa.Table, counties: pa.Table) -> Scored:
     for ind, checks in zip(fw.indicators, computed, strict=True):
         stage.by_indicator[ind.id] = checks
     rules = [r for r in fw.rules if r.enabled]
-    handlers = {r.id: handler_of(r) for r in rules}
-    # Per-unit statuses, kind by kind in the registry's order (section thresholds first).
+    handlers = {r.id: handler_of(r, engine) for r in rules}
+    # Per-unit statuses, kind by kind in the registry's order (section thresholds first),
+    # then the section rules of plugins' kinds in the framework's order.
     for kind, handler in HANDLERS.items():
         if handler.units is None:
             continue
         for rule in rules:
             if rule.kind == kind:
                 stage.unit_rules[rule.id] = handler.units(engine, stage, rule)
+    for rule in rules:
+        if handlers[rule.id] is PLUGIN_SECTION:
+            stage.unit_rules[rule.id] = PLUGIN_SECTION.units(engine, stage, rule)  # type: ignore[misc]
     unit_parts = [compact(t) for t in (*stage.by_indicator.values(), *stage.unit_rules.values())]
     stage.dispersion = engine.dispersion_table(
         units, stage.by_indicator, [r for r in rules if handlers[r.id].uses_cv]
@@ -140,4 +166,81 @@ def score(engine: Engine, units: pa.Table, counties: pa.Table) -> Scored:
         checks=concat_checks(check_parts, CHECK_SCHEMA),
         unit_rules=stage.unit_rules,
         unit_parts=unit_parts,
+        findings=validate.concat(engine.findings) if engine.findings else None,
+    )
+
+
+# ----------------------------------------------------------------- table adapters
+#
+# The built-in kinds are scored by the handlers above, over the engine's own tables. For
+# the test kit (eduscore.testing.RuleKindConformance) two of them also have an adapter to
+# the table API of plugins' kinds: the same compiled formula and comparison, over the
+# table a plugin's handler receives.
+
+_COMPARISON_PARAMS = {
+    "type": "object",
+    "required": ["value", "comparator", "threshold"],
+    "additionalProperties": False,
+    "properties": {
+        "value": {"type": "string", "description": "a formula over the kind's inputs"},
+        "comparator": {"enum": [">=", ">", "<=", "<", "=="]},
+        "threshold": {"type": "number"},
+    },
+}
+_FORMULA_KINDS: dict[str, Kind] = {"float": "number", "int": "number", "bool": "bool", "string": "text"}
+
+
+def _threshold_table(table: pa.Table, params: Mapping[str, Any], inputs: Mapping[str, str]) -> pa.Table:
+    cols = Columns({name: _FORMULA_KINDS[t] for name, t in inputs.items()} | {"students": "number"})
+    compiled = compile_formula(str(params["value"]), cols, expect="number")
+    got = evaluate_expressions(
+        table,
+        {
+            "value": compiled.expression,
+            "reason": missing_reason([compiled], {name: name for name in [*inputs, "students"]}),
+        },
+    )
+    value = got.column("value")
+    threshold = float(params["threshold"])
+    met = COMPARE[str(params["comparator"])](value, pa.scalar(threshold))
+    status = pc.if_else(pc.is_null(met), "not_assessed", pc.if_else(met, "pass", "fail"))
+    reason = pc.if_else(pc.is_null(met), got.column("reason"), NULL_S)
+    # The engine's coded reasons, as a plugin gives them: the code and its arguments.
+    parts = pc.split_pattern(pc.fill_null(reason, SEP + "-"), SEP)
+    code = pc.if_else(pc.is_null(reason), NULL_S, pc.list_element(parts, 1))
+    args = pc.if_else(pc.is_null(reason), pa.scalar(None, pa.list_(pa.string())), pc.list_slice(parts, 2))
+    return pa.table(
+        {
+            "key": table.column("key"),
+            "status": status,
+            "value": value,
+            "threshold": pa.repeat(pa.scalar(threshold), table.num_rows),
+            "reason": code,
+            "reason_args": args,
+        },
+        schema=KIND_OUTPUT_SCHEMA,
+    )
+
+
+def table_kind(kind_id: str, inputs: Mapping[str, str]) -> RuleKind:
+    """The built-in kind ``kind_id`` (``section_threshold`` or ``county_threshold``) as a
+    kind of the plugins' table API, over the columns ``inputs`` (name → type): its
+    ``params`` are the rule's ``value`` formula, ``comparator`` and a numeric
+    ``threshold``. For the test kit: the engine itself scores these kinds its own way."""
+    level = {"section_threshold": "section", "county_threshold": "county"}.get(kind_id)
+    if level is None:
+        raise FrameworkError(
+            f"rule kind {kind_id!r} has no table adapter (section_threshold, county_threshold)"
+        )
+    return RuleKind(
+        id=kind_id,
+        level=level,
+        reads="units" if level == "section" else "counties",
+        params_schema=_COMPARISON_PARAMS,
+        inputs=dict(inputs),
+        handler=lambda table, params: _threshold_table(table, params, inputs),
+        description=Text(zh=f"{kind_id} 的表格适配器", en=f"the table adapter of {kind_id}"),
+        builtin=True,
+        plugin="eduscore.builtin",
+        version=__version__,
     )

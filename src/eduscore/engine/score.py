@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from eduscore.engine.dispersion import dispersion_by_indicator, weighted_dispersion
+from eduscore.errors import FrameworkError
 from eduscore.inputs.prepare import constant
 from eduscore.model import contract
 from eduscore.model.formula import (
@@ -30,6 +31,11 @@ from eduscore.model.formula import (
 from eduscore.model.framework import Framework, Indicator, Rule, Text, Threshold
 from eduscore.model.messages import KEY, coded, coded_array, unit_key
 from eduscore.model.needs import DERIVED_COLUMNS, raw_label, raw_names
+from eduscore.model.records import RuleKind
+from eduscore.model.rules import RECORDS
+
+# eduscore's own rule kinds: scored by the engine, recorded without a providing plugin.
+_BUILTIN_KINDS = frozenset(RECORDS)
 
 STATUSES = ("pass", "fail", "not_assessed", "not_computable")
 # Null scalars made without converting a Python value: pyarrow imports pandas (when
@@ -118,6 +124,7 @@ DESCRIPTIVE = (
     "rule_set",
     "rule_set_version",
     "relaxed_by",
+    "kind_plugin",
 )
 CHECK_SCHEMA = pa.schema(
     [
@@ -145,6 +152,9 @@ CHECK_SCHEMA = pa.schema(
         # Declared relaxations behind this check (its rule's or its indicators'): a rule set
         # may loosen a national rule only by saying so, and the result says it too.
         ("relaxed_by", _DESCRIBED),
+        # Who provides the rule kind that made this check: "plugin version" for a kind of
+        # a plugin (hook eduscore_rule_kinds), null for eduscore's own kinds.
+        ("kind_plugin", _DESCRIBED),
     ]
 )
 
@@ -255,6 +265,8 @@ class Stage:
     by_indicator: dict[str, pa.Table] = attrs.field(factory=dict)
     unit_rules: dict[str, pa.Table] = attrs.field(factory=dict)
     dispersion: pa.Table | None = None
+    #: Rules whose plugin kind failed, and the coded reason saying so.
+    failed: dict[str, str] = attrs.field(factory=dict)
 
 
 # What a unit keeps after scoring besides its indicator values: its identity, scope and
@@ -298,6 +310,8 @@ class Scored:
     #: The raw input columns of ``units`` the indicators' formulas read (as the engine used
     #: them: after splitting schools into sections and the framework's options).
     inputs: tuple[str, ...] = ()
+    #: Findings of the scoring itself (a plugin's rule kind that failed), FINDING_SCHEMA.
+    findings: pa.Table | None = None
 
     def consume(self) -> None:
         """Let go of the long tables once the result has taken what it keeps of them."""
@@ -311,8 +325,13 @@ class Engine:
     tables: columns, labels, relaxations, and the building of check rows. The rules
     themselves are scored by their kinds' handlers: :func:`eduscore.engine.kinds.score`."""
 
-    def __init__(self, fw: Framework, relaxations: Sequence[str] = ()) -> None:
+    def __init__(
+        self, fw: Framework, relaxations: Sequence[str] = (), kinds: Mapping[str, RuleKind] | None = None
+    ) -> None:
         self.fw = fw
+        self._kinds = kinds
+        #: Findings of the scoring (FINDING_SCHEMA tables): plugin kinds that failed.
+        self.findings: list[pa.Table] = []
         self.ids: dict[str, pa.ChunkedArray] = {}
         self.unit_kinds = fw.column_kinds(fw.unit)
         self.unit_cols = Columns(self.unit_kinds)
@@ -320,6 +339,30 @@ class Engine:
         self.labels = _labels(self.unit_kinds | fw.column_kinds("counties"), fw)
         enabled = set(relaxations)
         self.relaxations = [r for r in fw.rules_of("relaxation") if r.enabled or r.id in enabled]
+
+    @property
+    def kinds(self) -> Mapping[str, RuleKind]:
+        """The rule kinds of the registry (eduscore's own and the plugins'), by id."""
+        if self._kinds is None:
+            from eduscore.plugins.registry import get_registry
+
+            self._kinds = get_registry().rule_kinds()
+        return self._kinds
+
+    def kind_of(self, rule: Rule) -> RuleKind:
+        """The record of ``rule``'s kind (a plugin's kind: it must be registered)."""
+        try:
+            return self.kinds[rule.kind]
+        except KeyError:
+            raise FrameworkError(
+                f"rule {rule.id}: rule kind {rule.kind!r} is provided by no installed plugin",
+                zh=f"规则 {rule.id}:没有已安装的插件提供规则类型 {rule.kind!r}",
+            ) from None
+
+    def kind_plugin(self, rule: Rule) -> str | None:
+        """``"plugin version"`` of the plugin whose kind scores ``rule`` (None: eduscore's own)."""
+        kind = self.kinds.get(rule.kind) if rule.kind not in _BUILTIN_KINDS else None
+        return None if kind is None or kind.builtin else kind.provider
 
     # ----------------------------------------------------------------- unit level
 
@@ -443,7 +486,7 @@ class Engine:
         status: pa.ChunkedArray | pa.Array,
         value: pa.ChunkedArray | pa.Array,
         threshold: float | pa.ChunkedArray | pa.Array | None,
-        comparator: str,
+        comparator: str | None,
         reason: pa.ChunkedArray | pa.Array,
         *,
         name: Text | None = None,
@@ -485,6 +528,7 @@ class Engine:
                 "rule_set": described(rule.rule_set),
                 "rule_set_version": described(rule.rule_set_version),
                 "relaxed_by": described(self.relaxed_by(rule)),
+                "kind_plugin": described(self.kind_plugin(rule)),
             },
             schema=CHECK_SCHEMA,
         )

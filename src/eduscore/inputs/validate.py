@@ -317,6 +317,13 @@ RULES: dict[str, ValidationRule] = {
             "a plugin failed, so its province or city rules were not applied: fix or uninstall it, "
             "or block it explicitly with EDUSCORE_DISABLE_PLUGINS",
         ),
+        _r(
+            "plugin_kind_failed",
+            "error",
+            "插件的规则类型出错(抛出异常或返回的表格式不对),该规则涉及的县未能评估:请修复或卸载该插件",
+            "a plugin's rule kind failed (it raised, or returned a malformed table), so the counties "
+            "its rule touches are not assessed: fix or uninstall the plugin",
+        ),
     )
 }
 

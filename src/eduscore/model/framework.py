@@ -23,7 +23,7 @@ import jsonschema
 from eduscore.errors import FormulaError, FrameworkError
 from eduscore.model import contract
 from eduscore.model.formula import Columns, Kind, compile_formula
-from eduscore.model.rules import RECORDS, RelaxationTarget, Source, Text, Threshold
+from eduscore.model.rules import RECORDS, RelaxationTarget, Source, Text, Threshold, record_of
 
 __all__ = ["RelaxationTarget", "Source", "Text", "Threshold"]  # re-exported: defined in rules
 
@@ -109,7 +109,7 @@ class Rule:
     def spec(self) -> Any:
         """The kind's typed record (:mod:`eduscore.model.rules`), built from this rule's
         fields each time, so a rule changed with ``attrs.evolve`` keeps its changes."""
-        return RECORDS[self.kind].from_doc(_rule_json(self, ""))
+        return record_of(self.kind).from_doc(_rule_json(self, ""))
 
 
 @attrs.frozen
@@ -339,13 +339,20 @@ def _origin(raw: Mapping[str, Any], fw_version: str) -> dict[str, Any]:
 
 
 def framework_from_dict(
-    raw: Mapping[str, Any], origin: str = "<document>", *, steps: Sequence[str] | None = None
+    raw: Mapping[str, Any],
+    origin: str = "<document>",
+    *,
+    steps: Sequence[str] | None = None,
+    kinds: Mapping[str, Any] | None = None,
 ) -> Framework:
     """Validate a framework document (already parsed JSON) and build the typed record.
 
     Raises :class:`FrameworkError` naming ``origin`` and the offending place. ``steps``
     are the known preparation step ids (default: the registry's); the registry passes
-    them while it vets its own plugins. :func:`framework_to_dict` is the inverse.
+    them while it vets its own plugins. ``kinds``: the rule kinds plugins provide
+    (:class:`~eduscore.model.records.RuleKind` by id); a rule of a kind eduscore does not
+    score itself must be one of them, its ``params`` valid by the kind's schema.
+    :func:`framework_to_dict` is the inverse.
     """
     schema_problems("framework", raw, f"framework document {origin}")
     indicators = tuple(
@@ -421,7 +428,7 @@ def framework_from_dict(
         rule_sets=tuple(raw.get("rule_sets", ())),
         raw=dict(raw),
     )
-    check_framework(fw, origin, steps=steps)
+    check_framework(fw, origin, steps=steps, kinds=kinds)
     return fw
 
 
@@ -597,13 +604,45 @@ def framework_to_dict(fw: Framework) -> dict[str, Any]:
     return out
 
 
+def _plugin_kind_problem(rule: Rule, where: str, kinds: Mapping[str, Any] | None) -> str | None:
+    """Why a rule of a kind eduscore does not score itself cannot be used (None: it can)."""
+    kind = (kinds or {}).get(rule.kind)
+    if kind is None:
+        known = sorted(set(RECORDS) | set(kinds or {}))
+        return (
+            f"{where}: unknown rule kind {rule.kind!r}: no installed plugin provides it"
+            f"{did_you_mean(rule.kind, known)}"
+        )
+    params = rule.extra.get("params", {})
+    errors = sorted(
+        jsonschema.Draft202012Validator(dict(kind.params_schema)).iter_errors(params),
+        key=lambda e: list(e.absolute_path),
+    )
+    if errors:
+        e = errors[0]
+        at = "/".join(str(p) for p in e.absolute_path) or "(top)"
+        return (
+            f"{where}: params do not match the schema of rule kind {rule.kind!r} "
+            f"(plugin {kind.plugin!r} {kind.version}) at {at}: {_short(e.message)}"
+        )
+    return None
+
+
 def did_you_mean(name: str, known: list[str]) -> str:
     hint = difflib.get_close_matches(name, known, n=1)
     return f" (did you mean {hint[0]!r}?)" if hint else ""
 
 
-def check_framework(fw: Framework, origin: str = "<document>", *, steps: Sequence[str] | None = None) -> None:
-    """Cross-checks the schema cannot express: unique ids, references, formulas."""
+def check_framework(
+    fw: Framework,
+    origin: str = "<document>",
+    *,
+    steps: Sequence[str] | None = None,
+    kinds: Mapping[str, Any] | None = None,
+) -> None:
+    """Cross-checks the schema cannot express: unique ids, references, formulas, the rule
+    kinds of plugins (``kinds``: those the registry knows; without them, a rule of a
+    kind eduscore does not score itself is refused)."""
     problems: list[str] = []
     ids = [i.id for i in fw.indicators] + [r.id for r in fw.rules]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
@@ -641,7 +680,9 @@ def check_framework(fw: Framework, origin: str = "<document>", *, steps: Sequenc
         where = f"rule {rule.id} ({rule.kind})"
         over = Columns(fw.column_kinds(rule.over or fw.unit))
         if rule.kind not in RECORDS:
-            problems.append(f"{where}: unknown rule kind{did_you_mean(rule.kind, sorted(RECORDS))}")
+            problem = _plugin_kind_problem(rule, where, kinds)
+            if problem:
+                problems.append(problem)
             continue
         for ref in rule.indicators:
             if ref not in indicator_ids:

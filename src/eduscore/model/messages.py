@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from eduscore.model.rules import Text
 
@@ -116,6 +116,14 @@ CATALOG: dict[str, Text] = {
         "{0} 个插件加载失败,可能适用于本县的省市规则未能应用({2});请修复或卸载该插件,"
         "或用 EDUSCORE_DISABLE_PLUGINS 明确停用",
     ),
+    "plugin_kind_failed": _m(
+        "rule kind {2} of plugin {0} ({1}) failed on rule {3}, so it is not assessed: {4}",
+        "插件 {0}({1})的规则类型 {2} 在规则 {3} 上出错,未能评估:{4}",
+    ),
+    "plugin_kind_no_row": _m(
+        "rule kind {0} of plugin {1} gave no status here",
+        "插件 {1} 的规则类型 {0} 未给出此项结果",
+    ),
     "rule_set_missing": _m(
         "{0} ({1}) has rules of its own for this framework in the plugin {2} ({3}), which is not "
         "installed, so this county was judged by national rules only — install it (pip install {3}), "
@@ -189,6 +197,13 @@ def coded_array(code: str, *args: pa.Array | pa.ChunkedArray | str) -> pa.Array 
     if len(parts) == 1:
         return parts[0]
     return pc.binary_join_element_wise(*parts, SEP)
+
+
+def register_kind_messages(kind: Any) -> None:
+    """Add a rule kind's own reason codes to the catalog, under ``kind.<kind id>.<code>``
+    (:class:`~eduscore.model.records.RuleKind`), so its reasons render like eduscore's."""
+    for code, message in kind.messages.items():
+        CATALOG[kind.message_code(code)] = message
 
 
 def label(code: str, lang: str) -> str:

@@ -352,6 +352,28 @@ RECORDS: dict[str, Any] = {
 }
 
 
+@attrs.frozen
+class PluginKindRule:
+    """A rule of a kind a plugin provides (``eduscore_rule_kinds``): its ``params``,
+    validated by the kind's ``params_schema`` when the document is loaded. It holds no
+    formula of eduscore's grammar."""
+
+    kind: str
+    params: Mapping[str, Any]
+
+    @classmethod
+    def from_doc(cls, raw: Mapping[str, Any]) -> PluginKindRule:
+        return cls(str(raw["kind"]), dict(raw.get("params", {})))
+
+    def formulas(self) -> list[FormulaUse]:
+        return []
+
+
+def record_of(kind: str) -> Any:
+    """The record of rule kind ``kind``: a built-in's own, else :class:`PluginKindRule`."""
+    return RECORDS.get(kind, PluginKindRule)
+
+
 def register_record(record: Any) -> None:
     """Make a new rule kind's record known (its ``kind`` class attribute names it)."""
     RECORDS[record.kind] = record
@@ -359,7 +381,7 @@ def register_record(record: Any) -> None:
 
 def rule_spec(raw: Mapping[str, Any]) -> Any:
     """The typed record of a rule document (``raw["kind"]`` picks the record)."""
-    return RECORDS[raw["kind"]].from_doc(raw)
+    return record_of(raw["kind"]).from_doc(raw)
 
 
 def _text(raw: Any) -> Text | None:

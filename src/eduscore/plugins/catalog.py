@@ -30,7 +30,7 @@ from eduscore.model.framework import (
     parse_document,
     too_large_error,
 )
-from eduscore.model.records import RuleSet
+from eduscore.model.records import RuleKind, RuleSet
 from eduscore.plugins.overlay import CHAIN_SEPARATOR, apply_rule_set
 from eduscore.plugins.registry import get_registry
 
@@ -38,6 +38,11 @@ from eduscore.plugins.registry import get_registry
 def preparation_step_ids() -> list[str]:
     """Ids of the preparation steps the registered plugins provide (options refer to them)."""
     return sorted(get_registry().preparation_steps())
+
+
+def rule_kinds() -> dict[str, RuleKind]:
+    """The rule kinds the registered plugins provide, by id (the built-in ones included)."""
+    return get_registry().rule_kinds()
 
 
 def builtin_ids() -> list[str]:
@@ -58,7 +63,7 @@ def load_framework(framework: str | Path | Framework | Mapping[str, Any]) -> Fra
     if isinstance(framework, Framework):
         return framework
     if isinstance(framework, Mapping):
-        return framework_from_dict(framework, steps=preparation_step_ids())
+        return framework_from_dict(framework, steps=preparation_step_ids(), kinds=rule_kinds())
     text = str(framework)
     if isinstance(framework, str) and text in builtin_ids():
         return _registered(text)
@@ -69,7 +74,10 @@ def load_framework(framework: str | Path | Framework | Mapping[str, Any]) -> Fra
         if size > MAX_DOCUMENT_BYTES:  # refuse before reading it into memory
             raise too_large_error(size, what)
         return framework_from_dict(
-            parse_document(path.read_bytes(), what), str(path), steps=preparation_step_ids()
+            parse_document(path.read_bytes(), what),
+            str(path),
+            steps=preparation_step_ids(),
+            kinds=rule_kinds(),
         )
     hint = difflib.get_close_matches(text, builtin_ids(), n=1)
     raise FrameworkError(
@@ -109,7 +117,7 @@ def _with_rule_sets(base: Framework, chain: tuple[RuleSet, ...]) -> Framework:
     for rs in chain:
         doc = apply_rule_set(doc, rs)
     label = " → ".join([base.id, *(f"{rs.id} ({rs.jurisdiction})" for rs in chain)])
-    return framework_from_dict(doc, label, steps=preparation_step_ids())
+    return framework_from_dict(doc, label, steps=preparation_step_ids(), kinds=rule_kinds())
 
 
 def effective_framework(

@@ -10,7 +10,7 @@ from typing import TypeVar
 
 import pluggy
 
-from eduscore.model.records import FrameworkDoc, PreparationStep, Renderer, RuleSet
+from eduscore.model.records import FrameworkDoc, PreparationStep, Renderer, RuleKind, RuleSet
 
 PROJECT = "eduscore"
 F = TypeVar("F", bound=Callable[..., object])
@@ -51,4 +51,12 @@ def eduscore_preparation_steps() -> Iterable[PreparationStep]:
 @hookspec
 def eduscore_renderers() -> Iterable[Renderer]:
     """Output formats that write a :class:`~eduscore.result.Result` to a file."""
+    raise NotImplementedError
+
+
+@hookspec
+def eduscore_rule_kinds() -> Iterable[RuleKind]:
+    """Rule kinds: how rules a JSON formula cannot express are scored, in Python over whole
+    Arrow tables (:class:`~eduscore.model.records.RuleKind`). Rule sets and frameworks of
+    any plugin refer to a kind by its id. The built-in kinds come through this hook too."""
     raise NotImplementedError

@@ -395,6 +395,7 @@ def validate_rule_set(
     others: Sequence[RuleSet] = (),
     *,
     steps: Sequence[str] | None = None,
+    kinds: Mapping[str, Any] | None = None,
 ) -> None:
     """Check a rule set against its schema and apply it, after the rule sets of the wider
     jurisdictions above it (``others``), to its framework — so that a broken rule set, or
@@ -420,4 +421,4 @@ def validate_rule_set(
     doc: Mapping[str, Any] = frameworks[rs.framework].document
     for o in sorted(above, key=lambda o: len(o.jurisdiction)):
         doc = apply_rule_set(doc, o)
-    framework_from_dict(apply_rule_set(doc, rs), what, steps=steps)
+    framework_from_dict(apply_rule_set(doc, rs), what, steps=steps, kinds=kinds)

@@ -37,7 +37,15 @@ from eduscore import _compose
 from eduscore._version import __version__
 from eduscore.errors import EduscoreError, resolve_lang
 from eduscore.model.framework import Framework, framework_from_dict, schema_problems
-from eduscore.model.records import FrameworkDoc, PreparationStep, Renderer, RuleSet
+from eduscore.model.messages import register_kind_messages
+from eduscore.model.records import (
+    FrameworkDoc,
+    PreparationStep,
+    Renderer,
+    RuleKind,
+    RuleSet,
+    rule_kind_problem,
+)
 from eduscore.plugins import builtin, hookspecs
 from eduscore.plugins.overlay import validate_rule_set
 
@@ -54,6 +62,7 @@ HOOK_RECORDS: dict[str, type] = {
     "eduscore_rule_sets": RuleSet,
     "eduscore_preparation_steps": PreparationStep,
     "eduscore_renderers": Renderer,
+    "eduscore_rule_kinds": RuleKind,
 }
 
 # Statuses of PluginInfo. A plugin the user did not switch off that cannot do its work is a
@@ -100,6 +109,7 @@ class PluginInfo:
     reason_zh: str = ""
     preparation_steps: tuple[str, ...] = ()
     renderers: tuple[str, ...] = ()
+    rule_kinds: tuple[str, ...] = ()
 
     @property
     def problem(self) -> bool:
@@ -305,9 +315,21 @@ class Registry:
                             f"its hook {hook} yielded a {kind.__name__} without a text id",
                             f"其钩子 {hook} 产生的 {kind.__name__} 没有文本 id",
                         )
+                    if isinstance(record, RuleKind):
+                        wrong = rule_kind_problem(record)
+                        if wrong:
+                            return wrong, f"规则类型记录有误:{wrong}"
+                        if record.builtin and name != BUILTIN:
+                            return (
+                                f"its rule kind {record.id!r} says builtin=True; only eduscore's are",
+                                f"其规则类型 {record.id!r} 声明 builtin=True;只有 eduscore 自带的可以",
+                            )
+                        record = attrs.evolve(record, version=self.versions.get(name, "?"))
                     got.append(attrs.evolve(cast(Any, record), plugin=name))
             records[hook] = tuple(got)
         self._records[name] = records
+        for rule_kind in records.get("eduscore_rule_kinds", ()):
+            register_kind_messages(rule_kind)
         return None
 
     def _refuse(self, name: str, status: str, en: str, zh: str, version: str | None = None) -> None:
@@ -378,11 +400,14 @@ class Registry:
         for doc in provided("eduscore_frameworks"):
             frameworks.setdefault(doc.id, doc)
         steps = sorted({s.id for s in provided("eduscore_preparation_steps")})
+        kinds: dict[str, RuleKind] = {}
+        for rule_kind in provided("eduscore_rule_kinds"):
+            kinds.setdefault(rule_kind.id, rule_kind)
         for doc in frameworks.values():
             if doc.plugin == BUILTIN or not affected(doc):
                 continue  # the built-in ones are validated when loaded, and under every rule set
             try:
-                framework_from_dict(doc.document, f"{doc.id} (plugin {doc.plugin})", steps=steps)
+                framework_from_dict(doc.document, f"{doc.id} (plugin {doc.plugin})", steps=steps, kinds=kinds)
             except EduscoreError as exc:
                 return doc.plugin, exc.en, exc.zh
         rule_sets = sorted(
@@ -393,7 +418,7 @@ class Registry:
             if not affected(rs):
                 continue
             try:
-                validate_rule_set(rs, frameworks, rule_sets, steps=steps)
+                validate_rule_set(rs, frameworks, rule_sets, steps=steps, kinds=kinds)
             except EduscoreError as exc:
                 return rs.plugin, exc.en, exc.zh
         return None
@@ -492,7 +517,7 @@ class Registry:
             doc = self.frameworks()[framework_id]
             steps = sorted(self.preparation_steps())
             self._cache[key] = framework_from_dict(
-                doc.document, f"{framework_id} (plugin {doc.plugin})", steps=steps
+                doc.document, f"{framework_id} (plugin {doc.plugin})", steps=steps, kinds=self.rule_kinds()
             )
         fw: Framework = self._cache[key]
         return fw
@@ -517,6 +542,10 @@ class Registry:
 
     def renderers(self) -> dict[str, Renderer]:
         return self._unique("eduscore_renderers", Renderer)
+
+    def rule_kinds(self) -> dict[str, RuleKind]:
+        """Every rule kind, by id: eduscore's own (``builtin``) and the plugins'."""
+        return self._unique("eduscore_rule_kinds", RuleKind)
 
     def missing_rule_sets(self, framework: str) -> list[KnownRuleSet]:
         """The project's rule sets of ``framework`` whose jurisdiction no registered rule set
@@ -580,6 +609,7 @@ class Registry:
                     jurisdictions=tuple(sorted({r.jurisdiction for r in mine})),
                     preparation_steps=provided["eduscore_preparation_steps"],
                     renderers=provided["eduscore_renderers"],
+                    rule_kinds=provided["eduscore_rule_kinds"],
                 )
             )
         return sorted(infos, key=lambda i: (i.name != BUILTIN, i.name)) + self.refused

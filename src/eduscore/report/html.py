@@ -210,6 +210,11 @@ def _county(
                 if ch.get("relaxed_by")
                 else ""
             )
+            + (
+                f"<br><small>{escape(ch['kind'])}: {escape(ch['kind_plugin'])}</small>"
+                if ch.get("kind_plugin")
+                else ""
+            )
             + "</td></tr>"
         )
     out.append("</table></div>")

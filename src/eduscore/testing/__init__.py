@@ -20,6 +20,22 @@ except ModuleNotFoundError as exc:  # pragma: no cover - the test run has the ex
         name=exc.name,
     ) from exc
 
+from eduscore.testing.kinds import (
+    RuleKindConformance,
+    check_property,
+    county_tables,
+    tables_for,
+    unit_tables,
+)
 from eduscore.testing.strategies import counties_tables, kindergartens_tables, schools_tables
 
-__all__ = ["counties_tables", "kindergartens_tables", "schools_tables"]
+__all__ = [
+    "RuleKindConformance",
+    "check_property",
+    "counties_tables",
+    "county_tables",
+    "kindergartens_tables",
+    "schools_tables",
+    "tables_for",
+    "unit_tables",
+]
