@@ -403,3 +403,15 @@ def test_terminal_report_fits_a_narrow_terminal(tmp_path: Path) -> None:
     report = [line for line in proc.stdout.splitlines() if not line.startswith(("演示数据", "已写入"))]
     assert report and max(cell_len(line) for line in report) <= 60
     assert "\x1b[" not in proc.stdout  # no colour codes when not a terminal
+
+
+def test_a_county_code_that_matches_nothing_and_an_unknown_format_stop_early(tmp_path: Path) -> None:
+    """Found by the new-user walk: ``--county 123456`` wrote empty reports with exit 0;
+    ``--format pdf`` printed the whole report before refusing."""
+    demo = sorted(str(p) for p in (Path(eduscore.__file__).parent / "demo").glob("*.csv"))
+    proc = cli("evaluate", *demo, "--county", "123456", "--out", str(tmp_path / "o"))
+    assert proc.returncode == 2 and "123456" in proc.stderr and "没有这个县代码" in proc.stderr
+    assert not (tmp_path / "o").exists()
+    proc = cli("demo", "--out", str(tmp_path / "p"), "--format", "pdf")
+    assert proc.returncode == 2 and "未知的报告格式 pdf" in proc.stderr
+    assert proc.stdout == "" and not (tmp_path / "p").exists()

@@ -576,7 +576,24 @@ def _run(args: argparse.Namespace) -> int:
         return _whatif(args)
     from eduscore.report.context import RenderContext
 
+    if getattr(args, "format", None):  # an unknown format is refused before the evaluation runs
+        from eduscore.plugins.registry import get_registry
+
+        known = get_registry().renderers()
+        unknown = [f for f in args.format if f not in known]
+        if unknown:
+            raise InputError(
+                f"unknown output format(s) {', '.join(unknown)}; known: {', '.join(known)}",
+                zh=f"未知的报告格式 {'、'.join(unknown)};可用的格式:{'、'.join(known)}",
+            )
     result = _evaluate(args)
+    wanted = getattr(args, "county", None)
+    if wanted and result.verdicts.num_rows == 0 and args.command in ("evaluate", "demo", "plan"):
+        raise InputError(
+            f"--county {wanted}: no county of that code in the input, so nothing was evaluated "
+            "(the row accounting counts its rows as unused)",
+            zh=f"--county {wanted}:输入数据中没有这个县代码,没有可评估的县(各表的行均计为未使用)",
+        )
     costs = getattr(args, "costs", None)
     context = RenderContext(
         result,
