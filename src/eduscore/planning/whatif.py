@@ -97,6 +97,9 @@ class WhatIf:
         )
 
 
+_LEVEL_ZH = {"primary": "小学", "junior": "初中", "senior": "高中", "preschool": "学前"}
+
+
 def _rates(growth: float | Mapping[str, float]) -> dict[str, float]:
     if isinstance(growth, Mapping):
         unknown = set(growth) - set(_LEVEL_COLUMNS)
@@ -115,7 +118,7 @@ def _rates(growth: float | Mapping[str, float]) -> dict[str, float]:
             raise InputError(
                 f"growth rate of {lv}: {r!r} (expected a yearly rate above −100 % and at most "
                 f"+{_MAX_GROWTH:.0%}, e.g. 0.03 for 3 %)",
-                zh=f"{lv} 的增长率 {r!r} 不合理"
+                zh=f"{_LEVEL_ZH.get(lv, lv)}的增长率 {r!r} 不合理"
                 f"(应为高于 −100%、不超过 +{_MAX_GROWTH:.0%} 的年增长率,如 0.03 即 3%)",
             )
     return rates
