@@ -22,7 +22,6 @@ from eduscore.report.view import (
     number,
     number_pair,
     percent,
-    reason_of,
     source_text,
 )
 from eduscore.result import Result
@@ -166,7 +165,8 @@ def print_report(
         console.print(head)
         # With many counties, each detailed county shows its parts; the resource tables
         # of every county are in the report files.
-        _first_page(console, view, first.of(county), resources=len(shown) == result.verdicts.num_rows)
+        page = first.of(county)
+        _first_page(console, view, page, resources=len(shown) == result.verdicts.num_rows)
         failing = [ch for ch in county.checks if ch["status"] in ("fail", "basic_pass")]
         if failing:
             table = Table(title=w["checks"] + f" — {view.status('fail')}", title_justify="left", expand=False)
@@ -202,9 +202,11 @@ def print_report(
         unknown = [ch for ch in county.checks if ch["status"] in ("not_assessed", "not_computable")]
         if unknown:
             console.print(Text(f"{view.status('not_assessed')}:", style="yellow"))
-            for ch in unknown[:max_rows]:
+            # What to supply, as the first page says it (for a check over schools, the
+            # inputs its schools lack: 小学班级数、初中班级数), the id apart.
+            for ch, missing in list(zip(unknown, page.missing, strict=True))[:max_rows]:
                 console.print(
-                    f"  - {escape(view.check_name(ch))}: {escape(reason_of(ch, lang))} [dim]· {escape(ch['check_id'])}[/dim]"
+                    f"  - {escape(missing.name)}: {escape(missing.detail)} [dim]· {escape(ch['check_id'])}[/dim]"
                 )
             if len(unknown) > max_rows:
                 console.print(left_out(len(unknown) - max_rows, rest_in["checks"], lang))
