@@ -234,3 +234,15 @@ def test_chinese_self_evaluation_draft_has_no_english_words(result: eduscore.Res
         texts += [c.text for t in document.tables for row in t.rows for c in row.cells]
         words = english_words("\n".join(texts), allowed)
         assert not words, f"{path.name}:\n" + "\n".join(words[:30])
+
+
+def test_workbook_verdict_reasons_name_checks_not_ids(tmp_path: Path) -> None:
+    """The verdict sheet's reasons read "name: detail" (the new-user walk found
+    "cv.sports_area_per_student.primary: 未达标: " with the detail missing)."""
+    from eduscore.report.xlsx_words import sheet_name
+
+    result = eduscore.evaluate(**eduscore.demo_inputs())
+    book = openpyxl.load_workbook(write_xlsx(result, tmp_path, "zh"))
+    reasons = str(book[sheet_name("verdict", "zh")].cell(row=2, column=9).value)
+    assert "每所学校至少6项指标达到要求" in reasons and "school_six_of_seven" not in reasons
+    assert "骨干教师不低于交流轮岗教师总数的20%:未达标" in reasons

@@ -418,6 +418,7 @@ class ReportView:
         self._indicators = {i.id: i for i in reversed(self.fw.indicators)}  # the first of an id
         self._rules = {r.id: r for r in reversed(self.fw.rules)}
         self._rule_set_names: dict[str, str] | None = None
+        self._names_of_checks: dict[str, str] | None = None
 
     def sections_of(self, county_code: str, year: int | None) -> list[dict[str, Any]]:
         """The in-scope scored units of one county, as rows. The sections table is sorted
@@ -509,6 +510,30 @@ class ReportView:
         if rule_set == "national":
             return "国家规定" if self.lang == "zh" else "national rules"
         return self._rule_set_names.get(rule_set, rule_set)
+
+    def reason_line(self, reason: str) -> str:
+        """A verdict reason as a reader reads it: the engine writes ``check id: status:
+        detail`` (ids for scripts, result.json); this gives ``name: detail`` (the status
+        when there is no detail), and leaves a reason of no check as it is."""
+        parts = reason.split(": ", 2)
+        names = self._check_names()
+        if len(parts) < 2 or parts[0] not in names:
+            return reason
+        detail = parts[2].strip() if len(parts) == 3 else ""
+        colon = ":" if self.lang == "zh" else ": "
+        return f"{names[parts[0]]}{colon}{detail or parts[1].strip()}"
+
+    def _check_names(self) -> dict[str, str]:
+        """{check id: its name in the report's language}, of every check of the result."""
+        if self._names_of_checks is None:
+            column = "name_zh" if self.lang == "zh" else "name_en"
+            t = self.result.checks.select(["check_id", column])
+            ids = plain(t.column("check_id"))
+            first = pc.unique(ids)
+            at = pc.index_in(first, value_set=ids)
+            named = plain(t.column(column)).take(at)
+            self._names_of_checks = dict(zip(first.to_pylist(), named.to_pylist(), strict=True))
+        return self._names_of_checks
 
     def any_name(self, check_id: str) -> str:
         """The name of an indicator, a rule, or ``cv.<indicator>`` (its CV)."""

@@ -318,7 +318,7 @@ def _write_book(context: RenderContext, path: Path, max_rows: int = MAX_ROWS) ->
                 c.counts["n_pass"],
                 c.counts["n_fail"],
                 c.counts["n_not_assessed"],
-                c.reasons,
+                [view.reason_line(r) for r in c.reasons],
             ]
             for c in counties
         ],
@@ -438,7 +438,7 @@ def _write_summary(context: RenderContext, path: Path, max_rows: int, folder: st
                 v["n_fail"],
                 v["n_not_assessed"],
                 _joined(failing_of.get((v["county_code"], v["year"]), []), lang),
-                list(v[reasons_key] or []),
+                [view.reason_line(r) for r in v[reasons_key] or []],
             ]
             for v in result.verdicts.sort_by(
                 [("county_code", "ascending"), ("year", "ascending")]
