@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pytest
+from eduscore_liaoning import GRADED_ITEMS, ITEMS
 
 import eduscore
 from eduscore.engine.grading import grade
+from eduscore.engine.plugin_kinds import run_kind
+from eduscore.testing import RuleKindConformance
 from eduscore.testing.conformance import RuleSetConformance
 
 
@@ -75,6 +78,45 @@ BANDS = eduscore.effective_framework("210102", "preschool-2020").verdict["bands"
 def test_liaoning_grade_bands(passes: int, basic: int, fails: int, expected: tuple) -> None:
     statuses = ["pass"] * passes + ["basic_pass"] * basic + ["fail"] * fails
     assert grade(statuses, BANDS) == expected
+
+
+GRADED_PARAMS = {"min_pass": 29, "max_basic": 7}
+
+
+class TestGradedItemsConforms(RuleKindConformance):
+    """Liaoning's graded items, a rule kind of this plugin, passes the kit's properties."""
+
+    kind = GRADED_ITEMS
+    params = GRADED_PARAMS
+
+
+def _graded(*counties: list[str | None]) -> list[dict]:
+    rows = [
+        {"key": f"21010{i}|2024", "county": f"21010{i}|2024", **dict(zip(ITEMS, items, strict=True))}
+        for i, items in enumerate(counties)
+    ]
+    return run_kind(GRADED_ITEMS, pa.Table.from_pylist(rows), GRADED_PARAMS).sort_by("key").to_pylist()
+
+
+@pytest.mark.parametrize(
+    ("passes", "basic", "fails"),
+    [(36, 0, 0), (33, 3, 0), (31, 5, 0), (29, 7, 0), (28, 8, 0), (35, 0, 1), (20, 0, 16)],
+)
+def test_the_graded_items_kind_agrees_with_the_grade_bands(passes: int, basic: int, fails: int) -> None:
+    """The kind's check passes exactly where the bands give a grade (frameworks.md §5)."""
+    statuses = ["pass"] * passes + ["basic_pass"] * basic + ["fail"] * fails
+    cells = ["达标"] * passes + ["basic"] * basic + ["不达标"] * fails
+    (row,) = _graded(cells)
+    verdict, _ = grade(statuses, BANDS)
+    assert row["status"] == ("pass" if verdict == "certified" else "fail")
+    assert row["value"] == passes
+
+
+def test_the_graded_items_kind_says_how_many_items_are_unknown() -> None:
+    (unknown, failed) = _graded(["pass"] * 30 + [None] * 6, ["pass"] * 30 + [None] * 5 + ["fail"])
+    assert unknown["status"] == "not_assessed" and unknown["reason"] == "items_unknown"
+    assert unknown["reason_args"] == ["36", "30", "0", "0", "6"]
+    assert failed["status"] == "fail" and failed["reason"] == "items_failed"  # a fail settles it
 
 
 def test_graded_verdict_in_an_evaluation() -> None:
