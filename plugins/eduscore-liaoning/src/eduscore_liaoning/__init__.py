@@ -105,8 +105,11 @@ GRADED_ITEMS = RuleKind(
             en="{3} of {0} graded items fail ({1} pass, {2} basic pass)",
         ),
         "items_unknown": Text(
-            zh="分等评定共 {0} 项,其中 {4} 项没有评定结果(达标、基本达标或不达标)",
-            en="graded scoring counts {0} items; {4} of them have no status (pass, basic or fail)",
+            zh="分等评定共 {0} 项,其中 {4} 项没有评定结果(已评:达标 {1} 项,基本达标 {2} 项,不达标 {3} 项)",
+            en=(
+                "graded scoring counts {0} items; {4} of them have no status "
+                "({1} pass, {2} basic pass, {3} fail so far)"
+            ),
         ),
         "below_grades": Text(
             zh="{0} 项中达标 {1} 项、基本达标 {2} 项,未达到最低等次",
