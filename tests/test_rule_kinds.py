@@ -8,6 +8,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
+import docx
+import openpyxl
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
@@ -117,6 +119,22 @@ def test_a_kind_of_one_plugin_is_used_by_a_rule_set_of_another(
     assert "citykit.share_meeting: citykit 1.2.0" in html
     md = " ".join(p.read_text("utf-8") for p in tmp_path.rglob("*.md"))
     assert "rule share (`share`)" in md
+    # Every report names the kind and its plugin beside the check, quietly.
+    assert r"kind citykit.share\_meeting (citykit 1.2.0)" in md  # Markdown-escaped
+    written = write_outputs(RenderContext(result, "zh"), tmp_path / "zh", ["xlsx", "docx"])
+    book = openpyxl.load_workbook(next(p for p in written if p.suffix == ".xlsx"), read_only=True)
+    sheet = book["未达标检查"]  # several counties: the summary workbook's open checks
+    rows = list(sheet.iter_rows(values_only=True))
+    column = rows[0].index("规则种类(插件)")
+    assert "citykit.share_meeting (citykit 1.2.0)" in {r[column] for r in rows[1:]}
+    cells = [
+        cell.text
+        for path in (tmp_path / "zh").rglob("*.docx")
+        for t in docx.Document(str(path)).tables
+        for row in t.rows
+        for cell in row.cells
+    ]
+    assert any("种类 citykit.share_meeting(citykit 1.2.0)" in c for c in cells)
 
 
 def test_the_per_unit_statuses_of_a_section_kind_are_kept(register_versioned: Any) -> None:
@@ -405,3 +423,90 @@ def test_the_example_citykit_builds_a_wheel_whose_kind_scores_a_city(tmp_path: P
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=False)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["fail", "0.5", "example-citykit", "0.1.0"]
+
+
+class TestAttestationConforms(RuleKindConformance):
+    """The built-in attestation through its table adapter."""
+
+    kind = table_kind("attestation", {"planning": "bool"})
+    params: ClassVar[Mapping[str, Any]] = {"column": "planning"}
+
+
+class TestPrerequisiteConforms(RuleKindConformance):
+    """The built-in prerequisite (a figure against a threshold) through its table adapter."""
+
+    kind = table_kind("prerequisite", {"funding_growth": "float"})
+    params: ClassVar[Mapping[str, Any]] = {"value": "funding_growth", "comparator": ">=", "threshold": 0.0}
+
+
+class TestVetoConforms(RuleKindConformance):
+    """The built-in veto through its table adapter."""
+
+    kind = table_kind("veto", {"incidents": "int", "covered_up": "bool"})
+    params: ClassVar[Mapping[str, Any]] = {"when": "incidents > 0 and covered_up"}
+
+
+class TestCountMetWithFloorConforms(RuleKindConformance):
+    """The built-in six-of-seven rule through its table adapter."""
+
+    kind = table_kind("count_met_with_floor", {"a": "float", "b": "float", "c": "float"})
+    params: ClassVar[Mapping[str, Any]] = {
+        "thresholds": {"a": 4.2, "b": 0.9, "c": 2.0},
+        "min_met": 2,
+        "floor_ratio": 0.85,
+    }
+
+
+@pytest.mark.parametrize(
+    ("kind_id", "inputs", "params", "row", "expected"),
+    [
+        (
+            "attestation",
+            {"planning": "bool"},
+            {"column": "planning"},
+            {"planning": False},
+            ("fail", "not_attested"),
+        ),
+        ("attestation", {"planning": "bool"}, {"column": "planning"}, {"planning": True}, ("pass", None)),
+        ("veto", {"n": "int"}, {"when": "n > 0"}, {"n": 2}, ("fail", "veto_applies")),
+        ("veto", {"n": "int"}, {"when": "n > 0"}, {"n": 0}, ("pass", None)),
+        ("veto", {"n": "int"}, {"when": "n > 0"}, {"n": None}, ("not_assessed", "missing_input")),
+        (
+            "count_met_with_floor",
+            {"a": "float", "b": "float", "c": "float"},
+            {"thresholds": {"a": 1.0, "b": 1.0, "c": 1.0}, "min_met": 2, "floor_ratio": 0.85},
+            {"a": 1.0, "b": 1.0, "c": 0.9},
+            ("pass", None),
+        ),
+        (
+            "count_met_with_floor",
+            {"a": "float", "b": "float", "c": "float"},
+            {"thresholds": {"a": 1.0, "b": 1.0, "c": 1.0}, "min_met": 2, "floor_ratio": 0.85},
+            {"a": 1.0, "b": 1.0, "c": 0.5},
+            ("fail", "thresholds_met_floor"),
+        ),
+    ],
+)
+def test_the_table_adapters_of_built_in_kinds_score_as_the_engine_does(
+    kind_id: str, inputs: dict[str, str], params: dict[str, Any], row: dict[str, Any], expected: tuple
+) -> None:
+    from eduscore.engine.plugin_kinds import run_kind
+
+    kind = table_kind(kind_id, inputs)
+    host = {"key": "990101|2024", "county": "990101|2024"}
+    if kind.reads == "units":
+        host = {
+            "key": "990101|2024/s",
+            "county": "990101|2024",
+            "unit": "s",
+            "level": "primary",
+            "students": 10,
+        }
+    out = run_kind(kind, pa.Table.from_pylist([{**host, **row}]), params).to_pylist()
+    assert (out[0]["status"], out[0]["reason"]) == expected
+
+
+def test_kinds_over_more_than_one_table_have_no_table_adapter() -> None:
+    for kind_id in ("dispersion_limit", "composite_dispersion", "scope_exclusion", "relaxation"):
+        with pytest.raises(eduscore.errors.FrameworkError, match="no table adapter"):
+            table_kind(kind_id, {})

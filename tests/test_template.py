@@ -99,21 +99,32 @@ def test_a_liaoning_preschool_template_filled_with_passing_values_says_what_cann
     tmp_path: Path,
 ) -> None:
     """Liaoning's graded preschool scoring counts 36 items (frameworks.md §5), which no
-    source available to us lists; the rule set grades the items preschool-2020 defines.
-    So a county passing every item that can be assessed is ``incomplete`` — never
-    certified on part of the items — and the verdict says so, on the first page too.
-    (The issue asked for ``certified``; that needs the 36 items' list: see the closing
-    note of issue #14.)"""
+    source available to us lists: the Liaoning plugin's kind ``liaoning.graded_items``
+    reads each item's status from the counties sheet (分等评定第1项 … 第36项). Left blank,
+    a county passing every other check is ``incomplete`` — never certified on part of
+    the items — and the graded items' check says so, naming the 36. Filled in, the county
+    is certified with the grade the counts give."""
     path = tmp_path / "模板.xlsx"
     args = ["template", "-o", str(path), "--framework", "preschool-2020", "--county", "210102"]
     assert cli(*args, "--year", str(passing.YEAR)).returncode == 0
     _fill(path, "preschool-2020", "210102")
     result = _run(path, "preschool-2020")
     (v,) = result["verdicts"]
-    assert [c["check_id"] for c in result["checks"] if c["status"] != "pass"] == []
+    assert [c["check_id"] for c in result["checks"] if c["status"] != "pass"] == ["liaoning_graded_items"]
     assert v["verdict"] == "incomplete" and v["grade"] is None
     assert any("36" in r for r in v["reasons_zh"]), v["reasons_zh"]
     assert result["rejected"] == []
+    book = openpyxl.load_workbook(path)
+    ws = book["县"]
+    headers = [c.value for c in ws[1]]
+    items = [i for i, h in enumerate(headers, start=1) if str(h).startswith("分等评定第")]
+    assert len(items) == 36
+    for n, col in enumerate(items):
+        ws.cell(row=2, column=col, value="达标" if n < 32 else "基本达标")
+    book.save(path)
+    result = _run(path, "preschool-2020")
+    (v,) = result["verdicts"]
+    assert (v["verdict"], v["grade"]) == ("certified", "提高"), v["reasons_zh"]
 
 
 @pytest.mark.parametrize(("framework", "county"), [*CASES, ("preschool-2020", "210102")])

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pytest
+from eduscore_liaoning import GRADED_ITEMS, ITEMS
 
 import eduscore
 from eduscore.engine.grading import grade
+from eduscore.engine.plugin_kinds import run_kind
+from eduscore.testing import RuleKindConformance
 from eduscore.testing.conformance import RuleSetConformance
 
 
@@ -77,6 +80,45 @@ def test_liaoning_grade_bands(passes: int, basic: int, fails: int, expected: tup
     assert grade(statuses, BANDS) == expected
 
 
+GRADED_PARAMS = {"min_pass": 29, "max_basic": 7}
+
+
+class TestGradedItemsConforms(RuleKindConformance):
+    """Liaoning's graded items, a rule kind of this plugin, passes the kit's properties."""
+
+    kind = GRADED_ITEMS
+    params = GRADED_PARAMS
+
+
+def _graded(*counties: list[str | None]) -> list[dict]:
+    rows = [
+        {"key": f"21010{i}|2024", "county": f"21010{i}|2024", **dict(zip(ITEMS, items, strict=True))}
+        for i, items in enumerate(counties)
+    ]
+    return run_kind(GRADED_ITEMS, pa.Table.from_pylist(rows), GRADED_PARAMS).sort_by("key").to_pylist()
+
+
+@pytest.mark.parametrize(
+    ("passes", "basic", "fails"),
+    [(36, 0, 0), (33, 3, 0), (31, 5, 0), (29, 7, 0), (28, 8, 0), (35, 0, 1), (20, 0, 16)],
+)
+def test_the_graded_items_kind_agrees_with_the_grade_bands(passes: int, basic: int, fails: int) -> None:
+    """The kind's check passes exactly where the bands give a grade (frameworks.md §5)."""
+    statuses = ["pass"] * passes + ["basic_pass"] * basic + ["fail"] * fails
+    cells = ["达标"] * passes + ["basic"] * basic + ["不达标"] * fails
+    (row,) = _graded(cells)
+    verdict, _ = grade(statuses, BANDS)
+    assert row["status"] == ("pass" if verdict == "certified" else "fail")
+    assert row["value"] == passes
+
+
+def test_the_graded_items_kind_says_how_many_items_are_unknown() -> None:
+    (unknown, failed) = _graded(["pass"] * 30 + [None] * 6, ["pass"] * 30 + [None] * 5 + ["fail"])
+    assert unknown["status"] == "not_assessed" and unknown["reason"] == "items_unknown"
+    assert unknown["reason_args"] == ["36", "30", "0", "0", "6"]
+    assert failed["status"] == "fail" and failed["reason"] == "items_failed"  # a fail settles it
+
+
 def test_graded_verdict_in_an_evaluation() -> None:
     r = eduscore.evaluate(
         kindergartens=pa.table(
@@ -135,6 +177,65 @@ def test_graded_items_the_framework_does_not_define_are_not_assessed() -> None:
     )
     r = eduscore.evaluate(kindergartens=kg, counties=counties, framework="preschool-2020")
     v = r.verdicts.to_pylist()[0]
-    assert v["n_fail"] == 0 and v["n_not_assessed"] == 0
+    # Every check of preschool-2020 passes; the graded items' check (the plugin's kind)
+    # is the one not assessed: the 36 items' statuses are not in the data.
+    assert v["n_fail"] == 0 and v["n_not_assessed"] == 1
+    open_checks = [c for c in r.checks.to_pylist() if c["status"] != "pass"]
+    assert [c["check_id"] for c in open_checks] == ["liaoning_graded_items"]
+    assert open_checks[0]["kind_plugin"].startswith("liaoning ")
     assert v["verdict"] == "incomplete" and v["grade"] is None
-    assert any("graded scoring counts 36 items" in x for x in v["reasons"])
+    assert any("graded scoring counts 36 items; 36 of them have no status" in x for x in v["reasons"])
+
+
+@pytest.mark.parametrize(
+    ("cells", "expected"),
+    [
+        (["pass"] * 36, ("certified", "创优")),
+        (["pass"] * 32 + ["basic"] * 4, ("certified", "提高")),
+        (["达标"] * 29 + ["基本达标"] * 7, ("certified", "巩固")),
+        (["pass"] * 28 + ["basic"] * 8, ("not_certified", None)),
+        (["pass"] * 35 + ["fail"], ("not_certified", None)),
+        (["pass"] * 35 + [None], ("incomplete", None)),
+    ],
+)
+def test_the_grade_follows_the_graded_items_of_the_county(cells: list, expected: tuple) -> None:
+    """With the 36 items' statuses in the counties table, a county passing the rest of
+    preschool-2020 is graded by them (the kind's check), as the bands say."""
+    facts = {
+        key: [True]
+        for key in (
+            "party_leadership",
+            "planning",
+            "service_network",
+            "estate_kindergartens",
+            "funding",
+            "fees",
+            "teacher_pay",
+            "safety",
+            "regulation",
+            "staffing",
+            "scientific_care",
+        )
+    }
+    kg = pa.table(
+        {
+            "county_code": ["210102"],
+            "kindergarten_id": ["k"],
+            "kindergarten_name": ["甲"],
+            "category": ["public"],
+            "children": [300],
+            "full_time_teachers": [25],
+            "certified_teachers": [25],
+            "head_certified": [True],
+            "classes": [10],
+            "classes_oversize": [0],
+            "design_year": [2010],
+        }
+    )
+    items = {name: pa.array([cell], pa.string()) for name, cell in zip(ITEMS, cells, strict=True)}
+    counties = pa.table(
+        {"county_code": ["210102"], "population_3_5": [320], "social_recognition": [0.95], **facts, **items}
+    )
+    r = eduscore.evaluate(kindergartens=kg, counties=counties, framework="preschool-2020")
+    v = r.verdicts.to_pylist()[0]
+    assert (v["verdict"], v["grade"]) == expected, v["reasons"]

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from eduscore.engine.dispersion import dense_codes
-from eduscore.engine.grading import grade_counts
+from eduscore.engine.grading import grade_by_check, grade_counts
 from eduscore.engine.memory import give_back
 from eduscore.engine.score import UNIT_IDENTITY, Scored, label_array
 from eduscore.engine.unit_table import LongTable
@@ -216,13 +216,28 @@ def _no_null_lists(lists: pa.ChunkedArray, empty: pa.Scalar) -> pa.ChunkedArray:
     return pc.if_else(pc.is_null(lists), empty, lists) if lists.null_count else lists
 
 
+def _passes_of(checks: pa.Table, check_id: str, counties: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """Each county's value of check ``check_id`` where it passed (null elsewhere)."""
+    mine = pc.and_(
+        pc.equal(pc.cast(checks.column("check_id"), pa.string()), check_id),
+        pc.equal(pc.cast(checks.column("status"), pa.string()), "pass"),
+    )
+    rows = checks.filter(mine)
+    where = pc.index_in(
+        pc.cast(counties, pa.string()),
+        value_set=pc.cast(rows.column("_county"), pa.string()).combine_chunks(),
+    )
+    return pc.take(rows.column("value").combine_chunks(), where)
+
+
 def _verdicts(checks: pa.Table, names: pa.Table, fw: Framework) -> pa.Table:
     """Verdict per county from its checks, by the framework's aggregation.
 
     ``all_pass``: any failing check → not certified; otherwise any check not assessed →
     incomplete; otherwise certified (a basic pass is not a pass). ``graded``: as above,
     and a certified county gets the first grade band whose pass and basic-pass counts it
-    meets — below the lowest band it is not certified.
+    meets — below the lowest band it is not certified. ``graded`` with ``by_check``: one
+    check counts the items (e.g. a plugin's kind); the grade follows its value.
     """
     graded = fw.verdict.get("kind") == "graded"
     # Every text column is numbered once; the counts are bincounts over county numbers and
@@ -303,10 +318,21 @@ def _verdicts(checks: pa.Table, names: pa.Table, fw: Framework) -> pa.Table:
         )
     n_pass, n_basic, n_fail, n_na = (pc.fill_null(out.column(f"{c}_sum"), 0) for c, _ in sums)
     items = fw.verdict.get("items") if graded else None
-    verdict, grade = grade_counts(
-        n_pass, n_basic, n_fail, n_na, fw.verdict["bands"] if graded else None, items
-    )
-    if items is not None:
+    by_check = fw.verdict.get("by_check") if graded else None
+    if by_check is not None:
+        # One check counts the graded items (e.g. a plugin's kind): the grade follows its value.
+        verdict, grade = grade_by_check(
+            n_fail,
+            n_na,
+            _passes_of(checks, by_check, out.column("_county")),
+            int(items or 0),
+            fw.verdict["bands"],
+        )
+    else:
+        verdict, grade = grade_counts(
+            n_pass, n_basic, n_fail, n_na, fw.verdict["bands"] if graded else None, items
+        )
+    if items is not None and by_check is None:
         # Say which part of the graded items this framework cannot see.
         counted = pc.add(pc.add(pc.add(n_pass, n_basic), n_fail), n_na)
         short = pc.and_(pc.less(counted, items), pc.equal(verdict, "incomplete"))

@@ -36,7 +36,14 @@ from eduscore.inputs.prepare import (
 from eduscore.inputs.read import ROLE_ZH, Limits, Loaded, TableLike, load_tables
 from eduscore.model.framework import Framework, InputColumn
 from eduscore.model.needs import raw_inputs
-from eduscore.plugins.catalog import assign_chains, builtin_ids, load_framework, rule_sets_for, with_rule_sets
+from eduscore.plugins.catalog import (
+    assign_chains,
+    builtin_ids,
+    load_framework,
+    rule_kinds,
+    rule_sets_for,
+    with_rule_sets,
+)
 from eduscore.plugins.registry import get_registry
 from eduscore.result import Result
 
@@ -104,7 +111,7 @@ def evaluate(
     extra_cols = {c.name: c.column() for c in declared}
     table_of = {c.name: c.table for c in declared}
     # The columns any check may read: a bad value anywhere else only warns.
-    used = raw_inputs(fw, relaxations, options, [rs.document for rs in registered])
+    used = raw_inputs(fw, relaxations, options, [rs.document for rs in registered], rule_kinds())
     filtered: dict[str, int] = {}
     read_parts: list[tuple[str, str]] = []  # (source, sheet) of every table read, by part number
     row_counties: list[pa.Table] = []  # every data row's county, to charge rejected rows to it

@@ -86,3 +86,35 @@ def grade(
         items,
     )
     return str(verdict[0].as_py()), g[0].as_py()
+
+
+def grade_by_check(
+    n_fail: Any,
+    n_not_assessed: Any,
+    passes: Any,
+    items: int,
+    bands: Sequence[Band],
+) -> tuple[pa.Array, pa.Array]:
+    """Verdict and grade per row when one check counts the graded items (``by_check``,
+    e.g. Liaoning's, a kind of its plugin): ``passes`` is that check's value where it
+    passed (null elsewhere), the other items are then basic passes. The verdict is as in
+    ``graded`` over all checks (any fail → not certified, any not assessed → incomplete);
+    a county without a failure whose counting check did not pass cannot be graded: it is
+    ``incomplete``."""
+    none = pa.repeat(pa.scalar(0, pa.int64()), len(passes))
+    verdict = pc.if_else(
+        pc.greater(n_fail, 0),
+        "not_certified",
+        pc.if_else(pc.greater(n_not_assessed, 0), "incomplete", "certified"),
+    )
+    counted = pc.fill_null(pc.cast(passes, pa.int64()), 0)
+    _, grade = grade_counts(counted, pc.subtract(items, counted), none, none, bands)
+    certified = pc.equal(verdict, "certified")
+    graded = pc.and_(certified, pc.is_valid(passes))
+    grade = pc.if_else(graded, grade, pa.scalar(None, pa.string()))
+    verdict = pc.if_else(
+        pc.and_(certified, pc.invert(pc.is_valid(passes))),
+        "incomplete",
+        pc.if_else(pc.and_(graded, pc.is_null(grade)), "not_certified", verdict),
+    )
+    return verdict, grade

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -222,23 +223,195 @@ def _threshold_table(table: pa.Table, params: Mapping[str, Any], inputs: Mapping
     )
 
 
+def _output(
+    table: pa.Table, status: Any, value: Any, threshold: float, code: Any, args: Any = None
+) -> pa.Table:
+    n = table.num_rows
+    return pa.table(
+        {
+            "key": table.column("key"),
+            "status": status,
+            "value": pc.cast(value, pa.float64()),
+            "threshold": pa.repeat(pa.scalar(threshold), n),
+            "reason": code,
+            "reason_args": args if args is not None else pa.nulls(n, pa.list_(pa.string())),
+        },
+        schema=KIND_OUTPUT_SCHEMA,
+    )
+
+
+def _args(n: int, *values: Any) -> pa.Array:
+    """Each row's list of reason arguments: ``values`` (each a string column or a str)."""
+    columns = [pa.repeat(pa.scalar(v), n) if isinstance(v, str) else pc.cast(v, pa.string()) for v in values]
+    k = len(columns)
+    flat = pa.chunked_array(columns, pa.string()).combine_chunks()
+    # Row i's values are at i, i + n, i + 2n …: interleaved, with numpy (no loop over rows).
+    order = (np.arange(n)[:, None] + np.arange(k)[None, :] * n).ravel()
+    offsets = pa.array(np.arange(0, n * k + 1, max(k, 1))[: n + 1], pa.int32())
+    return pa.ListArray.from_arrays(offsets, flat.take(pa.array(order, pa.int64())))
+
+
+def _attestation_table(table: pa.Table, params: Mapping[str, Any]) -> pa.Table:
+    """A yes/no fact of the county: pass when true, fail when false, not assessed when missing."""
+    name = str(params["column"])
+    col = table.column(name)
+    n = table.num_rows
+    status = pc.if_else(pc.is_null(col), "not_assessed", pc.if_else(col, "pass", "fail"))
+    code = pc.if_else(pc.is_null(col), "missing_input", pc.if_else(col, NULL_S, "not_attested"))
+    args = pc.if_else(pc.is_valid(code), _args(n, name, name), pa.scalar(None, pa.list_(pa.string())))
+    return _output(table, status, col, 1.0, code, args)
+
+
+def _veto_table(table: pa.Table, params: Mapping[str, Any], inputs: Mapping[str, str]) -> pa.Table:
+    """A county condition that, when true, fails the county (``when``: a formula)."""
+    cols = Columns({name: _FORMULA_KINDS[t] for name, t in inputs.items()})
+    compiled = compile_formula(str(params["when"]), cols, expect="bool")
+    got = evaluate_expressions(
+        table,
+        {"hit": compiled.expression, "reason": missing_reason([compiled], {n: n for n in inputs})},
+    )
+    hit = got.column("hit")
+    status = pc.if_else(pc.is_null(hit), "not_assessed", pc.if_else(hit, "fail", "pass"))
+    out = _coded_output(table, status, hit, 0.0, pc.if_else(pc.is_null(hit), got.column("reason"), NULL_S))
+    veto = pc.fill_null(hit, False)
+    code = pc.if_else(veto, "veto_applies", out.column("reason"))
+    args = pc.if_else(veto, _args(table.num_rows, str(params["when"])), out.column("reason_args"))
+    return out.set_column(4, "reason", code).set_column(5, "reason_args", args)
+
+
+def _coded_output(table: pa.Table, status: Any, value: Any, threshold: float, reason: Any) -> pa.Table:
+    """The engine's coded reasons (code and arguments joined), split as a plugin gives them."""
+    parts = pc.split_pattern(pc.fill_null(reason, SEP + "-"), SEP)
+    code = pc.if_else(pc.is_null(reason), NULL_S, pc.list_element(parts, 1))
+    args = pc.if_else(pc.is_null(reason), pa.scalar(None, pa.list_(pa.string())), pc.list_slice(parts, 2))
+    return _output(table, status, value, threshold, code, args)
+
+
+def _count_met_table(table: pa.Table, params: Mapping[str, Any]) -> pa.Table:
+    """The six-of-seven rule: at least ``min_met`` of the ``thresholds`` (indicator →
+    minimum) met, every missed one at ``floor_ratio`` of its threshold at least."""
+    thresholds: Mapping[str, float] = params["thresholds"]
+    floor, min_met = float(params["floor_ratio"]), int(params["min_met"])
+    n = table.num_rows
+    met_count = pa.repeat(pa.scalar(0, pa.int64()), n)
+    miss_count, unknown = met_count, met_count
+    below = pa.repeat(pa.scalar(False), n)
+    for name, limit in thresholds.items():
+        value = table.column(name)
+        met = pc.greater_equal(value, float(limit))
+        ratio = pc.divide(value, float(limit)) if float(limit) else pc.cast(met, pa.float64())
+        met_count = pc.add(met_count, pc.cast(pc.fill_null(met, False), pa.int64()))
+        miss_count = pc.add(miss_count, pc.cast(pc.fill_null(pc.invert(met), False), pa.int64()))
+        unknown = pc.add(unknown, pc.cast(pc.is_null(met), pa.int64()))
+        low = pc.and_(pc.fill_null(pc.invert(met), False), pc.fill_null(pc.less(ratio, floor), False))
+        below = pc.or_(below, low)
+    fail = pc.or_(below, pc.greater(miss_count, len(thresholds) - min_met))
+    status = pc.if_else(fail, "fail", pc.if_else(pc.greater(unknown, 0), "not_assessed", "pass"))
+    listed = str(len(thresholds))
+    code = pc.if_else(
+        fail,
+        pc.if_else(below, "thresholds_met_floor", "thresholds_met"),
+        pc.if_else(pc.greater(unknown, 0), "indicator_values_missing", NULL_S),
+    )
+    args = pc.if_else(
+        fail,
+        pc.if_else(below, _args(n, met_count, listed, f"{floor:.0%}"), _args(n, met_count, listed)),
+        pa.scalar(None, pa.list_(pa.string())),
+    )
+    return _output(table, status, met_count, float(min_met), code, args)
+
+
+_PREREQUISITE_PARAMS = {
+    "oneOf": [
+        {
+            "type": "object",
+            "required": ["column"],
+            "additionalProperties": False,
+            "properties": {"column": {"type": "string"}},
+        },
+        _COMPARISON_PARAMS,
+    ]
+}
+_ADAPTERS: dict[str, tuple[str, Mapping[str, Any]]] = {
+    "section_threshold": ("section", _COMPARISON_PARAMS),
+    "county_threshold": ("county", _COMPARISON_PARAMS),
+    "attestation": (
+        "county",
+        {
+            "type": "object",
+            "required": ["column"],
+            "additionalProperties": False,
+            "properties": {"column": {"type": "string", "description": "a yes/no input"}},
+        },
+    ),
+    "prerequisite": ("county", _PREREQUISITE_PARAMS),
+    "veto": (
+        "county",
+        {
+            "type": "object",
+            "required": ["when"],
+            "additionalProperties": False,
+            "properties": {"when": {"type": "string", "description": "a yes/no formula over the inputs"}},
+        },
+    ),
+    "count_met_with_floor": (
+        "section",
+        {
+            "type": "object",
+            "required": ["thresholds", "min_met", "floor_ratio"],
+            "additionalProperties": False,
+            "properties": {
+                "thresholds": {"type": "object", "additionalProperties": {"type": "number"}},
+                "min_met": {"type": "integer", "minimum": 0},
+                "floor_ratio": {"type": "number", "minimum": 0},
+            },
+        },
+    ),
+}
+
+
+def _adapter(kind_id: str, inputs: Mapping[str, str]) -> Callable[[pa.Table, Mapping[str, Any]], pa.Table]:
+    def run(table: pa.Table, params: Mapping[str, Any]) -> pa.Table:
+        if kind_id in ("section_threshold", "county_threshold"):
+            return _threshold_table(table, params, inputs)
+        if kind_id == "attestation" or (kind_id == "prerequisite" and "column" in params):
+            return _attestation_table(table, params)
+        if kind_id == "prerequisite":
+            return _threshold_table(table, params, inputs)
+        if kind_id == "veto":
+            return _veto_table(table, params, inputs)
+        return _count_met_table(table, params)
+
+    return run
+
+
 def table_kind(kind_id: str, inputs: Mapping[str, str]) -> RuleKind:
-    """The built-in kind ``kind_id`` (``section_threshold`` or ``county_threshold``) as a
-    kind of the plugins' table API, over the columns ``inputs`` (name → type): its
-    ``params`` are the rule's ``value`` formula, ``comparator`` and a numeric
-    ``threshold``. For the test kit: the engine itself scores these kinds its own way."""
-    level = {"section_threshold": "section", "county_threshold": "county"}.get(kind_id)
-    if level is None:
-        raise FrameworkError(
-            f"rule kind {kind_id!r} has no table adapter (section_threshold, county_threshold)"
-        )
+    """The built-in kind ``kind_id`` as a kind of the plugins' table API, over the columns
+    ``inputs`` (name → type). For the test kit: the engine itself scores these kinds its
+    own way, over its own tables. The rule's fields become ``params``:
+
+    - ``section_threshold``, ``county_threshold``: ``value`` (a formula over the inputs),
+      ``comparator``, a numeric ``threshold``;
+    - ``attestation``: ``column`` (a yes/no input); ``prerequisite``: ``column``, or
+      ``value``/``comparator``/``threshold``;
+    - ``veto``: ``when`` (a yes/no formula over the inputs);
+    - ``count_met_with_floor``: ``thresholds`` (each input's minimum), ``min_met``,
+      ``floor_ratio`` — over the units' indicator values as inputs.
+
+    ``dispersion_limit`` and ``composite_dispersion`` (coefficients of variation over the
+    units of a level, with the engine's CV machinery) and ``scope_exclusion``/``relaxation``
+    (steps of preparation, not rules with a status) have none (docs/hooks.md)."""
+    adapter = _ADAPTERS.get(kind_id)
+    if adapter is None:
+        raise FrameworkError(f"rule kind {kind_id!r} has no table adapter ({', '.join(_ADAPTERS)})")
+    level, schema = adapter
     return RuleKind(
         id=kind_id,
         level=level,
         reads="units" if level == "section" else "counties",
-        params_schema=_COMPARISON_PARAMS,
+        params_schema=schema,
         inputs=dict(inputs),
-        handler=lambda table, params: _threshold_table(table, params, inputs),
+        handler=_adapter(kind_id, inputs),
         description=Text(zh=f"{kind_id} 的表格适配器", en=f"the table adapter of {kind_id}"),
         builtin=True,
         plugin="eduscore.builtin",

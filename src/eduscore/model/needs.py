@@ -26,6 +26,7 @@ from eduscore.errors import FormulaError
 from eduscore.model import contract
 from eduscore.model.formula import Name, Node, children, names, parse
 from eduscore.model.framework import Framework
+from eduscore.model.records import RuleKind
 
 # Columns of the wide schools table that identify a row: always read.
 _IDENTITY = {
@@ -103,6 +104,7 @@ def raw_inputs(
     relaxations: Iterable[str] = (),
     options: Mapping[str, bool] | None = None,
     rule_sets: Iterable[Mapping[str, Any]] = (),
+    kinds: Mapping[str, RuleKind] | None = None,
 ) -> dict[str, frozenset[str]]:
     """The raw input columns ``fw`` reads, per input table (``schools`` wide, ``sections``
     long, ``counties``, ``kindergartens``), traced through derived columns.
@@ -110,10 +112,17 @@ def raw_inputs(
     ``relaxations`` and ``options`` are those enabled for the evaluation (a disabled
     relaxation reads nothing). ``rule_sets`` are rule set documents that may govern some
     counties: every column their formulas name counts as read (the columns they declare
-    in ``inputs`` included).
+    in ``inputs`` included). ``kinds``: the rule kinds of plugins (by id) — a rule of one
+    reads the kind's declared ``inputs``.
     """
     unit_names, county_names = _formulas(fw, relaxations)
     documents = list(rule_sets)
+    used_kinds = [r.kind for r in fw.rules if r.enabled]
+    used_kinds += [r.get("kind") for doc in documents for r in doc.get("add_rules", ())]
+    for kind_id in used_kinds:
+        kind = (kinds or {}).get(str(kind_id))
+        if kind is not None and not kind.builtin:
+            (county_names if kind.reads == "counties" else unit_names).update(kind.inputs)
     declared = {(c["table"], c["name"]) for doc in documents for c in doc.get("inputs", ())}
     for text in rule_set_formulas(documents):
         try:

@@ -660,6 +660,8 @@ class _Writer:
             )
             if ch.get("relaxed_by"):
                 cited += w["sep"] + w["relaxed_by"].format(how=ch["relaxed_by"])
+            if ch.get("kind_plugin"):
+                cited += w["sep"] + view.kind_source(ch)
             rows.append(
                 [view.check_name(ch), view.check_value(ch), threshold, view.status(ch["status"]), cited]
             )

@@ -53,6 +53,9 @@ def render_markdown(source: Result | RenderContext, lang: str | None = None) -> 
             cited = " ".join(
                 x for x in (clause_text(ch["document"], lang), clause_text(ch["clause"], lang)) if x
             )
+            # A check scored by a plugin's rule kind names the kind and its plugin, quietly.
+            provenance = view.kind_source(ch)
+            cited = " · ".join(x for x in (cited, provenance) if x)
             out.append(
                 f"| {cell(view.check_name(ch))} (`{ch['check_id']}`) | {view.status(ch['status'])} | "
                 f"{cell(view.check_value(ch))} | "

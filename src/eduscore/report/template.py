@@ -16,6 +16,7 @@ from eduscore.model import contract
 from eduscore.model.contract import ENUM_LABELS, Column
 from eduscore.model.framework import Framework
 from eduscore.model.needs import raw_inputs
+from eduscore.plugins.catalog import rule_kinds
 from eduscore.report.files import atomic_path, close_workbook
 from eduscore.report.show import framework_for
 from eduscore.report.text import xlsx_text
@@ -56,7 +57,7 @@ def _write_template(fw: Framework, path: Path) -> None:
     """The workbook; every text goes through :func:`xlsx_text`, since plugins supply
     labels and notes (xlsxwriter writes a control character in a drop-down list as
     invalid XML)."""
-    needs = raw_inputs(fw)
+    needs = raw_inputs(fw, kinds=rule_kinds())
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False})
     head = book.add_format(
         {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"}

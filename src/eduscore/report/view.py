@@ -84,6 +84,7 @@ WORDS: dict[str, dict[str, Any]] = {
             "notice": "提示(已自动处理)",
         },
         "rule_set": "规则来源",
+        "kind_source": "种类 {kind}({plugin})",
         "relaxed": "规则集声明放宽的项目",
         "grade": "等级",
         "synthetic": "",
@@ -126,6 +127,7 @@ WORDS: dict[str, dict[str, Any]] = {
             "notice": "notice (handled automatically)",
         },
         "rule_set": "Rule set",
+        "kind_source": "kind {kind} ({plugin})",
         "relaxed": "Rules relaxed by a rule set (declared)",
         "grade": "Grade",
         "synthetic": "",
@@ -674,6 +676,12 @@ class ReportView:
         if label is None and group == integrity.GROUP:
             return integrity.GROUP_NAME[self.lang]
         return label.get(self.lang) if label else group
+
+    def kind_source(self, row: dict[str, Any]) -> str:
+        """Where a check's rule kind came from, when a plugin's kind scored it (its
+        ``kind_plugin``: "plugin version"); "" for eduscore's own kinds."""
+        plugin = row.get("kind_plugin")
+        return self.words["kind_source"].format(kind=row["kind"], plugin=plugin) if plugin else ""
 
     def check_name(self, row: dict[str, Any]) -> str:
         return str(row["name_zh"] if self.lang == "zh" else row["name_en"])

@@ -106,6 +106,7 @@ CHECK_COLUMNS = (
     "rule_set",
     "version",
     "relaxed_by",
+    "kind_plugin",
 )
 
 
@@ -128,6 +129,7 @@ def _check_row(ch: dict[str, Any], view: ReportView, lang: str) -> list[Any]:
         view.rule_set_name(ch["rule_set"]),
         ch["rule_set_version"],
         ch.get("relaxed_by") or "",
+        f"{ch['kind']} ({ch['kind_plugin']})" if ch.get("kind_plugin") else "",
     ]
 
 
@@ -330,7 +332,7 @@ def _write_book(context: RenderContext, path: Path, max_rows: int = MAX_ROWS) ->
         "checks",
         heads(lang, *CHECK_COLUMNS),
         check_rows,
-        [10, 7, 30, 40, 12, 10, 12, 6, 12, 30, 6, 28, 24, 20, 8, 30],
+        [10, 7, 30, 40, 12, 10, 12, 6, 12, 30, 6, 28, 24, 20, 8, 30, 30],
     )
     schools = _sections_sheet(w, result, view)
     _cv_sheet(w, result, view, schools)
@@ -448,12 +450,16 @@ def _write_summary(context: RenderContext, path: Path, max_rows: int, folder: st
     )
     w.sheet(
         "open_checks",
-        heads(lang, *CHECK_COLUMNS[:14]),  # without the version and relaxation columns
+        # Without the version and relaxation columns; with the kind of a plugin's rule.
+        heads(lang, *CHECK_COLUMNS[:14], CHECK_COLUMNS[-1]),
         [
-            _check_row(ch, view, lang)[:14]
-            for ch in open_checks.sort_by([("county_code", "ascending")]).to_pylist()
+            [*row[:14], row[-1]]
+            for row in (
+                _check_row(ch, view, lang)
+                for ch in open_checks.sort_by([("county_code", "ascending")]).to_pylist()
+            )
         ],
-        [10, 7, 30, 40, 12, 10, 12, 6, 12, 30, 6, 28, 24, 20],
+        [10, 7, 30, 40, 12, 10, 12, 6, 12, 30, 6, 28, 24, 20, 30],
         label("xlsx.full_data", lang),
     )
     _county_cv_sheet(w, result, view, max_rows)

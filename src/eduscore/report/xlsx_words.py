@@ -76,6 +76,7 @@ HEADS: dict[str, tuple[str, str]] = {
     "rule_set": ("规则来源", "rule set"),
     "version": ("版本", "version"),
     "relaxed_by": ("声明放宽", "relaxed by"),
+    "kind_plugin": ("规则种类(插件)", "rule kind (plugin)"),
     # Excluded sections.
     "rule": ("规则", "rule"),
     "exclusion_reason": ("原因", "reason"),

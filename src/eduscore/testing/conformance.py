@@ -132,7 +132,7 @@ class RuleSetConformance:
     def test_documents_validate(self) -> None:
         registry = get_registry()
         for rs in self.rule_sets():
-            validate_rule_set(rs, registry.frameworks(), registry.rule_sets())
+            validate_rule_set(rs, registry.frameworks(), registry.rule_sets(), kinds=registry.rule_kinds())
             fw = with_rule_sets(load_framework(rs.framework), [*_ancestors(rs), rs])
             assert fw.rule_sets[-1]["rule_set"] == rs.id
             assert rs.document["confidence"] in ("C", "S", "I")
