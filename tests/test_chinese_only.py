@@ -246,3 +246,27 @@ def test_workbook_verdict_reasons_name_checks_not_ids(tmp_path: Path) -> None:
     reasons = str(book[sheet_name("verdict", "zh")].cell(row=2, column=9).value)
     assert "每所学校至少6项指标达到要求" in reasons and "school_six_of_seven" not in reasons
     assert "骨干教师不低于交流轮岗教师总数的20%:未达标" in reasons
+
+
+def test_chinese_show_has_no_english_words(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``eduscore show`` in Chinese (the new-user walk found English headers)."""
+    from eduscore.report.show import print_framework
+
+    monkeypatch.setenv("COLUMNS", "400")  # no id wrapped across lines
+    fw = eduscore.load_framework("quality-balance-2017")
+    print_framework("quality-balance-2017", lang="zh")
+    text = capsys.readouterr().out
+    allowed = {r.id for r in fw.rules} | {r.kind for r in fw.rules} | {i.id for i in fw.indicators}
+    allowed |= {c.name for t in contract.TABLES.values() for c in t} | {
+        "coalesce",
+        "ceil",
+        "and",
+        "or",
+        "not",
+    }
+    allowed |= {fw.id}
+    text = re.sub(r"'[^']*'", " ", text)  # text literals of formulas (school_type == 'special')
+    words = english_words(text, allowed)
+    assert not words, "\n".join(words[:30])

@@ -250,6 +250,10 @@ _CLAUSE_ZH = (
     (re.compile(r"\((\d+) items\)"), r"(\1 项)"),
     (re.compile(r":\s*every item must pass"), ":每项均须达到"),
     (re.compile(r",\s*read literally with the nature of the indicators"), ""),
+    (
+        re.compile(r"\ba city implementation citing an MOE formula workbook\b"),
+        "某市实施细则(引用教育部测算表)",
+    ),
 )
 
 
