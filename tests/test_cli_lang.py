@@ -382,3 +382,9 @@ def test_chinese_wrapping_breaks_between_characters_not_inside_names() -> None:
         "".join(lines).replace(" ", "")
         == "输入文件:工作簿(.xlsx/.xls,工作表名为学校、县、幼儿园),或按表命名的文件(学校.csv、县.csv等)"
     )
+
+
+def test_an_unknown_eduscore_lang_is_said_not_silently_ignored() -> None:
+    """Found by the new-user walk: EDUSCORE_LANG=fr fell back to Chinese without a word."""
+    proc = run_cli("frameworks", env={"EDUSCORE_LANG": "fr"}, process=True)
+    assert proc.returncode == 0 and "EDUSCORE_LANG=fr" in proc.stderr

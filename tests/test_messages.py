@@ -55,7 +55,7 @@ def test_rendering_a_column_equals_rendering_each_row(counts: list[int], lang: s
     one_by_one = [messages.text(x, lang) for x in mixed.to_pylist()]
     assert whole == one_by_one
     assert whole[-2:] == ["plain text", None]
-    expected = "{0} 个学校(学段)未达标" if lang == "zh" else "{0} school sections fail"
+    expected = "{0} 个学校(学段)未达标" if lang == "zh" else "{0} school section(s) fail"
     assert whole[: len(counts)] == [expected.format(n) for n in counts]
 
 

@@ -481,6 +481,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # The language is known before argparse runs: its help and its errors speak it too.
     lang = lang_of_argv(argv)
+    chosen = os.environ.get("EDUSCORE_LANG", "").strip()
+    if chosen and chosen.lower() not in ("zh", "en"):  # never a silent fallback
+        say(
+            f"eduscore: EDUSCORE_LANG={chosen} 不是 zh 或 en,已忽略"
+            if lang == "zh"
+            else f"eduscore: EDUSCORE_LANG={chosen} is neither zh nor en: ignored",
+            file=sys.stderr,
+        )
     parser = _parser(lang)
     args, rest = parser.parse_known_args(argv)
     # Files may come after options too (explain ID --county C 学校.csv 县.csv): argparse

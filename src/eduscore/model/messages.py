@@ -53,9 +53,9 @@ CATALOG: dict[str, Text] = {
     "units.sections": _m("school sections", "学校(学段)"),
     "units.kindergartens": _m("kindergartens", "幼儿园"),
     "units.units": _m("units", "评估对象"),
-    "count.sections": _m("school sections", "个学校(学段)"),
-    "count.kindergartens": _m("kindergartens", "所幼儿园"),
-    "count.units": _m("units", "个评估对象"),
+    "count.sections": _m("school section(s)", "个学校(学段)"),
+    "count.kindergartens": _m("kindergarten(s)", "所幼儿园"),
+    "count.units": _m("unit(s)", "个评估对象"),
     # ---------------------------------------------------------------- why a value is missing
     # {0} the column's English name (for a derived column, the raw columns to supply), {1} its header
     "missing_input": _m("missing input {0} ({1})", "缺少数据:{1}"),
