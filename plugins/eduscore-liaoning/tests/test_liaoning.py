@@ -138,69 +138,9 @@ def test_graded_verdict_in_an_evaluation() -> None:
     assert v["verdict"] == "incomplete" and v["grade"] is None
 
 
-def test_graded_items_the_framework_does_not_define_are_not_assessed() -> None:
-    """Liaoning grades 36 items; preschool-2020 defines fewer checks. A county passing all of
-    them is incomplete (the other items' statuses are unknown), never graded on a part."""
-    facts = {
-        c: [True]
-        for c in (
-            "party_leadership",
-            "planning",
-            "service_network",
-            "estate_kindergartens",
-            "funding",
-            "fees",
-            "teacher_pay",
-            "safety",
-            "regulation",
-            "staffing",
-            "scientific_care",
-        )
-    }
-    kg = pa.table(
-        {
-            "county_code": ["210102"],
-            "kindergarten_id": ["k"],
-            "kindergarten_name": ["甲"],
-            "category": ["public"],
-            "children": [300],
-            "full_time_teachers": [25],
-            "certified_teachers": [25],
-            "head_certified": [True],
-            "classes": [10],
-            "classes_oversize": [0],
-            "design_year": [2010],
-        }
-    )
-    counties = pa.table(
-        {"county_code": ["210102"], "population_3_5": [320], "social_recognition": [0.95], **facts}
-    )
-    r = eduscore.evaluate(kindergartens=kg, counties=counties, framework="preschool-2020")
-    v = r.verdicts.to_pylist()[0]
-    # Every check of preschool-2020 passes; the graded items' check (the plugin's kind)
-    # is the one not assessed: the 36 items' statuses are not in the data.
-    assert v["n_fail"] == 0 and v["n_not_assessed"] == 1
-    open_checks = [c for c in r.checks.to_pylist() if c["status"] != "pass"]
-    assert [c["check_id"] for c in open_checks] == ["liaoning_graded_items"]
-    assert open_checks[0]["kind_plugin"].startswith("liaoning ")
-    assert v["verdict"] == "incomplete" and v["grade"] is None
-    assert any("graded scoring counts 36 items; 36 of them have no status" in x for x in v["reasons"])
-
-
-@pytest.mark.parametrize(
-    ("cells", "expected"),
-    [
-        (["pass"] * 36, ("certified", "创优")),
-        (["pass"] * 32 + ["basic"] * 4, ("certified", "提高")),
-        (["达标"] * 29 + ["基本达标"] * 7, ("certified", "巩固")),
-        (["pass"] * 28 + ["basic"] * 8, ("not_certified", None)),
-        (["pass"] * 35 + ["fail"], ("not_certified", None)),
-        (["pass"] * 35 + [None], ("incomplete", None)),
-    ],
-)
-def test_the_grade_follows_the_graded_items_of_the_county(cells: list, expected: tuple) -> None:
-    """With the 36 items' statuses in the counties table, a county passing the rest of
-    preschool-2020 is graded by them (the kind's check), as the bands say."""
+def _passing_county() -> tuple[pa.Table, dict[str, list[bool]]]:
+    """A Liaoning county of one kindergarten passing every check of preschool-2020:
+    its kindergartens table and its county facts (attestations all held)."""
     facts = {
         key: [True]
         for key in (
@@ -232,6 +172,43 @@ def test_the_grade_follows_the_graded_items_of_the_county(cells: list, expected:
             "design_year": [2010],
         }
     )
+    return kg, facts
+
+
+def test_graded_items_the_framework_does_not_define_are_not_assessed() -> None:
+    """Liaoning grades 36 items; preschool-2020 defines fewer checks. A county passing all of
+    them is incomplete (the other items' statuses are unknown), never graded on a part."""
+    kg, facts = _passing_county()
+    counties = pa.table(
+        {"county_code": ["210102"], "population_3_5": [320], "social_recognition": [0.95], **facts}
+    )
+    r = eduscore.evaluate(kindergartens=kg, counties=counties, framework="preschool-2020")
+    v = r.verdicts.to_pylist()[0]
+    # Every check of preschool-2020 passes; the graded items' check (the plugin's kind)
+    # is the one not assessed: the 36 items' statuses are not in the data.
+    assert v["n_fail"] == 0 and v["n_not_assessed"] == 1
+    open_checks = [c for c in r.checks.to_pylist() if c["status"] != "pass"]
+    assert [c["check_id"] for c in open_checks] == ["liaoning_graded_items"]
+    assert open_checks[0]["kind_plugin"].startswith("liaoning ")
+    assert v["verdict"] == "incomplete" and v["grade"] is None
+    assert any("graded scoring counts 36 items; 36 of them have no status" in x for x in v["reasons"])
+
+
+@pytest.mark.parametrize(
+    ("cells", "expected"),
+    [
+        (["pass"] * 36, ("certified", "创优")),
+        (["pass"] * 32 + ["basic"] * 4, ("certified", "提高")),
+        (["达标"] * 29 + ["基本达标"] * 7, ("certified", "巩固")),
+        (["pass"] * 28 + ["basic"] * 8, ("not_certified", None)),
+        (["pass"] * 35 + ["fail"], ("not_certified", None)),
+        (["pass"] * 35 + [None], ("incomplete", None)),
+    ],
+)
+def test_the_grade_follows_the_graded_items_of_the_county(cells: list, expected: tuple) -> None:
+    """With the 36 items' statuses in the counties table, a county passing the rest of
+    preschool-2020 is graded by them (the kind's check), as the bands say."""
+    kg, facts = _passing_county()
     items = {name: pa.array([cell], pa.string()) for name, cell in zip(ITEMS, cells, strict=True)}
     counties = pa.table(
         {"county_code": ["210102"], "population_3_5": [320], "social_recognition": [0.95], **facts, **items}

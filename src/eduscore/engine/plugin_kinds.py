@@ -26,13 +26,10 @@ import pyarrow.compute as pc
 
 from eduscore.engine.score import (
     NULL_S,
-    SECTION_CHECK_SCHEMA,
     Engine,
     Stage,
-    encoded,
-    label_array,
 )
-from eduscore.engine.sections import section_checks
+from eduscore.engine.sections import section_checks, unit_rows
 from eduscore.inputs import validate
 from eduscore.model.framework import Rule
 from eduscore.model.messages import CATALOG, SEP, coded
@@ -258,30 +255,7 @@ def plugin_units(engine: Engine, stage: Stage, rule: Rule) -> pa.Table:
     in_scope = pc.fill_null(stage.units.column("in_scope"), False)
     status = pc.if_else(in_scope, status, "excluded")
     reason = pc.if_else(in_scope, reason, NULL_S)
-    n = stage.units.num_rows
-    met = pc.if_else(
-        pc.equal(status, "pass"),
-        True,
-        pc.if_else(pc.equal(status, "fail"), False, pa.scalar(None, pa.bool_())),
-    )
-    return pa.table(
-        {
-            "_county": engine.ids["_county"],
-            "unit_id": engine.ids["unit_id"],
-            "level": engine.ids["level"],
-            "check_id": label_array(rule.id, n, pa.int16()),
-            "kind": label_array(rule.kind, n),
-            "value": value,
-            "threshold": threshold,
-            "comparator": label_array(_comparator(rule), n),
-            "met": met,
-            "ratio": pa.nulls(n, pa.float64()),
-            "status": encoded(status),
-            "reason": reason,
-            "relaxation": pa.nulls(n, pa.string()),
-        },
-        schema=SECTION_CHECK_SCHEMA,
-    )
+    return unit_rows(engine, rule, value, threshold, _comparator(rule), status, reason)
 
 
 def plugin_checks(engine: Engine, stage: Stage, rule: Rule) -> pa.Table:

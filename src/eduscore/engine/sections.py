@@ -62,6 +62,32 @@ def count_met_units(engine: Engine, stage: Stage, rule: Rule) -> pa.Table:
         ),
         pc.if_else(pc.equal(status, "not_assessed"), pa.scalar(coded("indicator_values_missing")), NULL_S),
     )
+    return unit_rows(
+        engine,
+        rule,
+        pc.cast(met_count, pa.float64()),
+        constant(float(rule.min_met), n, pa.float64()),
+        ">=",
+        status,
+        reason,
+    )
+
+
+# ----------------------------------------------------------------- county level
+
+
+def unit_rows(
+    engine: Engine,
+    rule: Rule,
+    value: pa.ChunkedArray | pa.Array,
+    threshold: pa.ChunkedArray | pa.Array,
+    comparator: str | None,
+    status: pa.ChunkedArray | pa.Array,
+    reason: pa.ChunkedArray | pa.Array,
+) -> pa.Table:
+    """One rule's rows of the per-unit table (``SECTION_CHECK_SCHEMA``), one per unit in
+    the engine's order; ``met`` follows the status (pass / fail / unknown), no ratio."""
+    n = len(status)
     return pa.table(
         {
             "_county": engine.ids["_county"],
@@ -69,9 +95,9 @@ def count_met_units(engine: Engine, stage: Stage, rule: Rule) -> pa.Table:
             "level": engine.ids["level"],
             "check_id": label_array(rule.id, n, pa.int16()),
             "kind": label_array(rule.kind, n),
-            "value": pc.cast(met_count, pa.float64()),
-            "threshold": constant(float(rule.min_met), n, pa.float64()),
-            "comparator": label_array(">=", n),
+            "value": value,
+            "threshold": threshold,
+            "comparator": label_array(comparator, n),
             "met": pc.if_else(
                 pc.equal(status, "pass"),
                 True,
@@ -84,9 +110,6 @@ def count_met_units(engine: Engine, stage: Stage, rule: Rule) -> pa.Table:
         },
         schema=SECTION_CHECK_SCHEMA,
     )
-
-
-# ----------------------------------------------------------------- county level
 
 
 def section_checks(engine: Engine, stage: Stage, rule: Rule) -> pa.Table:
