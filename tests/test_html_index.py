@@ -175,11 +175,59 @@ def test_the_index_figures_equal_a_filter_of_the_result(many: eduscore.Result, t
         costs = totals.filter(pc.equal(totals.column("county_code"), code)).column("cost").to_pylist()
         assert float(row["Plan cost"]["attrs"]["data-v"]) == pytest.approx(sum(costs))
         m = margins.filter(
-            pc.and_(pc.equal(margins.column("county_code"), code), pc.equal(margins.column("status"), "pass"))
+            pc.and_(
+                pc.equal(margins.column("county_code"), code),
+                pc.is_in(margins.column("status"), pa.array(["pass", "fail"])),
+            )
+        ).to_pylist()
+        worst: dict[str, tuple[float, bool]] = {}  # per check: its worst section's margin, passing?
+        for r in m:
+            x = r["relative_margin"]
+            if x is not None and math.isfinite(x):
+                worst[r["check_id"]] = min(
+                    worst.get(r["check_id"], (math.inf, True)), (x, r["status"] != "fail")
+                )
+        # failing checks first (nearest to passing), then passing ones (nearest to failing)
+        near = sorted((passing, abs(x), x) for x, passing in worst.values())
+        cell = row["Nearest to flipping"]
+        got = cell["attrs"]["data-v"]
+        assert (float(got) if got else None) == (near[0][2] if near else None)
+        assert cell["text"].count("·") == min(3, len(near))
+        shorts = sum(not passing for passing, _, _ in near[:3])
+        assert cell["text"].count("short ") == shorts
+
+
+def test_the_index_ranks_counties_by_their_distance_from_certification(
+    many: eduscore.Result, tmp_path: Path
+) -> None:
+    """Certified first, then not certified by failing checks and plan cost (ranked 1, 2, …),
+    then incomplete (not ranked) — checked against the verdicts and plan totals."""
+    context = RenderContext(many, "en", costs=PRICES)
+    write_outputs(context, tmp_path, ["html"])
+    _, rows = index_of((tmp_path / "report.html").read_text("utf-8"))
+    a = context.analyses()
+    assert a.plan is not None
+    totals = a.plan.totals()
+    verdicts = {r["county_code"]: r for r in many.verdicts.to_pylist()}
+    seen = []
+    for row in rows:
+        v = verdicts[row["Code"]["text"]]
+        group = {"certified": 0, "not_certified": 1}.get(v["verdict"], 2)
+        cost = sum(
+            x or 0.0
+            for x in totals.filter(pc.equal(totals.column("county_code"), v["county_code"]))
+            .column("cost")
+            .to_pylist()
         )
-        near = [x for x in m.column("relative_margin").to_pylist() if x is not None and math.isfinite(x)]
-        got = row["Nearest risk"]["attrs"]["data-v"]
-        assert (float(got) if got else None) == (min(near) if near else None)
+        seen.append((group, v["n_fail"] if group == 1 else 0, cost if group == 1 else 0.0))
+        rank = row["Rank to certification"]["text"]
+        assert (rank != "—") == (group == 1)
+    assert seen == sorted(seen)
+    ranks = [
+        int(r["Rank to certification"]["text"]) for r in rows if r["Rank to certification"]["text"] != "—"
+    ]
+    assert ranks == list(range(1, len(ranks) + 1))
+    assert {g for g, _, _ in seen} >= {1}
 
 
 def test_without_prices_there_is_no_cost_column(written: Path) -> None:

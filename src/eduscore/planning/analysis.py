@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 
 from eduscore.engine.dispersion import dense_codes
 from eduscore.errors import InputError
-from eduscore.planning.margins import margins, risks
+from eduscore.planning.margins import MARGIN_SCHEMA, margins, risks_and_flips
 from eduscore.planning.plan import Plan, cells, make_plan, resources
 from eduscore.result import Result
 
@@ -156,6 +156,8 @@ class Analyses:
     risks: pa.Table
     decomposition: pa.Table | None
     by: str | None
+    #: Per county the three checks nearest to flipping either way (:func:`eduscore.planning.margins.flips`).
+    flips: pa.Table = attrs.field(factory=lambda: MARGIN_SCHEMA.empty_table())
 
     @property
     def margins(self) -> pa.Table:
@@ -184,10 +186,12 @@ def analyse(result: Result, costs: Mapping[str, float] | None = None, by: str | 
     """
     plan = make_plan(result, costs) if resources(result.framework) else None
     group = by or default_grouping(result)
+    nearest, flips = risks_and_flips(result)
     return Analyses(
         plan=plan,
         margins=lambda: margins(result),
-        risks=risks(result),
+        risks=nearest,
+        flips=flips,
         decomposition=decompose(result, group) if group else None,
         by=group,
     )

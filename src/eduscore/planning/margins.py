@@ -94,6 +94,66 @@ def risks(result: Result, per_county: int = 5) -> pa.Table:
     >>> risks(r).equals(nearest_risks(margins(r)))
     True
     """
+    src, rest, lean = _lean(result)
+    passing = _passing(lean)
+    if passing.num_rows == 0:
+        return MARGIN_SCHEMA.empty_table()
+    at = np.asarray(passing.column("_at").to_numpy(), dtype=np.int64)[_nearest_rows(passing, per_county)]
+    return _rows_at(result, src, rest, at)
+
+
+def flips(result: Result, per_county: int = 3) -> pa.Table:
+    """Per county × year, the ``per_county`` checks nearest to flipping: the failing checks
+    nearest to passing first (what stands nearest between the county and certification),
+    then the passing checks nearest to failing (what could cost it its pass).
+
+    A check of many sections flips when its worst section does: each check is told by
+    the section with the smallest signed margin (the closest to failing when it passes,
+    the furthest from passing when it fails), and the checks are ranked by the size of
+    that margin relative to the threshold. Rows are :data:`MARGIN_SCHEMA`, nearest first.
+
+    >>> import eduscore
+    >>> f = flips(eduscore.evaluate(**eduscore.demo_inputs()))
+    >>> f.num_rows <= 3
+    True
+    """
+    src, rest, lean = _lean(result)
+    both = _flippable(lean)
+    if both.num_rows == 0:
+        return MARGIN_SCHEMA.empty_table()
+    at = np.asarray(both.column("_at").to_numpy(), dtype=np.int64)[_flip_rows(both, per_county)]
+    return _rows_at(result, src, rest, at)
+
+
+def risks_and_flips(
+    result: Result, per_county: int = 5, flips_per_county: int = 3
+) -> tuple[pa.Table, pa.Table]:
+    """:func:`risks` and :func:`flips` of one result, from one pass over its checks."""
+    src, rest, lean = _lean(result)
+    out = []
+    for table, pick, n in (
+        (_passing(lean), _nearest_rows, per_county),
+        (_flippable(lean), _flip_rows, flips_per_county),
+    ):
+        if table.num_rows == 0:
+            out.append(MARGIN_SCHEMA.empty_table())
+            continue
+        at = np.asarray(table.column("_at").to_numpy(), dtype=np.int64)[pick(table, n)]
+        out.append(_rows_at(result, src, rest, at))
+    return out[0], out[1]
+
+
+def _flippable(lean: pa.Table) -> pa.Table:
+    """Passing and failing checks with a finite relative margin."""
+    rel = lean.column("relative_margin")
+    keep = pc.and_(pc.is_in(lean.column("status"), pa.array(["pass", "fail"])), pc.is_valid(rel))
+    return lean.filter(pc.fill_null(pc.and_(keep, pc.is_finite(rel)), False))
+
+
+def _lean(result: Result) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """The section checks with a margin (``src``), the county and CV margins (``rest``),
+    and one lean table of both: keys, status, relative margin and ``_at``, the row in
+    ``src`` then ``rest``."""
     src = _section_source(result)
     others = [p for p in (_county_margins(result), _cv_margins(result)) if p.num_rows]
     rest = pa.concat_tables(others) if others else MARGIN_SCHEMA.empty_table()
@@ -117,15 +177,36 @@ def risks(result: Result, per_county: int = 5) -> pa.Table:
         ]
     )
     lean = lean.append_column("_at", pa.array(np.arange(lean.num_rows), pa.int64()))
-    passing = _passing(lean)
-    if passing.num_rows == 0:
-        return MARGIN_SCHEMA.empty_table()
-    at = np.asarray(passing.column("_at").to_numpy(), dtype=np.int64)[_nearest_rows(passing, per_county)]
+    return src, rest, lean
+
+
+def _rows_at(result: Result, src: pa.Table, rest: pa.Table, at: np.ndarray) -> pa.Table:
+    """The margin rows at positions ``at`` of ``src`` then ``rest`` (see :func:`_lean`), in
+    that order; the section rows are made for these few only."""
     n = src.num_rows
     rows = np.unique(at[at < n])
     chosen = pa.concat_tables([_section_margins(result, src.take(pa.array(rows, pa.int64()))), rest])
     where = np.where(at < n, np.searchsorted(rows, at), len(rows) + at - n)
     return chosen.take(pa.array(where, pa.int64()))
+
+
+def _flip_rows(table: pa.Table, per_county: int) -> np.ndarray:
+    """Rows of ``table`` (checks with a finite relative margin, passing or failing) that
+    :func:`flips` gives: per county × check the smallest signed margin, then per county
+    the ``per_county`` first by status (failing before passing), then by the smallest
+    absolute margin (ties by check id)."""
+    county, _ = dense_codes(table.column("county_code"))
+    year, years = dense_codes(pc.cast(table.column("year"), pa.string()))
+    check, checks = dense_codes(table.column("check_id"))
+    cy = county * len(years) + year
+    cell = cy * len(checks) + check
+    rel = np.asarray(table.column("relative_margin").to_numpy(), dtype=np.float64)
+    order = np.lexsort((rel, cell))
+    worst = order[rank_in_runs(cell[order]) == 0]
+    passing = ~bools(pc.equal(table.column("status"), "fail"))
+    order2 = worst[np.lexsort((check[worst], np.abs(rel[worst]), passing[worst], cy[worst]))]
+    chosen: np.ndarray = order2[rank_in_runs(cy[order2]) < per_county]
+    return chosen
 
 
 def _passing(table: pa.Table) -> pa.Table:

@@ -460,7 +460,10 @@ _WORDS = {
     "year": Text(zh="年份", en="Year"),
     "cv_limit": Text(zh="差异系数/上限", en="CV / limit"),
     "cost": Text(zh="方案成本", en="Plan cost"),
-    "risk": Text(zh="最接近失败的检查", en="Nearest risk"),
+    "risk": Text(zh="最接近翻转的检查", en="Nearest to flipping"),
+    "rank": Text(zh="距认定排名", en="Rank to certification"),
+    "short": Text(zh="差", en="short"),
+    "spare": Text(zh="余", en="spare"),
     "how": Text(
         zh="点击列标题排序,再点一次反向;点击县代码打开该县的完整报告。",
         en="Click a column header to sort, again to reverse; click a county code to open its full report.",
@@ -474,9 +477,17 @@ _WORDS = {
         en="Plan cost: the priced additions of the plan (schools and CVs) at the prices given; county-level checks are not priced.",
     ),
     "risk_note": Text(
-        zh="最接近失败的检查:仍达标、但相对余量最小的一项。",
-        en="Nearest risk: the passing check with the smallest relative margin.",
+        zh="最接近翻转的检查:每县三项,先列离达标最近的未达标项(差:相对缺口),再列离失败最近的达标项(余:相对余量);多校的检查按最差的学校计。",
+        en="Nearest to flipping: per county three checks, first the failing ones nearest to passing "
+        "(short: the relative shortfall), then the passing ones nearest to failing (spare: the relative margin); "
+        "a check of many schools counts its worst school.",
     ),
+    "rank_note": Text(
+        zh="距认定排名:未通过认定的县按未达标项数从少到多排列{cost};资料不全的县缺少数据,不参与排名,列在最后。",
+        en="Rank to certification: counties not certified, by the number of failing checks{cost}, fewest first; "
+        "incomplete counties lack data, are not ranked and come last.",
+    ),
+    "rank_cost": Text(zh=",再按方案成本从低到高", en=", then by the plan's cost"),
     "all": Text(zh="全部县", en="All counties"),
     "findings_more": Text(
         zh="以上为前 {shown} 条,共 {total} 条;全部见 findings.csv、report.xlsx 或 result.json(--format csv/xlsx/json)。",
@@ -610,17 +621,25 @@ def _index(
     plan = planning.a.plan
     priced = plan is not None and plan.basis == "cost"
     tally = {v: sum(c.verdict == v for c in counties) for v in _VERDICT_RANK}
+    costs = (
+        {(c.county_code, c.year): _plan_cost(planning, (c.county_code, c.year)) for c in counties}
+        if priced
+        else {}
+    )
+    counties, ranks = ranked(counties, costs)
     heads = [f"<th>{word('code')}</th>", f"<th>{word('county')}</th>"]
     heads += [f"<th class='num'>{word('year')}</th>"] if years else []
     heads += [f"<th>{escape(w['verdict'])}</th>"]
     heads += [f"<th>{escape(w['grade'])}</th>"] if graded else []
     heads += [f"<th class='num'>{escape(view.status(s))}</th>" for s in ("fail", "not_assessed")]
+    heads += [f"<th class='num'>{word('rank')}</th>"]
     heads += [f"<th class='num'>{word('cv_limit')} · {escape(view.level(lv))}</th>" for lv in levels]
     heads += [f"<th class='num'>{word('cost')}</th>"] if priced else []
     heads += [f"<th class='num'>{word('risk')}</th>"]
     rows = []
     for c in counties:
         key = (c.county_code, c.year)
+        rank = ranks.get(key)
         cells = [
             f"<td><a href='{escape(names[key])}'>{escape(c.county_code)}</a></td>",
             f"<td>{escape(c.county_name)}</td>",
@@ -633,6 +652,9 @@ def _index(
         if graded:
             cells.append(f"<td>{escape(c.grade or '')}</td>")
         cells += [f"<td class='num'>{c.counts[k]}</td>" for k in ("n_fail", "n_not_assessed")]
+        cells.append(
+            f"<td class='num' data-v='{'' if rank is None else rank}'>{'—' if rank is None else rank}</td>"
+        )
         worst = _worst_cv(view, c)
         for lv in levels:
             cv = worst.get(lv)
@@ -645,14 +667,20 @@ def _index(
                 f"<td class='num{over}' data-v='{ratio!r}' title='{escape(tip)}'>{number(ratio)}</td>"
             )
         if priced:
-            costs = [t["cost"] for t in planning.totals.get(key, [])]
-            total = sum(x for x in costs if x is not None) if all(x is not None for x in costs) else None
+            total = costs[key]
             sortable = "" if total is None or not math.isfinite(total) else repr(total)
             cells.append(f"<td class='num' data-v='{sortable}'>{number(total)}</td>")
-        cells.append(_risk_cell(view, planning.risks.get(key, [])))
+        cells.append(_flips_cell(view, planning.flips.get(key, [])))
         rows.append("<tr>" + "".join(cells) + "</tr>")
     summary = " · ".join(f"{escape(view.verdict(v))} {n}" for v, n in tally.items() if n)
-    notes = [word("how"), word("cv_note")] + ([word("cost_note")] if priced else []) + [word("risk_note")]
+    rank_note = escape(
+        _WORDS["rank_note"].get(lang).format(cost=_WORDS["rank_cost"].get(lang) if priced else "")
+    )
+    notes = (
+        [word("how"), rank_note, word("cv_note")]
+        + ([word("cost_note")] if priced else [])
+        + [word("risk_note")]
+    )
     body = [
         f"<h2>{len(counties)} {word('counties')}</h2><p>{summary}</p>",
         "<p class='meta'>" + "<br>".join(notes) + "</p>",
@@ -696,14 +724,58 @@ def _worst_cv(view: ReportView, county: CountyView) -> dict[str | None, tuple[fl
     return out
 
 
-def _risk_cell(view: ReportView, risks: list[dict[str, Any]]) -> str:
-    """The passing check nearest to failing (risks come nearest first)."""
-    if not risks:
+def _plan_cost(planning: PlanningView, key: tuple[str, int | None]) -> float | None:
+    """The priced total of a county's plan (0 with nothing to add; None when a cost is unknown)."""
+    costs = [t["cost"] for t in planning.totals.get(key, [])]
+    return sum(x for x in costs if x is not None) if all(x is not None for x in costs) else None
+
+
+def ranked(
+    counties: list[CountyView], costs: dict[tuple[str, int | None], float | None]
+) -> tuple[list[CountyView], dict[tuple[str, int | None], int]]:
+    """The counties in the order of their distance from certification, and the rank of
+    each county not certified (1 = the nearest).
+
+    Certified counties come first (no distance), then those not certified by the number
+    of failing checks, then by the cost of their plan when priced (an unknown cost last),
+    then the incomplete ones — missing data leave their distance unknown, so they are not
+    ranked. Ties keep the code order."""
+
+    def key(c: CountyView) -> tuple[Any, ...]:
+        group = {"certified": 0, "not_certified": 1}.get(c.verdict, 2)
+        cost = costs.get((c.county_code, c.year))
+        priced = cost if cost is not None and math.isfinite(cost) else math.inf
+        return (
+            group,
+            c.counts["n_fail"] if group == 1 else 0,
+            priced if group == 1 else 0.0,
+            c.county_code,
+            c.year or 0,
+        )
+
+    order = sorted(counties, key=key)
+    ranks: dict[tuple[str, int | None], int] = {}
+    for c in order:
+        if c.verdict == "not_certified":
+            ranks[(c.county_code, c.year)] = len(ranks) + 1
+    return order, ranks
+
+
+def _flips_cell(view: ReportView, flips: list[dict[str, Any]]) -> str:
+    """The checks nearest to flipping (nearest first), one per line, with the margin signed:
+    + a passing check's margin, − a failing check's shortfall."""
+    if not flips:
         return "<td data-v=''>—</td>"
-    r = risks[0]
-    name = r["name_zh"] if view.lang == "zh" else r["name_en"]
-    where = " ".join(x for x in (r["school_name"] or "", view.level(r["level"]) if r["level"] else "") if x)
-    margin = r["relative_margin"]
-    sortable = "" if margin is None or not math.isfinite(margin) else repr(margin)
-    text = f"{percent(margin)} · {name}" + (f" ({where})" if where else "")
-    return f"<td data-v='{sortable}'>{escape(text)}</td>"
+    lines = []
+    for r in flips:
+        name = r["name_zh"] if view.lang == "zh" else r["name_en"]
+        where = " ".join(
+            x for x in (r["school_name"] or "", view.level(r["level"]) if r["level"] else "") if x
+        )
+        margin = r["relative_margin"]
+        word = _WORDS["short" if r["status"] == "fail" else "spare"].get(view.lang)
+        size = percent(abs(margin)).lstrip("+") if margin is not None else "—"
+        lines.append(escape(f"{word} {size} · {name}" + (f" ({where})" if where else "")))
+    first = flips[0]["relative_margin"]
+    sortable = "" if first is None or not math.isfinite(first) else repr(first)
+    return f"<td data-v='{sortable}'>" + "<br>".join(lines) + "</td>"

@@ -159,6 +159,7 @@ class PlanningView:
         self.checks = ByCounty(plan.checks if plan else None)
         self.totals = ByCounty(plan.totals() if plan else None)
         self.risks = ByCounty(a.risks)
+        self.flips = ByCounty(a.flips)
         self.decomposition = ByCounty(a.decomposition)
         self.basis = plan.basis if plan else "relative"
 
