@@ -72,3 +72,41 @@ def test_same_seed_same_tables_and_kinds_as_documented() -> None:
     assert types["nine_year"] + types["twelve_year"] > 0 and np.isclose(
         types["primary"] / 182_000, 0.55, atol=0.01
     )
+
+
+def test_the_synthetic_province_moves_a_year_on_as_documented() -> None:
+    """``synthetic.province``: every county in province 99, the second year the first one
+    with 2 % more pupils, 15 % more stock in the investing counties, and one school's
+    sports ground cut to 60 % in the slipping ones — checked school by school against
+    the first year; and some certified counties do slip (the province demo's alerts)."""
+    from eduscore.synthetic import PROVINCE_CODE, province
+
+    p = province(60, seed=4)
+    assert sorted(p) == [2023, 2024]
+    one, two = p[2023]["schools"], p[2024]["schools"]
+    codes = p[2023]["counties"].column("county_code").to_pylist()
+    assert len(codes) == len(set(codes)) == 60 and all(c.startswith(PROVINCE_CODE + "71") for c in codes)
+    assert set(two.column("year").to_pylist()) == {2024}
+    assert one.column("school_id").equals(two.column("school_id"))
+    sp1, sp2 = one.column("students_primary").to_pylist(), two.column("students_primary").to_pylist()
+    assert all((b is None) if a is None else b == round(a * 1.02) for a, b in zip(sp1, sp2, strict=True))
+    ratio = [
+        b / a if a else 1.0
+        for a, b in zip(
+            one.column("sports_area_m2").to_pylist(), two.column("sports_area_m2").to_pylist(), strict=True
+        )
+    ]
+    kinds = {round(r, 6) for r in ratio}
+    assert kinds <= {1.0, 1.15, 0.6, round(1.15 * 0.6, 6)}
+    cut = [
+        c
+        for c, r in zip(one.column("county_code").to_pylist(), ratio, strict=True)
+        if round(r, 6) in (0.6, 0.69)
+    ]
+    assert len(cut) == len(set(cut)) >= 1  # one school per slipping county
+    before = eduscore.evaluate(schools=one, counties=p[2023]["counties"])
+    after = eduscore.evaluate(schools=two, counties=p[2024]["counties"])
+    v1 = dict(zip(*(before.verdicts.column(k).to_pylist() for k in ("county_code", "verdict")), strict=True))
+    v2 = dict(zip(*(after.verdicts.column(k).to_pylist() for k in ("county_code", "verdict")), strict=True))
+    slipped = {c for c in codes if v1[c] == "certified" and v2[c] != "certified"}
+    assert slipped and slipped <= set(cut)

@@ -386,3 +386,93 @@ def national(scale: float = 1.0, seed: int = 0, year: int = 2024) -> dict[str, p
         }
     )
     return {"schools": schools, "counties": counties, "kindergartens": kindergartens}
+
+
+#: The code of the synthetic province (the bundled demo county is 990101): no real
+#: province has it, so the national rules apply and no real county is named.
+PROVINCE_CODE = "99"
+
+
+def province(
+    n_counties: int = 100, years: tuple[int, int] = (2023, 2024), seed: int = 0
+) -> dict[int, dict[str, pa.Table]]:
+    """A SYNTHETIC province of ``n_counties`` counties over two years, for the province
+    view (``eduscore demo --province``): ``{year: {"schools", "counties", "kindergartens"}}``.
+
+    The first year is :func:`national` at the province's size, with every county moved
+    into province 99 (codes 9971NN, names 合成县N). The second year is the first one a
+    year on:
+
+    - enrolment grows by 2 % in every school (a county near a threshold may slip);
+    - in about two exemplary counties in five, one school's sports ground is cut to 60 % of
+      its area (sold, built over): the school misses six-of-seven and the county slips;
+    - in about one typical county in five, every school gains 15 % more stock and
+      teachers (a year of investment): some of them come close to certification.
+
+    The same seed gives the same tables.
+
+    >>> p = province(12, seed=1)
+    >>> sorted(p), p[2023]["counties"].num_rows
+    ([2023, 2024], 12)
+    """
+    first, second = years
+    data = national(n_counties / COUNTIES_AT_SCALE_1, seed=seed, year=first)
+    old = np.array(data["counties"].column("county_code").to_pylist())
+    n = len(old)
+    j = np.arange(n)
+    new = np.char.add(
+        np.char.add(PROVINCE_CODE, np.char.zfill((71 + j // 99).astype(str), 2)),
+        np.char.zfill((1 + j % 99).astype(str), 2),
+    )
+    recode = dict(zip(old.tolist(), new.tolist(), strict=True))
+
+    def moved(table: pa.Table) -> pa.Table:
+        at = table.column_names.index("county_code")
+        codes = pa.array([recode[c] for c in table.column("county_code").to_pylist()])
+        return table.set_column(at, "county_code", codes)
+
+    year1 = {name: moved(t) for name, t in data.items()}
+    rng = np.random.default_rng([seed, 2])
+    # Which kind of county each is, as the generator made it (exemplary ones have every
+    # figure given and passing; the kinds are drawn with the seed's second generator).
+    kinds = np.random.default_rng([seed, 1]).choice(
+        np.array(list(COUNTY_KINDS)), n, p=list(COUNTY_KINDS.values())
+    )
+    slips = (kinds == "exemplary") & (rng.random(n) < 0.4)
+    invests = (kinds == "typical") & (rng.random(n) < 0.20)
+    schools = year1["schools"]
+    county_of = np.searchsorted(new, np.array(schools.column("county_code").to_pylist()))
+    # the first in-scope school of each slipping county loses 40 % of its sports ground
+    ordinary = np.flatnonzero(np.asarray(pc.not_equal(schools.column("school_type"), "special")))
+    first_school = np.full(n, -1)
+    counties_with, at = np.unique(county_of[ordinary], return_index=True)  # each county's first
+    first_school[counties_with] = ordinary[at]
+    cut = np.zeros(schools.num_rows, dtype=bool)
+    cut[first_school[slips & (first_school >= 0)]] = True
+    grow = invests[county_of]
+    cols: dict[str, pa.Array | pa.ChunkedArray] = {}
+    for name in schools.column_names:
+        column = schools.column(name)
+        if name == "year":
+            column = pa.array(np.full(schools.num_rows, second))
+        elif name.startswith("students_"):
+            column = pc.cast(pc.round(pc.multiply(pc.cast(column, pa.float64()), 1.02)), pa.int64())
+        elif name in _PER_STUDENT or name == "multimedia_classrooms" or any(
+            name == f"{t}_{lv}" for t in (*_PER_100, "teachers") for lv in ("primary", "junior")
+        ):
+            factor = np.where(grow, 1.15, 1.0) * np.where(cut & (name == "sports_area_m2"), 0.6, 1.0)
+            scaled = pc.multiply(pc.cast(column, pa.float64()), pa.array(factor))
+            if pa.types.is_integer(column.type):
+                scaled = pc.cast(pc.ceil(scaled), column.type)
+            column = scaled
+        cols[name] = column
+    counties = year1["counties"]
+    counties = counties.set_column(
+        counties.column_names.index("year"), "year", pa.array(np.full(counties.num_rows, second))
+    )
+    kindergartens = year1["kindergartens"]
+    kindergartens = kindergartens.set_column(
+        kindergartens.column_names.index("year"), "year", pa.array(np.full(kindergartens.num_rows, second))
+    )
+    year2 = {"schools": pa.table(cols), "counties": counties, "kindergartens": kindergartens}
+    return {first: year1, second: year2}
