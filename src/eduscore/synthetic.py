@@ -457,8 +457,10 @@ def province(
             column = pa.array(np.full(schools.num_rows, second))
         elif name.startswith("students_"):
             column = pc.cast(pc.round(pc.multiply(pc.cast(column, pa.float64()), 1.02)), pa.int64())
-        elif name in _PER_STUDENT or name == "multimedia_classrooms" or any(
-            name == f"{t}_{lv}" for t in (*_PER_100, "teachers") for lv in ("primary", "junior")
+        elif (
+            name in _PER_STUDENT
+            or name == "multimedia_classrooms"
+            or any(name == f"{t}_{lv}" for t in (*_PER_100, "teachers") for lv in ("primary", "junior"))
         ):
             factor = np.where(grow, 1.15, 1.0) * np.where(cut & (name == "sports_area_m2"), 0.6, 1.0)
             scaled = pc.multiply(pc.cast(column, pa.float64()), pa.array(factor))

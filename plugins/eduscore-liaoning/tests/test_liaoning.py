@@ -216,3 +216,20 @@ def test_the_grade_follows_the_graded_items_of_the_county(cells: list, expected:
     r = eduscore.evaluate(kindergartens=kg, counties=counties, framework="preschool-2020")
     v = r.verdicts.to_pylist()[0]
     assert (v["verdict"], v["grade"]) == expected, v["reasons"]
+
+
+def test_a_graded_item_of_no_known_status_is_a_finding_naming_its_cell() -> None:
+    """The 36 item columns are declared as an enum (达标/基本达标/不达标): a value such as
+    "达 标?" or "良好" is a finding naming the column and the value, and the county is
+    never graded on it (not certified or incomplete, never certified)."""
+    kg, facts = _passing_county()
+    cells = ["达标"] * 34 + ["良好", "基本 达标?"]
+    items = {name: pa.array([cell], pa.string()) for name, cell in zip(ITEMS, cells, strict=True)}
+    counties = pa.table(
+        {"county_code": ["210102"], "population_3_5": [320], "social_recognition": [0.95], **facts, **items}
+    )
+    r = eduscore.evaluate(kindergartens=kg, counties=counties, framework="preschool-2020")
+    found = [f for f in r.findings.to_pylist() if f["column"] in (ITEMS[34], ITEMS[35])]
+    assert {(f["column"], f["value"]) for f in found} == {(ITEMS[34], "良好"), (ITEMS[35], "基本 达标?")}
+    assert all("达标" in f["message_zh"] for f in found)
+    assert r.verdicts.to_pylist()[0]["verdict"] != "certified"

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import attrs
 import numpy as np
@@ -224,7 +225,7 @@ def normalise(
         values, problems = _convert(column, col, name in percent, where, pooled)
         problems.append((spreadsheet_error, "spreadsheet_error", None))
         return values, [
-            validate.findings(where, rows, name, original, mask, rule, detail)
+            validate.findings(where, rows, name, original, mask, rule, *_pair(detail))
             for mask, rule, detail in problems
         ]
 
@@ -341,12 +342,13 @@ def _unknown_columns(
     if not unknown:
         return validate.empty()
     known = list(aliases)
-    details = []
+    details, details_zh = [], []
     for i, name in enumerate(unknown):
         # Suggestions for the first few hundred; a file with thousands of stray columns
         # does not need a guess for each.
         near = difflib.get_close_matches(_norm_header(name), known, n=1, cutoff=0.6) if i < 300 else []
         details.append(f"did you mean {near[0]!r} ({aliases[near[0]]})?" if near else "")
+        details_zh.append(f"是否应为「{near[0]}」({aliases[near[0]]})?" if near else "")
     k = len(unknown)
     return validate.findings(
         where,
@@ -355,6 +357,7 @@ def _unknown_columns(
         pa.array(unknown, pa.string()),
         pa.array([True] * k),
         "unknown_column",
+        pa.array(details_zh, pa.string()),
         pa.array(details, pa.string()),
     )
 
@@ -963,22 +966,36 @@ def _closest(value: str, choices: list[str], labels: Mapping[str, str]) -> str |
     return by_label.get(near[0], near[0]) if near else None
 
 
+def _pair(detail: Any) -> tuple[Any, Any]:
+    """A problem's detail as (Chinese, English): one text for both, or a pair already."""
+    return detail if isinstance(detail, tuple) else (detail, None)
+
+
 def _enum_hints(
     values: pa.ChunkedArray, bad: pa.ChunkedArray, col: contract.Column, labels: Mapping[str, str]
-) -> pa.ChunkedArray:
-    """'expected one of …; did you mean …?' for each distinct unknown value (not per row)."""
-    allowed = ", ".join(f"{c} ({labels.get(c, c)})" for c in col.enum)
+) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
+    """'expected one of …; did you mean …?' for each distinct unknown value (not per row),
+    in Chinese and in English."""
+    allowed = ", ".join(c if labels.get(c, c) == c else f"{c} ({labels[c]})" for c in col.enum)
+    allowed_zh = "、".join(labels.get(c, c) for c in col.enum)
     choices = list(col.enum) + list(labels.values())
     wrong = [v for v in pc.unique(pc.filter(values, bad)).to_pylist() if v is not None]
-    hints = {}
+    hints, hints_zh = {}, {}
     for v in wrong:
         code = _closest(v, choices, labels)
+        label = labels.get(code, code) if code else None
         hints[v] = f"expected one of {allowed}" + (
-            f"; did you mean {code!r} ({labels.get(code, code)})?" if code else ""
+            f"; did you mean {code!r}" + (f" ({label})" if label != code else "") + "?" if code else ""
         )
+        hints_zh[v] = f"应为以下之一:{allowed_zh}" + (f";是否应为「{label}」?" if code else "")
+    if not hints:
+        same = pc.cast(values, pa.string())
+        return same, same
     keys = pa.array(list(hints), pa.string())
-    texts = pa.array(list(hints.values()), pa.string())
-    return pc.take(texts, pc.index_in(values, value_set=keys)) if hints else pc.cast(values, pa.string())
+    at = pc.index_in(values, value_set=keys)
+    zh = pc.take(pa.array(list(hints_zh.values()), pa.string()), at)
+    en = pc.take(pa.array(list(hints.values()), pa.string()), at)
+    return zh, en
 
 
 def _blank_to_null(values: pa.ChunkedArray) -> pa.ChunkedArray:

@@ -376,15 +376,15 @@ def findings(
     zh = pa.repeat(pa.scalar(spec.zh), k)
     en = pa.repeat(pa.scalar(spec.en), k)
 
-    def append(message: pa.Array, text: pa.ChunkedArray | pa.Array | str) -> pa.Array:
+    def append(message: pa.Array, text: pa.ChunkedArray | pa.Array | str, separator: str) -> pa.Array:
         extra = pc.filter(text, mask) if not isinstance(text, str) else pa.repeat(pa.scalar(text), k)
         extra = pc.fill_null(pc.cast(extra, pa.string()), "")
-        sep = pc.if_else(pc.equal(extra, ""), "", "; ")
+        sep = pc.if_else(pc.equal(extra, ""), "", separator)
         return pc.binary_join_element_wise(message, sep, extra, "")
 
     if detail is not None:
-        zh = append(zh, detail)
-        en = append(en, detail if detail_en is None else detail_en)
+        zh = append(zh, detail, ";" if detail_en is not None else "; ")
+        en = append(en, detail if detail_en is None else detail_en, "; ")
     return pa.table(
         {
             "table": pa.repeat(pa.scalar(where.table), k),

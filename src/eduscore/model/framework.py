@@ -140,9 +140,11 @@ class InputColumn:
     type: contract.ColumnType
     zh: str
     note: str = ""
+    #: The values an ``enum`` column may take; any other value is a finding naming its cell.
+    enum: tuple[str, ...] = attrs.field(default=(), converter=tuple)
 
     def column(self) -> contract.Column:
-        return contract.Column(self.name, self.type, self.zh, note=self.note)
+        return contract.Column(self.name, self.type, self.zh, enum=self.enum, note=self.note)
 
 
 @attrs.frozen(eq=False)
@@ -587,6 +589,7 @@ def framework_to_dict(fw: Framework) -> dict[str, Any]:
     for col in fw.inputs:
         column = {"table": col.table, "name": col.name, "type": col.type, "zh": col.zh}
         _put(column, "note", col.note)
+        _put(column, "enum", list(col.enum))
         inputs.append(column)
     _put(out, "inputs", inputs)
     options = []
