@@ -34,6 +34,10 @@ class RenderContext:
     by: str | None = None
     #: ``--xlsx-per-county``: with many counties, also one full workbook per county.
     xlsx_per_county: bool = False
+    #: Monitoring alerts (预警) from an archive of earlier years: the rows of
+    #: :attr:`eduscore.province.history.History.alerts` for this result's counties and
+    #: years (``evaluate --archive``). ``None``: no archive was read.
+    alerts: pa.Table | None = None
     #: What the renderers want the user told (e.g. a sheet that could not hold every row).
     notices: list[str] = attrs.field(factory=list, eq=False, repr=False)
     _analyses: Analyses | None = attrs.field(default=None, init=False, eq=False, repr=False)
@@ -61,6 +65,7 @@ def context_of(source: Result | RenderContext, lang: str | None = None) -> Rende
             costs=source.costs,
             by=source.by,
             xlsx_per_county=source.xlsx_per_county,
+            alerts=source.alerts,
             notices=source.notices,
         )
         other._analyses = source._analyses  # the analyses do not depend on the language

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import pyarrow as pa
 
 from eduscore._version import __version__
 from eduscore.model.rules import Text
@@ -489,6 +490,19 @@ _WORDS = {
     ),
     "rank_cost": Text(zh=",再按方案成本从低到高", en=", then by the plan's cost"),
     "all": Text(zh="全部县", en="All counties"),
+    "alerts": Text(zh="监测预警", en="Monitoring alerts"),
+    "alerts_col": Text(zh="预警", en="Alerts"),
+    "alerts_note": Text(
+        zh="曾通过认定的县,本年有检查项未达标或未评估(据归档中以往年份的结果):{n} 个县。",
+        en="Counties certified in an earlier year with checks that fail or are not assessed this year "
+        "(from the earlier years in the archive): {n}.",
+    ),
+    "alerts_none": Text(
+        zh="归档中以往通过认定的县,本年没有预警。",
+        en="No county certified in an earlier year of the archive has an alert this year.",
+    ),
+    "certified_in": Text(zh="认定年份", en="Certified in"),
+    "alert_checks": Text(zh="预警的检查", en="Checks alerting"),
     "findings_more": Text(
         zh="以上为前 {shown} 条,共 {total} 条;全部见 findings.csv、report.xlsx 或 result.json(--format csv/xlsx/json)。",
         en="The first {shown} of {total}; all of them are in findings.csv, report.xlsx or result.json (--format csv/xlsx/json).",
@@ -597,7 +611,7 @@ def county_pages(source: Result | RenderContext, lang: str | None = None) -> Ite
             names[(county.county_code, county.year)],
             _document(view, title, body, version, nav=back, css=PAGE_CSS),
         )
-    yield "report.html", _index(view, planning, counties, names, sources)
+    yield "report.html", _index(view, planning, counties, names, sources, context.alerts)
 
 
 def _index(
@@ -606,6 +620,7 @@ def _index(
     counties: list[CountyView],
     names: dict[tuple[str, int | None], str],
     sources: dict[tuple[str, str], set[str]],
+    context_alerts: pa.Table | None = None,
 ) -> str:
     lang, w = view.lang, view.words
 
@@ -636,6 +651,9 @@ def _index(
     heads += [f"<th class='num'>{word('cv_limit')} · {escape(view.level(lv))}</th>" for lv in levels]
     heads += [f"<th class='num'>{word('cost')}</th>"] if priced else []
     heads += [f"<th class='num'>{word('risk')}</th>"]
+    alerts = _alerts_by_county(context_alerts)
+    if context_alerts is not None:
+        heads += [f"<th class='num'>{word('alerts_col')}</th>"]
     rows = []
     for c in counties:
         key = (c.county_code, c.year)
@@ -671,6 +689,9 @@ def _index(
             sortable = "" if total is None or not math.isfinite(total) else repr(total)
             cells.append(f"<td class='num' data-v='{sortable}'>{number(total)}</td>")
         cells.append(_flips_cell(view, planning.flips.get(key, [])))
+        if context_alerts is not None:
+            n_alerts = len(alerts.get(key, []))
+            cells.append(f"<td class='num{' over' if n_alerts else ''}'>{n_alerts}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     summary = " · ".join(f"{escape(view.verdict(v))} {n}" for v, n in tally.items() if n)
     rank_note = escape(
@@ -683,6 +704,7 @@ def _index(
     )
     body = [
         f"<h2>{len(counties)} {word('counties')}</h2><p>{summary}</p>",
+        *([] if context_alerts is None else [_alerts_section(view, alerts, names)]),
         "<p class='meta'>" + "<br>".join(notes) + "</p>",
         "<div class='scroll'><table class='counties'><thead><tr>" + "".join(heads) + "</tr></thead><tbody>",
         "\n".join(rows),
@@ -722,6 +744,63 @@ def _worst_cv(view: ReportView, county: CountyView) -> dict[str | None, tuple[fl
         tip = f"{view.indicator_name(d['indicator'])}: {number(d['cv'])} / {number(d['limit'])}"
         out[d["level"]] = (ratio, tip)
     return out
+
+
+def _alerts_by_county(alerts: pa.Table | None) -> dict[tuple[str, int | None], list[dict[str, Any]]]:
+    """The alerts of each (county, year): a few rows per county, made Python once."""
+    out: dict[tuple[str, int | None], list[dict[str, Any]]] = defaultdict(list)
+    if alerts is None:
+        return out
+    for row in alerts.to_pylist():
+        out[(row["county_code"], row["year"])].append(row)
+    return out
+
+
+def _alerts_section(
+    view: ReportView,
+    alerts: dict[tuple[str, int | None], list[dict[str, Any]]],
+    names: dict[tuple[str, int | None], str],
+) -> str:
+    """The counties certified in an earlier year with a check failing or not assessed now."""
+    lang = view.lang
+
+    def word(key: str) -> str:
+        return escape(_WORDS[key].get(lang))
+
+    keys = sorted(k for k in alerts if k in names)
+    if not keys:
+        return f"<h3>{word('alerts')}</h3><p>{word('alerts_none')}</p>"
+    rows = []
+    for key in keys:
+        items = alerts[key]
+        first = items[0]
+        checks = "<br>".join(
+            escape(f"{r['name_zh'] if lang == 'zh' else r['name_en']}: {view.status(r['status'])}")
+            + f" <code>{escape(r['check_id'])}</code>"
+            for r in items
+        )
+        rows.append(
+            f"<tr><td><a href='{escape(names[key])}'>{escape(key[0])}</a></td>"
+            f"<td>{escape(first['county_name'] or '')}</td>"
+            f"<td class='num'>{escape(str(first['certified_year']))}</td>"
+            f"<td class='{escape(first['verdict'] or '')}'>{escape(view.verdict(first['verdict']) if first['verdict'] else '')}</td>"
+            f"<td>{checks}</td></tr>"
+        )
+    heads = [
+        word("code"),
+        word("county"),
+        word("certified_in"),
+        escape(view.words["verdict"]),
+        word("alert_checks"),
+    ]
+    note = escape(_WORDS["alerts_note"].get(lang).format(n=len(keys)))
+    return (
+        f"<h3>{word('alerts')}</h3><p class='meta'>{note}</p><table class='alerts'><thead><tr>"
+        + "".join(f"<th>{h}</th>" for h in heads)
+        + "</tr></thead><tbody>"
+        + "\n".join(rows)
+        + "</tbody></table>"
+    )
 
 
 def _plan_cost(planning: PlanningView, key: tuple[str, int | None]) -> float | None:
