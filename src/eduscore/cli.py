@@ -896,7 +896,11 @@ def _history(args: argparse.Namespace) -> int:
     formats = list(dict.fromkeys(args.format or FILES))
     with _reader_may_leave():
         print_history(
-            h, lang=args.lang, full_in=str(args.out / FILES["xlsx"]) if args.out is not None else None
+            h,
+            lang=args.lang,
+            full_in=str(args.out / FILES["xlsx" if "xlsx" in formats else "html"])
+            if args.out is not None
+            else None,
         )
     if args.out is not None:
         written = write_history(h, args.out, formats, args.lang)
