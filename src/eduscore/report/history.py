@@ -67,6 +67,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "county": ("县", "county"),
     "certified_year": ("通过认定年份", "certified in"),
     "alert_year": ("预警年份", "year of alert"),
+    "certified_then_alert": ("认定→预警", "certified → alert"),
     "first_certified": ("首次通过认定", "first certified"),
     "latest": ("最新结论", "latest verdict"),
     "by_year": ("各年结论", "verdict by year"),
@@ -159,6 +160,15 @@ def indicator_name(framework_id: str, indicator: str, lang: str) -> str:
 
 def check_name(row: dict[str, Any], lang: str) -> str:
     return str((row.get("name_zh") if lang == "zh" else row.get("name_en")) or row["check_id"])
+
+
+def _why(a: dict[str, Any], lang: str) -> str:
+    """An alert's reason, else its value against its threshold."""
+    reason = a["reason_zh"] if lang == "zh" else a["reason"]
+    if reason:
+        return str(reason)
+    standard = f"{a['comparator'] or ''} {number(a['threshold'], lang)}".strip()
+    return f"{number(a['value'], lang)}({'标准' if lang == 'zh' else 'threshold'} {standard})"
 
 
 def number(x: float | None, lang: str) -> str:
@@ -255,25 +265,19 @@ def print_history(
         t = Table(show_lines=False)
         for col in (
             word("county", lang),
-            word("certified_year", lang),
-            word("alert_year", lang),
+            word("certified_then_alert", lang),
             "检查项" if zh else "check",
             "结果" if zh else "status",
-            "数值" if zh else "value",
-            "标准" if zh else "threshold",
             "说明" if zh else "reason",
         ):
             t.add_column(col, overflow="fold")
         for a in alerts[:max_rows]:
             t.add_row(
                 markup(county_label(a["county_code"], a["county_name"])),
-                str(a["certified_year"]),
-                str(a["year"]),
+                f"{a['certified_year']} → {a['year']}",
                 markup(check_name(a, lang)),
                 Text(status_word(a["status"], lang), style="bold red" if a["status"] == "fail" else "yellow"),
-                number(a["value"], lang),
-                f"{a['comparator'] or ''} {number(a['threshold'], lang)}".strip(),
-                markup((a["reason_zh"] if zh else a["reason"]) or ""),
+                markup(_why(a, lang)),
             )
         console.print(t)
         if len(alerts) > max_rows:
