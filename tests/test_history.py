@@ -481,6 +481,18 @@ def test_html_parses_offline_with_trend_charts(hist: History, province: Any, lan
         assert not words, words
 
 
+def test_html_of_many_counties_charts_the_first_and_says_so(
+    hist: History, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import eduscore.report.history as report
+
+    monkeypatch.setattr(report, "CHART_COUNTIES", 2)
+    page = render_history_html(hist, "en")
+    assert page.count("<svg") == 2 * 2  # B and A, the counties with alerts
+    assert "3 more counties without alerts are not listed one by one" in page
+    assert f"id='c-{C}-{FW}'" not in page and f"#c-{C}-{FW}" not in page  # no link to nowhere
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_xlsx_alerts_sheet_equals_the_alerts(hist: History, province: Any, tmp_path: Path, lang: str) -> None:
     path = write_history_xlsx(hist, tmp_path, lang)

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -295,6 +296,8 @@ def _from_results(results: Sequence[Result], framework: str | None) -> dict[str,
         .aggregate([("_run", "max")])
         .rename_columns([*_KEYS, "year", "_run"])
     )
+    if latest.num_rows == tables["verdicts"].num_rows:  # no county-year twice: nothing to replace
+        return {name: t.drop_columns(["_run"]) for name, t in tables.items()}
     return {
         name: t.join(
             latest, keys=[*_KEYS, "year", "_run"], join_type="inner", use_threads=False
@@ -397,39 +400,25 @@ def _changes(checks: pa.Table, verdicts: pa.Table) -> pa.Table:
     """Every check whose status class changed since the county's previous year, with the
     checks present in only one of the two years (:data:`CHANGES`)."""
     years = previous_years(verdicts, _KEYS)  # each county's years and the one before each
-    now = checks.join(years, keys=[*_KEYS, "year"], join_type="inner", use_threads=False)
+    # The joins carry only keys, statuses, values and row numbers; names are taken after.
+    narrow = checks.select([*_KEYS, "year", "check_id", "status", "value"]).append_column(
+        "_row", pa.array(np.arange(checks.num_rows, dtype=np.int64))
+    )
+    now = narrow.join(years, keys=[*_KEYS, "year"], join_type="inner", use_threads=False)
     now = now.filter(pc.is_valid(now.column("previous_year")))
-    before = (
-        checks.select([*_KEYS, "year", "check_id", "level", "name_zh", "name_en", "status", "value"])
-        .rename_columns(
-            [
-                *_KEYS,
-                "previous_year",
-                "check_id",
-                "_level",
-                "_name_zh",
-                "_name_en",
-                "previous_status",
-                "previous_value",
-            ]
-        )
-        .join(
-            years.rename_columns([*_KEYS, "year", "previous_year"]).filter(
-                pc.is_valid(years.column("previous_year"))
-            ),
-            keys=[*_KEYS, "previous_year"],
-            join_type="inner",
-            use_threads=False,
-        )
+    before = narrow.rename_columns(
+        [*_KEYS, "previous_year", "check_id", "previous_status", "previous_value", "_previous_row"]
+    ).join(
+        years.rename_columns([*_KEYS, "year", "previous_year"]).filter(
+            pc.is_valid(years.column("previous_year"))
+        ),
+        keys=[*_KEYS, "previous_year"],
+        join_type="inner",
+        use_threads=False,
     )
     both = now.join(
         before, keys=[*_KEYS, "year", "previous_year", "check_id"], join_type="full outer", use_threads=False
     )
-    # A check only in the previous year keeps its name and level from there.
-    for col in ("level", "name_zh", "name_en"):
-        both = both.set_column(
-            both.column_names.index(col), col, pc.coalesce(both.column(col), both.column(f"_{col}"))
-        )
     was, now_is = _status_class(both.column("previous_status")), _status_class(both.column("status"))
     absent_before, absent_now = pc.is_null(was), pc.is_null(now_is)
     passes, passed = pc.equal(now_is, "pass"), pc.equal(was, "pass")
@@ -448,8 +437,14 @@ def _changes(checks: pa.Table, verdicts: pa.Table) -> pa.Table:
     )
     change = pc.case_when(conditions, *(pa.scalar(k or None, pa.string()) for k in cases))
     both = both.append_column("change", change)
-    out = both.filter(pc.is_valid(both.column("change"))).select(list(CHANGE_COLUMNS))
-    return out.sort_by(_order("year", "check_id"))
+    out = both.filter(pc.is_valid(both.column("change")))
+    # Names and level from this year's row, or the previous year's for a dropped check;
+    # the threshold this year's.
+    row = pc.coalesce(out.column("_row"), out.column("_previous_row"))
+    for col in ("level", "name_zh", "name_en"):
+        out = out.append_column(col, checks.column(col).take(row))
+    out = out.append_column("threshold", checks.column("threshold").take(out.column("_row")))
+    return out.select(list(CHANGE_COLUMNS)).sort_by(_order("year", "check_id"))
 
 
 def _alerts(checks: pa.Table, verdicts: pa.Table, changes: pa.Table) -> pa.Table:

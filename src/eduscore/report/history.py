@@ -22,6 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from eduscore._version import __version__
+from eduscore.engine.assemble import MEAN_OF_CVS
 from eduscore.errors import InputError
 from eduscore.model.contract import LEVEL_NAMES
 from eduscore.model.messages import label
@@ -87,15 +88,15 @@ _WORDS: dict[str, tuple[str, str]] = {
         "write everything with --out FOLDER (history.html, history.xlsx)",
     ),
     "charts_left_out": (
-        "另有 {0} 个县未画图(没有预警),其逐年数据见表格和 history.xlsx。",
-        "{0} more counties without alerts are not charted: their figures are in the tables and history.xlsx.",
+        "差异系数趋势图只画前 {1} 个县(有预警的在前);另有 {0} 个没有预警的县未单列,其逐年结论见上表,逐年数据见 history.xlsx。",
+        "CV trend charts are drawn for the first {1} counties (those with alerts first); {0} more counties without alerts are not listed one by one: their verdicts by year are in the table above, every figure in history.xlsx.",
     ),
-    "synthetic_note": ("", ""),
     "source": ("数据来源", "source"),
     "results": ("评估结果", "results"),
     "no_changes": ("各检查项与上年相同。", "No check changed since the previous year."),
     "first_year_only": ("只有一个年份,无可比较。", "One year only: nothing to compare."),
     "none": ("无", "none"),
+    "mean_of_cvs": ("各项差异系数的平均值(仅供参考)", "mean of the CVs (for reference)"),
 }
 
 CHANGE_WORDS: dict[str, tuple[str, str]] = {
@@ -149,6 +150,8 @@ def framework_name(framework_id: str, lang: str) -> str:
 
 
 def indicator_name(framework_id: str, indicator: str, lang: str) -> str:
+    if indicator == MEAN_OF_CVS:
+        return word("mean_of_cvs", lang)
     fw = _framework(framework_id)
     if fw is not None:
         try:
@@ -433,7 +436,9 @@ def render_history_html(h: History, lang: str = "zh") -> str:
             ],
             [
                 [
-                    f"<a href='#c-{escape(c['county_code'])}-{escape(c['framework'])}'>{escape(county_label(c['county_code'], c['county_name']))}</a>",
+                    f"<a href='#c-{escape(c['county_code'])}-{escape(c['framework'])}'>{escape(county_label(c['county_code'], c['county_name']))}</a>"
+                    if i < CHART_COUNTIES or c["n_alerts"]
+                    else escape(county_label(c["county_code"], c["county_name"])),
                     " → ".join(
                         f"{v['year']} <span class='{escape(v['verdict'])}-text'>{escape(verdict_word(v['verdict'], lang))}</span>"
                         for v in verdicts.get((c["county_code"], c["framework"]), [])
@@ -442,19 +447,18 @@ def render_history_html(h: History, lang: str = "zh") -> str:
                     escape(verdict_word(c["latest_verdict"], lang)),
                     str(c["n_alerts"]),
                 ]
-                for c in counties
+                for i, c in enumerate(counties)
             ],
             num={2, 4},
         )
     )
-    charted = 0
     left_out = 0
-    for c in counties:
+    for i, c in enumerate(counties):
         key = (c["county_code"], c["framework"])
-        if charted >= CHART_COUNTIES and not c["n_alerts"]:
+        charted = i < CHART_COUNTIES
+        if not charted and not c["n_alerts"]:
             left_out += 1
             continue
-        charted += 1
         part = [
             f"<section id='c-{escape(c['county_code'])}-{escape(c['framework'])}'>"
             f"<h3>{escape(county_label(c['county_code'], c['county_name']))}"
@@ -534,11 +538,14 @@ def render_history_html(h: History, lang: str = "zh") -> str:
                     ],
                 )
             )
-        part.append(_cv_charts(cvs.get(key, []), years, lang))
+        if charted:
+            part.append(_cv_charts(cvs.get(key, []), years, lang))
         part.append("</section>")
         body.append("".join(part))
     if left_out:
-        body.append(f"<p class='meta'>{escape(word('charts_left_out', lang).format(left_out))}</p>")
+        body.append(
+            f"<p class='meta'>{escape(word('charts_left_out', lang).format(left_out, CHART_COUNTIES))}</p>"
+        )
     title = word("title", lang)
     css = ".certified-text{color:#1b5e20;font-weight:bold}.not_certified-text{color:#b71c1c;font-weight:bold}.incomplete-text{color:#8d6e00;font-weight:bold}section{margin-top:26px}"
     source = h.source if h.source != "results" else word("results", lang)
