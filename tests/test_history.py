@@ -586,3 +586,10 @@ def test_cli_refusals_exit_2_without_a_traceback(archived: Path, tmp_path: Path,
         assert "Traceback" not in proc.stderr
     proc = run_cli("history", archived, "--county", A, "--province", "99", "--lang", lang)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_docstring_examples() -> None:
+    import doctest
+
+    failures, tried = doctest.testmod(history_module, optionflags=doctest.ELLIPSIS)
+    assert tried > 0 and failures == 0

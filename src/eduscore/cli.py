@@ -361,7 +361,7 @@ def _parser(lang: str = "en") -> Parser:
     )
     hi = command(
         "history",
-        "verdicts, CVs and checks by year from an archive, and the monitoring alerts (预警) "
+        "verdicts, CVs and checks by year from an archive, and the monitoring alerts "
         "of counties certified in an earlier year",
         "从存档中读出各县各年的结论、差异系数和检查项变化,以及曾通过认定的县的预警",
     )
