@@ -321,6 +321,10 @@ def _read(folder: Path, table: str, framework: str | None) -> pa.Table:
             continue
         t = pq.read_table(path)
         t = t.drop_columns([c for c in ("framework", "year", "run_id") if c in t.column_names])
+        # Files of different runs may hold a column as text or dictionary-encoded.
+        for i, field in enumerate(t.schema):
+            if pa.types.is_dictionary(field.type):
+                t = t.set_column(i, field.name, pc.cast(t.column(i), field.type.value_type))
         fw = path.parent.parent.name.split("=", 1)[1]
         year = int(path.parent.name.split("=", 1)[1])
         n = t.num_rows
