@@ -203,6 +203,28 @@ def test_archive_and_results_give_the_same_history(hist: History, province: Any)
         assert getattr(from_results, name).equals(getattr(hist, name)), name
 
 
+def test_runs_with_text_or_dictionary_columns_mix(hist: History, province: Any, tmp_path: Path) -> None:
+    """One run's names written as text, the other's dictionary-encoded: the same history."""
+    r1, r2, _ = province
+
+    def plain(t: pa.Table) -> pa.Table:
+        return pa.table(
+            {
+                f.name: pc.cast(t.column(f.name), f.type.value_type)
+                if pa.types.is_dictionary(f.type)
+                else t.column(f.name)
+                for f in t.schema
+            }
+        )
+
+    import attrs
+
+    r1_plain = attrs.evolve(r1, checks=plain(r1.checks))
+    mixed = history(write_archive(tmp_path, r1_plain, r2))
+    for name in ("verdicts", "cv", "changes", "alerts", "counties"):
+        assert getattr(mixed, name).equals(getattr(hist, name)), name
+
+
 def test_filters(archived: Path) -> None:
     assert history(archived, province="97").counties.column("county_code").to_pylist() == [D]
     assert set(history(archived, province="9901").counties.column("county_code").to_pylist()) == {A, B, E}
