@@ -74,13 +74,14 @@ _WORDS: dict[str, tuple[str, str]] = {
     "by_year": ("各年结论", "verdict by year"),
     "changes": ("检查项变化", "Changes of checks"),
     "change": ("变化", "change"),
-    "before": ("上年", "before"),
-    "now": ("本年", "now"),
+    "before": ("上次", "before"),
+    "now": ("本次", "now"),
+    "alerts_column": ("预警项数", "alerts"),
     "cv_trend": ("差异系数逐年变化", "CVs by year"),
     "cv_failing": ("超过上限或状态改变的差异系数", "CVs above their limit or whose status changed"),
     "limit": ("上限", "limit"),
     "framework": ("框架", "framework"),
-    "previous_status": ("上年结果", "previous status"),
+    "previous_status": ("上次结果", "previous status"),
     "certified_years": ("认定年份", "certified"),
     "more_rows": ("另有 {0} 行未显示,见 {1}", "{0} more rows not shown: see {1}"),
     "write_to": (
@@ -294,7 +295,7 @@ def print_history(
         word("by_year", lang),
         word("first_certified", lang),
         word("latest", lang),
-        word("alerts", lang),
+        word("alerts_column", lang),
     ):
         t.add_column(col, overflow="fold")
     for c in counties[:max_rows]:
@@ -432,7 +433,7 @@ def render_history_html(h: History, lang: str = "zh") -> str:
                 word("by_year", lang),
                 word("first_certified", lang),
                 word("latest", lang),
-                word("alerts", lang),
+                word("alerts_column", lang),
             ],
             [
                 [
