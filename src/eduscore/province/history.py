@@ -314,6 +314,11 @@ def _read(folder: Path, table: str, framework: str | None) -> pa.Table:
     if read is not None:
         out: pa.Table = read(folder, table, framework=framework)
         return out
+    return _read_hive(folder, table, framework)
+
+
+def _read_hive(folder: Path, table: str, framework: str | None) -> pa.Table:
+    """The archive's layout read directly with pyarrow (until ``eduscore.archive.read``)."""
     parts = []
     pattern = f"framework={framework}" if framework is not None else "framework=*"
     for path in sorted((folder / table).glob(f"{pattern}/year=*/*.parquet")):  # one file per run
@@ -342,8 +347,9 @@ def _from_archive(folder: Path, framework: str | None) -> dict[str, pa.Table]:
             f"{folder}: no such archive folder (eduscore evaluate … --archive {folder} makes one)",
             zh=f"{folder}:没有这个存档文件夹(可用 eduscore evaluate … --archive {folder} 建立)",
         )
-    tables = {name: _read(folder, name, framework) for name in _SCHEMAS}
-    if tables["verdicts"].num_rows == 0:
+    empty = next(folder.iterdir(), None) is None
+    tables = {name: _read(folder, name, framework) for name in _SCHEMAS} if not empty else {}
+    if empty or tables["verdicts"].num_rows == 0:
         fw = f" of framework {framework}" if framework else ""
         fw_zh = f"框架 {framework} 的" if framework else ""
         raise InputError(
