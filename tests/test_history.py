@@ -237,6 +237,19 @@ def test_runs_with_text_or_dictionary_columns_mix(province: Any, tmp_path: Path)
     assert both.schema.field("name_zh").type == pa.string()
 
 
+@pytest.mark.skipif(
+    not hasattr(eduscore.Result, "archive"), reason="Result.archive (issue #15 item 1) not merged"
+)
+def test_the_real_archive_gives_the_same_history(hist: History, province: Any, tmp_path: Path) -> None:
+    """Once the archive is merged: results archived by Result.archive, re-runs included."""
+    r1, r2, _ = province
+    for r in (r1, r2, r2):  # the second r2 replaces the first
+        r.archive(tmp_path)  # type: ignore[attr-defined]
+    real = history(tmp_path)
+    for name in ("verdicts", "cv", "changes", "alerts", "counties"):
+        assert getattr(real, name).equals(getattr(hist, name)), name
+
+
 def test_filters(archived: Path) -> None:
     assert history(archived, province="97").counties.column("county_code").to_pylist() == [D]
     assert set(history(archived, province="9901").counties.column("county_code").to_pylist()) == {A, B, E}
