@@ -23,7 +23,19 @@ from eduscore import cli
 from eduscore.cli_lang import ARGPARSE_ZH, Parser, lang_of_argv, translate, width, wrap
 from helpers import run_cli
 
-COMMANDS = ["", "demo", "evaluate", "plan", "whatif", "template", "frameworks", "show", "explain", "plugins"]
+COMMANDS = [
+    "",
+    "demo",
+    "evaluate",
+    "plan",
+    "whatif",
+    "history",
+    "template",
+    "frameworks",
+    "show",
+    "explain",
+    "plugins",
+]
 
 #: Words a Chinese text may hold: the program, file formats and tools, the SYNTHETIC mark of
 #: the demo data, the growth levels --growth takes, units, the commands and --lang's values.

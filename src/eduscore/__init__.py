@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from eduscore.planning.whatif import compare_years, whatif
     from eduscore.plugins.catalog import applicable_rule_sets, effective_framework, load_framework
     from eduscore.plugins.registry import get_registry
+    from eduscore.province.history import History, history
     from eduscore.result import Result
 
 # Each public name and the module that defines it, imported when the name is first read.
@@ -48,6 +49,8 @@ _LAZY = {
     "effective_framework": "eduscore.plugins.catalog",
     "load_framework": "eduscore.plugins.catalog",
     "get_registry": "eduscore.plugins.registry",
+    "History": "eduscore.province.history",
+    "history": "eduscore.province.history",
     "Result": "eduscore.result",
 }
 
@@ -99,6 +102,7 @@ __all__ = [
     "FormulaError",
     "Framework",
     "FrameworkError",
+    "History",
     "Indicator",
     "InputError",
     "Result",
@@ -113,6 +117,7 @@ __all__ = [
     "evaluate",
     "frameworks",
     "get_registry",
+    "history",
     "load_framework",
     "make_plan",
     "margins",

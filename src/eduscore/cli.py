@@ -4,6 +4,7 @@
     eduscore evaluate FILES…            your CSV / Excel / Parquet files → reports
     eduscore plan FILES…                what it takes to pass: additions per school, CV remediation
     eduscore whatif FILES… --growth R   re-evaluate under projected enrolment, year by year
+    eduscore history DIR                verdicts and CVs by year from an archive, monitoring alerts
     eduscore template -o 模板.xlsx      an input workbook to fill in
     eduscore frameworks                 the frameworks known (built-in and plugins)
     eduscore show FRAMEWORK             indicators, thresholds and rules (after a county's overlays)
@@ -358,6 +359,55 @@ def _parser(lang: str = "en") -> Parser:
         action="store_true",
         help=t("no terminal report (with -o: only the files)", "不在终端显示报告(与 -o 同用时只写文件)"),
     )
+    hi = command(
+        "history",
+        "verdicts, CVs and checks by year from an archive, and the monitoring alerts "
+        "of counties certified in an earlier year",
+        "从存档中读出各县各年的结论、差异系数和检查项变化,以及曾通过认定的县的预警",
+    )
+    hi.add_argument(
+        "archive", type=Path, metavar=t("DIR", "存档文件夹"), help=t("the archive folder", "存档文件夹")
+    )
+    which = hi.add_mutually_exclusive_group()
+    which.add_argument(
+        "--county",
+        metavar=t("CODE", "县代码"),
+        help=t("one county (its 6-digit code)", "只看这个县(六位代码)"),
+    )
+    which.add_argument(
+        "--province",
+        metavar=t("CODE", "省代码"),
+        help=t(
+            "the counties whose codes start with this 2-digit province (or 4-digit city) code",
+            "代码以此两位省级(或四位地市)代码开头的各县",
+        ),
+    )
+    hi.add_argument(
+        "--framework",
+        "-f",
+        metavar=t("FRAMEWORK", "框架"),
+        help=t(
+            "only this framework (default: every framework in the archive)",
+            "只看这个框架(默认:存档中的全部框架)",
+        ),
+    )
+    hi.add_argument(
+        "--out",
+        "-o",
+        type=Path,
+        metavar=t("FOLDER", "文件夹"),
+        help=t("folder for history.html and history.xlsx", "history.html 和 history.xlsx 的输出文件夹"),
+    )
+    hi.add_argument(
+        "--format",
+        action="append",
+        choices=("html", "xlsx"),
+        metavar="html|xlsx",
+        help=t(
+            "which files to write to --out (repeatable; default both)",
+            "写到 --out 的文件(可多次使用;默认两种都写)",
+        ),
+    )
     tpl = command(
         "template",
         "write an input workbook (Chinese headers, checked lists, instructions)",
@@ -582,6 +632,8 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.command == "whatif":
         return _whatif(args)
+    if args.command == "history":
+        return _history(args)
     from eduscore.report.context import RenderContext
 
     if getattr(args, "format", None):  # an unknown format is refused before the evaluation runs
@@ -828,6 +880,33 @@ def _whatif(args: argparse.Namespace) -> int:
             say()
             for name in tables:
                 say(wrote(args.lang, args.out / f"{name}.csv"))
+    return EXIT_OK
+
+
+def _history(args: argparse.Namespace) -> int:
+    from eduscore.province.history import history
+    from eduscore.report.history import FILES, print_history, write_history
+
+    if args.format and args.out is None:
+        raise InputError(
+            "--format needs --out FOLDER (where to write the files)",
+            zh="--format 需要用 --out 指定输出文件夹",
+        )
+    h = history(args.archive, county=args.county, province=args.province, framework=args.framework)
+    formats = list(dict.fromkeys(args.format or FILES))
+    with _reader_may_leave():
+        print_history(
+            h,
+            lang=args.lang,
+            full_in=str(args.out / FILES["xlsx" if "xlsx" in formats else "html"])
+            if args.out is not None
+            else None,
+        )
+    if args.out is not None:
+        written = write_history(h, args.out, formats, args.lang)
+        say()
+        for fmt, path in zip(formats, written, strict=True):
+            say(wrote(args.lang, path, fmt))
     return EXIT_OK
 
 

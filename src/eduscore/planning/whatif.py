@@ -473,9 +473,7 @@ def compare_years(*results: Result) -> YearComparison:
             for r in results
         ]
     )
-    years = sorted({y for y in verdicts.column("year").to_pylist() if y is not None})
-    prev = {y: (years[i - 1] if i else None) for i, y in enumerate(years)}
-    verdicts = _with_previous(verdicts, ["county_code"], ["verdict"], prev)
+    verdicts = with_previous(verdicts, ["county_code"], ["verdict"])
     disp = pa.concat_tables(
         [
             r.dispersion.select(["county_code", "level", "indicator", "year", "cv", "limit", "status"]).cast(
@@ -494,37 +492,66 @@ def compare_years(*results: Result) -> YearComparison:
             for r in results
         ]
     )
-    cv = _with_previous(disp, ["county_code", "level", "indicator"], ["cv", "status"], prev)
-    cv = cv.append_column("change", pc.subtract(cv.column("cv"), cv.column("previous_cv")))
-    sections = _section_changes(results, prev)
+    cv = cv_by_year(disp, ["county_code"])
+    sections = _section_changes(results)
     return YearComparison(
         verdicts=verdicts.sort_by([("county_code", "ascending"), ("year", "ascending")]),
-        cv=cv.sort_by(
-            [
-                ("county_code", "ascending"),
-                ("level", "ascending"),
-                ("indicator", "ascending"),
-                ("year", "ascending"),
-            ]
-        ),
+        cv=cv,
         sections=sections,
     )
 
 
-def _with_previous(t: pa.Table, keys: list[str], cols: list[str], prev: Mapping[int, int | None]) -> pa.Table:
-    """Append ``previous_<col>`` from the row of the previous year evaluated."""
-    years = sorted(prev)
-    prev_year = pa.array([prev[y] for y in years], pa.int64()).take(
-        pc.index_in(t.column("year"), pa.array(years, pa.int64()))
+def cv_by_year(dispersion: pa.Table, keys: Sequence[str], by: Sequence[str] = ()) -> pa.Table:
+    """The CVs by year: ``dispersion`` rows (``keys``, level, indicator, year, cv, limit,
+    status) with ``previous_year``, ``previous_cv``, ``previous_status`` and ``change``
+    (the CV less the previous year's), sorted; the previous year as :func:`with_previous`
+    finds it among the rows that share ``by``. Shared by :func:`compare_years` and
+    :func:`eduscore.province.history.history`."""
+    cv = with_previous(dispersion, [*keys, "level", "indicator"], ["cv", "status"], by=by)
+    cv = cv.append_column("change", pc.subtract(cv.column("cv"), cv.column("previous_cv")))
+    return cv.sort_by([(k, "ascending") for k in [*keys, "level", "indicator", "year"]])
+
+
+def previous_years(t: pa.Table, by: Sequence[str] = ()) -> pa.Table:
+    """Each distinct (``by``…, year) of ``t`` with ``previous_year``: the latest earlier year
+    among the rows that share the ``by`` columns (all rows when ``by`` is empty), null for
+    the first. Rows without a year have no previous year and are no one's."""
+    pairs = t.select([*by, "year"]).filter(pc.is_valid(t.column("year")))
+    pairs = pairs.group_by([*by, "year"], use_threads=False).aggregate([])
+    pairs = pairs.sort_by([(c, "ascending") for c in [*by, "year"]])
+    n = pairs.num_rows
+    same = np.ones(max(n - 1, 0), dtype=bool)  # row i + 1 shares row i's ``by`` values
+    for c in by:
+        column = pairs.column(c)
+        same &= np.asarray(
+            pc.fill_null(pc.equal(column.slice(1), column.slice(0, max(n - 1, 0))), False).to_numpy(
+                zero_copy_only=False
+            ),
+            dtype=bool,
+        )
+    take = (
+        np.concatenate([[-1], np.where(same, np.arange(max(n - 1, 0)), -1)]) if n else np.zeros(0, np.int64)
     )
-    t = t.append_column("previous_year", prev_year)
+    years = pairs.column("year").combine_chunks()
+    previous = pc.if_else(
+        pa.array(take >= 0), years.take(pa.array(np.maximum(take, 0))), pa.scalar(None, years.type)
+    )
+    return pairs.append_column("previous_year", previous)
+
+
+def with_previous(t: pa.Table, keys: Sequence[str], cols: Sequence[str], by: Sequence[str] = ()) -> pa.Table:
+    """Append ``previous_year`` and ``previous_<col>`` from the row of the same ``keys`` in
+    the previous year evaluated (:func:`previous_years` over ``by``: by default the
+    previous year of the whole table; by county, the county's own previous year). A key
+    absent from that year has no previous values."""
+    t = t.join(previous_years(t, by), keys=[*by, "year"], join_type="left outer", use_threads=False)
     right = t.select([*keys, "year", *cols]).rename_columns(
         [*keys, "previous_year", *(f"previous_{c}" for c in cols)]
     )
     return t.join(right, keys=[*keys, "previous_year"], join_type="left outer", use_threads=False)
 
 
-def _section_changes(results: Sequence[Result], prev: Mapping[int, int | None]) -> pa.Table:
+def _section_changes(results: Sequence[Result]) -> pa.Table:
     parts = []
     for r in results:
         rules = [c for c in r.sections.column_names if c.endswith("__status")]
@@ -548,7 +575,7 @@ def _section_changes(results: Sequence[Result], prev: Mapping[int, int | None]) 
     if not parts:
         return pa.table({})
     allp = pa.concat_tables(parts)
-    keyed = _with_previous(allp, ["county_code", "school_id", "level", "rule"], ["status"], prev)
+    keyed = with_previous(allp, ["county_code", "school_id", "level", "rule"], ["status"])
     was, now = keyed.column("previous_status"), keyed.column("status")
     started = pc.and_(pc.equal(now, "pass"), pc.equal(was, "fail"))
     stopped = pc.and_(pc.equal(now, "fail"), pc.equal(was, "pass"))

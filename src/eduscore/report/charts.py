@@ -176,3 +176,83 @@ def ratio_color(ratio: float | None) -> str:
     if ratio < 1 - 1e-9:
         return "#ffe0b2"
     return "#c8e6c9"
+
+
+#: Line colours of a trend chart (distinct in print and for common colour blindness).
+SERIES_COLORS = ("#1565c0", "#6a1b9a", "#00838f", "#ef6c00", "#2e7d32", "#ad1457", "#4e342e", "#546e7a")
+
+
+def trend_chart(
+    series: Sequence[tuple[str, Sequence[float | None]]],
+    years: Sequence[int],
+    limits: Sequence[float | None],
+    title: str,
+    lang: str = "zh",
+    limit_word: str = "上限",
+) -> str:
+    """Lines of values by year (e.g. each indicator's CV), with each distinct limit as a
+    dashed red line. ``series``: (label, one value per year of ``years``); a missing value
+    breaks its line. Axis labels are :func:`plain_number`; every text is escaped."""
+    width, pad_l, pad_r, top, plot_h = 640, 56, 16, 26, 170
+    series = [(label, [_finite(v) for v in values]) for label, values in series]
+    shown_limits = sorted({v for v in (_finite(x) for x in limits) if v is not None})
+    values = [v for _, vs in series for v in vs if v is not None]
+    high = max([1e-9, *values, *shown_limits]) * 1.12
+    n = len(years)
+
+    def x(i: int) -> float:
+        return pad_l + (width - pad_l - pad_r) * ((i + 0.5) / max(n, 1))
+
+    def y(v: float) -> float:
+        return top + plot_h * (1 - v / high)
+
+    body = [f'<text x="0" y="16" font-size="13" font-weight="bold">{escape(title)}</text>']
+    for tick in range(5):
+        value = high * tick / 4
+        ty = y(value)
+        body.append(
+            f'<line x1="{pad_l}" x2="{width - pad_r}" y1="{ty:.1f}" y2="{ty:.1f}" stroke="#eeeeee"/>'
+            f'<text x="{pad_l - 6}" y="{ty + 4:.1f}" font-size="10" text-anchor="end">{plain_number(value, lang)}</text>'
+        )
+    for i, year in enumerate(years):
+        body.append(
+            f'<text x="{x(i):.1f}" y="{top + plot_h + 16}" font-size="11" text-anchor="middle">{escape(str(year))}</text>'
+        )
+    for limit in shown_limits:
+        ly = y(limit)
+        body.append(
+            f'<line class="limit" x1="{pad_l}" x2="{width - pad_r}" y1="{ly:.1f}" y2="{ly:.1f}" stroke="{FAIL}" stroke-width="1.5" stroke-dasharray="6 4"/>'
+            f'<text x="{width - pad_r}" y="{ly - 3:.1f}" font-size="10" text-anchor="end" fill="{FAIL}">{escape(limit_word)} {plain_number(limit, lang)}</text>'
+        )
+    for k, (label, vs) in enumerate(series):
+        color = SERIES_COLORS[k % len(SERIES_COLORS)]
+        run: list[str] = []
+        for i, v in enumerate([*vs, None]):
+            if v is not None:
+                run.append(f"{x(i):.1f},{y(v):.1f}")
+            elif run:
+                if len(run) > 1:
+                    body.append(
+                        f'<polyline class="trend" points="{" ".join(run)}" fill="none" stroke="{color}" stroke-width="2"/>'
+                    )
+                run = []
+        for i, v in enumerate(vs):
+            if v is None:
+                continue
+            over = any(v > lim * (1 + 1e-9) for lim in shown_limits)
+            body.append(
+                f'<circle class="point" cx="{x(i):.1f}" cy="{y(v):.1f}" r="{4.5 if over else 3}" fill="{FAIL if over else color}">'
+                f"<title>{escape(label)} {escape(str(years[i]))}: {plain_number(v, lang)}</title></circle>"
+            )
+    legend_y = top + plot_h + 34
+    per_row = 2
+    for k, (label, _) in enumerate(series):
+        color = SERIES_COLORS[k % len(SERIES_COLORS)]
+        lx = pad_l + (k % per_row) * ((width - pad_l) // per_row)
+        ly = legend_y + (k // per_row) * 16
+        body.append(
+            f'<line x1="{lx}" x2="{lx + 16}" y1="{ly - 4}" y2="{ly - 4}" stroke="{color}" stroke-width="2"/>'
+            f'<text x="{lx + 22}" y="{ly}" font-size="11">{escape(label)}</text>'
+        )
+    height = legend_y + 16 * ((len(series) + per_row - 1) // per_row) + 4
+    return _svg(width, height, body, title)

@@ -31,6 +31,12 @@ SHEETS: dict[str, tuple[str, str]] = {
     "about": ("说明", "About"),
     "open_checks": ("未达标检查", "Open checks"),
     "findings_summary": ("数据问题汇总", "Findings summary"),
+    # The history of many counties and years (eduscore history).
+    "history_counties": ("各县概况", "Counties"),
+    "history_verdicts": ("各年结论", "Verdicts by year"),
+    "history_cv": ("各年差异系数", "CVs by year"),
+    "history_changes": ("检查项变化", "Changes"),
+    "history_alerts": ("预警", "Alerts"),
 }
 
 
@@ -146,6 +152,22 @@ HEADS: dict[str, tuple[str, str]] = {
     "theil": ("泰尔指数", "Theil"),
     "theil_within": ("泰尔指数组内", "Theil within"),
     "theil_between": ("泰尔指数组间", "Theil between"),
+    # The history (eduscore history).
+    "framework": ("评估框架", "framework"),
+    "years": ("评估年份", "years"),
+    "first_certified_year": ("首次通过认定年份", "first certified"),
+    "certified_year": ("通过认定年份", "certified in"),
+    "latest_year": ("最近评估年份", "latest year"),
+    "latest_verdict": ("最近结论", "latest verdict"),
+    "n_alerts": ("预警项数", "alerts"),
+    "n_alerts_latest": ("最近一年预警项数", "alerts in the latest year"),
+    "previous_year": ("上次评估年份", "previous year"),
+    "previous_verdict": ("上次结论", "previous verdict"),
+    "previous_cv": ("上次差异系数", "previous CV"),
+    "cv_change": ("差异系数变化", "CV change"),
+    "previous_status": ("上次结果", "previous status"),
+    "previous_value": ("上次数值", "previous value"),
+    "check_change": ("变化", "change"),
 }
 
 
