@@ -549,3 +549,25 @@ def _counties(verdicts: pa.Table, alerts: pa.Table) -> pa.Table:
         "n_alerts_latest",
     ]
     return out.select(columns).sort_by(_order())
+
+
+def alerts_for(h: History, result: Result) -> pa.Table:
+    """The alerts of ``h`` in the counties, years and framework of ``result``: what its
+    index shows (``evaluate --archive``: the archive's earlier years tell which of this
+    run's counties were certified before).
+
+    >>> import eduscore
+    >>> r = eduscore.evaluate(**eduscore.demo_inputs())
+    >>> alerts_for(history([r]), r).num_rows
+    0
+    """
+    alerts = h.alerts
+    keys = pa.table(
+        {
+            "county_code": pc.cast(result.verdicts.column("county_code"), pa.string()),
+            "year": pc.cast(result.verdicts.column("year"), alerts.schema.field("year").type),
+        }
+    )
+    mine = alerts.filter(pc.equal(alerts.column("framework"), result.framework.id))
+    joined = mine.join(keys, ["county_code", "year"], join_type="inner", use_threads=False)
+    return joined.select(alerts.column_names).sort_by(_order("year", "check_id"))
