@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from eduscore.planning.whatif import compare_years, whatif
     from eduscore.plugins.catalog import applicable_rule_sets, effective_framework, load_framework
     from eduscore.plugins.registry import get_registry
+    from eduscore.province.allocate import allocate
     from eduscore.result import Result
 
 # Each public name and the module that defines it, imported when the name is first read.
@@ -48,6 +49,7 @@ _LAZY = {
     "effective_framework": "eduscore.plugins.catalog",
     "load_framework": "eduscore.plugins.catalog",
     "get_registry": "eduscore.plugins.registry",
+    "allocate": "eduscore.province.allocate",
     "Result": "eduscore.result",
 }
 
@@ -104,6 +106,7 @@ __all__ = [
     "Result",
     "Rule",
     "__version__",
+    "allocate",
     "analyse",
     "applicable_rule_sets",
     "compare_years",
