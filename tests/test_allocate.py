@@ -390,10 +390,13 @@ def test_cli_allocate_bad_input(files: dict[str, Path]) -> None:
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_cli_allocate_help_speaks_one_language(lang: str) -> None:
+    from eduscore.cli_lang import width
     from test_cli_lang import assert_chinese, assert_english, help_of
 
     text = help_of("allocate", "--lang", lang)
     if lang == "zh":
         assert_chinese(text, {"allocate", "counties", "pupils"})
+        wide = help_of("allocate", "--lang", "zh", env={"COLUMNS": "80"})
+        assert [line for line in wide.splitlines() if width(line) > 80] == []
     else:  # 万 and 亿 are what --budget takes: the notation, not words
         assert_english(text.replace("万", "").replace("亿", "").replace("元", ""))

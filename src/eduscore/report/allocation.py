@@ -41,7 +41,7 @@ WORDS: dict[str, dict[str, str]] = {
         "no_next": "Every county money can certify is funded.",
         "none_funded": "No county is funded.",
         "unfundable": "Counties money cannot certify",
-        "common": "What stands in the way most often (counties)",
+        "common": "What stands in the way most often (counties):",
         "more": "… and {n} more: every county with its blockers is in {where}.",
         "bound": "Rounding",
     },
@@ -61,7 +61,7 @@ WORDS: dict[str, dict[str, str]] = {
         "no_next": "靠资金即可达标的县已全部资助。",
         "none_funded": "没有县获得资助。",
         "unfundable": "资金无法解决的县",
-        "common": "最常见的障碍(县数)",
+        "common": "最常见的障碍(县数):",
         "more": "…… 另有 {n} 个县:各县及其障碍见 {where}。",
         "bound": "取整说明",
     },
@@ -159,7 +159,7 @@ def print_allocation(
     common: Counter[str] = Counter()
     for r in blocked:
         common.update(set(_blocker_names(r, lang)))
-    console.print(w["common"] + ":")
+    console.print(w["common"])
     for name, n in common.most_common(6):
         console.print(f"  {escape(name)}  {n}")
     for r in blocked[:MAX_SHOWN]:
