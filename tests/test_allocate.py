@@ -31,6 +31,7 @@ from eduscore.errors import InputError
 from eduscore.province.allocate import (
     MAX_CELLS,
     cheapest_first,
+    fractional_bound,
     knapsack,
     knapsack_in_steps,
 )
@@ -103,6 +104,8 @@ def test_knapsack_is_exact_on_whole_wan_and_within_the_bound(p: tuple[list[int],
     assert m == len(cheapest_first(c, budget))
     if budget >= m * WAN:
         assert value >= _best(cents, pupils, budget - m * WAN)
+    # The linear relaxation bounds every choice from above.
+    assert fractional_bound(c, np.array(pupils, np.int64), budget) >= _best(cents, pupils, budget)
 
 
 @settings(max_examples=60, deadline=None)
@@ -271,6 +274,7 @@ def test_allocation_on_a_province(result: eduscore.Result) -> None:
     b = eduscore.allocate(result, budget, PRICES, "pupils")
     assert b.pupils >= a.pupils and b.total_cost <= budget
     assert b.unit == 1e4 and b.rounding_bound == 1e4 * k
+    assert b.pupils_bound is not None and b.pupils <= b.pupils_bound and a.pupils_bound is None
     assert "万元" in b.bound_text("zh") and "万元" in b.bound_text("en")
     json.dumps(b.to_dict(), ensure_ascii=False)
 

@@ -50,6 +50,7 @@ WAN = 10_000.0  # 1 万元 in yuan
 #: The largest knapsack table (counties × budget steps) before the step grows tenfold.
 MAX_CELLS = 50_000_000
 
+_NO_YEAR = -1  # a join matches no null key: data of no year
 _TYPES = {c.name: c.type for c in (*contract.SCHOOLS, *contract.SECTIONS)}
 _ZH = {c.name: c.zh for c in (*contract.SCHOOLS, *contract.SECTIONS)}
 
@@ -125,7 +126,10 @@ class Allocation:
     - ``unit`` — the knapsack's step in 元 (1万 unless the budget needed a coarser one;
       0 for the counties objective, which is exact to the cent);
     - ``rounding_bound`` — 元: the choice is at least as good as the best one within
-      ``budget − rounding_bound`` (``bound_text(lang)`` says so in words).
+      ``budget − rounding_bound`` (``bound_text(lang)`` says so in words);
+    - ``pupils_bound`` — for the pupils objective, no choice within the budget covers
+      more pupils than this (the linear relaxation): the gap to ``pupils`` is a
+      certificate of how close the choice is to the true optimum.
     """
 
     candidates: pa.Table
@@ -140,6 +144,7 @@ class Allocation:
     next_county: NextCounty | None
     unit: float
     rounding_bound: float
+    pupils_bound: int | None
     costs: Mapping[str, float]
 
     def bound_text(self, lang: str = "en") -> str:
@@ -152,15 +157,17 @@ class Allocation:
             )
         unit = _wan_text(self.unit / WAN)
         bound = _wan_text(self.rounding_bound / WAN)
+        most = f"{self.pupils_bound:,}" if self.pupils_bound is not None else "—"
         if lang == "zh":
             return (
                 f"按{unit}万元为单位精确求解(各县成本向上取整、预算向下取整,所选各县一定付得起);"
-                f"覆盖的学生数不少于预算减少 {bound} 万元时的最优解。"
+                f"覆盖的学生数不少于预算减少 {bound} 万元时的最优解,"
+                f"而在预算内任何选择都不超过 {most} 人。"
             )
         return (
             f"Exact in steps of {unit}万元 (each cost rounded up, the budget down, so the chosen "
             f"counties are always affordable); the pupils covered are at least the best possible "
-            f"with {bound}万元 less."
+            f"with {bound}万元 less, and no choice within the budget covers more than {most}."
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -178,6 +185,7 @@ class Allocation:
             "next_county": self.next_county.to_dict() if self.next_county is not None else None,
             "unit_yuan": self.unit,
             "rounding_bound_yuan": self.rounding_bound,
+            "pupils_bound": self.pupils_bound,
             "rounding_bound": {"en": self.bound_text("en"), "zh": self.bound_text("zh")},
             "costs": dict(self.costs),
             "funded": self.funded.to_pylist(),
@@ -289,6 +297,7 @@ def allocate(
         next_county=_next(cand, idx, chosen, cents, left),
         unit=unit_cents / 100,
         rounding_bound=m * unit_cents / 100,
+        pupils_bound=fractional_bound(cents, pupils, budget_cents) if objective == "pupils" else None,
         costs=dict(costs),
     )
 
@@ -305,6 +314,23 @@ def cheapest_first(cents: np.ndarray, budget_cents: int) -> np.ndarray:
     spent = np.cumsum(cents[order])
     k = int(np.searchsorted(spent, budget_cents, side="right"))
     return np.sort(order[:k])
+
+
+def fractional_bound(cents: np.ndarray, values: np.ndarray, budget_cents: int) -> int:
+    """An upper bound on the value of any choice within ``budget_cents`` (the linear
+    relaxation: the densest items first, the last one in part), rounded down."""
+    c = np.asarray(cents, np.float64)
+    v = np.asarray(values, np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        density = np.where(c > 0, v / c, np.inf)
+    order = np.argsort(-density, kind="stable")
+    spent = np.cumsum(c[order])
+    whole = int(np.searchsorted(spent, budget_cents, side="right"))
+    bound = float(v[order[:whole]].sum())
+    if whole < len(order):
+        room = budget_cents - (spent[whole - 1] if whole else 0.0)
+        bound += v[order[whole]] * room / c[order[whole]]
+    return math.floor(bound + 1e-9)
 
 
 def knapsack(weights: np.ndarray, values: np.ndarray, capacity: int) -> np.ndarray:
@@ -541,28 +567,47 @@ def _plan_costs(
         p = costs.get(r.resource, costs.get(r.indicator))
         if p is not None:
             price_of[r.resource] = float(p)
-    totals: dict[tuple[str, int | None], float] = {}
-    missing: dict[str, int] = {}
-    s = plan.schools
-    for row in s.select(["county_code", "year", "column", "addition"]).to_pylist():
-        key = (row["county_code"], row["year"])
-        if key not in counties or not row["addition"]:
-            continue
-        base = re.sub(r"_(primary|junior|senior)$", "", row["column"])
-        price = price_of.get(base, costs.get(base, costs.get(row["column"])))
-        if price is None:
-            missing[row["column"]] = missing.get(row["column"], 0) + 1
-            continue
-        _check_price(row["column"], price)
-        totals[key] = totals.get(key, 0.0) + float(row["addition"]) * float(price)
-    if missing:
-        names = [f"{c} ({_ZH.get(c, c)})" for c in sorted(missing)]
+    s = plan.schools.select(["county_code", "year", "column", "addition"])
+    s = s.set_column(1, "year", pc.fill_null(pc.cast(s.column("year"), pa.int64()), _NO_YEAR))  # joinable
+    s = s.filter(pc.greater(pc.fill_null(s.column("addition"), 0.0), 0.0))
+    # Price per column, looked up once per distinct column (a handful), then one join.
+    price: dict[str, float | None] = {}
+    for column in pc.unique(s.column("column")).to_pylist():
+        base = re.sub(r"_(primary|junior|senior)$", "", column)
+        found = price_of.get(base, costs.get(base, costs.get(column)))
+        if found is not None:
+            _check_price(column, found)
+        price[column] = float(found) if found is not None else None
+    prices = pa.table(
+        {"column": pa.array(list(price), pa.string()), "price": pa.array(list(price.values()), pa.float64())}
+    )
+    s = s.join(prices, "column", join_type="left outer", use_threads=False)
+    wanted = pa.table(
+        {
+            "county_code": pa.array([k[0] for k in counties], pa.string()),
+            "year": pa.array([_NO_YEAR if k[1] is None else k[1] for k in counties], pa.int64()),
+        }
+    )
+    s = s.join(wanted, ["county_code", "year"], join_type="inner", use_threads=False)
+    unpriced = s.filter(pc.is_null(s.column("price")))
+    if unpriced.num_rows:
+        names = [f"{c} ({_ZH.get(c, c)})" for c in sorted(set(unpriced.column("column").to_pylist()))]
         raise InputError(
             "costs: the plans of fundable counties add resources that have no price; missing: "
             + ", ".join(names),
             zh="单价:可资助县的方案需增配以下资源,但未给出单价:" + "、".join(names),
         )
-    return totals
+    s = s.append_column("cost", pc.multiply(s.column("addition"), s.column("price")))
+    g = s.group_by(["county_code", "year"], use_threads=False).aggregate([("cost", "sum")])
+    return {
+        (c, None if y == _NO_YEAR else y): float(v)
+        for c, y, v in zip(
+            g.column("county_code").to_pylist(),
+            g.column("year").to_pylist(),
+            g.column("cost_sum").to_pylist(),
+            strict=True,
+        )
+    }
 
 
 def _check_price(column: str, price: object) -> None:
