@@ -404,3 +404,35 @@ def test_cli_allocate_help_speaks_one_language(lang: str) -> None:
         assert [line for line in wide.splitlines() if width(line) > 80] == []
     else:  # 万 and 亿 are what --budget takes: the notation, not words
         assert_english(text.replace("万", "").replace("亿", "").replace("元", ""))
+
+
+def test_the_worked_example_of_the_docs(tmp_path: Path) -> None:
+    """docs/planning.md shows two runs on a province of 30 counties: its totals and next
+    counties are what the command prints."""
+    page = (Path(__file__).parent.parent / "docs" / "planning.md").read_text("utf-8")
+    province = fundable_province(30)
+    pq.write_table(province["schools"], tmp_path / "schools.parquet")
+    pq.write_table(province["counties"], tmp_path / "counties.parquet")
+    (tmp_path / "prices.csv").write_text(
+        "resource,cost\n" + "".join(f"{k},{v}\n" for k, v in PRICES.items()), encoding="utf-8"
+    )
+    for objective in ("counties", "pupils"):
+        proc = run_cli(
+            "allocate",
+            tmp_path / "schools.parquet",
+            tmp_path / "counties.parquet",
+            "--costs",
+            tmp_path / "prices.csv",
+            "--budget",
+            "1亿",
+            "--objective",
+            objective,
+            "--lang",
+            "zh",
+            env={"COLUMNS": "100"},
+        )
+        assert proc.returncode == 0, proc.stderr
+        lines = [ln.strip() for ln in proc.stdout.splitlines() if ln.startswith(("合计", "下一个", "靠资金"))]
+        assert len(lines) == 3
+        for line in lines:
+            assert line in page, line
