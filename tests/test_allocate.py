@@ -436,3 +436,12 @@ def test_the_worked_example_of_the_docs(tmp_path: Path) -> None:
         assert len(lines) == 3
         for line in lines:
             assert line in page, line
+
+
+def test_docstring_examples() -> None:
+    import doctest
+
+    import eduscore.province.allocate as module
+
+    failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert tried > 0 and failures == 0

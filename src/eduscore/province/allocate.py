@@ -232,16 +232,16 @@ def allocate(
             f"objective {objective!r}: expected one of {', '.join(OBJECTIVES)}",
             zh=f"目标 {objective!r} 无效:应为 {'、'.join(OBJECTIVES)} 之一",
         )
-    if (
-        isinstance(budget, bool)
-        or not isinstance(budget, int | float)
-        or not math.isfinite(budget)
-        or budget < 0
-    ):
+    try:
+        amount = float(budget)
+    except (TypeError, ValueError):
+        amount = math.nan
+    if isinstance(budget, bool | str) or not math.isfinite(amount) or amount < 0:
         raise InputError(
             f"budget {budget!r}: expected an amount of yuan ≥ 0",
             zh=f"预算 {budget!r} 无效:应为不小于 0 的金额(元)",
         )
+    budget = amount
     rs = [results] if isinstance(results, Result) else list(results)
     parts, certified = [], []
     for result in rs:
@@ -270,7 +270,7 @@ def allocate(
         [("cost_yuan", "ascending"), ("county_code", "ascending"), ("year", "ascending")]
     )
     total = float(cents[chosen].sum()) / 100
-    left = budget - total
+    left = round(budget - total, 2)
     unfundable = cand.filter(pc.invert(cand.column("fundable"))).select(
         [
             "county_code",
@@ -488,11 +488,13 @@ def _blockers(
     # an addition in the plan to a room count or area (not a share of a budget).
     section_kind: dict[tuple[str, int | None, str], str] = {}
     for r in plan.checks.select(
-        ["county_code", "year", "check_id", "column", "in_plan", "change"]
+        ["county_code", "year", "check_id", "column", "in_plan", "change", "direction"]
     ).to_pylist():
         skey = (r["county_code"], r["year"], r["check_id"])
-        if not r["in_plan"] or r["change"] is None:
+        if r["direction"] == "reduce":
             why = "reduction"
+        elif not r["in_plan"] or r["change"] is None:
+            why = "not_planned"
         elif _TYPES.get(r["column"]) == "rate":
             why = "budget_share"
         else:
