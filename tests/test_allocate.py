@@ -108,23 +108,26 @@ def test_knapsack_is_exact_on_whole_wan_and_within_the_bound(p: tuple[list[int],
     assert fractional_bound(c, np.array(pupils, np.int64), budget) >= _best(cents, pupils, budget)
 
 
-@settings(max_examples=60, deadline=None)
-@given(provinces, st.randoms(use_true_random=False))
-def test_ties_do_not_depend_on_the_order_given(p: tuple[list[int], list[int], int], rnd: Any) -> None:
-    """The knapsack's choice depends on the items, not their order in the input, once
-    they are sorted by county code (which allocate does)."""
+@settings(max_examples=100, deadline=None)
+@given(provinces)
+def test_knapsack_ties_go_to_the_least_money(p: tuple[list[int], list[int], int]) -> None:
+    """Of the choices with the most pupils, the knapsack takes one of least (rounded) cost,
+    and the same items in the same order always give the same choice."""
     cents, pupils, budget = p
-    codes = [f"{i:06d}" for i in range(len(cents))]
-    order = list(range(len(cents)))
-    rnd.shuffle(order)
-
-    def choose(idx: list[int]) -> set[str]:
-        idx = sorted(idx, key=lambda i: codes[i])  # what allocate does: by code
-        w = np.array([-(-cents[i] // WAN) for i in idx], np.int64)
-        got = knapsack(w, np.array([pupils[i] for i in idx], np.int64), budget // WAN)
-        return {codes[idx[j]] for j in got}
-
-    assert choose(order) == choose(list(range(len(cents))))
+    steps = [-(-x // WAN) for x in cents]
+    cap = budget // WAN
+    best, least = 0, 0
+    for k in range(len(cents) + 1):
+        for subset in itertools.combinations(range(len(cents)), k):
+            w = sum(steps[i] for i in subset)
+            v = sum(pupils[i] for i in subset)
+            if w <= cap and (v > best or (v == best and w < least)):
+                best, least = v, w
+    chosen = knapsack(np.array(steps, np.int64), np.array(pupils, np.int64), cap)
+    assert sum(pupils[i] for i in chosen) == best
+    assert sum(steps[i] for i in chosen) == least
+    again = knapsack(np.array(steps, np.int64), np.array(pupils, np.int64), cap)
+    assert list(again) == list(chosen)
 
 
 def test_knapsack_worked_example() -> None:
