@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from eduscore.model.messages import CATALOG, label
 from eduscore.province.allocate import Allocation
 from eduscore.report.charts import plain_number
 from eduscore.report.console import SafeConsole
@@ -249,6 +250,8 @@ def write_allocation(a: Allocation, folder: Path, lang: str = "en") -> list[Path
                 for j, n in enumerate(names):
                     sheet.write_string(0, j, _HEAD[n][zh], bold)
                 for i, row in enumerate(table.select(names).to_pylist(), start=1):
+                    if f"verdict.{row.get('verdict')}" in CATALOG:
+                        row["verdict"] = label(f"verdict.{row['verdict']}", lang)
                     for j, n in enumerate(names):
                         _cell(sheet, i, j, row[n], zh)
                 sheet.set_column(0, len(names) - 1, 14)
