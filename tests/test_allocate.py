@@ -448,3 +448,38 @@ def test_docstring_examples() -> None:
 
     failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert tried > 0 and failures == 0
+
+
+def test_results_evaluated_apart_are_allocated_as_one(
+    province: dict[str, pa.Table], result: eduscore.Result
+) -> None:
+    """A province evaluated in two parts (by the first digit of the county code) gives the
+    same allocation as the whole."""
+
+    def part(first: bool) -> eduscore.Result:
+        tables = {}
+        for role, table in province.items():
+            north = pc.less(table.column("county_code"), "4")
+            tables[role] = table.filter(north if first else pc.invert(north))
+        return eduscore.evaluate(**tables)
+
+    whole = eduscore.allocate(result, 3e8, PRICES, "pupils")
+    parts = eduscore.allocate([part(True), part(False)], 3e8, PRICES, "pupils")
+    assert parts.funded.column("county_code").to_pylist() == whole.funded.column("county_code").to_pylist()
+    assert parts.candidates.equals(whole.candidates)
+    assert parts.total_cost == whole.total_cost and parts.pupils == whole.pupils
+
+
+def test_a_county_its_plan_does_not_certify_is_moved_apart(result: eduscore.Result) -> None:
+    """Given as `after` a result where nothing changed, no county is called fundable."""
+    a = eduscore.allocate(result, 5e8, PRICES, after=result)
+    assert not any(a.candidates.column("fundable").to_pylist()) and a.funded.num_rows == 0
+    moved = [r for r in a.unfundable.to_pylist() if r["blockers"] == ["plan_insufficient"]]
+    assert moved and "重新评估" in moved[0]["blockers_zh"][0]
+
+
+def test_a_framework_without_a_plan_lists_every_county_apart() -> None:
+    result = eduscore.evaluate(**eduscore.demo_inputs(), framework="preschool-2020")
+    a = eduscore.allocate(result, 1e8, PRICES)
+    assert a.funded.num_rows == 0
+    assert a.unfundable.num_rows + a.certified.num_rows == result.verdicts.num_rows

@@ -20,7 +20,8 @@ Then the fund is allocated over the fundable counties to maximise
   counties the budget could fund), and never better than the best within the budget.
 
 *Pupils* of a county are the students of its in-scope school sections for the result's
-framework (``Result.sections``, ``in_scope``), summed.
+framework (``Result.sections``, ``in_scope``), summed — the children of its in-scope
+kindergartens for preschool-2020.
 
 All counties are computed at once from whole tables; the knapsack is one numpy operation
 over the budget axis per county.
@@ -41,7 +42,7 @@ import pyarrow.compute as pc
 
 from eduscore.errors import InputError
 from eduscore.model import contract
-from eduscore.planning.plan import Plan, _count_rule, make_plan, resources
+from eduscore.planning.plan import CHECK_GAP_SCHEMA, Plan, _count_rule, make_plan, resources
 from eduscore.result import Result
 
 Objective = Literal["counties", "pupils"]
@@ -245,7 +246,9 @@ def allocate(
     rs = [results] if isinstance(results, Result) else list(results)
     parts, certified = [], []
     for result in rs:
-        table, done = _candidates(result, make_plan(result, costs), costs)
+        # A framework without per-student resource indicators (preschool-2020) has no plan.
+        plan = make_plan(result, costs) if resources(result.framework) else None
+        table, done = _candidates(result, plan, costs)
         parts.append(table)
         certified.append(done)
     cand = pa.concat_tables(parts) if parts else CANDIDATE_SCHEMA.empty_table()
@@ -424,7 +427,7 @@ _CERTIFIED_SCHEMA = pa.schema(
 )
 
 
-def _candidates(result: Result, plan: Plan, costs: Mapping[str, float]) -> tuple[pa.Table, pa.Table]:
+def _candidates(result: Result, plan: Plan | None, costs: Mapping[str, float]) -> tuple[pa.Table, pa.Table]:
     fw = result.framework
     v = result.verdicts
     verdict = v.column("verdict")
@@ -442,7 +445,8 @@ def _candidates(result: Result, plan: Plan, costs: Mapping[str, float]) -> tuple
     keys = list(zip(v.column("county_code").to_pylist(), v.column("year").to_pylist(), strict=True))
     blockers = _blockers(result, plan, {k: row for k, row in zip(keys, v.to_pylist(), strict=True)})
     fundable = [not blockers[k] for k in keys]
-    cost = _plan_costs(result, plan, costs, {k for k, ok in zip(keys, fundable, strict=True) if ok})
+    wanted = {k for k, ok in zip(keys, fundable, strict=True) if ok}
+    cost = _plan_costs(result, plan, costs, wanted) if plan is not None else {}
     cost_yuan = [round(cost.get(k, 0.0), 2) if ok else None for k, ok in zip(keys, fundable, strict=True)]
     pupils = _pupils(result)
     table = pa.table(
@@ -467,7 +471,7 @@ def _candidates(result: Result, plan: Plan, costs: Mapping[str, float]) -> tuple
 
 
 def _blockers(
-    result: Result, plan: Plan, verdicts: Mapping[tuple[str, int | None], Mapping[str, Any]]
+    result: Result, plan: Plan | None, verdicts: Mapping[tuple[str, int | None], Mapping[str, Any]]
 ) -> dict[tuple[str, int | None], list[tuple[str, str, str]]]:
     """Per county not certified: (check id, English, Chinese) of every check in the way."""
     fw = result.framework
@@ -487,7 +491,8 @@ def _blockers(
     # Per-section thresholds: a county's check is bought when every failing section is
     # an addition in the plan to a room count or area (not a share of a budget).
     section_kind: dict[tuple[str, int | None, str], str] = {}
-    for r in plan.checks.select(
+    gaps = plan.checks if plan is not None else CHECK_GAP_SCHEMA.empty_table()
+    for r in gaps.select(
         ["county_code", "year", "check_id", "column", "in_plan", "change", "direction"]
     ).to_pylist():
         skey = (r["county_code"], r["year"], r["check_id"])
@@ -623,14 +628,15 @@ def _check_price(column: str, price: object) -> None:
 def _pupils(result: Result) -> dict[tuple[str, int | None], int]:
     """Students of each county's in-scope sections (the result's framework), summed."""
     s = result.sections
-    if s.num_rows == 0:
+    count = next((c for c in ("students", "children") if c in s.column_names), None)  # children: preschool
+    if s.num_rows == 0 or count is None:
         return {}
     s = s.filter(pc.fill_null(s.column("in_scope"), False)) if "in_scope" in s.column_names else s
     s = pa.table(
         {
             "county_code": s.column("county_code"),
             "year": pc.cast(s.column("year"), pa.int64()),
-            "students": pc.fill_null(pc.cast(s.column("students"), pa.float64()), 0.0),
+            "students": pc.fill_null(pc.cast(s.column(count), pa.float64()), 0.0),
         }
     )
     g = s.group_by(["county_code", "year"], use_threads=False).aggregate([("students", "sum")])
