@@ -244,9 +244,13 @@ def test_every_fundable_county_certifies_once_its_plan_is_applied(
     assert {c for c in fundable if verdict[c] != "certified"} == set()
     blocked = a.unfundable.column("county_code").to_pylist()
     assert blocked and {c for c in blocked if verdict[c] == "certified"} == set()
-    # Checked with `after`, the allocation keeps every county where it was.
-    checked = eduscore.allocate(result, 5e8, PRICES, after=after)
+    # Checked with `after`, the allocation keeps every county where it was; the plans
+    # made once can be given.
+    plan = eduscore.make_plan(result, PRICES)
+    checked = eduscore.allocate(result, 5e8, PRICES, after=after, plans=[plan])
     assert checked.candidates.equals(a.candidates)
+    with pytest.raises(ValueError, match="same costs"):
+        eduscore.allocate(result, 5e8, {**PRICES, "music_rooms": 1.0}, plans=[plan])
 
 
 def test_allocation_on_a_province(result: eduscore.Result) -> None:

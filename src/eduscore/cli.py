@@ -910,7 +910,7 @@ def parse_budget(text: object) -> float:
 
 def _allocate(args: argparse.Namespace) -> int:
     from eduscore.engine.evaluate import evaluate
-    from eduscore.planning.plan import make_plan
+    from eduscore.planning.plan import make_plan, resources
     from eduscore.province.allocate import allocate
     from eduscore.report.allocation import print_allocation, write_allocation
 
@@ -934,8 +934,9 @@ def _allocate(args: argparse.Namespace) -> int:
     if result.verdicts.num_rows == 0:
         raise InputError("no county was evaluated: nothing to allocate", zh="没有评估任何县:无可分配的对象")
     # Every claim is checked: the plans applied, one evaluation of every county.
-    after = evaluate(**given, **options, adjust=make_plan(result, costs).adjust())
-    allocation = allocate(result, budget, costs, args.objective, after=after)
+    plan = make_plan(result, costs) if resources(result.framework) else None
+    after = evaluate(**given, **options, adjust=plan.adjust()) if plan is not None else result
+    allocation = allocate(result, budget, costs, args.objective, after=after, plans=[plan])
     print_allocation(allocation, args.lang)
     if args.out is not None:
         for path in write_allocation(allocation, args.out, args.lang):

@@ -206,6 +206,7 @@ def allocate(
     objective: Objective = "counties",
     *,
     after: Result | Sequence[Result] | None = None,
+    plans: Sequence[Plan | None] | None = None,
 ) -> Allocation:
     """Choose the counties a fund of ``budget`` 元 should pay for.
 
@@ -218,6 +219,10 @@ def allocate(
     (``evaluate(..., adjust=make_plan(result, costs).adjust())``): a county called
     fundable that does not come out certified there is moved to the unfundable list, so
     that no claim of the allocation goes unchecked. The command line always does this.
+
+    ``plans`` — the plans already made for ``results`` with these ``costs``, one per
+    result in the same order (``None`` for a framework without a plan), so that they are
+    not made twice.
 
     >>> import eduscore
     >>> result = eduscore.evaluate(**eduscore.demo_inputs())
@@ -244,10 +249,17 @@ def allocate(
         )
     budget = amount
     rs = [results] if isinstance(results, Result) else list(results)
+    if plans is not None and (
+        len(plans) != len(rs) or any(p is not None and p.costs != dict(costs) for p in plans)
+    ):
+        raise ValueError("plans: one plan per result, made with the same costs")
     parts, certified = [], []
-    for result in rs:
+    for n, result in enumerate(rs):
         # A framework without per-student resource indicators (preschool-2020) has no plan.
-        plan = make_plan(result, costs) if resources(result.framework) else None
+        if plans is not None:
+            plan = plans[n]
+        else:
+            plan = make_plan(result, costs) if resources(result.framework) else None
         table, done = _candidates(result, plan, costs)
         parts.append(table)
         certified.append(done)
