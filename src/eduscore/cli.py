@@ -937,7 +937,7 @@ def _allocate(args: argparse.Namespace) -> int:
     plan = make_plan(result, costs) if resources(result.framework) else None
     after = evaluate(**given, **options, adjust=plan.adjust()) if plan is not None else result
     allocation = allocate(result, budget, costs, args.objective, after=after, plans=[plan])
-    print_allocation(allocation, args.lang)
+    print_allocation(allocation, args.lang, out=str(args.out / "allocation.xlsx") if args.out else None)
     if args.out is not None:
         for path in write_allocation(allocation, args.out, args.lang):
             say(wrote(args.lang, path))
