@@ -57,6 +57,7 @@ ALLOWED = {
     "junior",
     "preschool",
     "gib",
+    "allocate",  # its help is checked in tests/test_allocate.py (its --budget takes 万 and 亿)
     *(c for c in COMMANDS if c),
 }
 

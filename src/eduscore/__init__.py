@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from eduscore.planning.whatif import compare_years, whatif
     from eduscore.plugins.catalog import applicable_rule_sets, effective_framework, load_framework
     from eduscore.plugins.registry import get_registry
+    from eduscore.province.allocate import allocate
     from eduscore.province.history import History, history
     from eduscore.result import Result
 
@@ -51,6 +52,7 @@ _LAZY = {
     "get_registry": "eduscore.plugins.registry",
     "History": "eduscore.province.history",
     "history": "eduscore.province.history",
+    "allocate": "eduscore.province.allocate",
     "Result": "eduscore.result",
 }
 
@@ -108,6 +110,7 @@ __all__ = [
     "Result",
     "Rule",
     "__version__",
+    "allocate",
     "analyse",
     "applicable_rule_sets",
     "compare_years",

@@ -5,6 +5,7 @@
     eduscore plan FILES…                what it takes to pass: additions per school, CV remediation
     eduscore whatif FILES… --growth R   re-evaluate under projected enrolment, year by year
     eduscore history DIR                verdicts and CVs by year from an archive, monitoring alerts
+    eduscore allocate FILES… --budget B --costs P   which counties a fund should pay for
     eduscore template -o 模板.xlsx      an input workbook to fill in
     eduscore frameworks                 the frameworks known (built-in and plugins)
     eduscore show FRAMEWORK             indicators, thresholds and rules (after a county's overlays)
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
 import sys
 import traceback
@@ -408,6 +410,52 @@ def _parser(lang: str = "en") -> Parser:
             "写到 --out 的文件(可多次使用;默认两种都写)",
         ),
     )
+    al = command(
+        "allocate",
+        "where a fund goes furthest: the counties money can certify, and which to fund",
+        "专项资金分配:哪些县靠资金可以达标,应资助哪些县",
+    )
+    inputs(al)
+    scoring(al)
+    al.add_argument(
+        "--budget",
+        required=True,
+        metavar=t("AMOUNT", "金额"),
+        help=t(
+            "the fund, e.g. 50000万, 5亿, 500000000 or 5e8 (yuan unless 万 or 亿 is written)",
+            "资金总额,如 50000万、5亿、500000000 或 5e8(未写“万”“亿”时单位为元)",
+        ),
+    )
+    al.add_argument(
+        "--costs",
+        type=Path,
+        metavar=t("FILE", "文件"),
+        help=t(
+            "prices per unit: CSV (resource,cost) or JSON {resource: price}; every resource "
+            "the plans add needs one (rooms and room areas too)",
+            "单价:CSV(资源,单价 两列)或 JSON {资源: 单价};方案增配的每种资源都需要单价(含专用教室数及面积)",
+        ),
+    )
+    al.add_argument(
+        "--objective",
+        choices=("counties", "pupils"),
+        default="counties",
+        help=t(
+            "what to maximise: the counties certified (default; cheapest first) or the pupils in them "
+            "(exact in steps of 1万元)",
+            "优化目标:达标县数(默认,按成本从低到高)或这些县的学生数(以1万元为单位精确求解)",
+        ),
+    )
+    al.add_argument(
+        "--out",
+        "-o",
+        type=Path,
+        metavar=t("FOLDER", "文件夹"),
+        help=t(
+            "folder for allocation.xlsx and allocation.json",
+            "allocation.xlsx 和 allocation.json 的输出文件夹",
+        ),
+    )
     tpl = command(
         "template",
         "write an input workbook (Chinese headers, checked lists, instructions)",
@@ -634,6 +682,8 @@ def _run(args: argparse.Namespace) -> int:
         return _whatif(args)
     if args.command == "history":
         return _history(args)
+    if args.command == "allocate":
+        return _allocate(args)
     from eduscore.report.context import RenderContext
 
     if getattr(args, "format", None):  # an unknown format is refused before the evaluation runs
@@ -907,6 +957,69 @@ def _history(args: argparse.Namespace) -> int:
         say()
         for fmt, path in zip(formats, written, strict=True):
             say(wrote(args.lang, path, fmt))
+    return EXIT_OK
+
+
+def parse_budget(text: object) -> float:
+    """A fund in yuan from what a reader writes: ``50000万``, ``5亿``, ``1.5亿元``,
+    ``500000000``, ``5e8``, ``50,000万元``, full-width digits (``５０００万``)."""
+    import re
+    import unicodedata
+
+    def bad() -> InputError:
+        return InputError(
+            f"--budget {text!r} is not an amount: write e.g. 50000万, 5亿, 500000000 or 5e8 "
+            "(yuan unless 万 or 亿)",
+            zh=f"--budget {text!r} 不是金额(预算):请写成 50000万、5亿、500000000 或 5e8"
+            "(未写“万”“亿”时单位为元)",
+        )
+
+    if not isinstance(text, str):
+        raise bad()
+    t = unicodedata.normalize("NFKC", text).replace(",", "").replace(" ", "").strip()
+    t = t.removesuffix("元")
+    found = re.fullmatch(r"((?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(万亿|亿|万)?", t)
+    if found is None:
+        raise bad()
+    value = float(found.group(1)) * {"万亿": 1e12, "亿": 1e8, "万": 1e4, None: 1.0}[found.group(2)]
+    if not math.isfinite(value):
+        raise bad()
+    return value
+
+
+def _allocate(args: argparse.Namespace) -> int:
+    from eduscore.engine.evaluate import evaluate
+    from eduscore.planning.plan import make_plan, resources
+    from eduscore.province.allocate import allocate
+    from eduscore.report.allocation import print_allocation, write_allocation
+
+    budget = parse_budget(args.budget)
+    if args.costs is None:
+        raise InputError(
+            "allocate needs prices: --costs FILE (CSV resource,cost or JSON {resource: price})",
+            zh="资金分配需要单价:请用 --costs 文件 给出(CSV 资源,单价 两列,或 JSON {资源: 单价})",
+        )
+    costs = read_costs(args.costs)
+    given, county = _inputs(args)
+    options = {
+        "framework": args.framework,
+        "year": args.year,
+        "relaxations": args.relax,
+        "options": {o: True for o in args.option},
+        "county": county,
+        "limits": _limits(args),
+    }
+    result = evaluate(**given, **options)
+    if result.verdicts.num_rows == 0:
+        raise InputError("no county was evaluated: nothing to allocate", zh="没有评估任何县:无可分配的对象")
+    # Every claim is checked: the plans applied, one evaluation of every county.
+    plan = make_plan(result, costs) if resources(result.framework) else None
+    after = evaluate(**given, **options, adjust=plan.adjust()) if plan is not None else result
+    allocation = allocate(result, budget, costs, args.objective, after=after, plans=[plan])
+    print_allocation(allocation, args.lang, out=str(args.out / "allocation.xlsx") if args.out else None)
+    if args.out is not None:
+        for path in write_allocation(allocation, args.out, args.lang):
+            say(wrote(args.lang, path))
     return EXIT_OK
 
 
