@@ -89,7 +89,23 @@ def test_the_synthetic_province_moves_a_year_on_as_documented() -> None:
     assert set(two.column("year").to_pylist()) == {2024}
     assert one.column("school_id").equals(two.column("school_id"))
     sp1, sp2 = one.column("students_primary").to_pylist(), two.column("students_primary").to_pylist()
-    assert all((b is None) if a is None else b == round(a * 1.02) for a, b in zip(sp1, sp2, strict=True))
+    grown = [(b is None) if a is None else b == round(a * 1.02) for a, b in zip(sp1, sp2, strict=True)]
+    # an investing county's large school sends pupils elsewhere: under 1,900 (2,400 spanning)
+    sj2 = two.column("students_junior").to_pylist()
+    types = two.column("school_type").to_pylist()
+    for ok, a, b, j, kind in zip(grown, sp1, sp2, sj2, types, strict=True):
+        if not ok:
+            assert a is not None and b < round(a * 1.02)
+            assert (b or 0) + (j or 0) <= (2400 if kind in ("nine_year", "twelve_year") else 1900)
+    assert sum(grown) > 0.9 * len(grown)
+    raised = pc.and_(
+        pc.less(one.column("training_budget_share"), 0.06),
+        pc.equal(two.column("training_budget_share"), 0.06),
+    )
+    invested = two.filter(raised)  # schools of investing counties (their share was below 6 %)
+    assert invested.num_rows and all(
+        (m or 0) <= 45 for m in invested.column("max_class_size_primary").to_pylist()
+    )
     ratio = [
         b / a if a else 1.0
         for a, b in zip(

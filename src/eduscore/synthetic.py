@@ -406,8 +406,12 @@ def province(
     - enrolment grows by 2 % in every school (a county near a threshold may slip);
     - in about two exemplary counties in five, one school's sports ground is cut to 60 % of
       its area (sold, built over): the school misses six-of-seven and the county slips;
-    - in about one typical county in five, every school gains 15 % more stock and
-      teachers (a year of investment): some of them come close to certification.
+    - about one typical county in three invests for a year: every school gains 15 % more
+      stock and teachers, no school is left above 1,900 pupils (2,400 for a nine- or
+      twelve-year school; pupils moved out, classes added so that none is above 45 / 50),
+      every school spends 6 % of its budget on training, and the county's own figures
+      become those of an exemplary county. What is left in its way is money: it
+      certifies, or the fund (``eduscore allocate``) can certify it.
 
     The same seed gives the same tables.
 
@@ -439,7 +443,7 @@ def province(
         np.array(list(COUNTY_KINDS)), n, p=list(COUNTY_KINDS.values())
     )
     slips = (kinds == "exemplary") & (rng.random(n) < 0.4)
-    invests = (kinds == "typical") & (rng.random(n) < 0.20)
+    invests = (kinds == "typical") & (rng.random(n) < 1 / 3)
     schools = year1["schools"]
     county_of = np.searchsorted(new, np.array(schools.column("county_code").to_pylist()))
     # the first in-scope school of each slipping county loses 40 % of its sports ground
@@ -468,13 +472,56 @@ def province(
                 scaled = pc.cast(pc.ceil(scaled), column.type)
             column = scaled
         cols[name] = column
+    year2_schools = _invested(pa.table(cols), grow)
     counties = year1["counties"]
     counties = counties.set_column(
         counties.column_names.index("year"), "year", pa.array(np.full(counties.num_rows, second))
     )
+    exemplary = np.flatnonzero(kinds == "exemplary")
+    if len(exemplary):  # the investing counties' own figures: those of an exemplary county
+        model = int(exemplary[0])
+        own = ("county_code", "county_name", "year", "population_3_5", "townships", "urban_subdistricts")
+        take = pa.array(np.where(invests, model, np.arange(n)))
+        for name in counties.column_names:
+            if name not in own:
+                at = counties.column_names.index(name)
+                counties = counties.set_column(at, name, pc.take(counties.column(name), take))
     kindergartens = year1["kindergartens"]
     kindergartens = kindergartens.set_column(
         kindergartens.column_names.index("year"), "year", pa.array(np.full(kindergartens.num_rows, second))
     )
-    year2 = {"schools": pa.table(cols), "counties": counties, "kindergartens": kindergartens}
+    year2 = {"schools": year2_schools, "counties": counties, "kindergartens": kindergartens}
     return {first: year1, second: year2}
+
+
+def _invested(schools: pa.Table, invests: np.ndarray) -> pa.Table:
+    """The schools of the rows ``invests`` after a year of investment in what money does
+    not buy: under 1,900 pupils (2,400 spanning two levels), classes of at most 45 / 50,
+    6 % of the budget on training."""
+
+    def put(t: pa.Table, name: str, values: pa.ChunkedArray | pa.Array) -> pa.Table:
+        return t.set_column(t.column_names.index(name), name, values)
+
+    mask = pa.array(invests)
+    both = pc.add(
+        pc.fill_null(pc.cast(schools.column("students_primary"), pa.float64()), 0.0),
+        pc.fill_null(pc.cast(schools.column("students_junior"), pa.float64()), 0.0),
+    )
+    spanning = pc.is_in(schools.column("school_type"), pa.array(["nine_year", "twelve_year"]))
+    cap = pc.if_else(spanning, 2400.0, 1900.0)
+    factor = pc.if_else(mask, pc.min_element_wise(pc.divide(cap, pc.max_element_wise(both, 1.0)), 1.0), 1.0)
+    for level, most in (("primary", 45.0), ("junior", 50.0)):
+        students = schools.column(f"students_{level}")
+        scaled = pc.floor(pc.multiply(pc.cast(students, pa.float64()), factor))
+        schools = put(schools, f"students_{level}", pc.cast(scaled, students.type))
+        classes = schools.column(f"classes_{level}")
+        more = pc.max_element_wise(pc.ceil(pc.divide(scaled, most)), pc.cast(classes, pa.float64()))
+        classes = pc.if_else(pc.and_(mask, pc.is_valid(classes)), pc.cast(more, classes.type), classes)
+        schools = put(schools, f"classes_{level}", classes)
+        largest = schools.column(f"max_class_size_{level}")
+        capped = pc.min_element_wise(largest, pa.scalar(int(most), largest.type))
+        where = pc.and_(mask, pc.is_valid(largest))
+        schools = put(schools, f"max_class_size_{level}", pc.if_else(where, capped, largest))
+    share = schools.column("training_budget_share")
+    raised = pc.max_element_wise(share, pa.scalar(0.06, share.type))
+    return put(schools, "training_budget_share", pc.if_else(mask, raised, share))
