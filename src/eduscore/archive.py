@@ -554,6 +554,13 @@ def _county_years(prepared: Mapping[str, pa.Table]) -> dict[int, set[str]]:
                 no_year.add(code)
             else:
                 keys.setdefault(int(year), set()).add(code)
+    odd = sorted(y for y in keys if not 1000 <= y <= 9999)
+    if odd:
+        raise InputError(
+            f"the archive is kept by year, and year {odd[0]} is not a year of four digits; "
+            "nothing was archived",
+            zh=f"归档按年份存放,而 {odd[0]} 不是四位数的年份;未归档任何内容",
+        )
     if no_year:
         shown = ", ".join(sorted(no_year)[:20]) + (" …" if len(no_year) > 20 else "")
         raise InputError(
