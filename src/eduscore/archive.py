@@ -864,11 +864,15 @@ def read(
             f"{folder} is not an eduscore archive (no {MARKER})",
             zh=f"{folder} 不是 eduscore 归档(没有 {MARKER})",
         )
-    if _needs_recovery(folder):
-        with _locked(folder, exclusive=True, wait=wait):
-            _recover(folder)
-    with _locked(folder, exclusive=False, wait=wait):
-        return _read(folder, table, framework, years, counties)
+    for attempt in range(5):
+        if _needs_recovery(folder):
+            with _locked(folder, exclusive=True, wait=wait):
+                _recover(folder)
+        with _locked(folder, exclusive=False, wait=wait) as held:
+            # a writer killed between the look above and the lock left a journal: roll it first
+            if attempt == 4 or not (held and _needs_recovery(folder)):
+                return _read(folder, table, framework, years, counties)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def runs(folder: str | Path, **kwargs: Any) -> pa.Table:
