@@ -639,3 +639,20 @@ def test_an_evaluation_without_a_year_is_refused_by_the_cli(tmp_path: Path) -> N
     )
     assert ok.returncode == 0, ok.stderr
     assert archive.read(tmp_path / "a", "verdicts")["year"].to_pylist() == [2025]
+
+
+def test_another_framework_or_year_of_the_same_county_is_not_replaced(tmp_path: Path) -> None:
+    archive.write(tmp_path, tiny(["990101"]), META)
+    other = {"framework": {"id": "preschool-2020", "version": "1.0.0"}}
+    done = archive.write(tmp_path, tiny(["990101"], verdict="incomplete"), other)
+    assert done.replaced == ()
+    done = archive.write(tmp_path, tiny(["990101"], year=2025), META)
+    assert done.replaced == ()
+    v = archive.read(tmp_path, "verdicts")
+    assert sorted(
+        zip(v["framework"].to_pylist(), v["year"].to_pylist(), v["verdict"].to_pylist(), strict=True)
+    ) == [
+        ("preschool-2020", 2024, "incomplete"),
+        (FW, 2024, "certified"),
+        (FW, 2025, "certified"),
+    ]
