@@ -196,6 +196,16 @@ def _parser(lang: str = "en") -> Parser:
         sp.add_argument(
             "--quiet", "-q", action="store_true", help=t("no terminal report", "不在终端显示报告")
         )
+        sp.add_argument(
+            "--archive",
+            type=Path,
+            metavar=t("FOLDER", "文件夹"),
+            help=t(
+                "also add the result to this archive (a Parquet dataset by framework and year; "
+                "replaces an earlier run of the same county, framework and year)",
+                "同时将结果存入此归档(按框架和年份分区的 Parquet 数据集;替换同一县、框架和年份之前的运行)",
+            ),
+        )
 
     def inputs(sp: argparse.ArgumentParser) -> None:
         sp.add_argument(
@@ -696,6 +706,13 @@ def _run(args: argparse.Namespace) -> int:
                 f"unknown output format(s) {', '.join(unknown)}; known: {', '.join(known)}",
                 zh=f"未知的报告格式 {'、'.join(unknown)};可用的格式:{'、'.join(known)}",
             )
+    archive_to = getattr(args, "archive", None)
+    if archive_to is not None:  # a folder that cannot be an archive is said before the evaluation
+        from eduscore.archive import check_folder
+
+        if not str(archive_to).strip():
+            raise InputError("--archive is empty: give a folder", zh="--archive 为空:请给出文件夹")
+        check_folder(archive_to)
     result = _evaluate(args)
     wanted = getattr(args, "county", None)
     if wanted and result.verdicts.num_rows == 0 and args.command in ("evaluate", "demo", "plan"):
@@ -755,6 +772,13 @@ def _run(args: argparse.Namespace) -> int:
         write_text(args.json, json_text(result.to_json()), named=True)
         if not args.quiet:
             say(wrote(args.lang, args.json))
+    if archive_to is not None:
+        done = result.archive(archive_to, inputs=_input_paths(args))
+        lines = done.summary(args.lang).split("\n")
+        if not args.quiet:
+            say(lines[0])
+        for line in lines[1:]:  # an archived verdict that changed is always said
+            say(line, file=sys.stderr)
     if args.fail_on_not_certified and set(result.verdicts.column("verdict").to_pylist()) - {"certified"}:
         return EXIT_NOT_CERTIFIED
     return EXIT_OK
@@ -1056,6 +1080,21 @@ def _inputs(args: argparse.Namespace) -> tuple[dict[str, Any], str | None]:
             )
         county = args.county
     return given, county
+
+
+def _input_paths(args: argparse.Namespace) -> list[Path]:
+    """The files the command read (the demo's bundled ones for ``demo``), each once."""
+    from eduscore.demo import demo_inputs
+
+    if args.command == "demo" or getattr(args, "demo", False):
+        paths = list(demo_inputs().values())
+    else:
+        paths = [*args.files, *(getattr(args, r) for r in ("schools", "counties", "kindergartens"))]
+    out: list[Path] = []
+    for p in paths:
+        if p is not None and p not in out:
+            out.append(p)
+    return out
 
 
 def _limits(args: argparse.Namespace) -> Limits:

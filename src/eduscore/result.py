@@ -7,9 +7,9 @@ import json
 import math
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import jsonschema
@@ -21,6 +21,9 @@ from eduscore.inputs.read import TABLE_ZH
 from eduscore.model.contract import LEVEL_NAMES
 from eduscore.model.framework import CONFIDENCE_LABELS, Framework, load_schema
 from eduscore.model.messages import label
+
+if TYPE_CHECKING:
+    from eduscore.archive import ArchiveWrite
 
 VERDICTS = ("certified", "not_certified", "incomplete")
 NATIONAL = "national"
@@ -278,6 +281,17 @@ class Result:
                 fh.write(piece)
         os.replace(tmp, path)
         return path
+
+    def archive(self, folder: str | Path, inputs: Sequence[str | Path] = ()) -> ArchiveWrite:
+        """Add this result to the archive in ``folder`` (:mod:`eduscore.archive`): its
+        verdicts, checks, dispersion and sections in a Parquet dataset partitioned by
+        framework and year, replacing an earlier run of the same county, framework and
+        year; ``inputs`` are the files it was read from (their sha256 is recorded). A
+        killed write leaves the archive as it was. Returns what was written and replaced."""
+        from eduscore import archive
+
+        tables = {name: getattr(self, name) for name in archive.TABLES}
+        return archive.write(folder, tables, self._metadata(), inputs)
 
     def _metadata(self) -> dict[str, Any]:
         fw = self.framework
