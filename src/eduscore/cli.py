@@ -289,6 +289,36 @@ def _parser(lang: str = "en") -> Parser:
     scoring(demo)
     outputs(demo, "eduscore-demo")
     analyses(demo)
+    province = demo.add_argument_group(t("the province's view (--province)", "全省视图(--province)"))
+    province.add_argument(
+        "--province",
+        action="store_true",
+        help=t(
+            f"a SYNTHETIC province instead ({PROVINCE_DEMO_COUNTIES} counties, two years): the ranked index "
+            "with monitoring alerts, the history and an allocation of a fund, "
+            f"into --out (default {PROVINCE_DEMO_OUT})",
+            f"改为评估一个合成省({PROVINCE_DEMO_COUNTIES} 个县,两年):写出带排名和监测预警的汇总页、"
+            f"历年情况和专项资金分配,输出到 --out(默认 {PROVINCE_DEMO_OUT})",
+        ),
+    )
+    province.add_argument(
+        "--budget",
+        default="2亿",
+        metavar=t("AMOUNT", "金额"),
+        help=t(
+            "with --province: the fund to allocate (default 2亿; e.g. 50000万, 5亿)",
+            "与 --province 一起使用:分配的资金总额(默认 2亿;如 50000万、5亿)",
+        ),
+    )
+    province.add_argument(
+        "--objective",
+        choices=("counties", "pupils"),
+        default="counties",
+        help=t(
+            "with --province: maximise the counties certified (default) or the pupils in them",
+            "与 --province 一起使用:使达标县数最多(默认)或这些县的学生数最多",
+        ),
+    )
     ev = command("evaluate", "evaluate counties from your files", "用您的数据文件评估县")
     inputs(ev)
     scoring(ev)
@@ -694,6 +724,8 @@ def _run(args: argparse.Namespace) -> int:
         return _history(args)
     if args.command == "allocate":
         return _allocate(args)
+    if args.command == "demo" and args.province:
+        return _province_demo(args)
     from eduscore.report.context import RenderContext
 
     if getattr(args, "format", None):  # an unknown format is refused before the evaluation runs
@@ -731,6 +763,14 @@ def _run(args: argparse.Namespace) -> int:
     )
     if args.command == "plan":
         return _plan(args, context)
+    archived = None
+    if archive_to is not None:
+        # Archived before the reports: the index shows the alerts the archive's earlier
+        # years give for this run's counties (counties certified before, failing now).
+        from eduscore.province.history import alerts_for, history
+
+        archived = result.archive(archive_to, inputs=_input_paths(args))
+        context.alerts = alerts_for(history(archive_to, framework=result.framework.id), result)
     if args.command == "explain":
         from eduscore.report.explain import explain
 
@@ -772,13 +812,14 @@ def _run(args: argparse.Namespace) -> int:
         write_text(args.json, json_text(result.to_json()), named=True)
         if not args.quiet:
             say(wrote(args.lang, args.json))
-    if archive_to is not None:
-        done = result.archive(archive_to, inputs=_input_paths(args))
-        lines = done.summary(args.lang).split("\n")
+    if archived is not None:
+        lines = archived.summary(args.lang).split("\n")
         if not args.quiet:
             say(lines[0])
         for line in lines[1:]:  # an archived verdict that changed is always said
             say(line, file=sys.stderr)
+        if context.alerts is not None and context.alerts.num_rows:  # always said, like a finding
+            say(alerts_line(context.alerts, args.lang), file=sys.stderr)
     if args.fail_on_not_certified and set(result.verdicts.column("verdict").to_pylist()) - {"certified"}:
         return EXIT_NOT_CERTIFIED
     return EXIT_OK
@@ -796,6 +837,22 @@ def _reader_may_leave() -> Iterator[None]:
     except SystemExit as exc:
         if exc.code != 1:
             raise
+
+
+def alerts_line(alerts: Any, lang: str) -> str:
+    """One line on the monitoring alerts of this run's counties (from the archive)."""
+    counties = sorted(set(alerts.column("county_code").to_pylist()))
+    shown = "、".join(counties[:10]) if lang == "zh" else ", ".join(counties[:10])
+    more = ("等" if lang == "zh" else ", …") if len(counties) > 10 else ""
+    if lang == "zh":
+        return (
+            f"监测预警:{len(counties)} 个曾通过认定的县本次有 {alerts.num_rows} 项检查未达标或未评估"
+            f"({shown}{more});详见 report.html 或 eduscore history"
+        )
+    return (
+        f"Monitoring alerts: {len(counties)} county(ies) certified before have {alerts.num_rows} check(s) "
+        f"failing or not assessed now ({shown}{more}); see report.html or eduscore history"
+    )
 
 
 def wrote(lang: str, path: object, what: str = "") -> str:
@@ -1009,6 +1066,62 @@ def parse_budget(text: object) -> float:
     if not math.isfinite(value):
         raise bad()
     return value
+
+
+#: ``eduscore demo --province``: the synthetic province's size and default folder.
+PROVINCE_DEMO_COUNTIES = 100
+PROVINCE_DEMO_OUT = "eduscore-province-demo"
+
+
+def _province_demo(args: argparse.Namespace) -> int:
+    """``eduscore demo --province``: evaluate, archive, index, history and allocation of a
+    SYNTHETIC province in one command (issue #15 item 5)."""
+    from eduscore.demo import demo_path
+    from eduscore.report.allocation import print_allocation
+    from eduscore.report.history import print_history
+    from eduscore.report.province_demo import run_province_demo
+
+    zh = args.lang == "zh"
+    out = Path(PROVINCE_DEMO_OUT) if args.out == Path("eduscore-demo") else args.out
+    if not str(out).strip():
+        raise InputError("--out is empty: give a folder", zh="--out 为空:请给出文件夹")
+    budget = parse_budget(args.budget)
+    costs = read_costs(args.costs if args.costs is not None else demo_path("prices.csv"))
+    say(
+        f"演示数据:合成省(代码 99,{PROVINCE_DEMO_COUNTIES} 个县,2023、2024 两年,SYNTHETIC),数字均为虚构;"
+        "单价为示例单价(demo/prices.csv)。\n"
+        if zh
+        else f"Demo data: a SYNTHETIC province (code 99, {PROVINCE_DEMO_COUNTIES} counties, 2023 and 2024), "
+        "invented for illustration; illustrative prices (demo/prices.csv).\n"
+    )
+    done = run_province_demo(out, costs, args.lang, budget, args.objective, PROVINCE_DEMO_COUNTIES)
+    for year, result in done.results.items():
+        counts: dict[str, int] = {}
+        for verdict in result.verdicts.column("verdict").to_pylist():
+            counts[verdict] = counts.get(verdict, 0) + 1
+        from eduscore.report.view import VERDICT
+
+        words = VERDICT["zh" if zh else "en"]
+        tally = " · ".join(f"{words.get(v, v)} {n}" for v, n in sorted(counts.items()))
+        say(f"{year} 年:{tally}" if zh else f"{year}: {tally}")
+    say()
+    with _reader_may_leave():
+        print_history(
+            done.history, lang=args.lang, max_rows=10, full_in=str(out / "history" / "history.xlsx")
+        )
+        say()
+        print_allocation(done.allocation, args.lang, out=str(out / "allocation" / "allocation.xlsx"))
+    say()
+    for path in done.files:
+        say(wrote(args.lang, path))
+    index, past = out / "report.html", out / "history" / "history.html"
+    say(
+        f"\n打开 {index}:各县按离认定的远近排名,附监测预警;{past}:历年情况。"
+        if zh
+        else f"\nOpen {index}: the counties ranked by their distance from certification, "
+        f"with the monitoring alerts; {past}: the history."
+    )
+    return EXIT_OK
 
 
 def _allocate(args: argparse.Namespace) -> int:

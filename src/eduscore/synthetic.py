@@ -435,6 +435,9 @@ def province(
         codes = pa.array([recode[c] for c in table.column("county_code").to_pylist()])
         return table.set_column(at, "county_code", codes)
 
+    # Townships and urban subdistricts are read only by Henan's and Hunan's preschool rule
+    # sets; province 99 has none, and under the national rules they are unknown columns.
+    data["counties"] = data["counties"].drop_columns(["townships", "urban_subdistricts"])
     year1 = {name: moved(t) for name, t in data.items()}
     rng = np.random.default_rng([seed, 2])
     # Which kind of county each is, as the generator made it (exemplary ones have every
@@ -480,7 +483,7 @@ def province(
     exemplary = np.flatnonzero(kinds == "exemplary")
     if len(exemplary):  # the investing counties' own figures: those of an exemplary county
         model = int(exemplary[0])
-        own = ("county_code", "county_name", "year", "population_3_5", "townships", "urban_subdistricts")
+        own = ("county_code", "county_name", "year", "population_3_5")
         take = pa.array(np.where(invests, model, np.arange(n)))
         for name in counties.column_names:
             if name not in own:
