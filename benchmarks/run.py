@@ -54,7 +54,7 @@ from measure import Targets, interleaved, median, python_child, ratio_text, run_
 import eduscore  # noqa: E402
 from eduscore.synthetic import national  # noqa: E402
 
-SECTIONS = ("baselines", "cli", "memory", "json", "startup", "scaling", "reading")
+SECTIONS = ("baselines", "cli", "province", "memory", "json", "startup", "scaling", "reading")
 GIB = 1024.0  # MiB
 PROVINCE = 150 / 2850  # ≈ 150 counties
 
@@ -228,6 +228,24 @@ def section_cli(args: argparse.Namespace, targets: Targets) -> None:
         "nation CLI peak memory < 2 GiB",
         not failed and peak < 2 * GIB,
         f"{peak / GIB:.2f} GiB" + (f" before it stopped ({failed})" if failed else ""),
+    )
+
+
+def section_province(args: argparse.Namespace, targets: Targets) -> None:
+    """``eduscore demo --province``: the synthetic province (100 counties, two years)
+    evaluated, archived, indexed with alerts, its history and an allocation."""
+    print(
+        "\n== province: eduscore demo --province (100 counties, two years, archive, history, allocation) =="
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        child = run_child(
+            [eduscore_program(), "demo", "--province", "--out", str(Path(tmp) / "out")], args.timeout
+        )
+        failed = "" if child.ok else child.failure()
+    targets.check(
+        "province demo (index, history, allocation) < 30 s",
+        not failed and child.seconds < 30,
+        failed or f"{child.seconds:.1f} s, peak {child.peak_mib:,.0f} MiB",
     )
 
 
@@ -447,6 +465,7 @@ def main(argv: list[str] | None = None) -> None:
     runners = {
         "baselines": section_baselines,
         "cli": section_cli,
+        "province": section_province,
         "memory": section_memory,
         "json": section_json,
         "startup": section_startup,
