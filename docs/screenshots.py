@@ -57,8 +57,24 @@ def main() -> None:
             driver.find_element(By.CSS_SELECTOR, ".analyses").screenshot(str(HERE / "report-plan-zh.png"))
             driver.get(pages["en"].as_uri())
             driver.find_element(By.CSS_SELECTOR, ".analyses").screenshot(str(HERE / "report-plan-en.png"))
+            province_demo(driver, Path(tmp) / "province")
         finally:
             driver.quit()
+
+
+def province_demo(driver: webdriver.Chrome, folder: Path) -> None:
+    """The province's view (``eduscore demo --province``): the ranked index with its
+    monitoring alerts, and the history page (issue #15)."""
+    from eduscore.cli import read_costs
+    from eduscore.demo import demo_path
+    from eduscore.report.province_demo import run_province_demo
+
+    run_province_demo(folder, read_costs(demo_path("prices.csv")), "zh")
+    driver.set_window_size(1400, 1100)
+    driver.get((folder / "report.html").as_uri())
+    driver.save_screenshot(str(HERE / "province-index-zh.png"))
+    driver.get((folder / "history" / "history.html").as_uri())
+    driver.save_screenshot(str(HERE / "province-history-zh.png"))
 
 
 if __name__ == "__main__":
