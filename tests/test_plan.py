@@ -310,3 +310,28 @@ def test_totals_count_shared_stock_as_the_schools_build_it() -> None:
         gaps.filter(pc.equal(gaps.column("resource"), "sports_area_m2")).column("addition")
     ).as_py()
     assert totals["sports_area_m2"] > shared * 1.5  # the junior section holds 0.418 of the ground
+
+
+def test_a_framework_without_resource_indicators_has_no_plan_and_says_so() -> None:
+    """preschool-2020 has no per-student resources: make_plan says so (it raised a bare
+    KeyError on 'school_id' before)."""
+    r = eduscore.evaluate(**eduscore.demo_inputs(), framework="preschool-2020")
+    with pytest.raises(eduscore.InputError, match="no per-student resource indicators"):
+        eduscore.make_plan(r)
+
+
+def test_prices_given_by_indicator_id_price_the_totals() -> None:
+    """A price may name the indicator (sports_area_per_student) instead of the resource
+    (sports_area_m2): the totals are priced the same either way (they were null)."""
+    r = eduscore.evaluate(**eduscore.demo_inputs())
+    by_resource = {
+        "teachers_above_degree": 2e5, "backbone_teachers": 2.5e5, "pe_arts_teachers": 2e5,
+        "teaching_aux_area_m2": 3500.0, "sports_area_m2": 800.0, "equipment_value_cny": 1.0,
+        "multimedia_classrooms": 6e4,
+    }  # fmt: skip
+    by_indicator = dict(by_resource)
+    by_indicator["sports_area_per_student"] = by_indicator.pop("sports_area_m2")
+    a = eduscore.make_plan(r, by_resource).totals()
+    b = eduscore.make_plan(r, by_indicator).totals()
+    assert a.column("cost").null_count == 0
+    assert a.column("cost").to_pylist() == b.column("cost").to_pylist()

@@ -439,6 +439,12 @@ def make_plan(result: Result, costs: Mapping[str, float] | None = None) -> Plan:
     """
     fw = result.framework
     res = resources(fw)
+    if not res:
+        raise InputError(
+            f"{fw.id} has no per-student resource indicators, so there is no plan of additions "
+            "to make (see the failing checks of the result instead)",
+            zh=f"{fw.id} 没有生均资源类指标,无法制定增配方案(请查看结果中未达标的检查项)",
+        )
     mat = _matrix(result, res)
     inds = mat.indicators
     prices = _prices(costs, inds)
@@ -520,7 +526,11 @@ def make_plan(result: Result, costs: Mapping[str, float] | None = None) -> Plan:
         schools=schools,
         sections=sections,
         basis="cost" if prices is not None else "relative",
-        costs=dict(costs or {}),
+        # Keyed by resource (an input column) too when a price was given by indicator id,
+        # as the totals and the fund allocation look prices up by resource.
+        costs={**dict(costs or {}), **{r.resource: float(x) for r, x in zip(inds, prices, strict=True)}}
+        if prices is not None
+        else dict(costs or {}),
     )
 
 
