@@ -69,7 +69,7 @@ def province_demo(driver: webdriver.Chrome, folder: Path) -> None:
     from eduscore.demo import demo_path
     from eduscore.report.province_demo import run_province_demo
 
-    run_province_demo(folder, read_costs(demo_path("prices.csv")), "zh")
+    run_province_demo(folder, read_costs(demo_path("prices/prices.csv")), "zh")
     driver.set_window_size(1400, 1100)
     driver.get((folder / "report.html").as_uri())
     driver.save_screenshot(str(HERE / "province-index-zh.png"))

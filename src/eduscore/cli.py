@@ -303,10 +303,10 @@ def _parser(lang: str = "en") -> Parser:
     )
     province.add_argument(
         "--budget",
-        default="2亿",
         metavar=t("AMOUNT", "金额"),
         help=t(
-            "with --province: the fund to allocate (default 2亿; e.g. 50000万, 5亿)",
+            "with --province: the fund to allocate, in yuan or with the Chinese units wan (10^4) "
+            "and yi (10^8) as eduscore allocate takes it (default 200 million yuan)",
             "与 --province 一起使用:分配的资金总额(默认 2亿;如 50000万、5亿)",
         ),
     )
@@ -1079,20 +1079,20 @@ def _province_demo(args: argparse.Namespace) -> int:
     from eduscore.demo import demo_path
     from eduscore.report.allocation import print_allocation
     from eduscore.report.history import print_history
-    from eduscore.report.province_demo import run_province_demo
+    from eduscore.report.province_demo import DEMO_BUDGET, run_province_demo
 
     zh = args.lang == "zh"
     out = Path(PROVINCE_DEMO_OUT) if args.out == Path("eduscore-demo") else args.out
     if not str(out).strip():
         raise InputError("--out is empty: give a folder", zh="--out 为空:请给出文件夹")
-    budget = parse_budget(args.budget)
-    costs = read_costs(args.costs if args.costs is not None else demo_path("prices.csv"))
+    budget = parse_budget(args.budget) if args.budget is not None else DEMO_BUDGET
+    costs = read_costs(args.costs if args.costs is not None else demo_path("prices/prices.csv"))
     say(
         f"演示数据:合成省(代码 99,{PROVINCE_DEMO_COUNTIES} 个县,2023、2024 两年,SYNTHETIC),数字均为虚构;"
-        "单价为示例单价(demo/prices.csv)。\n"
+        "单价为示例单价(demo/prices/prices.csv)。\n"
         if zh
         else f"Demo data: a SYNTHETIC province (code 99, {PROVINCE_DEMO_COUNTIES} counties, 2023 and 2024), "
-        "invented for illustration; illustrative prices (demo/prices.csv).\n"
+        "invented for illustration; illustrative prices (demo/prices/prices.csv).\n"
     )
     done = run_province_demo(out, costs, args.lang, budget, args.objective, PROVINCE_DEMO_COUNTIES)
     for year, result in done.results.items():
