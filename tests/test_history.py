@@ -227,24 +227,21 @@ def test_archive_and_results_give_the_same_history(hist: History, province: Any)
 
 
 def test_runs_with_text_or_dictionary_columns_mix(province: Any, tmp_path: Path) -> None:
-    """Without eduscore.archive.read: one run's names written as text, the other's
-    dictionary-encoded, are read as one table of text."""
+    """One run's names written as text, the other's dictionary-encoded, are read as one
+    table of text."""
     r1, r2, _ = province
     write_archive(tmp_path, r1)
     write_archive(tmp_path, r2, decode=False)
-    both = history_module._read_hive(tmp_path, "checks", FW)
+    both = history_module._read(tmp_path, "checks", FW)
     assert both.num_rows == r1.checks.num_rows + r2.checks.num_rows
     assert both.schema.field("name_zh").type == pa.string()
 
 
-@pytest.mark.skipif(
-    not hasattr(eduscore.Result, "archive"), reason="Result.archive (issue #15 item 1) not merged"
-)
 def test_the_real_archive_gives_the_same_history(hist: History, province: Any, tmp_path: Path) -> None:
-    """Once the archive is merged: results archived by Result.archive, re-runs included."""
+    """Results archived by Result.archive, re-runs included."""
     r1, r2, _ = province
     for r in (r1, r2, r2):  # the second r2 replaces the first
-        r.archive(tmp_path)  # type: ignore[attr-defined]
+        r.archive(tmp_path)
     real = history(tmp_path)
     for name in ("verdicts", "cv", "changes", "alerts", "counties"):
         assert getattr(real, name).equals(getattr(hist, name)), name
@@ -282,17 +279,16 @@ def test_a_later_result_replaces_an_earlier_one(province: Any) -> None:
     assert h.verdicts.num_rows == 9 and h.alerts.num_rows == 3
 
 
-def test_read_uses_the_archive_module_when_it_has_read(
-    monkeypatch: pytest.MonkeyPatch, archived: Path
-) -> None:
-    """The one place that reads the archive: eduscore.archive.read once it exists."""
+def test_read_uses_the_archive_module(monkeypatch: pytest.MonkeyPatch, archived: Path) -> None:
+    """The one place that reads the archive: eduscore.archive.read, once per table."""
     calls = []
+    real = history_module.archive_module.read
 
     def read(folder: Path, table: str, *, framework: str | None = None) -> pa.Table:
         calls.append((table, framework))
-        return history_module._read_hive(folder, table, framework)
+        return real(folder, table, framework=framework)
 
-    monkeypatch.setattr(history_module.archive_module, "read", read, raising=False)
+    monkeypatch.setattr(history_module.archive_module, "read", read)
     h = history(archived, framework=FW)
     assert sorted(calls) == [("checks", FW), ("dispersion", FW), ("verdicts", FW)]
     assert h.alerts.num_rows == 3

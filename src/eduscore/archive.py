@@ -909,9 +909,21 @@ def _read(
                 pieces.append(t)
     if not pieces:
         return schema(table).empty_table()
-    return pa.concat_tables(pieces, promote_options="default")
+    try:  # runs of other versions may differ in a column's type (int and float): promoted
+        return pa.concat_tables(pieces, promote_options="permissive")
+    except (pa.ArrowTypeError, pa.ArrowInvalid) as exc:
+        raise InputError(
+            f"{root}: the runs' files of table {table} cannot be read as one table ({exc})",
+            zh=f"{root}:{table} 表各次运行的文件无法合并为一张表({exc})",
+        ) from None
 
 
 def _read_file(path: Path, columns: list[str] | None = None) -> pa.Table:
-    """One file as it is stored (no partition guessed from its path)."""
-    return pq.ParquetFile(path).read(columns=columns)
+    """One file as it is stored (no partition guessed from its path), dictionary columns
+    decoded: files written by other tools or versions may hold a text column
+    dictionary-encoded, and every run's files must concatenate."""
+    t = pq.ParquetFile(path).read(columns=columns)
+    for i, field in enumerate(t.schema):
+        if pa.types.is_dictionary(field.type):
+            t = t.set_column(i, field.name, pc.cast(t.column(i), field.type.value_type))
+    return t

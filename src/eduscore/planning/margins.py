@@ -216,20 +216,10 @@ def _passing(table: pa.Table) -> pa.Table:
 
 def _nearest_rows(passing: pa.Table, per_county: int) -> np.ndarray:
     """Rows of ``passing`` (passing checks with a relative margin) that are the nearest
-    risks, in the order :func:`nearest_risks` gives them."""
-    county, _ = dense_codes(passing.column("county_code"))
-    year, years = dense_codes(pc.cast(passing.column("year"), pa.string()))
-    check, checks = dense_codes(passing.column("check_id"))
-    cy = county * len(years) + year
-    cell = cy * len(checks) + check
-    rel = np.asarray(passing.column("relative_margin").to_numpy(), dtype=np.float64)
-    # The closest row of each county × check …
-    order = np.lexsort((rel, cell))
-    best = order[rank_in_runs(cell[order]) == 0]
-    # … then the nearest checks of each county.
-    order2 = best[np.lexsort((rel[best], cy[best]))]
-    chosen: np.ndarray = order2[rank_in_runs(cy[order2]) < per_county]
-    return chosen
+    risks, in the order :func:`nearest_risks` gives them: the closest row of each county ×
+    check, then the ``per_county`` nearest checks of each county — what :func:`_flip_rows`
+    gives when every check passes."""
+    return _flip_rows(passing, per_county)
 
 
 def _margin(value: np.ndarray, threshold: np.ndarray, up: np.ndarray) -> np.ndarray:

@@ -37,7 +37,6 @@ import attrs
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 import eduscore.archive as archive_module
 from eduscore.errors import InputError
@@ -307,38 +306,10 @@ def _from_results(results: Sequence[Result], framework: str | None) -> dict[str,
 
 
 def _read(folder: Path, table: str, framework: str | None) -> pa.Table:
-    """One result table of the archive: ``eduscore.archive.read`` when it exists, else the
-    hive layout read directly (``DIR/<table>/framework=<id>/year=<yyyy>/<run_id>.parquet``,
-    the file's own ``framework``/``year``/``run_id`` columns replaced by the path's)."""
-    read = getattr(archive_module, "read", None)
-    if read is not None:
-        out: pa.Table = read(folder, table, framework=framework)
-        return out
-    return _read_hive(folder, table, framework)
-
-
-def _read_hive(folder: Path, table: str, framework: str | None) -> pa.Table:
-    """The archive's layout read directly with pyarrow (until ``eduscore.archive.read``)."""
-    parts = []
-    pattern = f"framework={framework}" if framework is not None else "framework=*"
-    for path in sorted((folder / table).glob(f"{pattern}/year=*/*.parquet")):  # one file per run
-        if path.name.startswith((".", "_")):
-            continue
-        t = pq.read_table(path)
-        t = t.drop_columns([c for c in ("framework", "year", "run_id") if c in t.column_names])
-        # Files of different runs may hold a column as text or dictionary-encoded.
-        for i, field in enumerate(t.schema):
-            if pa.types.is_dictionary(field.type):
-                t = t.set_column(i, field.name, pc.cast(t.column(i), field.type.value_type))
-        fw = path.parent.parent.name.split("=", 1)[1]
-        year = int(path.parent.name.split("=", 1)[1])
-        n = t.num_rows
-        t = t.append_column("framework", pa.array([fw] * n, pa.string()))
-        t = t.append_column("year", pa.array([year] * n, pa.int64()))
-        parts.append(t.append_column("run_id", pa.array([path.stem] * n, pa.string())))
-    if not parts:
-        return pa.table({})
-    return pa.concat_tables(parts, promote_options="permissive")
+    """One result table of the archive (:func:`eduscore.archive.read`: the latest run of
+    each county × framework × year, ``framework`` and ``year`` as plain columns)."""
+    out: pa.Table = archive_module.read(folder, table, framework=framework)
+    return out
 
 
 def _from_archive(folder: Path, framework: str | None) -> dict[str, pa.Table]:
