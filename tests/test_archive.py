@@ -302,6 +302,45 @@ def test_a_journal_naming_a_file_outside_the_archive_is_not_applied(
     assert victim.read_text("utf-8") == "keep me"
 
 
+@pytest.mark.parametrize("journal", [[], None, "x", 5, {"renames": "x"}, {"deletes": {"a": 1}}])
+def test_a_journal_that_is_not_a_journal_is_refused_not_a_traceback(
+    tmp_path: Path, demo: eduscore.Result, journal: object
+) -> None:
+    """Found by the attack campaign: valid JSON but not an object raised AttributeError."""
+    demo.archive(tmp_path / "a")
+    (tmp_path / "a" / archive.JOURNAL).write_text(json.dumps(journal), "utf-8")
+    with pytest.raises(OutputError, match="damaged journal"):
+        archive.read(tmp_path / "a", "verdicts")
+
+
+def test_a_journal_moving_a_file_into_another_table_is_refused(tmp_path: Path, demo: eduscore.Result) -> None:
+    """A write only renames its own temporary file into place beside it: a journal that
+    moves verdicts into checks (a row lost without a word) is not applied."""
+    demo.archive(tmp_path / "a")
+    before = archive.read(tmp_path / "a", "verdicts")
+    [path] = (tmp_path / "a" / "verdicts").glob("*/*/*.parquet")
+    rel = path.relative_to(tmp_path / "a").as_posix()
+    moved = rel.replace("verdicts/", "checks/", 1)
+    (tmp_path / "a" / archive.JOURNAL).write_text(
+        json.dumps({"format": 1, "run_id": "x", "renames": [[rel, moved]], "deletes": []}), "utf-8"
+    )
+    with pytest.raises(OutputError, match="damaged journal"):
+        archive.read(tmp_path / "a", "verdicts")
+    (tmp_path / "a" / archive.JOURNAL).unlink()
+    assert archive.read(tmp_path / "a", "verdicts").equals(before)
+
+
+def test_a_file_that_is_not_parquet_is_named(tmp_path: Path, demo: eduscore.Result) -> None:
+    """Found by the attack campaign: a truncated file gave 'internal error: ArrowInvalid'."""
+    demo.archive(tmp_path / "a")
+    [path] = (tmp_path / "a" / "checks").glob("*/*/*.parquet")
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(eduscore.InputError, match=re.escape(str(path))):
+        archive.read(tmp_path / "a", "checks")
+    run = run_cli("history", tmp_path / "a")
+    assert run.returncode == 2 and str(path) in run.stderr and "Traceback" not in run.stderr
+
+
 # ---------------------------------------------------------------------------- plain readers
 
 

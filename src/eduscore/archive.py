@@ -663,19 +663,33 @@ def _sync_dir(path: Path) -> None:
 def _apply(folder: Path, journal: Mapping[str, Any]) -> None:
     """Make the journal's renames and deletions (each one done at most once: a rename whose
     temporary file is gone was made), then remove the journal."""
+    damaged = OutputError(
+        f"{folder / JOURNAL}: damaged journal; the archive needs a look before use",
+        zh=f"{folder / JOURNAL}:日志文件已损坏;请检查归档后再使用",
+    )
+    if not isinstance(journal, Mapping):
+        raise damaged
     renames = journal.get("renames") or []
-    for n, pair in enumerate(renames):
+    deletes = journal.get("deletes") or []
+    if not isinstance(renames, list) or not isinstance(deletes, list):
+        raise damaged
+    for pair in renames:
         if not isinstance(pair, list) or len(pair) != 2:
-            raise OutputError(f"{folder / JOURNAL}: damaged journal", zh=f"{folder / JOURNAL}:日志文件已损坏")
+            raise damaged
+        tmp, final = _inside(folder, pair[0]), _inside(folder, pair[1])
+        # A write only ever renames its own temporary file into place, beside it.
+        if tmp != _tmp(final) or final.suffix != ".parquet":
+            raise damaged
+    for n, pair in enumerate(renames):
         tmp, final = _inside(folder, pair[0]), _inside(folder, pair[1])
         with contextlib.suppress(FileNotFoundError):
             os.replace(tmp, final)
         if n == 0:
             _pause("mid_renames")
-    for rel in journal.get("deletes") or []:
+    for rel in deletes:
         with contextlib.suppress(FileNotFoundError):
             _inside(folder, rel).unlink()
-    touched = {_inside(folder, p).parent for p in journal.get("deletes") or []}
+    touched = {_inside(folder, p).parent for p in deletes}
     touched |= {_inside(folder, pair[1]).parent for pair in renames}
     for part in touched:
         _sync_dir(part)
@@ -922,7 +936,14 @@ def _read_file(path: Path, columns: list[str] | None = None) -> pa.Table:
     """One file as it is stored (no partition guessed from its path), dictionary columns
     decoded: files written by other tools or versions may hold a text column
     dictionary-encoded, and every run's files must concatenate."""
-    t = pq.ParquetFile(path).read(columns=columns)
+    try:
+        t = pq.ParquetFile(path).read(columns=columns)
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(
+            f"{path}: not a readable Parquet file of the archive ({exc}); move it out of the archive "
+            "or archive that run again",
+            zh=f"{path}:不是可读取的归档 Parquet 文件({exc});请将它移出归档,或重新归档这次运行",
+        ) from None
     for i, field in enumerate(t.schema):
         if pa.types.is_dictionary(field.type):
             t = t.set_column(i, field.name, pc.cast(t.column(i), field.type.value_type))
