@@ -26,7 +26,7 @@ import eduscore
 import passing
 from eduscore.errors import InputError
 from eduscore.province import history as history_module
-from eduscore.province.history import ALERT_COLUMNS, CHANGE_COLUMNS, History, history
+from eduscore.province.history import ALERT_COLUMNS, CHANGE_COLUMNS, NO_RESULT, History, history
 from eduscore.report.history import (
     ALERT_HEADS,
     print_history,
@@ -135,9 +135,12 @@ def test_alerts_are_exactly_the_slipped_checks(hist: History) -> None:
     assert got == {
         (SLIPS_SIX_OF_SEVEN, "school_six_of_seven", "fail"),
         *((LOSES_AN_INPUT, check, "not_assessed") for check in SOCIAL_RECOGNITION_CHECKS),
+        # certified in 2024 and left out of 2025: never dropped from monitoring in silence
+        (GONE, NO_RESULT, "not_assessed"),
     }
     for a in hist.alerts.to_pylist():
-        assert (a["certified_year"], a["year"], a["previous_status"]) == (2024, 2025, "pass")
+        previous = None if a["check_id"] == NO_RESULT else "pass"
+        assert (a["certified_year"], a["year"], a["previous_status"]) == (2024, 2025, previous)
         assert a["name_zh"] and a["name_en"] and a["reason_zh"] and a["reason"]
     six = hist.alerts.filter(pc.equal(hist.alerts.column("check_id"), "school_six_of_seven")).to_pylist()[0]
     assert six["value"] == 1  # one school section fails
@@ -214,7 +217,7 @@ def test_counties_summary(hist: History) -> None:
         (2024, "incomplete", 2),
         (2024, "certified", 0),
         (2025, "certified", 0),
-        (2024, "certified", 0),
+        (2024, "certified", 1),  # left out of 2025: "no evaluation this year"
     ]
     assert got[E]["years"] == [2024] and got[A]["years"] == [2024, 2025]
 
@@ -276,7 +279,7 @@ def test_a_later_result_replaces_an_earlier_one(province: Any) -> None:
     """As the archive does: the same county, framework and year twice — the later counts."""
     r1, r2, _ = province
     h = history([r2, r1, r2])
-    assert h.verdicts.num_rows == 9 and h.alerts.num_rows == 3
+    assert h.verdicts.num_rows == 9 and h.alerts.num_rows == 4
 
 
 def test_read_uses_the_archive_module(monkeypatch: pytest.MonkeyPatch, archived: Path) -> None:
@@ -291,7 +294,7 @@ def test_read_uses_the_archive_module(monkeypatch: pytest.MonkeyPatch, archived:
     monkeypatch.setattr(history_module.archive_module, "read", read)
     h = history(archived, framework=FW)
     assert sorted(calls) == [("checks", FW), ("dispersion", FW), ("verdicts", FW)]
-    assert h.alerts.num_rows == 3
+    assert h.alerts.num_rows == 4
 
 
 # ---------------------------------------------------------------------------------------
@@ -364,6 +367,10 @@ def _reference(
                 ]
                 previous = old[0]["status"] if old else None
             alerts.add((county, c["check_id"], c["year"], first, c["status"], previous))
+        # a later year with results of other counties but none of this one
+        for year in {v["year"] for v in verdicts}:
+            if year > first and year not in years[county]:
+                alerts.add((county, NO_RESULT, year, first, "not_assessed", None))
     return changes, alerts
 
 
@@ -451,7 +458,7 @@ def test_terminal(hist: History, province: Any, lang: str) -> None:
         words = english_words(text, _ids(hist, province[0]))
         assert not words, words
     else:
-        assert "3 alerts in 2 counties" in text
+        assert "4 alerts in 3 counties" in text
 
 
 def test_terminal_of_many_counties_is_short(province: Any) -> None:
@@ -461,7 +468,7 @@ def test_terminal_of_many_counties_is_short(province: Any) -> None:
     out = io.StringIO()
     print_history(h, lang="en", file=out, max_rows=2, full_in="out/history.xlsx")
     text = out.getvalue()
-    assert "1 more rows not shown: see out/history.xlsx" in text
+    assert "2 more rows not shown: see out/history.xlsx" in text
     assert "3 more rows not shown" in text
 
 
@@ -514,7 +521,7 @@ def test_html_parses_offline_with_trend_charts(hist: History, province: Any, lan
     # Two levels (primary, junior) per county, each chart with its limit line.
     assert parser.svgs == 2 * 5 and page.count('class="limit"') == 2 * 5
     # Counties with alerts first.
-    first = [page.index(f"id='c-{c}-{FW}'") for c in (B, A, D, E, C)]
+    first = [page.index(f"id='c-{c}-{FW}'") for c in (B, A, E, D, C)]
     assert first == sorted(first)
     if lang == "zh":
         words = english_words(_visible_html(page), _ids(hist, province[0]))
@@ -528,8 +535,8 @@ def test_html_of_many_counties_charts_the_first_and_says_so(
 
     monkeypatch.setattr(report, "CHART_COUNTIES", 2)
     page = render_history_html(hist, "en")
-    assert page.count("<svg") == 2 * 2  # B and A, the counties with alerts
-    assert "3 more counties without alerts are not listed one by one" in page
+    assert page.count("<svg") == 2 * 2  # B and A, the first counties with alerts (E has them too)
+    assert "2 more counties without alerts are not listed one by one" in page
     assert f"id='c-{C}-{FW}'" not in page and f"#c-{C}-{FW}" not in page  # no link to nowhere
 
 
@@ -548,6 +555,8 @@ def test_xlsx_alerts_sheet_equals_the_alerts(hist: History, province: Any, tmp_p
         "未达标" if zh else "fail": "fail",
         "未评估" if zh else "not assessed": "not_assessed",
         "达标" if zh else "pass": "pass",
+        None: None,  # no previous status: no result this year
+        "": None,
     }
     got = [
         {
@@ -601,7 +610,7 @@ def test_xlsx_alerts_sheet_equals_the_alerts(hist: History, province: Any, tmp_p
 def test_cli_writes_the_files(archived: Path, tmp_path: Path) -> None:
     proc = run_cli("history", archived, "--province", "99", "--out", tmp_path, "--lang", "en")
     assert proc.returncode == 0, proc.stderr
-    assert "Monitoring alerts" in proc.stdout and "3 alerts in 2 counties" in proc.stdout
+    assert "Monitoring alerts" in proc.stdout and "4 alerts in 3 counties" in proc.stdout
     assert (tmp_path / "history.html").is_file() and (tmp_path / "history.xlsx").is_file()
     proc = run_cli(
         "history", archived, "--county", A, "--out", tmp_path / "x", "--format", "html", "--lang", "zh"

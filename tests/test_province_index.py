@@ -99,3 +99,48 @@ def test_flips_equal_a_slow_reference_over_every_margin(two_years: dict[int, edu
         assert [abs(r["relative_margin"]) for r in rows] == pytest.approx([a for _, a, _ in want])
         # the same checks, up to ties in the margin
         assert len(rows) == len(want)
+
+
+def test_a_certified_county_left_out_of_a_later_year_is_an_alert_not_silence(
+    two_years: dict[int, eduscore.Result], tmp_path: Path
+) -> None:
+    """Found by the new-user walk: a county certified in 2023 whose 2024 rows are missing
+    dropped out of monitoring without a word. It is now an alert (no result this year) in
+    the history, the index and the CLI's stderr."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from eduscore.province.history import NO_RESULT
+    from eduscore.synthetic import province as make
+    from helpers import run_cli
+
+    before = two_years[2023]
+    certified = sorted(r["county_code"] for r in before.verdicts.to_pylist() if r["verdict"] == "certified")
+    gone = certified[0]
+    data = make(60, seed=4)
+    files = {}
+    for year, tables in data.items():
+        for name in ("schools", "counties"):
+            t = tables[name]
+            if year == 2024:
+                t = t.filter(pc.not_equal(t.column("county_code"), gone))
+            files[(year, name)] = tmp_path / f"{name}-{year}.parquet"
+            pq.write_table(t, files[(year, name)])
+    after = eduscore.evaluate(schools=files[(2024, "schools")], counties=files[(2024, "counties")])
+    h = history([before, after])
+    missing = [a for a in h.alerts.to_pylist() if a["check_id"] == NO_RESULT]
+    assert [(a["county_code"], a["certified_year"], a["year"]) for a in missing] == [(gone, 2023, 2024)]
+    assert any(a["county_code"] == gone for a in alerts_for(h, after).to_pylist())
+    # Through the command line, as an inspector runs it each year.
+    archive = tmp_path / "archive"
+    for year in (2023, 2024):
+        run = run_cli(
+            "evaluate", files[(year, "schools")], files[(year, "counties")], "--archive", archive,
+            "--out", tmp_path / f"out{year}", "--format", "html", "-q",
+        )  # fmt: skip
+        assert run.returncode == 0, run.stderr
+    assert gone in run.stderr and "监测预警" in run.stderr
+    page = (tmp_path / "out2024" / "report.html").read_text("utf-8")
+    start = page.index("<table class='alerts'>")
+    section = page[start : page.index("</table>", start)]
+    assert gone in section and "本年没有评估结果" in section

@@ -456,7 +456,55 @@ def _alerts(checks: pa.Table, verdicts: pa.Table, changes: pa.Table) -> pa.Table
     alerts = alerts.join(
         before, keys=[*_KEYS, "previous_year", "check_id"], join_type="left outer", use_threads=False
     )
-    return alerts.select(list(ALERT_COLUMNS)).sort_by(_order("year", "check_id"))
+    found = alerts.select(list(ALERT_COLUMNS))
+    missing = _missing_years(verdicts, certified, found.schema)
+    return pa.concat_tables([found, missing]).sort_by(_order("year", "check_id"))
+
+
+#: The check id of the alert "no result this year" (:func:`_missing_years`).
+NO_RESULT = "no_result"
+
+
+def _missing_years(verdicts: pa.Table, certified: pa.Table, schema: pa.Schema) -> pa.Table:
+    """An alert for each year after a county's first certified year in which the history
+    holds results of its framework for other counties but none for it: a certified county
+    whose data were left out of a later run never drops out of monitoring in silence."""
+    years = verdicts.group_by(["framework", "year"], use_threads=False).aggregate([])
+    names = verdicts.group_by(_KEYS, use_threads=False).aggregate([("county_name", "last")])
+    later = certified.join(years, ["framework"], join_type="inner", use_threads=False)
+    later = later.filter(pc.greater(later.column("year"), later.column("certified_year")))
+    have = verdicts.select([*_KEYS, "year"]).append_column(
+        "_have", pa.array([True] * verdicts.num_rows, pa.bool_())
+    )
+    later = later.join(have, [*_KEYS, "year"], join_type="left outer", use_threads=False)
+    later = later.filter(pc.is_null(later.column("_have")))
+    later = later.join(names, _KEYS, join_type="left outer", use_threads=False)
+    n = later.num_rows
+    certified_in = pc.cast(later.column("certified_year"), pa.string())
+    year = pc.cast(later.column("year"), pa.string())
+    columns = {
+        "county_code": later.column("county_code"),
+        "county_name": later.column("county_name_last"),
+        "framework": later.column("framework"),
+        "certified_year": later.column("certified_year"),
+        "year": later.column("year"),
+        "check_id": pa.array([NO_RESULT] * n, pa.string()),
+        "name_zh": pa.array(["本年没有评估结果"] * n, pa.string()),
+        "name_en": pa.array(["no evaluation this year"] * n, pa.string()),
+        "status": pa.array(["not_assessed"] * n, pa.string()),
+        "reason": pc.binary_join_element_wise(
+            "certified in ", certified_in, "; no result of it in ", year, " (other counties have one)", ""
+        ),
+        "reason_zh": pc.binary_join_element_wise(
+            certified_in, " 年通过认定;", year, " 年其他县有评估结果,该县没有", ""
+        ),
+    }
+    return pa.table(
+        {
+            f.name: pc.cast(columns[f.name], f.type) if f.name in columns else pa.nulls(n, f.type)
+            for f in schema
+        }
+    )
 
 
 def _counties(verdicts: pa.Table, alerts: pa.Table) -> pa.Table:
@@ -525,7 +573,9 @@ def _counties(verdicts: pa.Table, alerts: pa.Table) -> pa.Table:
 def alerts_for(h: History, result: Result) -> pa.Table:
     """The alerts of ``h`` in the counties, years and framework of ``result``: what its
     index shows (``evaluate --archive``: the archive's earlier years tell which of this
-    run's counties were certified before).
+    run's counties were certified before) — and the counties of its provinces certified
+    before that have no result in its years (:data:`NO_RESULT`), so that a county left out
+    of this year's files is said, not dropped from monitoring.
 
     >>> import eduscore
     >>> r = eduscore.evaluate(**eduscore.demo_inputs())
@@ -541,4 +591,16 @@ def alerts_for(h: History, result: Result) -> pa.Table:
     )
     mine = alerts.filter(pc.equal(alerts.column("framework"), result.framework.id))
     joined = mine.join(keys, ["county_code", "year"], join_type="inner", use_threads=False)
-    return joined.select(alerts.column_names).sort_by(_order("year", "check_id"))
+    # Counties certified before that this run left out, in its provinces and years: said too.
+    provinces = pc.unique(pc.utf8_slice_codeunits(keys.column("county_code"), 0, 2))
+    absent = mine.filter(
+        pc.and_(
+            pc.equal(mine.column("check_id"), NO_RESULT),
+            pc.and_(
+                pc.is_in(pc.utf8_slice_codeunits(mine.column("county_code"), 0, 2), value_set=provinces),
+                pc.is_in(mine.column("year"), value_set=pc.unique(keys.column("year"))),
+            ),
+        )
+    )
+    both = pa.concat_tables([joined.select(alerts.column_names), absent.select(alerts.column_names)])
+    return both.sort_by(_order("year", "check_id"))

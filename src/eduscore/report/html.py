@@ -767,7 +767,7 @@ def _alerts_section(
     def word(key: str) -> str:
         return escape(_WORDS[key].get(lang))
 
-    keys = sorted(k for k in alerts if k in names)
+    keys = sorted(alerts, key=lambda k: (k[0], k[1] or 0))
     if not keys:
         return f"<h3>{word('alerts')}</h3><p>{word('alerts_none')}</p>"
     rows = []
@@ -779,8 +779,10 @@ def _alerts_section(
             + f" <code>{escape(r['check_id'])}</code>"
             for r in items
         )
+        # A county certified before with no result this year has no page of this run.
+        code = f"<a href='{escape(names[key])}'>{escape(key[0])}</a>" if key in names else escape(key[0])
         rows.append(
-            f"<tr><td><a href='{escape(names[key])}'>{escape(key[0])}</a></td>"
+            f"<tr><td>{code}</td>"
             f"<td>{escape(first['county_name'] or '')}</td>"
             f"<td class='num'>{escape(str(first['certified_year']))}</td>"
             f"<td class='{escape(first['verdict'] or '')}'>{escape(view.verdict(first['verdict']) if first['verdict'] else '')}</td>"
