@@ -83,3 +83,21 @@ def test_the_chinese_demo_speaks_chinese(demo: tuple[str, Path, str]) -> None:
     prose = re.sub(r"/\S+", " ", stdout)  # paths
     words = english_words(prose, allowed | {"prices.csv", "demo"})
     assert not words, "\n".join(words[:20])
+
+
+def test_the_index_costs_what_the_allocation_costs(demo: tuple[str, Path, str]) -> None:
+    """Found by the attack campaign: the index's plan cost left out the special rooms and
+    their areas that the allocation charges for. Every fundable county now costs the same
+    in both."""
+    from test_html_index import index_of
+
+    lang, out, _ = demo
+    _, rows = index_of((out / "report.html").read_text("utf-8"))
+    head = "方案成本" if lang == "zh" else "Plan cost"
+    code = "代码" if lang == "zh" else "Code"
+    index = {r[code]["text"]: r[head]["attrs"]["data-v"] for r in rows}
+    got = json.loads((out / "allocation" / "allocation.json").read_text("utf-8"))
+    fundable = [c for c in got["candidates"] if c["fundable"]]
+    assert len(fundable) > 10
+    for c in fundable:
+        assert float(index[c["county_code"]]) == pytest.approx(c["cost_yuan"], rel=1e-9), c["county_code"]

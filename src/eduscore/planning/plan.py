@@ -418,6 +418,51 @@ class Plan:
             }
         ).sort_by([("county_code", "ascending"), ("year", "ascending"), ("resource", "ascending")])
 
+    def county_costs(self) -> pa.Table:
+        """Per county × year, what the whole plan costs at its prices: every addition it
+        makes to the inputs (:attr:`schools`, exactly what :meth:`adjust` adds — the
+        six-of-seven and CV resources, and the rooms and room areas of the other checks)
+        times its price. ``unpriced`` names the additions that have no price (a share of
+        the budget such as ``training_budget_share``, or a price not given): ``cost`` is
+        the priced part, null when nothing is priced; counties with nothing to add are
+        absent.
+
+        >>> import eduscore
+        >>> plan = make_plan(eduscore.evaluate(**eduscore.demo_inputs()))
+        >>> plan.county_costs().column("cost").to_pylist()  # no prices given
+        [None]
+        >>> len(plan.county_costs().column("unpriced")[0])  # every addition
+        8
+        """
+        s = self.schools.filter(pc.greater(pc.fill_null(self.schools.column("addition"), 0.0), 0.0))
+        columns = pc.unique(s.column("column")).to_pylist()
+        priced = {}
+        for column in columns:  # a handful of input columns
+            base = re.sub(r"_(primary|junior|senior)$", "", column)
+            price = self.costs.get(base, self.costs.get(column)) if self.basis == "cost" else None
+            priced[column] = None if price is None else float(price)
+        prices = pa.table(
+            {"column": pa.array(columns, pa.string()), "price": pa.array(list(priced.values()), pa.float64())}
+        )
+        s = s.select(["county_code", "year", "column", "addition"]).join(
+            prices, "column", join_type="left outer", use_threads=False
+        )
+        s = s.append_column(
+            "cost", pc.multiply(pc.cast(s.column("addition"), pa.float64()), s.column("price"))
+        )
+        s = s.append_column("_unpriced", pc.if_else(pc.is_null(s.column("price")), s.column("column"), None))
+        g = s.group_by(["county_code", "year"], use_threads=False).aggregate(
+            [("cost", "sum", pc.ScalarAggregateOptions(min_count=1)), ("_unpriced", "distinct")]
+        )
+        return pa.table(
+            {
+                "county_code": g.column("county_code"),
+                "year": g.column("year"),
+                "cost": g.column("cost_sum"),
+                "unpriced": g.column("_unpriced_distinct"),  # nulls are not counted
+            }
+        ).sort_by([("county_code", "ascending"), ("year", "ascending")])
+
     def adjust(self) -> Callable[[str, pa.Table], pa.Table]:
         """A function for ``evaluate(..., adjust=...)`` that adds the plan to the inputs."""
         return lambda role, table: apply_additions(role, table, self)

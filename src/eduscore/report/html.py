@@ -30,6 +30,7 @@ import attrs
 import pyarrow as pa
 
 from eduscore._version import __version__
+from eduscore.model import contract
 from eduscore.model.rules import Text
 from eduscore.report.charts import FONT, cv_bars, ratio_color, strip_plot
 from eduscore.report.context import RenderContext, context_of
@@ -463,6 +464,7 @@ _WORDS = {
     "cost": Text(zh="方案成本", en="Plan cost"),
     "risk": Text(zh="最接近翻转的检查", en="Nearest to flipping"),
     "rank": Text(zh="距认定排名", en="Rank to certification"),
+    "unpriced": Text(zh="另有未计价的增配:", en="Also added, not priced: "),
     "short": Text(zh="差", en="short"),
     "spare": Text(zh="余", en="spare"),
     "how": Text(
@@ -474,8 +476,8 @@ _WORDS = {
         en="CV / limit: per level, the largest ratio of an indicator's CV to its limit (above 1 fails).",
     ),
     "cost_note": Text(
-        zh="方案成本:按给定单价,达标方案中学校与差异系数所需增量的成本;县级项目不计价。",
-        en="Plan cost: the priced additions of the plan (schools and CVs) at the prices given; county-level checks are not priced.",
+        zh="方案成本(元):按给定单价,达标方案对各校的全部增配(六项指标、差异系数、功能教室及其面积)的成本,与资金分配所计相同;县级项目不计价;标 * 的县另有未计价的增配(如培训经费占比),见提示。",
+        en="Plan cost (yuan): every addition the plan makes to the schools (six-of-seven, CVs, special rooms and their areas) at the prices given, as the fund allocation prices it; county-level checks are not priced; * marks a county whose plan also adds what has no price (e.g. the training budget share), named in its tooltip.",
     ),
     "risk_note": Text(
         zh="最接近翻转的检查:每县三项,先列离达标最近的未达标项(差:相对缺口),再列离失败最近的达标项(余:相对余量);多校的检查按最差的学校计。",
@@ -687,7 +689,12 @@ def _index(
         if priced:
             total = costs[key]
             sortable = "" if total is None or not math.isfinite(total) else repr(total)
-            cells.append(f"<td class='num' data-v='{sortable}'>{number(total)}</td>")
+            missing = _unpriced(view, planning, key)
+            tip = f" title='{escape(word('unpriced'))}{escape('、'.join(missing) if lang == 'zh' else ', '.join(missing))}'"
+            mark = " *" if missing else ""
+            cells.append(
+                f"<td class='num' data-v='{sortable}'{tip if missing else ''}>{number(total)}{mark}</td>"
+            )
         cells.append(_flips_cell(view, planning.flips.get(key, [])))
         if context_alerts is not None:
             n_alerts = len(alerts.get(key, []))
@@ -806,9 +813,20 @@ def _alerts_section(
 
 
 def _plan_cost(planning: PlanningView, key: tuple[str, int | None]) -> float | None:
-    """The priced total of a county's plan (0 with nothing to add; None when a cost is unknown)."""
-    costs = [t["cost"] for t in planning.totals.get(key, [])]
-    return sum(x for x in costs if x is not None) if all(x is not None for x in costs) else None
+    """What a county's whole plan costs (:meth:`Plan.county_costs`: every addition it makes,
+    rooms and their areas included, as the fund allocation prices it); 0 with nothing to
+    add, None when an addition has no price."""
+    rows = planning.county_costs.get(key, [])
+    return rows[0]["cost"] if rows else 0.0
+
+
+def _unpriced(view: ReportView, planning: PlanningView, key: tuple[str, int | None]) -> list[str]:
+    """The additions of a county's plan that have no price (named in the reader's language)."""
+    rows = planning.county_costs.get(key, [])
+    if not rows:
+        return []
+    names = {c.name: c.zh for c in (*contract.SCHOOLS, *contract.SECTIONS)} if view.lang == "zh" else {}
+    return [names.get(c, c) for c in (rows[0]["unpriced"] or [])]
 
 
 def ranked(

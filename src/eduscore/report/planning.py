@@ -158,6 +158,7 @@ class PlanningView:
         self.cv = ByCounty(plan.cv if plan else None)
         self.checks = ByCounty(plan.checks if plan else None)
         self.totals = ByCounty(plan.totals() if plan else None)
+        self.county_costs = ByCounty(plan.county_costs() if plan else None)
         self.risks = ByCounty(a.risks)
         self.flips = ByCounty(a.flips)
         self.decomposition = ByCounty(a.decomposition)
