@@ -487,3 +487,30 @@ def test_a_framework_without_a_plan_lists_every_county_apart() -> None:
     a = eduscore.allocate(result, 1e8, PRICES)
     assert a.funded.num_rows == 0
     assert a.unfundable.num_rows + a.certified.num_rows == result.verdicts.num_rows
+
+
+@pytest.mark.parametrize("text", ["5,5亿", "1,2,3", "5,00万", "1,0000", "1e300"])
+def test_a_budget_with_a_comma_out_of_place_or_beyond_any_fund_is_refused(text: str) -> None:
+    """Found by the new-user walk: 5,5亿 was read as 55亿 and 1,2,3 as 123 元, without a word."""
+    from eduscore.cli import parse_budget
+
+    with pytest.raises(InputError):
+        parse_budget(text)
+
+
+def test_a_price_file_priced_twice_or_with_true_or_a_misspelt_resource_is_said(tmp_path: Path) -> None:
+    """Found by the attack campaign and the walk: the last of two prices won, JSON true was
+    1 元, and a misspelt resource was ignored — each without a word."""
+    twice = tmp_path / "twice.csv"
+    twice.write_text("resource,cost\nsports_area_m2,800\nsports_area_m2,100\n", "utf-8")
+    run = run_cli("plan", "--demo", "--costs", twice, "--lang", "en")
+    assert run.returncode == 2 and "rows 2 and 3" in run.stderr and "Traceback" not in run.stderr
+    true = tmp_path / "true.json"
+    true.write_text('{"sports_area_m2": true}', "utf-8")
+    run = run_cli("plan", "--demo", "--costs", true, "--lang", "en")
+    assert run.returncode == 2 and "not a number" in run.stderr
+    typo = tmp_path / "typo.csv"
+    prices = (Path(eduscore.__file__).parent / "demo" / "prices" / "prices.csv").read_text("utf-8")
+    typo.write_text(prices + "sport_area_m2,5\n", "utf-8")
+    run = run_cli("plan", "--demo", "--costs", typo, "--lang", "en")
+    assert run.returncode == 0 and "sport_area_m2" in run.stderr and "not used" in run.stderr

@@ -757,7 +757,7 @@ def _run(args: argparse.Namespace) -> int:
     context = RenderContext(
         result,
         args.lang,
-        costs=read_costs(costs) if costs is not None else None,
+        costs=read_costs(costs, args.lang) if costs is not None else None,
         by=getattr(args, "group_by", None),
         xlsx_per_county=getattr(args, "xlsx_per_county", False),
     )
@@ -936,7 +936,7 @@ def parse_growth(values: Sequence[str]) -> float | dict[str, float]:
     return per
 
 
-def read_costs(path: Path) -> dict[str, float]:
+def read_costs(path: Path, lang: str = "en") -> dict[str, float]:
     """Prices per unit from a JSON object or a two-column CSV (resource, cost)."""
     import json
 
@@ -967,15 +967,50 @@ def read_costs(path: Path) -> dict[str, float]:
             )
         items = list(zip(t.column(0).to_pylist(), t.column(1).to_pylist(), strict=True))
     out: dict[str, float] = {}
+    where: dict[str, int] = {}
     for n, (name, price) in enumerate(items, start=2):
+        key = str(name).strip()
+        if key in out:  # the last one would win without a word
+            raise InputError(
+                f"{path}: resource {key!r} is priced twice (rows {where[key]} and {n}); keep one",
+                zh=f"{path}:资源 {key!r} 有两个单价(第 {where[key]} 行和第 {n} 行);请只保留一个",
+            )
+        if isinstance(price, bool):  # JSON true is not 1 yuan
+            price = str(price).lower()
         try:
-            out[str(name).strip()] = float(price)
+            value = float(price)
         except (TypeError, ValueError):
             raise InputError(
                 f"{path}: row {n}, resource {name!r}: price {price!r} is not a number",
                 zh=f"{path}:第 {n} 行,资源 {name!r}:单价 {price!r} 不是数字",
             ) from None
+        if not math.isfinite(value) or value < 0:
+            raise InputError(
+                f"{path}: row {n}, resource {name!r}: price {price!r} is not a price (a number ≥ 0)",
+                zh=f"{path}:第 {n} 行,资源 {name!r}:单价 {price!r} 无效(应为不小于 0 的数)",
+            )
+        out[key], where[key] = value, n
+    unknown = sorted(set(out) - _priceable())
+    if unknown:  # a misspelt resource is otherwise ignored without a word
+        say(
+            f"{path}: 单价表中的 {'、'.join(unknown)} 不是可计价的资源,未使用"
+            if lang == "zh"
+            else f"{path}: {', '.join(unknown)} in the prices is no resource eduscore prices; not used",
+            file=sys.stderr,
+        )
     return out
+
+
+def _priceable() -> set[str]:
+    """What a price may name: an input column of the schools or sections, or an indicator
+    of a built-in framework (its resource)."""
+    from eduscore.model import contract
+    from eduscore.plugins.catalog import builtin_ids, load_framework
+
+    names = {c.name for c in (*contract.SCHOOLS, *contract.SECTIONS)}
+    for fw in builtin_ids():
+        names |= {i.id for i in load_framework(fw).indicators}
+    return names
 
 
 def _whatif(args: argparse.Namespace) -> int:
@@ -1057,15 +1092,27 @@ def parse_budget(text: object) -> float:
 
     if not isinstance(text, str):
         raise bad()
-    t = unicodedata.normalize("NFKC", text).replace(",", "").replace(" ", "").strip()
-    t = t.removesuffix("元")
+    t = unicodedata.normalize("NFKC", text).replace(" ", "").strip()
+    # A comma separates thousands (50,000万), nothing else: 5,5亿 and 1,2,3 are not amounts.
+    if "," in t and not re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?(万亿|亿|万)?元?", t):
+        raise bad()
+    t = t.replace(",", "").removesuffix("元")
     found = re.fullmatch(r"((?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(万亿|亿|万)?", t)
     if found is None:
         raise bad()
     value = float(found.group(1)) * {"万亿": 1e12, "亿": 1e8, "万": 1e4, None: 1.0}[found.group(2)]
     if not math.isfinite(value):
         raise bad()
+    if value > MAX_BUDGET:
+        raise InputError(
+            f"--budget {text!r}: {value:.3g} yuan is more than any fund (at most 100万亿 = 1e14 yuan)",
+            zh=f"--budget {text!r}:{value:.3g} 元超出任何专项资金的规模(至多 100万亿元)",
+        )
     return value
+
+
+#: The largest fund ``--budget`` takes: 100 万亿元, far beyond any education budget.
+MAX_BUDGET = 1e14
 
 
 #: ``eduscore demo --province``: the synthetic province's size and default folder.
@@ -1086,7 +1133,7 @@ def _province_demo(args: argparse.Namespace) -> int:
     if not str(out).strip():
         raise InputError("--out is empty: give a folder", zh="--out 为空:请给出文件夹")
     budget = parse_budget(args.budget) if args.budget is not None else DEMO_BUDGET
-    costs = read_costs(args.costs if args.costs is not None else demo_path("prices/prices.csv"))
+    costs = read_costs(args.costs if args.costs is not None else demo_path("prices/prices.csv"), args.lang)
     say(
         f"演示数据:合成省(代码 99,{PROVINCE_DEMO_COUNTIES} 个县,2023、2024 两年,SYNTHETIC),数字均为虚构;"
         "单价为示例单价(demo/prices/prices.csv)。\n"
@@ -1136,7 +1183,7 @@ def _allocate(args: argparse.Namespace) -> int:
             "allocate needs prices: --costs FILE (CSV resource,cost or JSON {resource: price})",
             zh="资金分配需要单价:请用 --costs 文件 给出(CSV 资源,单价 两列,或 JSON {资源: 单价})",
         )
-    costs = read_costs(args.costs)
+    costs = read_costs(args.costs, args.lang)
     given, county = _inputs(args)
     options = {
         "framework": args.framework,
