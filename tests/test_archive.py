@@ -567,7 +567,7 @@ def test_a_changed_verdict_in_the_archive_is_said(tmp_path: Path, demo: eduscore
         "990101 2024: the archived verdict not_certified is now certified (framework version 1.0.0 → 9.9.9)"
         in (done.summary("en"))
     )
-    assert "归档中的结论由 not_certified 改为 certified" in done.summary("zh")
+    assert "归档中的结论由“未通过认定”改为“通过认定”" in done.summary("zh")
     trail = archive.runs(tmp_path).column("replaced")[0].as_py()
     assert [(t["run_id"], t["verdict"], t["framework_version"]) for t in trail] == [
         (first.run_id, "not_certified", "1.0.0")

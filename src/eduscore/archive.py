@@ -249,6 +249,13 @@ class Replaced:
         return self.verdict_before != self.verdict_after
 
 
+#: The verdicts as a reader says them (this floor reads no report words).
+_VERDICT_WORDS = {
+    "zh": {"certified": "通过认定", "not_certified": "未通过认定", "incomplete": "资料不全"},
+    "en": {"certified": "certified", "not_certified": "not certified", "incomplete": "incomplete"},
+}
+
+
 @attrs.frozen
 class ArchiveWrite:
     """What :func:`write` did: the run's id, the files written (new and rewritten, and
@@ -293,12 +300,14 @@ class ArchiveWrite:
                     if zh
                     else f" (framework version {r.framework_version_before} → {r.framework_version_after})"
                 )
+            words = _VERDICT_WORDS["zh" if zh else "en"]
+            was = words.get(r.verdict_before or "", r.verdict_before)
+            now = words.get(r.verdict_after or "", r.verdict_after)
             lines.append(
-                f"  {r.county_code} {r.year}:归档中的结论由 {r.verdict_before} 改为 {r.verdict_after}{fv}"
-                f",原运行 {r.run_id}"
+                f"  {r.county_code} {r.year}:归档中的结论由“{was}”改为“{now}”{fv},原运行 {r.run_id}"
                 if zh
-                else f"  {r.county_code} {r.year}: the archived verdict {r.verdict_before} is now "
-                f"{r.verdict_after}{fv}, replacing run {r.run_id}"
+                else f"  {r.county_code} {r.year}: the archived verdict '{was}' is now '{now}'{fv}, "
+                f"replacing run {r.run_id}"
             )
         return "\n".join(lines)
 
