@@ -435,9 +435,13 @@ def province(
         codes = pa.array([recode[c] for c in table.column("county_code").to_pylist()])
         return table.set_column(at, "county_code", codes)
 
-    # Townships and urban subdistricts are read only by Henan's and Hunan's preschool rule
-    # sets; province 99 has none, and under the national rules they are unknown columns.
-    data["counties"] = data["counties"].drop_columns(["townships", "urban_subdistricts"])
+    # Figures only some provinces' rule sets read (Henan's and Hunan's townships, Zhejiang's
+    # and Liaoning's modernisation year and funding, the vocational flag): province 99 has
+    # no rule set, and under the national rules they are unknown columns.
+    only_provinces = ["townships", "urban_subdistricts", "modernisation_certified_year"]
+    only_provinces += ["public_funding_per_student_primary", "public_funding_per_student_junior"]
+    data["counties"] = data["counties"].drop_columns(only_provinces)
+    data["schools"] = data["schools"].drop_columns(["is_vocational"])
     year1 = {name: moved(t) for name, t in data.items()}
     rng = np.random.default_rng([seed, 2])
     # Which kind of county each is, as the generator made it (exemplary ones have every
