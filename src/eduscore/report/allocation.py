@@ -82,10 +82,18 @@ def _short(text: str, lang: str) -> str:
 
 
 def _blocker_names(row: dict[str, Any], lang: str) -> list[str]:
-    """Each blocker's check name (before the ":" of why), shortened for the terminal."""
+    """Each blocker's check name (before the ":" of why), shortened for the terminal, with
+    its status: a veto that is not assessed must not read as one that happened."""
     texts = row["blockers_zh"] if lang == "zh" else row["blockers_en"]
     sep = ":" if lang == "zh" else ": "
-    return [_short(t.split(sep, 1)[0], lang) for t in texts]
+    out = []
+    for t in texts:
+        parts = t.split(sep, 2)
+        name = _short(parts[0], lang)
+        if len(parts) > 1:
+            name += f"({parts[1]})" if lang == "zh" else f" ({parts[1]})"
+        out.append(name)
+    return out
 
 
 def print_allocation(
