@@ -623,8 +623,8 @@ def test_cli_writes_the_files(archived: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_cli_refusals_exit_2_without_a_traceback(archived: Path, tmp_path: Path, lang: str) -> None:
     cases = [
-        ((tmp_path / "nowhere",), ("没有这个存档文件夹", "no such archive folder")),
-        ((tmp_path,), ("存档中没有", "holds no results")),
+        ((tmp_path / "nowhere",), ("没有这个归档文件夹", "no such archive folder")),
+        ((tmp_path,), ("归档中没有", "holds no results")),
         ((archived, "--county", "110101"), ("没有县代码 110101", "no evaluation of county 110101")),
         ((archived, "--format", "html"), ("--format 需要", "--format needs --out")),
     ]
@@ -642,3 +642,14 @@ def test_docstring_examples() -> None:
 
     failures, tried = doctest.testmod(history_module, optionflags=doctest.ELLIPSIS)
     assert tried > 0 and failures == 0
+
+
+def test_a_file_or_a_short_code_is_told_what_it_is(tmp_path: Path, archived: Path) -> None:
+    """Found by the new-user walk: a file was 'no such archive folder, make one with
+    --archive FILE' (which refuses a file); a five-digit code was 'no evaluation of it'."""
+    afile = tmp_path / "a.txt"
+    afile.write_text("x", "utf-8")
+    with pytest.raises(InputError, match="a file, not an archive folder"):
+        history(afile)
+    with pytest.raises(InputError, match="six digits"):
+        history(archived, county="99012")

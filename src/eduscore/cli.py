@@ -405,10 +405,10 @@ def _parser(lang: str = "en") -> Parser:
         "history",
         "verdicts, CVs and checks by year from an archive, and the monitoring alerts "
         "of counties certified in an earlier year",
-        "从存档中读出各县各年的结论、差异系数和检查项变化,以及曾通过认定的县的预警",
+        "从归档中读出各县各年的结论、差异系数和检查项变化,以及曾通过认定的县的预警",
     )
     hi.add_argument(
-        "archive", type=Path, metavar=t("DIR", "存档文件夹"), help=t("the archive folder", "存档文件夹")
+        "archive", type=Path, metavar=t("DIR", "归档文件夹"), help=t("the archive folder", "归档文件夹")
     )
     which = hi.add_mutually_exclusive_group()
     which.add_argument(
@@ -430,7 +430,7 @@ def _parser(lang: str = "en") -> Parser:
         metavar=t("FRAMEWORK", "框架"),
         help=t(
             "only this framework (default: every framework in the archive)",
-            "只看这个框架(默认:存档中的全部框架)",
+            "只看这个框架(默认:归档中的全部框架)",
         ),
     )
     hi.add_argument(

@@ -196,6 +196,13 @@ def history(
     prefix = _prefix(province) if province is not None else None
     if county is not None:
         county = str(county).strip()
+        if not re.fullmatch(r"\d{6}", county):
+            raise InputError(
+                f"county {county!r}: a county code has six digits (GB/T 2260), e.g. 330482; "
+                "--province takes a 2- or 4-digit prefix",
+                zh=f"县代码 {county!r}:县代码为六位数字(GB/T 2260),如 330482;"
+                "省或地市请用 --province(两位或四位)",
+            )
     if isinstance(source, str | Path):
         folder = Path(source)
         tables = _from_archive(folder, framework)
@@ -313,10 +320,15 @@ def _read(folder: Path, table: str, framework: str | None) -> pa.Table:
 
 
 def _from_archive(folder: Path, framework: str | None) -> dict[str, pa.Table]:
+    if folder.exists() and not folder.is_dir():
+        raise InputError(
+            f"{folder}: a file, not an archive folder (give the folder eduscore evaluate … --archive wrote)",
+            zh=f"{folder}:这是一个文件,不是归档文件夹(请给出 eduscore evaluate … --archive 写入的文件夹)",
+        )
     if not folder.is_dir():
         raise InputError(
             f"{folder}: no such archive folder (eduscore evaluate … --archive {folder} makes one)",
-            zh=f"{folder}:没有这个存档文件夹(可用 eduscore evaluate … --archive {folder} 建立)",
+            zh=f"{folder}:没有这个归档文件夹(可用 eduscore evaluate … --archive {folder} 建立)",
         )
     empty = next(folder.iterdir(), None) is None
     tables = {name: _read(folder, name, framework) for name in _SCHEMAS} if not empty else {}
@@ -325,7 +337,7 @@ def _from_archive(folder: Path, framework: str | None) -> dict[str, pa.Table]:
         fw_zh = f"框架 {framework} 的" if framework else ""
         raise InputError(
             f"{folder}: the archive holds no results{fw}",
-            zh=f"{folder}:存档中没有{fw_zh}评估结果",
+            zh=f"{folder}:归档中没有{fw_zh}评估结果",
         )
     out = {name: _conform(t, _SCHEMAS[name]) for name, t in tables.items()}
     twice = (
@@ -340,8 +352,8 @@ def _from_archive(folder: Path, framework: str | None) -> dict[str, pa.Table]:
             f"{folder}: the archive holds {first['county_code_count']} runs of county "
             f"{first['county_code']}, {first['framework']}, {first['year']} ({twice.num_rows} such); "
             "an archive keeps one — re-archive that county",
-            zh=f"{folder}:存档中县 {first['county_code']}({first['framework']},{first['year']} 年)"
-            f"有 {first['county_code_count']} 次评估结果(共 {twice.num_rows} 处);存档应只保留一次,请重新存档",
+            zh=f"{folder}:归档中县 {first['county_code']}({first['framework']},{first['year']} 年)"
+            f"有 {first['county_code_count']} 次评估结果(共 {twice.num_rows} 处);归档应只保留一次,请重新归档",
         )
     return out
 
