@@ -93,10 +93,10 @@ def test_knapsack_is_exact_on_whole_wan_and_within_the_bound(p: tuple[list[int],
     chosen, unit, m = knapsack_in_steps(c, np.array(pupils, np.int64), budget)
     assert unit == WAN
     value = sum(pupils[i] for i in chosen)
-    # Exact over the rounded problem: costs up to whole 万元, the budget down.
+    # At least the exact optimum of the rounded problem (costs up to whole 万元, the budget
+    # down); what is left at the exact costs may take one more county.
     steps = [-(-x // WAN) for x in cents]
-    assert sum(steps[i] for i in chosen) <= budget // WAN
-    assert value == _best(steps, pupils, budget // WAN)
+    assert value >= _best(steps, pupils, budget // WAN)
     # Always affordable at the true costs, so never better than the true optimum …
     assert sum(cents[i] for i in chosen) <= budget
     assert value <= _best(cents, pupils, budget)
@@ -141,9 +141,10 @@ def test_knapsack_worked_example() -> None:
     assert list(chosen) == [1, 2] and unit == WAN and m == 2
     # Equal value: the cheaper choice wins (one item of 6 against two of 5 + 5).
     assert list(knapsack(np.array([6, 5, 5]), np.array([60, 30, 30]), 10)) == [0]
-    # 0.5 万 rounds up to 1 万: two of them need 2 万, so a budget of 1.5 万 funds one.
+    # 0.5 万 rounds up to 1 万: on whole 万 a budget of 1.5 万 funds one of two; what is left
+    # at the exact costs (1 万) takes the other (found by the attack campaign).
     chosen, _, _ = knapsack_in_steps(np.array([WAN // 2, WAN // 2]), np.array([10, 10]), WAN * 3 // 2)
-    assert len(chosen) == 1
+    assert len(chosen) == 2
 
 
 def test_a_huge_budget_grid_takes_a_coarser_step_with_its_bound() -> None:

@@ -401,7 +401,23 @@ def knapsack_in_steps(
         if n * (cap + 1) <= MAX_CELLS:
             break
         unit_cents *= 10
-    return knapsack(w, values, int(cap)), unit_cents, m
+    chosen = knapsack(w, values, int(cap))
+    return _fill(chosen, cents, values, budget_cents), unit_cents, m
+
+
+def _fill(chosen: np.ndarray, cents: np.ndarray, values: np.ndarray, budget_cents: int) -> np.ndarray:
+    """The knapsack's choice, then every county left out that still fits in what is left at
+    the exact costs (most pupils first): the rounding up to whole steps can leave room for
+    one more. Never worse than the knapsack's choice, and still within the budget."""
+    left = budget_cents - int(cents[chosen].sum())
+    taken = np.zeros(len(cents), dtype=bool)
+    taken[chosen] = True
+    for i in np.lexsort((np.arange(len(cents)), -values)):  # the few counties left out
+        if not taken[i] and cents[i] <= left and values[i] > 0:
+            taken[i] = True
+            left -= int(cents[i])
+    out: np.ndarray = np.flatnonzero(taken)
+    return out
 
 
 def _next(
