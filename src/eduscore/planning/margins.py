@@ -19,6 +19,7 @@ units: the smallest whole loss that flips it), or must gain to pass.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -130,17 +131,18 @@ def risks_and_flips(
 ) -> tuple[pa.Table, pa.Table]:
     """:func:`risks` and :func:`flips` of one result, from one pass over its checks."""
     src, rest, lean = _lean(result)
-    out = []
-    for table, pick, n in (
-        (_passing(lean), _nearest_rows, per_county),
-        (_flippable(lean), _flip_rows, flips_per_county),
-    ):
+
+    def chosen(
+        keep: Callable[[pa.Table], pa.Table], pick: Callable[[pa.Table, int], np.ndarray], n: int
+    ) -> pa.Table:
+        table = keep(lean)  # one filtered copy at a time: a nation's lean table is millions of rows
         if table.num_rows == 0:
-            out.append(MARGIN_SCHEMA.empty_table())
-            continue
+            return MARGIN_SCHEMA.empty_table()
         at = np.asarray(table.column("_at").to_numpy(), dtype=np.int64)[pick(table, n)]
-        out.append(_rows_at(result, src, rest, at))
-    return out[0], out[1]
+        return _rows_at(result, src, rest, at)
+
+    nearest = chosen(_passing, _nearest_rows, per_county)
+    return nearest, chosen(_flippable, _flip_rows, flips_per_county)
 
 
 def _flippable(lean: pa.Table) -> pa.Table:
