@@ -1123,10 +1123,13 @@ PROVINCE_DEMO_OUT = "eduscore-province-demo"
 def _province_demo(args: argparse.Namespace) -> int:
     """``eduscore demo --province``: evaluate, archive, index, history and allocation of a
     SYNTHETIC province in one command (issue #15 item 5)."""
+    from collections import Counter
+
     from eduscore.demo import demo_path
     from eduscore.report.allocation import print_allocation
     from eduscore.report.history import print_history
     from eduscore.report.province_demo import DEMO_BUDGET, run_province_demo
+    from eduscore.report.view import VERDICT
 
     zh = args.lang == "zh"
     out = Path(PROVINCE_DEMO_OUT) if args.out == Path("eduscore-demo") else args.out
@@ -1142,13 +1145,9 @@ def _province_demo(args: argparse.Namespace) -> int:
         "invented for illustration; illustrative prices (demo/prices/prices.csv).\n"
     )
     done = run_province_demo(out, costs, args.lang, budget, args.objective, PROVINCE_DEMO_COUNTIES)
+    words = VERDICT["zh" if zh else "en"]
     for year, result in done.results.items():
-        counts: dict[str, int] = {}
-        for verdict in result.verdicts.column("verdict").to_pylist():
-            counts[verdict] = counts.get(verdict, 0) + 1
-        from eduscore.report.view import VERDICT
-
-        words = VERDICT["zh" if zh else "en"]
+        counts = Counter(result.verdicts.column("verdict").to_pylist())
         tally = " · ".join(f"{words.get(v, v)} {n}" for v, n in sorted(counts.items()))
         say(f"{year} 年:{tally}" if zh else f"{year}: {tally}")
     say()
