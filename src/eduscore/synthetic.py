@@ -428,12 +428,11 @@ def province(
         np.char.add(PROVINCE_CODE, np.char.zfill((71 + j // 99).astype(str), 2)),
         np.char.zfill((1 + j % 99).astype(str), 2),
     )
-    recode = dict(zip(old.tolist(), new.tolist(), strict=True))
 
     def moved(table: pa.Table) -> pa.Table:
         at = table.column_names.index("county_code")
-        codes = pa.array([recode[c] for c in table.column("county_code").to_pylist()])
-        return table.set_column(at, "county_code", codes)
+        where = pc.index_in(table.column("county_code"), value_set=pa.array(old))
+        return table.set_column(at, "county_code", pc.take(pa.array(new), where))
 
     # Figures only some provinces' rule sets read (Henan's and Hunan's townships, Zhejiang's
     # and Liaoning's modernisation year and funding, the vocational flag): province 99 has

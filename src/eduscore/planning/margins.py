@@ -95,12 +95,7 @@ def risks(result: Result, per_county: int = 5) -> pa.Table:
     >>> risks(r).equals(nearest_risks(margins(r)))
     True
     """
-    src, rest, lean = _lean(result)
-    passing = _passing(lean)
-    if passing.num_rows == 0:
-        return MARGIN_SCHEMA.empty_table()
-    at = np.asarray(passing.column("_at").to_numpy(), dtype=np.int64)[_nearest_rows(passing, per_county)]
-    return _rows_at(result, src, rest, at)
+    return _chosen(result, _lean(result), _passing, _nearest_rows, per_county)
 
 
 def flips(result: Result, per_county: int = 3) -> pa.Table:
@@ -118,31 +113,35 @@ def flips(result: Result, per_county: int = 3) -> pa.Table:
     >>> f.num_rows <= 3
     True
     """
-    src, rest, lean = _lean(result)
-    both = _flippable(lean)
-    if both.num_rows == 0:
-        return MARGIN_SCHEMA.empty_table()
-    at = np.asarray(both.column("_at").to_numpy(), dtype=np.int64)[_flip_rows(both, per_county)]
-    return _rows_at(result, src, rest, at)
+    return _chosen(result, _lean(result), _flippable, _flip_rows, per_county)
 
 
 def risks_and_flips(
     result: Result, per_county: int = 5, flips_per_county: int = 3
 ) -> tuple[pa.Table, pa.Table]:
     """:func:`risks` and :func:`flips` of one result, from one pass over its checks."""
-    src, rest, lean = _lean(result)
+    lean = _lean(result)
+    return (
+        _chosen(result, lean, _passing, _nearest_rows, per_county),
+        _chosen(result, lean, _flippable, _flip_rows, flips_per_county),
+    )
 
-    def chosen(
-        keep: Callable[[pa.Table], pa.Table], pick: Callable[[pa.Table, int], np.ndarray], n: int
-    ) -> pa.Table:
-        table = keep(lean)  # one filtered copy at a time: a nation's lean table is millions of rows
-        if table.num_rows == 0:
-            return MARGIN_SCHEMA.empty_table()
-        at = np.asarray(table.column("_at").to_numpy(), dtype=np.int64)[pick(table, n)]
-        return _rows_at(result, src, rest, at)
 
-    nearest = chosen(_passing, _nearest_rows, per_county)
-    return nearest, chosen(_flippable, _flip_rows, flips_per_county)
+def _chosen(
+    result: Result,
+    lean: tuple[pa.Table, pa.Table, pa.Table],
+    keep: Callable[[pa.Table], pa.Table],
+    pick: Callable[[pa.Table, int], np.ndarray],
+    n: int,
+) -> pa.Table:
+    """The margin rows of the checks ``pick`` ranks among the rows ``keep`` leaves of the
+    lean table (:func:`_lean`); one filtered copy at a time — a nation's is millions of rows."""
+    src, rest, table = lean
+    table = keep(table)
+    if table.num_rows == 0:
+        return MARGIN_SCHEMA.empty_table()
+    at = np.asarray(table.column("_at").to_numpy(), dtype=np.int64)[pick(table, n)]
+    return _rows_at(result, src, rest, at)
 
 
 def _flippable(lean: pa.Table) -> pa.Table:
